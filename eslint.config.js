@@ -1,0 +1,36 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import globals from 'globals';
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'examples/.out/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      'no-console': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // The engine runs headless: React and Ink belong to components/ only.
+    files: ['src/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [
+          { name: 'react', message: 'src/ is the headless engine; UI code lives in components/.' },
+          { name: 'ink', message: 'src/ is the headless engine; UI code lives in components/.' },
+        ],
+        patterns: [
+          { group: ['react/*', 'ink/*', 'ink-*', '../components/*', '../../components/*'], message: 'src/ must not depend on the UI.' },
+        ],
+      }],
+    },
+  },
+  {
+    files: ['bench/**', '__tests__/**', 'bin/**'],
+    rules: { 'no-console': 'off' },
+  },
+);

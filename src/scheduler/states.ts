@@ -1,0 +1,140 @@
+import type { FailureMode } from '../config/schema.js';
+
+/**
+ * A task's state (DESIGN §3) as a discriminated union: each state carries
+ * exactly the detail that makes sense for it.
+ */
+export type TaskState =
+  | { kind: 'pending' }
+  | { kind: 'eligible' }
+  | { kind: 'waiting-lock'; file: string }
+  | { kind: 'running'; startedAt: number }
+  | { kind: 'paused'; from: 'pending' | 'running' }
+  | { kind: 'completed'; result: string }
+  | { kind: 'failed'; reason: string; exitCode?: number }
+  | { kind: 'skipped'; reason: string }
+  | { kind: 'blocked'; by: string; reason: string }
+  | { kind: 'cancelled'; reason: string };
+
+export type TaskStateKind = TaskState['kind'];
+
+export const STATE_KINDS: readonly TaskStateKind[] = [
+  'pending',
+  'eligible',
+  'waiting-lock',
+  'running',
+  'paused',
+  'completed',
+  'failed',
+  'skipped',
+  'blocked',
+  'cancelled',
+];
+
+/** States a task never leaves on its own; only a command (retry, skip) moves it. */
+export function isFinished(kind: TaskStateKind): boolean {
+  return kind === 'completed' || kind === 'failed' || kind === 'skipped' || kind === 'blocked' || kind === 'cancelled';
+}
+
+/** States in which the task holds a concurrency slot. */
+export function holdsSlot(state: TaskState): boolean {
+  return state.kind === 'waiting-lock' || state.kind === 'running' || (state.kind === 'paused' && state.from === 'running');
+}
+
+/** Which states each state may move to. Anything else is a bug in the caller. */
+function allowedFrom(from: TaskState): readonly TaskStateKind[] {
+  switch (from.kind) {
+    case 'pending':
+      return ['eligible', 'paused', 'skipped', 'blocked', 'cancelled'];
+    case 'eligible':
+      return ['pending', 'waiting-lock', 'running', 'paused', 'skipped', 'blocked', 'cancelled'];
+    case 'waiting-lock':
+      return ['running', 'failed', 'cancelled', 'skipped'];
+    case 'running':
+      return ['completed', 'failed', 'paused', 'cancelled', 'skipped'];
+    case 'paused':
+      return from.from === 'running'
+        ? ['running', 'failed', 'cancelled', 'skipped']
+        : ['pending', 'skipped', 'blocked', 'cancelled'];
+    case 'completed':
+      return [];
+    case 'failed':
+      return ['pending', 'skipped'];
+    case 'skipped':
+      return [];
+    case 'blocked':
+      return ['pending', 'skipped', 'cancelled'];
+    case 'cancelled':
+      return ['pending', 'skipped'];
+    default: {
+      const never: never = from;
+      throw new Error(`unknown task state ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/** Thrown when something asks for a move the state machine does not allow. */
+export class IllegalTransitionError extends Error {
+  constructor(
+    readonly taskId: string,
+    readonly from: TaskStateKind,
+    readonly to: TaskStateKind,
+  ) {
+    super(`task ${taskId}: cannot go from ${from} to ${to}`);
+    this.name = 'IllegalTransitionError';
+  }
+}
+
+export function canTransition(from: TaskState, to: TaskStateKind): boolean {
+  return allowedFrom(from).includes(to);
+}
+
+/** Checks a transition and returns the new state, or throws IllegalTransitionError. */
+export function transition(taskId: string, from: TaskState, to: TaskState): TaskState {
+  if (!canTransition(from, to.kind)) throw new IllegalTransitionError(taskId, from.kind, to.kind);
+  return to;
+}
+
+/** How a finished dependency counts for the tasks that depend on it. */
+export type DependencyVerdict = 'satisfied' | 'waiting' | 'dead';
+
+/**
+ * A dependency is satisfied when completed, skipped, or failed/cancelled with
+ * mode soft or skip; dead (its dependents are blocked) when failed/cancelled
+ * with mode hard, or itself blocked; otherwise the dependent waits.
+ */
+export function dependencyVerdict(state: TaskState, mode: FailureMode): DependencyVerdict {
+  switch (state.kind) {
+    case 'completed':
+    case 'skipped':
+      return 'satisfied';
+    case 'failed':
+    case 'cancelled':
+      return mode === 'hard' ? 'dead' : 'satisfied';
+    case 'blocked':
+      return 'dead';
+    case 'pending':
+    case 'eligible':
+    case 'waiting-lock':
+    case 'running':
+    case 'paused':
+      return 'waiting';
+    default: {
+      const never: never = state;
+      throw new Error(`unknown task state ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/** True when a task ended in a way that lets the run exit 0. */
+export function endedOk(state: TaskState, mode: FailureMode): boolean {
+  switch (state.kind) {
+    case 'completed':
+    case 'skipped':
+      return true;
+    case 'failed':
+      return mode !== 'hard';
+    default:
+      return false;
+  }
+}
