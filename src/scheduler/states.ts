@@ -7,8 +7,8 @@ import type { FailureMode } from '../config/schema.js';
 export type TaskState =
   | { kind: 'pending' }
   | { kind: 'eligible' }
-  | { kind: 'waiting-lock'; file: string }
-  | { kind: 'running'; startedAt: number }
+  | { kind: 'waiting-lock'; file: string; heldBy?: string }
+  | { kind: 'running' }
   | { kind: 'paused'; from: 'pending' | 'running' }
   | { kind: 'completed'; result: string }
   | { kind: 'failed'; reason: string; exitCode?: number }
@@ -49,12 +49,13 @@ function allowedFrom(from: TaskState): readonly TaskStateKind[] {
     case 'eligible':
       return ['pending', 'waiting-lock', 'running', 'paused', 'skipped', 'blocked', 'cancelled'];
     case 'waiting-lock':
-      return ['running', 'failed', 'cancelled', 'skipped'];
+      // waiting-lock → waiting-lock: the task now waits for its next file.
+      return ['waiting-lock', 'running', 'failed', 'cancelled', 'skipped'];
     case 'running':
       return ['completed', 'failed', 'paused', 'cancelled', 'skipped'];
     case 'paused':
       return from.from === 'running'
-        ? ['running', 'failed', 'cancelled', 'skipped']
+        ? ['running', 'completed', 'failed', 'cancelled', 'skipped']
         : ['pending', 'skipped', 'blocked', 'cancelled'];
     case 'completed':
       return [];

@@ -1,0 +1,180 @@
+import { describe, expect, it } from '@jest/globals';
+import { ScriptedBackend, engineWith, flush, states, task } from './harness.js';
+
+describe('engine commands', () => {
+  it('pause holds a pending task past its dependencies; resume lets it start', async () => {
+    const backend = new ScriptedBackend();
+    const engine = engineWith([task('a'), task('b', { dependsOn: ['a'] })], backend);
+    const done = engine.run();
+    await flush();
+    expect(engine.pause('b')).toMatchObject({ ok: true });
+    backend.finish('a');
+    await flush();
+    expect(states(engine).b).toBe('paused');
+    expect(backend.started()).toEqual(['a']);
+    expect(engine.resume('b')).toMatchObject({ ok: true });
+    await flush();
+    expect(states(engine).b).toBe('running');
+    backend.finish('b');
+    expect((await done).exitCode).toBe(0);
+  });
+
+  it('pause on a running task stops its process (backend pause) and resume continues it', async () => {
+    const backend = new ScriptedBackend();
+    const engine = engineWith([task('a')], backend);
+    const done = engine.run();
+    await flush();
+    expect(engine.pause('a').ok).toBe(true);
+    expect(engine.store.require('a').state).toEqual({ kind: 'paused', from: 'running' });
+    expect(backend.calls[0]!.paused).toBe(1);
+    expect(engine.pause('a')).toEqual({ ok: false, message: 'a is already paused' });
+    expect(engine.resume('a').ok).toBe(true);
+    expect(backend.calls[0]!.resumed).toBe(1);
+    expect(states(engine).a).toBe('running');
+    expect(engine.store.require('a').attempts).toBe(1);
+    backend.finish('a');
+    await done;
+  });
+
+  it('pauseAll starts nothing new while running tasks go on; resumeAll starts the rest', async () => {
+    const backend = new ScriptedBackend();
+    const engine = engineWith([task('a'), task('b', { dependsOn: ['a'] }), task('c', { dependsOn: ['a'] })], backend);
+    const done = engine.run();
+    await flush();
+    expect(engine.pauseAll().ok).toBe(true);
+    expect(engine.store.getSnapshot().paused).toBe(true);
+    backend.finish('a');
+    await flush();
+    expect(states(engine)).toEqual({ a: 'completed', b: 'eligible', c: 'eligible' });
+    expect(engine.resumeAll().ok).toBe(true);
+    await flush();
+    expect(backend.started()).toEqual(['a', 'b', 'c']);
+    backend.finish('b');
+    backend.finish('c');
+    expect((await done).exitCode).toBe(0);
+  });
+
+  it('retry puts a failed task back and unblocks what its failure blocked', async () => {
+    const backend = new ScriptedBackend();
+    const engine = engineWith([task('a'), task('b', { dependsOn: ['a'] }), task('c', { dependsOn: ['b'] })], backend);
+    const first = engine.run();
+    await flush();
+    backend.finish('a', { ok: false, reason: 'exit code 1' });
+    await first;
+    expect(states(engine)).toEqual({ a: 'failed', b: 'blocked', c: 'blocked' });
+    expect(engine.retry('a')).toEqual({ ok: true, message: 'retrying a (attempt 2)' });
+    await flush();
+    expect(states(engine)).toEqual({ a: 'running', b: 'pending', c: 'pending' });
+    const second = engine.whenIdle();
+    backend.finish('a');
+    await flush();
+    backend.finish('b');
+    await flush();
+    backend.finish('c');
+    expect((await second).exitCode).toBe(0);
+    expect(engine.store.require('a').attempts).toBe(2);
+  });
+
+  it('retry on a blocked task retries the failure that blocks it', async () => {
+    const backend = new ScriptedBackend();
+    const engine = engineWith([task('a'), task('b', { dependsOn: ['a'] })], backend);
+    const run = engine.run();
+    await flush();
+    backend.finish('a', { ok: false, reason: 'no' });
+    await run;
+    expect(engine.retry('b').message).toBe('retrying a (attempt 2)');
+    expect(states(engine)).toMatchObject({ b: 'pending' });
+  });
+
+  it('a task blocked by two failures stays blocked by the other when one is retried', async () => {
+    const backend = new ScriptedBackend();
+    const engine = engineWith([task('a'), task('b'), task('c', { dependsOn: ['a', 'b'] })], backend);
+    const run = engine.run();
+    await flush();
+    backend.finish('a', { ok: false, reason: 'no' });
+    backend.finish('b', { ok: false, reason: 'no' });
+    await run;
+    expect(engine.store.require('c').state).toMatchObject({ kind: 'blocked', by: 'a' });
+    engine.retry('a');
+    expect(engine.store.require('c').state).toMatchObject({ kind: 'blocked', by: 'b' });
+  });
+
+  it('retry refuses tasks that did not fail, saying why', async () => {
+    const backend = new ScriptedBackend();
+    const engine = engineWith([task('a')], backend);
+    void engine.run();
+    await flush();
+    expect(engine.retry('a')).toEqual({ ok: false, message: 'a is running; only failed, cancelled or blocked tasks can be retried' });
+    expect(engine.retry('nope')).toEqual({ ok: false, message: "no task 'nope' in this run" });
+  });
+
+  it('skip on a failed task counts as success downstream and unblocks dependents', async () => {
+    const backend = new ScriptedBackend();
+    const engine = engineWith([task('a'), task('b', { dependsOn: ['a'] })], backend);
+    const run = engine.run();
+    await flush();
+    backend.finish('a', { ok: false, reason: 'no' });
+    await run;
+    expect(engine.skip('a').ok).toBe(true);
+    await flush();
+    expect(states(engine)).toEqual({ a: 'skipped', b: 'running' });
+    backend.finish('b');
+    expect((await engine.whenIdle()).exitCode).toBe(0);
+  });
+
+  it('skip on a pending task never runs it; on a running task stops it first', async () => {
+    const backend = new ScriptedBackend();
+    const engine = engineWith([task('a'), task('b', { dependsOn: ['a'] }), task('c', { dependsOn: ['b'] })], backend);
+    const run = engine.run();
+    await flush();
+    expect(engine.skip('b').message).toBe('skipped b');
+    expect(engine.skip('a').message).toBe('skipping a: stopping it');
+    await flush();
+    expect(backend.calls[0]!.ctx.signal.aborted).toBe(true);
+    backend.finish('c');
+    expect((await run).exitCode).toBe(0);
+    expect(states(engine)).toEqual({ a: 'skipped', b: 'skipped', c: 'completed' });
+    expect(backend.started()).toEqual(['a', 'c']);
+  });
+
+  it('cancel stops a running task (aborting its backend) and blocks its hard dependents', async () => {
+    const backend = new ScriptedBackend();
+    const engine = engineWith([task('a'), task('b', { dependsOn: ['a'] })], backend);
+    const run = engine.run();
+    await flush();
+    expect(engine.cancel('a').ok).toBe(true);
+    const summary = await run;
+    expect(engine.store.require('a').state).toEqual({ kind: 'cancelled', reason: 'cancelled' });
+    expect(engine.store.require('b').state).toEqual({ kind: 'blocked', by: 'a', reason: 'a was cancelled' });
+    expect(summary.exitCode).toBe(1);
+    expect(engine.cancel('a').ok).toBe(false);
+    expect(engine.retry('a').ok).toBe(true);
+  });
+
+  it('shutdown stops running tasks, starts nothing new, and leaves pending work pending', async () => {
+    const backend = new ScriptedBackend();
+    const engine = engineWith([task('a'), task('b', { dependsOn: ['a'] })], backend);
+    void engine.run();
+    await flush();
+    const summary = await engine.shutdown('SIGINT');
+    expect(summary.interrupted).toBe('SIGINT');
+    expect(engine.store.require('a').state).toEqual({ kind: 'cancelled', reason: 'interrupted (SIGINT)' });
+    expect(states(engine).b).toBe('pending');
+    expect(backend.started()).toEqual(['a']);
+  });
+
+  it('every command emits a numbered event the store can replay in order', async () => {
+    const backend = new ScriptedBackend();
+    const engine = engineWith([task('a')], backend);
+    const seen: number[] = [];
+    engine.store.events.on('event', (e) => seen.push(e.seq));
+    const run = engine.run();
+    await flush();
+    engine.pauseAll();
+    engine.resumeAll();
+    backend.finish('a');
+    await run;
+    expect(seen).toEqual(seen.map((_, i) => i + 1));
+    expect(seen.length).toBeGreaterThanOrEqual(6);
+  });
+});

@@ -1,0 +1,380 @@
+import { createRequire } from 'node:module';
+import type HeapType from 'mnemonist/heap';
+import { willCreateCycle } from 'graphology-dag';
+import type { DirectedGraph } from 'graphology';
+import type { Config } from '../config/schema.js';
+import { buildGraph } from '../graph/build.js';
+import type { Plan, TaskSpec } from '../plan/schema.js';
+import { Executor } from './executor.js';
+import type { BackendRegistry, StopCause } from './executor.js';
+import { ResourceLockManager } from './locks.js';
+import { RunStore } from './run-store.js';
+import type { RunStoreReader, TaskRecord } from './run-store.js';
+import { dependencyVerdict, endedOk, isFinished } from './states.js';
+import { followUpsFor } from './workflows.js';
+
+// mnemonist's ESM entry loads every structure it has (~80 ms); its CommonJS heap alone is instant.
+const Heap = createRequire(import.meta.url)('mnemonist/heap') as typeof HeapType;
+
+export interface EngineOptions {
+  plan: Plan;
+  config: Config;
+  backends: BackendRegistry;
+  /** Overrides `config.concurrency` (the `--concurrency` flag). */
+  concurrency?: number;
+  publishIntervalMs?: number;
+}
+
+/** What a command did, in words fit for the dashboard's footer. */
+export interface CommandResult {
+  ok: boolean;
+  message: string;
+}
+
+/** How a run ended. */
+export interface RunSummary {
+  /** 0: every task completed, skipped, or failed with mode soft/skip; 1 otherwise. */
+  exitCode: 0 | 1;
+  /** Set when a shutdown stopped the run before every task finished. */
+  interrupted?: string;
+  tasks: readonly TaskRecord[];
+}
+
+/**
+ * The run loop: decides which tasks are eligible, starts them in plan order
+ * up to the concurrency limit, applies failure modes downstream, spawns
+ * workflow follow-ups, and carries out the person's commands.
+ */
+export class Engine {
+  readonly store: RunStore;
+  readonly concurrency: number;
+  private readonly graph: DirectedGraph;
+  private readonly executor: Executor;
+  private readonly ready = new Heap<TaskRecord>((a, b) => a.order - b.order);
+  private unfinished = 0;
+  private stopping: StopCause | undefined;
+  private started = false;
+  private pumping = false;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(private readonly opts: EngineOptions) {
+    const { plan, config } = opts;
+    this.concurrency = opts.concurrency ?? config.concurrency;
+    this.store = new RunStore({
+      plan: plan.name,
+      file: plan.file,
+      workspace: plan.workspace,
+      concurrency: this.concurrency,
+      ...(opts.publishIntervalMs !== undefined ? { publishIntervalMs: opts.publishIntervalMs } : {}),
+    });
+    this.graph = buildGraph(plan.tasks);
+    this.executor = new Executor({
+      store: this.store,
+      config,
+      backends: opts.backends,
+      locks: new ResourceLockManager({ workspace: plan.workspace }),
+      workspace: plan.workspace,
+    });
+    this.store.events.on('task-added', () => this.unfinished++);
+    this.store.events.on('task-state', (e) => {
+      this.unfinished += Number(isFinished(e.from.kind)) - Number(isFinished(e.to.kind));
+    });
+  }
+
+  /** The read side, for the UI and reporters. */
+  get reader(): RunStoreReader {
+    return this.store;
+  }
+
+  /** Starts the run; resolves when every task has finished, or a shutdown has stopped it. */
+  run(): Promise<RunSummary> {
+    if (!this.started) {
+      this.started = true;
+      this.unfinished = this.opts.plan.tasks.length;
+      this.store.start(this.opts.plan.tasks);
+      this.settle(this.opts.plan.tasks.map((t) => t.id));
+      this.pump();
+    }
+    return this.whenIdle();
+  }
+
+  /** Resolves when nothing is running and nothing more can start. */
+  whenIdle(): Promise<RunSummary> {
+    return new Promise((resolve) => {
+      const check = () => resolve(this.summary());
+      if (this.isIdle()) check();
+      else this.idleWaiters.push(check);
+    });
+  }
+
+  /** Holds a pending task, or SIGSTOPs a running one. */
+  pause(id: string): CommandResult {
+    const record = this.store.get(id);
+    if (!record) return unknown(id);
+    switch (record.state.kind) {
+      case 'pending':
+      case 'eligible':
+        this.store.setState(id, { kind: 'paused', from: 'pending' });
+        return ok(`paused ${id}: it will not start until resumed`);
+      case 'running':
+        if (!this.executor.pause(id)) return no(`${id} is starting; try again in a moment`);
+        this.store.setState(id, { kind: 'paused', from: 'running' });
+        return ok(`paused ${id} (its processes are stopped)`);
+      case 'waiting-lock':
+        return no(`${id} is waiting for a lock on ${record.state.file}; cancel it instead`);
+      case 'paused':
+        return no(`${id} is already paused`);
+      default:
+        return no(`${id} is ${record.state.kind}; only pending or running tasks can be paused`);
+    }
+  }
+
+  /** Releases a held task, or SIGCONTs a stopped one. */
+  resume(id: string): CommandResult {
+    const record = this.store.get(id);
+    if (!record) return unknown(id);
+    if (record.state.kind !== 'paused') return no(`${id} is not paused (it is ${record.state.kind})`);
+    if (record.state.from === 'running') {
+      this.executor.resume(id);
+      this.store.setState(id, { kind: 'running' });
+    } else {
+      this.store.setState(id, { kind: 'pending' });
+      this.settle([id]);
+      this.pump();
+    }
+    return ok(`resumed ${id}`);
+  }
+
+  /** No new task starts until resumeAll; running tasks go on. */
+  pauseAll(): CommandResult {
+    if (this.store.isPaused) return no('the run is already paused');
+    this.store.setPaused(true);
+    return ok('run paused: no new task will start; running tasks go on');
+  }
+
+  resumeAll(): CommandResult {
+    if (!this.store.isPaused) return no('the run is not paused');
+    this.store.setPaused(false);
+    this.pump();
+    return ok('run resumed');
+  }
+
+  /**
+   * Puts a failed or cancelled task back to pending and unblocks the tasks its
+   * failure blocked. On a blocked task, retries the failure that blocks it.
+   */
+  retry(id: string): CommandResult {
+    const record = this.store.get(id);
+    if (!record) return unknown(id);
+    const state = record.state;
+    if (state.kind === 'blocked') return this.retry(state.by);
+    if (state.kind !== 'failed' && state.kind !== 'cancelled') {
+      return no(`${id} is ${state.kind}; only failed, cancelled or blocked tasks can be retried`);
+    }
+    if (this.stopping) return no('the run is shutting down');
+    this.store.reopen();
+    this.store.setState(id, { kind: 'pending' });
+    const again = [id, ...this.reopenDependents(id, true)];
+    this.settle(again);
+    this.pump();
+    return ok(`retrying ${id} (attempt ${record.attempts + 1})`);
+  }
+
+  /** Marks a task skipped (success for its dependents); a running one is stopped first. */
+  skip(id: string): CommandResult {
+    const record = this.store.get(id);
+    if (!record) return unknown(id);
+    const kind = record.state.kind;
+    if (kind === 'completed' || kind === 'skipped') return no(`${id} is already ${kind}`);
+    if (this.executor.stop(id, { kind: 'skip' })) return ok(`skipping ${id}: stopping it`);
+    this.store.reopen();
+    this.store.setState(id, { kind: 'skipped', reason: 'skipped by you' });
+    this.settle([...this.reopenDependents(id, false), ...this.dependentsOf(id)]);
+    this.pump();
+    return ok(`skipped ${id}`);
+  }
+
+  /** Cancels a task; a running one has its process group stopped. */
+  cancel(id: string): CommandResult {
+    const record = this.store.get(id);
+    if (!record) return unknown(id);
+    const kind = record.state.kind;
+    if (kind === 'completed' || kind === 'skipped' || kind === 'failed' || kind === 'cancelled') {
+      return no(`${id} has already ended (${kind})`);
+    }
+    if (this.executor.stop(id, { kind: 'cancel' })) return ok(`cancelling ${id}: stopping its processes`);
+    this.store.setState(id, { kind: 'cancelled', reason: 'cancelled' });
+    this.settle(this.dependentsOf(id));
+    this.pump();
+    return ok(`cancelled ${id}`);
+  }
+
+  /**
+   * Stops the run: nothing new starts, every attempt under way is stopped
+   * (its tasks become cancelled) and the run resolves once they are down.
+   */
+  shutdown(signal: string): Promise<RunSummary> {
+    if (!this.stopping) {
+      this.stopping = { kind: 'shutdown', signal };
+      for (const id of this.executor.activeIds()) this.executor.stop(id, this.stopping);
+    }
+    this.checkIdle();
+    return this.whenIdle();
+  }
+
+  /** Ids of the tasks that depend directly on `id`. */
+  dependentsOf(id: string): string[] {
+    return this.graph.hasNode(id) ? this.graph.outNeighbors(id) : [];
+  }
+
+  private summary(): RunSummary {
+    const tasks = this.store.getSnapshot().tasks;
+    const allOk = tasks.every((t) => endedOk(t.state, t.spec.failureMode));
+    return {
+      exitCode: allOk ? 0 : 1,
+      ...(this.stopping && this.unfinished > 0 ? { interrupted: this.stopping.kind === 'shutdown' ? this.stopping.signal : 'stopped' } : {}),
+      tasks,
+    };
+  }
+
+  private isIdle(): boolean {
+    if (!this.started || this.executor.activeIds().length > 0) return false;
+    return this.unfinished === 0 || this.stopping !== undefined;
+  }
+
+  private checkIdle(): void {
+    if (!this.isIdle()) return;
+    if (!this.store.isFinished) {
+      this.store.close();
+      this.store.finish(this.summary().exitCode);
+    }
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** Starts eligible tasks in plan order while there are free slots. */
+  private pump(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (!this.store.isPaused && !this.stopping && this.executor.activeIds().length < this.concurrency) {
+        const next = this.ready.pop();
+        if (!next) break;
+        const id = next.spec.id;
+        if (this.store.require(id).state.kind !== 'eligible' || this.executor.isActive(id)) continue;
+        // execute() only rejects for a task that is not eligible, checked just above.
+        void this.executor.execute(id).then((record) => this.afterAttempt(record));
+      }
+    } finally {
+      this.pumping = false;
+    }
+    this.checkIdle();
+  }
+
+  private afterAttempt(record: TaskRecord): void {
+    const id = record.spec.id;
+    const state = record.state;
+    if (state.kind === 'failed' && record.attempts <= record.spec.retries && !this.stopping) {
+      this.store.setState(id, { kind: 'pending' });
+      this.settle([id]);
+    } else if (state.kind === 'completed') {
+      this.spawnFollowUps(record.spec, state.result);
+    }
+    if (!this.stopping) this.settle(this.dependentsOf(id));
+    this.pump();
+  }
+
+  private spawnFollowUps(parent: TaskSpec, result: string): void {
+    const spawned: string[] = [];
+    for (const spec of followUpsFor(parent, result, this.opts.config.workflows, this.opts.plan.workspace)) {
+      if (this.graph.hasNode(spec.id)) {
+        const reason = willCreateCycle(this.graph, parent.id, spec.id)
+          ? `adding ${spec.id} after ${parent.id} would create a cycle (${spec.id} already leads to ${parent.id})`
+          : `a task named ${spec.id} is already in the run`;
+        this.store.refuseFollowUp(parent.id, spec.id, reason);
+        continue;
+      }
+      this.graph.addNode(spec.id);
+      this.graph.addDirectedEdge(parent.id, spec.id);
+      this.store.addTask(spec, parent.id);
+      spawned.push(spec.id);
+    }
+    this.settle(spawned);
+  }
+
+  /**
+   * Moves tasks blocked by `id` (directly or through other blocked tasks)
+   * back to pending, and with `eligibleToo` eligible direct dependents as
+   * well (they must wait for the retried task again); returns them.
+   */
+  private reopenDependents(id: string, eligibleToo: boolean): string[] {
+    const reopened: string[] = [];
+    const queue = this.dependentsOf(id);
+    const seen = new Set(queue);
+    while (queue.length) {
+      const dep = queue.shift()!;
+      const state = this.store.require(dep).state;
+      if (state.kind === 'blocked' && state.by === id) {
+        this.store.setState(dep, { kind: 'pending' });
+        reopened.push(dep);
+        for (const next of this.dependentsOf(dep)) if (!seen.has(next)) (seen.add(next), queue.push(next));
+      } else if (eligibleToo && state.kind === 'eligible') {
+        this.store.setState(dep, { kind: 'pending' });
+        reopened.push(dep);
+      }
+    }
+    return reopened;
+  }
+
+  /**
+   * Re-evaluates tasks against their dependencies: all satisfied → eligible;
+   * one dead → blocked (and its own dependents are evaluated in turn).
+   * Iterative, so a 20,000-task chain blocks without deep recursion.
+   */
+  private settle(ids: readonly string[]): void {
+    const queue = [...ids];
+    for (let i = 0; i < queue.length; i++) {
+      const id = queue[i]!;
+      const record = this.store.require(id);
+      const state = record.state;
+      const waitingToStart = state.kind === 'pending' || state.kind === 'eligible';
+      if (!waitingToStart && !(state.kind === 'paused' && state.from === 'pending')) continue;
+      let waiting = false;
+      let dead: TaskRecord | undefined;
+      for (const depId of record.spec.dependsOn) {
+        const dep = this.store.require(depId);
+        const verdict = dependencyVerdict(dep.state, dep.spec.failureMode);
+        if (verdict === 'dead') {
+          dead = dep;
+          break;
+        }
+        if (verdict === 'waiting') waiting = true;
+      }
+      if (dead) {
+        const by = dead.state.kind === 'blocked' ? dead.state.by : dead.spec.id;
+        const how = this.store.require(by).state.kind === 'cancelled' ? 'was cancelled' : 'failed';
+        this.store.setState(id, { kind: 'blocked', by, reason: `${by} ${how}` });
+        queue.push(...this.dependentsOf(id));
+      } else if (waiting) {
+        if (state.kind === 'eligible') this.store.setState(id, { kind: 'pending' });
+      } else if (state.kind === 'pending') {
+        this.ready.push(this.store.setState(id, { kind: 'eligible' }));
+      } else if (state.kind === 'eligible') {
+        this.ready.push(record);
+      }
+    }
+  }
+}
+
+function ok(message: string): CommandResult {
+  return { ok: true, message };
+}
+
+function no(message: string): CommandResult {
+  return { ok: false, message };
+}
+
+function unknown(id: string): CommandResult {
+  return no(`no task '${id}' in this run`);
+}

@@ -1,0 +1,51 @@
+import { EventEmitter } from 'node:events';
+import type { TaskSpec } from '../plan/schema.js';
+import type { TaskState } from './states.js';
+
+/**
+ * Every change to a run is one of these, numbered by `seq` in the order it
+ * happened, so a persister can record them and a reader can replay them.
+ * The JSON form of each (`--json`) is documented in docs/events.md.
+ */
+export type RunEvent =
+  | {
+      type: 'run-started';
+      seq: number;
+      time: number;
+      plan: string;
+      file: string;
+      workspace: string;
+      concurrency: number;
+      tasks: TaskSpec[];
+    }
+  | { type: 'task-added'; seq: number; time: number; task: TaskSpec; spawnedBy: string }
+  | {
+      type: 'task-state';
+      seq: number;
+      time: number;
+      taskId: string;
+      from: TaskState;
+      to: TaskState;
+      attempt: number;
+    }
+  | { type: 'task-output'; seq: number; time: number; taskId: string; chunk: string }
+  | { type: 'follow-up-refused'; seq: number; time: number; taskId: string; followUpId: string; reason: string }
+  | { type: 'run-paused'; seq: number; time: number }
+  | { type: 'run-resumed'; seq: number; time: number }
+  | { type: 'run-finished'; seq: number; time: number; exitCode: number; counts: Record<string, number> };
+
+export type RunEventType = RunEvent['type'];
+
+/** The event with the given type. */
+export type RunEventOf<T extends RunEventType> = Extract<RunEvent, { type: T }>;
+
+/** An event before the store numbers and times it. */
+export type RunEventInput = RunEvent extends infer E ? (E extends RunEvent ? Omit<E, 'seq' | 'time'> : never) : never;
+
+type RunEventMap = { [T in RunEventType]: [RunEventOf<T>] } & { event: [RunEvent] };
+
+/**
+ * Typed event stream of a run. Listen to one type (`'task-state'`) or to
+ * `'event'` for all of them in order.
+ */
+export class RunEvents extends EventEmitter<RunEventMap> {}

@@ -1,0 +1,222 @@
+import type { Backend, Execution } from '../agents/backend.js';
+import type { Config, ProviderType } from '../config/schema.js';
+import { formatDuration } from '../plan/schema.js';
+import type { ResourceLockManager } from './locks.js';
+import type { RunStore, TaskRecord } from './run-store.js';
+import type { TaskState } from './states.js';
+
+/** Why an attempt was stopped before it ended by itself; decides its final state. */
+export type StopCause =
+  | { kind: 'cancel' }
+  | { kind: 'skip' }
+  | { kind: 'timeout'; ms: number }
+  | { kind: 'shutdown'; signal: string };
+
+/** Backends by provider type; a type with no backend cannot run here. */
+export type BackendRegistry = Partial<Record<ProviderType, Backend>>;
+
+export interface ExecutorOptions {
+  store: RunStore;
+  config: Config;
+  backends: BackendRegistry;
+  locks: ResourceLockManager;
+  workspace: string;
+}
+
+/** Thrown when asked to run a task that is not eligible: a caller bug, not a task failure. */
+export class NotEligibleError extends Error {
+  constructor(
+    readonly taskId: string,
+    readonly state: string,
+  ) {
+    super(`task ${taskId} is not eligible to run (it is ${state})`);
+    this.name = 'NotEligibleError';
+  }
+}
+
+interface Active {
+  controller: AbortController;
+  execution?: Execution;
+  timer: PausableTimer;
+}
+
+/**
+ * Runs one attempt of one eligible task: takes its file locks, dispatches
+ * to the backend for its role, releases the locks, and records the outcome.
+ */
+export class Executor {
+  private readonly active = new Map<string, Active>();
+
+  constructor(private readonly opts: ExecutorOptions) {}
+
+  /** Whether the task has an attempt under way (waiting for a lock, running or paused). */
+  isActive(id: string): boolean {
+    return this.active.has(id);
+  }
+
+  /** Runs the task's attempt to its end and returns the task's record after it. */
+  async execute(id: string, signal?: AbortSignal): Promise<TaskRecord> {
+    const { store, config, backends, locks } = this.opts;
+    const record = store.require(id);
+    if (record.state.kind !== 'eligible') throw new NotEligibleError(id, record.state.kind);
+    if (this.active.has(id)) throw new NotEligibleError(id, 'already running');
+
+    const controller = new AbortController();
+    const active: Active = { controller, timer: new PausableTimer() };
+    const onOuterAbort = () => controller.abort(signal?.reason);
+    signal?.addEventListener('abort', onOuterAbort, { once: true });
+    if (signal?.aborted) onOuterAbort();
+    this.active.set(id, active);
+
+    let final: TaskState;
+    let release: (() => void) | undefined;
+    try {
+      const spec = record.spec;
+      const role = config.agents[spec.agent];
+      const provider = role && config.providers[role.provider];
+      const backend = provider && backends[provider.type];
+      if (controller.signal.aborted) {
+        final = stoppedState(controller.signal.reason);
+      } else if (!role) {
+        final = { kind: 'failed', reason: `unknown role '${spec.agent}' (known: ${Object.keys(config.agents).join(', ')})` };
+      } else if (!provider) {
+        final = { kind: 'failed', reason: `role '${spec.agent}' names unknown provider '${role.provider}'` };
+      } else if (!backend) {
+        final = {
+          kind: 'failed',
+          reason: `provider '${role.provider}' has type '${provider.type}', which this build cannot run`,
+        };
+      } else {
+        if (spec.writes.length) {
+          release = await locks.acquireAll(spec.writes, {
+            holder: id,
+            signal: controller.signal,
+            onWait: (file, heldBy) => {
+              store.setState(id, heldBy ? { kind: 'waiting-lock', file, heldBy } : { kind: 'waiting-lock', file });
+            },
+          });
+        }
+        store.setState(id, { kind: 'running' });
+        if (spec.timeoutMs !== undefined) {
+          const ms = spec.timeoutMs;
+          active.timer.start(ms, () => controller.abort({ kind: 'timeout', ms } satisfies StopCause));
+        }
+        const execution = backend.start({
+          task: spec,
+          roleName: spec.agent,
+          role,
+          providerName: role.provider,
+          provider,
+          workdir: this.opts.workspace,
+          attempt: store.require(id).attempts,
+          signal: controller.signal,
+          killGraceMs: config.killGraceMs,
+          output: (chunk) => store.appendOutput(id, chunk),
+        });
+        active.execution = execution;
+        const outcome = await execution.done;
+        if (controller.signal.aborted) final = stoppedState(controller.signal.reason);
+        else if (outcome.ok) final = { kind: 'completed', result: outcome.result };
+        else final = { kind: 'failed', reason: outcome.reason, ...(outcome.exitCode !== undefined ? { exitCode: outcome.exitCode } : {}) };
+      }
+    } catch (err) {
+      final = controller.signal.aborted
+        ? stoppedState(controller.signal.reason)
+        : { kind: 'failed', reason: `internal error: ${err instanceof Error ? err.message : String(err)}` };
+    } finally {
+      active.timer.stop();
+      signal?.removeEventListener('abort', onOuterAbort);
+      release?.();
+      this.active.delete(id);
+    }
+    return store.setState(id, final);
+  }
+
+  /** Stops an attempt under way; its final state follows from the cause. False when none is. */
+  stop(id: string, cause: StopCause): boolean {
+    const active = this.active.get(id);
+    if (!active) return false;
+    if (!active.controller.signal.aborted) active.controller.abort(cause);
+    return true;
+  }
+
+  /** SIGSTOPs a running attempt and holds its timeout clock. */
+  pause(id: string): boolean {
+    const active = this.active.get(id);
+    if (!active?.execution) return false;
+    active.execution.pause();
+    active.timer.pause();
+    return true;
+  }
+
+  /** SIGCONTs a paused attempt and restarts its timeout clock where it stood. */
+  resume(id: string): boolean {
+    const active = this.active.get(id);
+    if (!active?.execution) return false;
+    active.execution.resume();
+    active.timer.resume();
+    return true;
+  }
+
+  /** Ids of every attempt under way. */
+  activeIds(): string[] {
+    return [...this.active.keys()];
+  }
+}
+
+/** The state an attempt ends in when it was stopped for `reason`. */
+export function stoppedState(reason: unknown): TaskState {
+  const cause = isStopCause(reason) ? reason : undefined;
+  switch (cause?.kind) {
+    case 'timeout':
+      return { kind: 'failed', reason: `timed out after ${formatDuration(cause.ms)}` };
+    case 'skip':
+      return { kind: 'skipped', reason: 'skipped while running' };
+    case 'shutdown':
+      return { kind: 'cancelled', reason: `interrupted (${cause.signal})` };
+    case 'cancel':
+    case undefined:
+      return { kind: 'cancelled', reason: 'cancelled' };
+    default: {
+      const never: never = cause;
+      throw new Error(`unknown stop cause ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+function isStopCause(value: unknown): value is StopCause {
+  return typeof value === 'object' && value !== null && typeof (value as { kind?: unknown }).kind === 'string';
+}
+
+/** A one-shot timer that can be held while its task is paused. */
+class PausableTimer {
+  private handle: NodeJS.Timeout | undefined;
+  private remaining = 0;
+  private since = 0;
+  private fire: (() => void) | undefined;
+
+  start(ms: number, fire: () => void): void {
+    this.fire = fire;
+    this.remaining = ms;
+    this.resume();
+  }
+
+  pause(): void {
+    if (!this.handle) return;
+    clearTimeout(this.handle);
+    this.handle = undefined;
+    this.remaining -= Date.now() - this.since;
+  }
+
+  resume(): void {
+    if (this.handle || !this.fire) return;
+    this.since = Date.now();
+    this.handle = setTimeout(this.fire, Math.max(0, this.remaining));
+  }
+
+  stop(): void {
+    if (this.handle) clearTimeout(this.handle);
+    this.handle = undefined;
+    this.fire = undefined;
+  }
+}

@@ -1,0 +1,279 @@
+import type { TaskSpec } from '../plan/schema.js';
+import { RunEvents } from './events.js';
+import type { RunEvent, RunEventInput } from './events.js';
+import { STATE_KINDS, isFinished, transition } from './states.js';
+import type { TaskState, TaskStateKind } from './states.js';
+
+/** One task as the run sees it. Replaced, never mutated, on every change. */
+export interface TaskRecord {
+  readonly spec: TaskSpec;
+  /** Position in plan order; follow-ups are numbered after the plan's tasks. */
+  readonly order: number;
+  readonly state: TaskState;
+  /** Attempts started so far. */
+  readonly attempts: number;
+  /** When the current or last attempt started running. */
+  readonly startedAt?: number;
+  /** When the task last reached a finished state. */
+  readonly endedAt?: number;
+}
+
+/** An immutable picture of the run, cheap to compare by reference. */
+export interface RunSnapshot {
+  readonly version: number;
+  readonly plan: string;
+  readonly file: string;
+  readonly workspace: string;
+  readonly concurrency: number;
+  readonly startedAt: number;
+  readonly paused: boolean;
+  /** Set once every task has finished; cleared if a retry brings work back. */
+  readonly finished: boolean;
+  readonly tasks: readonly TaskRecord[];
+  readonly counts: Readonly<Record<TaskStateKind, number>>;
+}
+
+/** The read side of the store: what the UI and reporters get. */
+export interface RunStoreReader {
+  readonly events: RunEvents;
+  getSnapshot(): RunSnapshot;
+  subscribe(listener: () => void): () => void;
+  get(id: string): TaskRecord | undefined;
+  outputTail(id: string): readonly string[];
+}
+
+export interface RunStoreOptions {
+  plan: string;
+  file: string;
+  workspace: string;
+  concurrency: number;
+  /** Snapshot listeners are told at most this often (ms). Events are never delayed. */
+  publishIntervalMs?: number;
+  /** Lines of output kept per task in memory; the full transcript is the backend's business. */
+  outputTailLines?: number;
+  now?: () => number;
+}
+
+/**
+ * The single source of truth for one run (DESIGN §2): task records plus a
+ * numbered, typed event for every change. Only the engine writes to it.
+ */
+export class RunStore implements RunStoreReader {
+  readonly events = new RunEvents();
+  private readonly records = new Map<string, TaskRecord>();
+  private readonly tails = new Map<string, string[]>();
+  private readonly partial = new Map<string, string>();
+  private readonly listeners = new Set<() => void>();
+  private readonly now: () => number;
+  private readonly publishIntervalMs: number;
+  private readonly tailLines: number;
+  private seq = 0;
+  private version = 0;
+  private paused = false;
+  private finished = false;
+  private readonly startedAt: number;
+  private snapshot: RunSnapshot | undefined;
+  private publishTimer: NodeJS.Timeout | undefined;
+  private lastPublish = 0;
+
+  constructor(private readonly opts: RunStoreOptions) {
+    this.now = opts.now ?? Date.now;
+    this.publishIntervalMs = opts.publishIntervalMs ?? 50;
+    this.tailLines = opts.outputTailLines ?? 200;
+    this.startedAt = this.now();
+  }
+
+  /** Records the plan's tasks and announces the run. */
+  start(tasks: readonly TaskSpec[]): void {
+    for (const spec of tasks) this.insert(spec);
+    this.emit({
+      type: 'run-started',
+      plan: this.opts.plan,
+      file: this.opts.file,
+      workspace: this.opts.workspace,
+      concurrency: this.opts.concurrency,
+      tasks: [...tasks],
+    });
+  }
+
+  /** Adds a follow-up task spawned by `spawnedBy`. */
+  addTask(spec: TaskSpec, spawnedBy: string): TaskRecord {
+    const record = this.insert(spec);
+    this.emit({ type: 'task-added', task: spec, spawnedBy });
+    return record;
+  }
+
+  has(id: string): boolean {
+    return this.records.has(id);
+  }
+
+  get(id: string): TaskRecord | undefined {
+    return this.records.get(id);
+  }
+
+  /** Like get, for ids the engine knows exist. */
+  require(id: string): TaskRecord {
+    const record = this.records.get(id);
+    if (!record) throw new Error(`no task '${id}' in this run`);
+    return record;
+  }
+
+  /** Moves a task to a new state; throws IllegalTransitionError for a move the state machine forbids. */
+  setState(id: string, to: TaskState): TaskRecord {
+    const prev = this.require(id);
+    transition(id, prev.state, to);
+    const now = this.now();
+    const attempts = to.kind === 'running' && prev.state.kind !== 'paused' ? prev.attempts + 1 : prev.attempts;
+    const next: TaskRecord = {
+      ...prev,
+      state: to,
+      attempts,
+      startedAt: to.kind === 'running' && prev.state.kind !== 'paused' ? now : prev.startedAt,
+      endedAt: to.kind === 'pending' ? undefined : isFinished(to.kind) ? now : prev.endedAt,
+    };
+    this.records.set(id, next);
+    if (to.kind === 'running' && prev.state.kind !== 'paused') this.flushPartial(id);
+    this.emit({ type: 'task-state', taskId: id, from: prev.state, to, attempt: attempts });
+    return next;
+  }
+
+  /** Records output of a task: an event per chunk, and the last lines kept in memory. */
+  appendOutput(id: string, chunk: string): void {
+    if (chunk.length === 0) return;
+    const text = (this.partial.get(id) ?? '') + chunk;
+    const lines = text.split(/\r?\n/);
+    const rest = lines.pop() ?? '';
+    this.partial.set(id, rest.length > 4096 ? rest.slice(-4096) : rest);
+    if (lines.length) {
+      let tail = this.tails.get(id);
+      if (!tail) this.tails.set(id, (tail = []));
+      for (const line of lines.length > this.tailLines ? lines.slice(-this.tailLines) : lines) tail.push(line);
+      if (tail.length > this.tailLines) tail.splice(0, tail.length - this.tailLines);
+    }
+    this.emit({ type: 'task-output', taskId: id, chunk });
+  }
+
+  /** The last lines a task printed (the unfinished last line included). */
+  outputTail(id: string): readonly string[] {
+    const tail = this.tails.get(id) ?? [];
+    const partial = this.partial.get(id);
+    return partial ? [...tail, partial] : tail;
+  }
+
+  /** A workflow follow-up that could not join the graph, and why. */
+  refuseFollowUp(taskId: string, followUpId: string, reason: string): void {
+    this.emit({ type: 'follow-up-refused', taskId, followUpId, reason });
+  }
+
+  setPaused(paused: boolean): void {
+    if (this.paused === paused) return;
+    this.paused = paused;
+    this.emit({ type: paused ? 'run-paused' : 'run-resumed' });
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  get isFinished(): boolean {
+    return this.finished;
+  }
+
+  /** Marks the run finished (every task in a finished state) with its exit code. */
+  finish(exitCode: number): void {
+    this.finished = true;
+    this.emit({ type: 'run-finished', exitCode, counts: { ...this.getSnapshot().counts } });
+  }
+
+  /** Work came back after the run had finished (a retry in the dashboard). */
+  reopen(): void {
+    if (!this.finished) return;
+    this.finished = false;
+    this.changed();
+  }
+
+  /** Every task record, in plan order. */
+  all(): IterableIterator<TaskRecord> {
+    return this.records.values();
+  }
+
+  getSnapshot = (): RunSnapshot => {
+    if (this.snapshot && this.snapshot.version === this.version) return this.snapshot;
+    const counts = Object.fromEntries(STATE_KINDS.map((k) => [k, 0])) as Record<TaskStateKind, number>;
+    const tasks: TaskRecord[] = [];
+    for (const record of this.records.values()) {
+      tasks.push(record);
+      counts[record.state.kind]++;
+    }
+    this.snapshot = Object.freeze({
+      version: this.version,
+      plan: this.opts.plan,
+      file: this.opts.file,
+      workspace: this.opts.workspace,
+      concurrency: this.opts.concurrency,
+      startedAt: this.startedAt,
+      paused: this.paused,
+      finished: this.finished,
+      tasks: Object.freeze(tasks),
+      counts: Object.freeze(counts),
+    });
+    return this.snapshot;
+  };
+
+  /** Tells the listener about changes, batched to at most one call per publish interval. */
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  };
+
+  /** Stops the publish timer; the store stays readable. */
+  close(): void {
+    if (this.publishTimer) clearTimeout(this.publishTimer);
+    this.publishTimer = undefined;
+    this.publish();
+  }
+
+  private insert(spec: TaskSpec): TaskRecord {
+    if (this.records.has(spec.id)) throw new Error(`task '${spec.id}' is already in this run`);
+    const record: TaskRecord = { spec, order: this.records.size, state: { kind: 'pending' }, attempts: 0 };
+    this.records.set(spec.id, record);
+    return record;
+  }
+
+  /** A new attempt starts a fresh line, so one attempt's half line never glues onto the next. */
+  private flushPartial(id: string): void {
+    const partial = this.partial.get(id);
+    if (!partial) return;
+    this.partial.set(id, '');
+    this.appendOutput(id, '\n');
+  }
+
+  private emit(input: RunEventInput): void {
+    const event = { ...input, seq: ++this.seq, time: this.now() } as RunEvent;
+    this.changed();
+    this.events.emit(event.type, event as never);
+    this.events.emit('event', event);
+  }
+
+  private changed(): void {
+    this.version++;
+    if (this.listeners.size === 0 || this.publishTimer) return;
+    const wait = Math.max(0, this.lastPublish + this.publishIntervalMs - this.now());
+    if (wait === 0 && this.publishIntervalMs === 0) {
+      this.publish();
+      return;
+    }
+    this.publishTimer = setTimeout(() => {
+      this.publishTimer = undefined;
+      this.publish();
+    }, wait);
+    this.publishTimer.unref?.();
+  }
+
+  private publish(): void {
+    this.lastPublish = this.now();
+    for (const listener of [...this.listeners]) listener();
+  }
+}

@@ -1,0 +1,72 @@
+import path from 'node:path';
+import type { Workflow } from '../config/schema.js';
+import type { TaskSpec } from '../plan/schema.js';
+
+/** The prompt of a step that gives none: enough for the next role to pick up the work. */
+export const DEFAULT_STEP_PROMPT =
+  'Continue the work of task {{task.id}} (files: {{task.writes}}).\n\nIts request was:\n{{task.prompt}}\n\nIts result:\n{{task.result}}';
+
+/** What a step's template may refer to: the task that just completed. */
+export interface TemplateTask {
+  id: string;
+  prompt: string;
+  result: string;
+  writes: readonly string[];
+}
+
+/**
+ * Renders `{{task.id}}`, `{{task.prompt}}`, `{{task.result}}` and
+ * `{{task.writes}}`; an unknown placeholder is left as written so a typo shows.
+ */
+export function renderTemplate(template: string, task: TemplateTask, workspace: string): string {
+  return template.replace(/\{\{\s*task\.(id|prompt|result|writes)\s*\}\}/g, (_, field: string) => {
+    switch (field) {
+      case 'id':
+        return task.id;
+      case 'prompt':
+        return task.prompt;
+      case 'result':
+        return task.result;
+      default:
+        return task.writes.length ? task.writes.map((w) => path.relative(workspace, w) || '.').join(', ') : 'none';
+    }
+  });
+}
+
+/**
+ * The follow-up tasks a completed task spawns: for every workflow that has
+ * its role as a step, the next step becomes `{id}-{role}`, depending on it,
+ * with its writes and the step's failure mode. The last step spawns nothing;
+ * two workflows naming the same next role spawn it once.
+ */
+export function followUpsFor(
+  task: TaskSpec,
+  result: string,
+  workflows: Readonly<Record<string, Workflow>>,
+  workspace: string,
+): TaskSpec[] {
+  if (!task.followUps) return [];
+  const spawned = new Map<string, TaskSpec>();
+  for (const workflow of Object.values(workflows)) {
+    workflow.steps.forEach((step, i) => {
+      if (step.agent !== task.agent) return;
+      const next = workflow.steps[i + 1];
+      if (!next) return;
+      const id = `${task.id}-${next.agent}`;
+      if (spawned.has(id)) return;
+      spawned.set(id, {
+        id,
+        agent: next.agent,
+        prompt: renderTemplate(next.prompt ?? DEFAULT_STEP_PROMPT, { ...task, result }, workspace),
+        dependsOn: [task.id],
+        writes: [...task.writes],
+        failureMode: next.failureMode ?? 'hard',
+        retries: 0,
+        followUps: true,
+        ...(task.timeoutMs !== undefined ? { timeoutMs: task.timeoutMs } : {}),
+        spawnedBy: task.id,
+      });
+    });
+  }
+  return [...spawned.values()];
+}
