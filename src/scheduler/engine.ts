@@ -280,6 +280,9 @@ export class Engine {
       this.settle([id]);
     } else if (state.kind === 'completed') {
       this.spawnFollowUps(record.spec, state.result);
+    } else if (state.kind === 'failed' && record.spec.failureMode !== 'hard') {
+      // A soft or skip failure lets dependents run; the workflow's next step is one.
+      this.spawnFollowUps(record.spec, `(failed, ${record.spec.failureMode}) ${state.reason}`);
     }
     if (!this.stopping) this.settle(this.dependentsOf(id));
     this.pump();

@@ -47,7 +47,8 @@ function allowedFrom(from: TaskState): readonly TaskStateKind[] {
     case 'pending':
       return ['eligible', 'paused', 'skipped', 'blocked', 'cancelled'];
     case 'eligible':
-      return ['pending', 'waiting-lock', 'running', 'paused', 'skipped', 'blocked', 'cancelled'];
+      // eligible → failed: it could not start (its role or provider cannot run).
+      return ['pending', 'waiting-lock', 'running', 'failed', 'paused', 'skipped', 'blocked', 'cancelled'];
     case 'waiting-lock':
       // waiting-lock → waiting-lock: the task now waits for its next file.
       return ['waiting-lock', 'running', 'failed', 'cancelled', 'skipped'];

@@ -1,0 +1,158 @@
+import { describe, expect, it } from '@jest/globals';
+import type { Backend } from '../../src/agents/backend.js';
+import { RunStore } from '../../src/scheduler/run-store.js';
+import { Executor, NotEligibleError } from '../../src/scheduler/executor.js';
+import type { BackendRegistry } from '../../src/scheduler/executor.js';
+import { ResourceLockManager } from '../../src/scheduler/locks.js';
+import type { TaskSpec } from '../../src/plan/schema.js';
+import { ScriptedBackend, WORKSPACE, config, flush, task } from './harness.js';
+
+/** A store with the tasks already eligible, and an executor over real locks. */
+function setup(tasks: TaskSpec[], backends: BackendRegistry, cfg = config()) {
+  const store = new RunStore({ plan: 't', file: 't.yaml', workspace: WORKSPACE, concurrency: 4, publishIntervalMs: 0 });
+  store.start(tasks);
+  for (const t of tasks) store.setState(t.id, { kind: 'eligible' });
+  const locks = new ResourceLockManager({ workspace: WORKSPACE });
+  const executor = new Executor({ store, config: cfg, backends, locks, workspace: WORKSPACE });
+  return { store, locks, executor };
+}
+
+const FILE = `${WORKSPACE}/src/a.ts`;
+
+describe('Executor', () => {
+  it('runs an eligible task and records the result as completed', async () => {
+    const backend = new ScriptedBackend({ outcome: () => ({ ok: true, result: 'all good' }) });
+    const { store, executor } = setup([task('a')], { shell: backend });
+    const states: string[] = [];
+    store.events.on('task-state', (e) => states.push(e.to.kind));
+    const record = await executor.execute('a');
+    expect(record.state).toEqual({ kind: 'completed', result: 'all good' });
+    expect(record.attempts).toBe(1);
+    expect(states).toEqual(['running', 'completed']);
+    expect(backend.calls[0]!.ctx).toMatchObject({ roleName: 'shell', providerName: 'shell', workdir: WORKSPACE, attempt: 1 });
+  });
+
+  it('records a backend failure as failed, with reason and exit code', async () => {
+    const backend = new ScriptedBackend({ outcome: () => ({ ok: false, reason: 'exit code 3: nope', exitCode: 3 }) });
+    const { executor } = setup([task('a')], { shell: backend });
+    expect((await executor.execute('a')).state).toEqual({ kind: 'failed', reason: 'exit code 3: nope', exitCode: 3 });
+  });
+
+  it('holds the task locks during the call and frees them after', async () => {
+    const backend = new ScriptedBackend();
+    const { executor, locks } = setup([task('a', { writes: [FILE] })], { shell: backend });
+    const run = executor.execute('a');
+    await flush();
+    expect(locks.isHeld(FILE)).toBe(true);
+    expect(locks.holderOf(FILE)).toBe('a');
+    backend.finish('a');
+    await run;
+    expect(locks.isHeld(FILE)).toBe(false);
+  });
+
+  it('frees the locks even when the backend throws', async () => {
+    const throwing: Backend = {
+      start() {
+        throw new Error('backend exploded');
+      },
+    };
+    const { executor, locks } = setup([task('a', { writes: [FILE] })], { shell: throwing });
+    const record = await executor.execute('a');
+    expect(record.state).toEqual({ kind: 'failed', reason: 'internal error: backend exploded' });
+    expect(locks.isHeld(FILE)).toBe(false);
+  });
+
+  it('a second task on the same file waits in waiting-lock, naming the file and holder', async () => {
+    const backend = new ScriptedBackend();
+    const { executor, store } = setup([task('a', { writes: [FILE] }), task('b', { writes: ['src/../src/a.ts'] })], { shell: backend });
+    const a = executor.execute('a');
+    const b = executor.execute('b');
+    await flush();
+    expect(store.require('b').state).toEqual({ kind: 'waiting-lock', file: FILE, heldBy: 'a' });
+    expect(backend.started()).toEqual(['a']);
+    backend.finish('a');
+    await a;
+    await flush();
+    expect(store.require('b').state.kind).toBe('running');
+    backend.finish('b');
+    await b;
+  });
+
+  it('fails a task whose role is unknown, or whose provider type has no backend', async () => {
+    const { executor } = setup([task('a', { agent: 'ghost' }), task('b', { agent: 'coder' })], { shell: new ScriptedBackend() });
+    const a = await executor.execute('a');
+    expect(a.state.kind).toBe('failed');
+    expect((a.state as { reason: string }).reason).toMatch(/^unknown role 'ghost' \(known: .*coder/);
+    const b = await executor.execute('b');
+    expect(b.state).toEqual({ kind: 'failed', reason: "provider 'claude' has type 'claude', which this build cannot run" });
+  });
+
+  it('refuses a task that is not eligible, without touching it', async () => {
+    const backend = new ScriptedBackend();
+    const { executor, store } = setup([task('a')], { shell: backend });
+    store.setState('a', { kind: 'pending' });
+    await expect(executor.execute('a')).rejects.toThrow(NotEligibleError);
+    await expect(executor.execute('a')).rejects.toThrow('task a is not eligible to run (it is pending)');
+    expect(store.require('a').state.kind).toBe('pending');
+    expect(backend.calls).toEqual([]);
+  });
+
+  it('aborted before the call: the backend is never started', async () => {
+    const backend = new ScriptedBackend();
+    const { executor } = setup([task('a')], { shell: backend });
+    const record = await executor.execute('a', AbortSignal.abort({ kind: 'cancel' }));
+    expect(record.state).toEqual({ kind: 'cancelled', reason: 'cancelled' });
+    expect(backend.calls).toEqual([]);
+  });
+
+  it('aborted during the call: the backend sees the abort and the task is cancelled', async () => {
+    const backend = new ScriptedBackend();
+    const { executor, locks } = setup([task('a', { writes: [FILE] })], { shell: backend });
+    const controller = new AbortController();
+    const run = executor.execute('a', controller.signal);
+    await flush();
+    controller.abort({ kind: 'cancel' });
+    expect((await run).state).toEqual({ kind: 'cancelled', reason: 'cancelled' });
+    expect(backend.calls[0]!.ctx.signal.aborted).toBe(true);
+    expect(locks.isHeld(FILE)).toBe(false);
+  });
+
+  it('aborted while waiting for a lock: it never runs and the lock stays with its holder', async () => {
+    const backend = new ScriptedBackend();
+    const { executor, locks } = setup([task('a', { writes: [FILE] }), task('b', { writes: [FILE] })], { shell: backend });
+    const a = executor.execute('a');
+    await flush();
+    expect(executor.stop('b', { kind: 'cancel' })).toBe(false);
+    const b = executor.execute('b');
+    await flush();
+    expect(executor.stop('b', { kind: 'cancel' })).toBe(true);
+    expect((await b).state.kind).toBe('cancelled');
+    expect(locks.holderOf(FILE)).toBe('a');
+    backend.finish('a');
+    await a;
+    expect(locks.isHeld(FILE)).toBe(false);
+    expect(backend.started()).toEqual(['a']);
+  });
+
+  it('a timeout aborts the task and fails it with "timed out after"', async () => {
+    const backend = new ScriptedBackend();
+    const { executor } = setup([task('a', { timeoutMs: 50 })], { shell: backend });
+    const record = await executor.execute('a');
+    expect(record.state).toEqual({ kind: 'failed', reason: 'timed out after 50ms' });
+    expect(backend.calls[0]!.ctx.signal.aborted).toBe(true);
+  });
+
+  it('the timeout clock stands still while the task is paused', async () => {
+    const backend = new ScriptedBackend();
+    const { executor, store } = setup([task('a', { timeoutMs: 120 })], { shell: backend });
+    const run = executor.execute('a');
+    await flush();
+    executor.pause('a');
+    store.setState('a', { kind: 'paused', from: 'running' });
+    await new Promise((r) => setTimeout(r, 250));
+    expect(backend.calls[0]!.ctx.signal.aborted).toBe(false);
+    executor.resume('a');
+    store.setState('a', { kind: 'running' });
+    expect((await run).state).toEqual({ kind: 'failed', reason: 'timed out after 120ms' });
+  });
+});
