@@ -50,32 +50,67 @@ export const ConfigSchema = z
     agents: z.record(NameSchema, AgentRoleSchema),
     workflows: z.record(NameSchema, WorkflowSchema),
   })
-  .superRefine((config, ctx) => {
-    for (const [role, agent] of Object.entries(config.agents)) {
-      if (!(agent.provider in config.providers)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['agents', role, 'provider'],
-          message: `unknown provider '${agent.provider}' (known: ${Object.keys(config.providers).join(', ') || 'none'})`,
-          input: agent.provider,
-        });
-      }
-    }
-    for (const [name, workflow] of Object.entries(config.workflows)) {
-      workflow.steps.forEach((step, i) => {
-        if (!(step.agent in config.agents)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['workflows', name, 'steps', i, 'agent'],
-            message: `unknown role '${step.agent}' (known: ${Object.keys(config.agents).join(', ') || 'none'})`,
-            input: step.agent,
-          });
-        }
-      });
-    }
-  });
+  // Runs even when other fields are invalid, so every problem is reported at once;
+  // it therefore reads the input defensively rather than trusting its type.
+  .superRefine((config, ctx) => checkReferences(config as unknown, ctx), { when: (payload) => isRecord(payload.value) });
 export type Config = z.infer<typeof ConfigSchema>;
 
 /** The top-level keys a config file may set; used to say where each came from. */
 export const CONFIG_KEYS = ['concurrency', 'killGraceMs', 'providers', 'agents', 'workflows'] as const;
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
+
+/**
+ * What one config file may say: every field optional, so a file can set just
+ * `agents.coder.model`, but unknown keys are still errors. Workflow steps are
+ * whole (arrays replace when merged). Used only to check a file before merging;
+ * its output is not used, so the defaults inside the full schema never leak
+ * into a file's partial data.
+ */
+export const PartialConfigSchema = z.strictObject({
+  concurrency: ConfigSchema.shape.concurrency.optional(),
+  killGraceMs: ConfigSchema.shape.killGraceMs.optional(),
+  providers: z.record(NameSchema, ProviderSchema.partial()).optional(),
+  agents: z.record(NameSchema, AgentRoleSchema.partial()).optional(),
+  workflows: z.record(NameSchema, WorkflowSchema.partial()).optional(),
+});
+export type PartialConfig = z.infer<typeof PartialConfigSchema>;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function entriesOf(value: unknown): [string, unknown][] {
+  return isRecord(value) ? Object.entries(value) : [];
+}
+
+/** Cross references: a role names a known provider, a workflow step a known role. */
+function checkReferences(config: unknown, ctx: z.RefinementCtx): void {
+  if (!isRecord(config)) return;
+  const providers = isRecord(config.providers) ? config.providers : {};
+  const agents = isRecord(config.agents) ? config.agents : {};
+  for (const [role, agent] of entriesOf(agents)) {
+    const provider = isRecord(agent) ? agent.provider : undefined;
+    if (typeof provider === 'string' && !Object.hasOwn(providers, provider)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['agents', role, 'provider'],
+        message: `unknown provider '${provider}' (known: ${Object.keys(providers).join(', ') || 'none'})`,
+        input: provider,
+      });
+    }
+  }
+  for (const [name, workflow] of entriesOf(config.workflows)) {
+    const steps = isRecord(workflow) && Array.isArray(workflow.steps) ? (workflow.steps as unknown[]) : [];
+    steps.forEach((step, i) => {
+      const agent = isRecord(step) ? step.agent : undefined;
+      if (typeof agent === 'string' && !Object.hasOwn(agents, agent)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['workflows', name, 'steps', i, 'agent'],
+          message: `unknown role '${agent}' (known: ${Object.keys(agents).join(', ') || 'none'})`,
+          input: agent,
+        });
+      }
+    });
+  }
+}

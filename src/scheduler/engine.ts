@@ -1,5 +1,4 @@
 import { createRequire } from 'node:module';
-import type HeapType from 'mnemonist/heap';
 import { willCreateCycle } from 'graphology-dag';
 import type { DirectedGraph } from 'graphology';
 import type { Config } from '../config/schema.js';
@@ -14,7 +13,10 @@ import { dependencyVerdict, endedOk, isFinished } from './states.js';
 import { followUpsFor } from './workflows.js';
 
 // mnemonist's ESM entry loads every structure it has (~80 ms); its CommonJS heap alone is instant.
-const Heap = createRequire(import.meta.url)('mnemonist/heap') as typeof HeapType;
+const Heap = createRequire(import.meta.url)('mnemonist/heap') as new <T>(compare: (a: T, b: T) => number) => {
+  push(item: T): number;
+  pop(): T | undefined;
+};
 
 export interface EngineOptions {
   plan: Plan;

@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import type { TaskSpec } from '../plan/schema.js';
 import { RunEvents } from './events.js';
 import type { RunEvent, RunEventInput } from './events.js';
@@ -253,8 +254,10 @@ export class RunStore implements RunStoreReader {
   private emit(input: RunEventInput): void {
     const event = { ...input, seq: ++this.seq, time: this.now() } as RunEvent;
     this.changed();
-    this.events.emit(event.type, event as never);
-    this.events.emit('event', event);
+    // The map types listeners; emitting by a computed name needs the untyped view.
+    const emitter: EventEmitter = this.events;
+    emitter.emit(event.type, event);
+    emitter.emit('event', event);
   }
 
   private changed(): void {

@@ -1,0 +1,246 @@
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createDefu } from 'defu';
+import { lilconfig } from 'lilconfig';
+import type { Loader } from 'lilconfig';
+import { UserError } from '../errors.js';
+import type { Problem } from '../errors.js';
+import { DEFAULTS_SOURCE, defaultConfig } from './defaults.js';
+import { problemsFromIssues, valueAt } from './issues.js';
+import type { Origin } from './issues.js';
+import { PACKAGE_PROP, parseConfigText } from './parse.js';
+import type { ParseResult, ParsedConfigFile } from './parse.js';
+import { CONFIG_KEYS, ConfigSchema, PartialConfigSchema } from './schema.js';
+import type { Config, ConfigKey } from './schema.js';
+
+/** The source name given to values set by CLI flags. */
+export const COMMAND_LINE_SOURCE = 'command line';
+
+/** Project config files looked for in each directory, first match wins; an rc file beats package.json. */
+export const PROJECT_SEARCH_PLACES = [
+  '.orchestratorrc',
+  '.orchestratorrc.json',
+  '.orchestratorrc.yaml',
+  '.orchestratorrc.yml',
+  'orchestrator.config.json',
+  'package.json',
+] as const;
+
+/** Global config file names, looked for in this order in the global config directory. */
+export const GLOBAL_CONFIG_NAMES = ['config.yaml', 'config.yml', 'config.json'] as const;
+
+export interface LoadConfigOptions {
+  /** Where the project search starts, and what a relative `configFile` is relative to. */
+  cwd: string;
+  /** `--config FILE`: used instead of searching for a project file. */
+  configFile?: string;
+  /** For XDG_CONFIG_HOME and HOME; default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+  /** Values from CLI flags, the highest priority. */
+  overrides?: { concurrency?: number };
+}
+
+export interface LoadedConfig {
+  config: Config;
+  /** Where each top-level key's highest-priority value came from: 'built-in defaults', an absolute file path, or 'command line'. */
+  sources: Record<ConfigKey, string>;
+  /** The config files read, lowest priority first. */
+  files: string[];
+}
+
+/** One level of the merge: defaults, a file, or the command line. */
+interface Layer {
+  source: string;
+  data: Record<string, unknown>;
+  file?: ParsedConfigFile;
+  note?: string;
+}
+
+/**
+ * The global config directory, `$XDG_CONFIG_HOME/orchestrator`, falling back
+ * to `~/.config/orchestrator` as the XDG spec says (also when XDG_CONFIG_HOME
+ * is relative).
+ */
+export function globalConfigDir(env: NodeJS.ProcessEnv = process.env): string {
+  const xdg = env.XDG_CONFIG_HOME;
+  const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(env.HOME || os.homedir(), '.config');
+  return path.join(base, 'orchestrator');
+}
+
+/**
+ * Loads the configuration from built-in defaults, the global file, the project
+ * file (or `configFile`) and CLI overrides, merged by key with arrays replacing.
+ * Every file is checked on its own and the result as a whole; all problems
+ * found are thrown together as one `UserError`, each naming file, line and field.
+ */
+export async function loadConfig(opts: LoadConfigOptions): Promise<LoadedConfig> {
+  const env = opts.env ?? process.env;
+  const cwd = path.resolve(opts.cwd);
+  const found: ParseResult[] = [];
+
+  const globalFile = await findGlobal(globalConfigDir(env));
+  if (globalFile) found.push(globalFile);
+  const projectFile = opts.configFile === undefined ? await findProject(cwd) : await readGiven(path.resolve(cwd, opts.configFile));
+  if (projectFile) found.push(projectFile);
+
+  const problems: Problem[] = [];
+  const layers: Layer[] = [{ source: DEFAULTS_SOURCE, data: defaultConfig() }];
+  for (const result of found) {
+    if (!result.ok) problems.push(...result.problems);
+    else layers.push({ source: result.file.path, data: (result.file.data ?? {}) as Record<string, unknown>, file: result.file });
+  }
+  const flags = Object.fromEntries(Object.entries(opts.overrides ?? {}).filter(([, v]) => v !== undefined));
+  if (Object.keys(flags).length > 0) layers.push({ source: COMMAND_LINE_SOURCE, data: flags, note: 'given on the command line' });
+
+  for (const layer of layers.slice(1)) problems.push(...checkLayer(layer));
+  if (problems.length > 0) throw invalid(problems);
+
+  const merged = mergeLayers(layers);
+  const result = ConfigSchema.safeParse(merged);
+  if (!result.success) {
+    throw invalid(
+      problemsFromIssues(result.error.issues, {
+        schema: ConfigSchema,
+        data: merged,
+        origin: (field) => {
+          const layer = blame(layers, field);
+          return layer ? originIn(layer, field) : { note: `from ${DEFAULTS_SOURCE}` };
+        },
+      }),
+    );
+  }
+
+  const sources = {} as Record<ConfigKey, string>;
+  for (const key of CONFIG_KEYS) {
+    sources[key] = [...layers].reverse().find((l) => l.data[key] !== undefined)?.source ?? DEFAULTS_SOURCE;
+  }
+  const files = layers.flatMap((l) => (l.file ? [l.file.path] : []));
+  return { config: result.data, sources, files };
+}
+
+/** All the problems as one error, grouped by file (in the order first seen) and by line within a file. */
+function invalid(problems: Problem[]): UserError {
+  const fileOrder = new Map<string | undefined, number>();
+  for (const p of problems) if (!fileOrder.has(p.file)) fileOrder.set(p.file, fileOrder.size);
+  const rank = (p: Problem): number => fileOrder.get(p.file) ?? 0;
+  problems = [...problems].sort((a, b) => rank(a) - rank(b) || (a.line ?? 0) - (b.line ?? 0));
+  return new UserError(`invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'})`, problems);
+}
+
+/** Reads a file, or undefined when it does not exist; other read errors become problems. */
+async function readConfigFile(file: string): Promise<ParseResult | undefined> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    return { ok: false, problems: [{ file, message: `cannot read: ${err instanceof Error ? err.message : String(err)}` }] };
+  }
+  return parseConfigText(file, text);
+}
+
+async function findGlobal(dir: string): Promise<ParseResult | undefined> {
+  for (const name of GLOBAL_CONFIG_NAMES) {
+    const result = await readConfigFile(path.join(dir, name));
+    if (result) return result;
+  }
+  return undefined;
+}
+
+async function readGiven(file: string): Promise<ParseResult> {
+  const result = await readConfigFile(file);
+  if (!result) throw new UserError(`config file not found: ${file}`, [{ file, message: 'no such file (given with --config)' }]);
+  if (result.ok && result.file.data === undefined && path.basename(file) === 'package.json') {
+    return { ok: false, problems: [{ file, message: `no "${PACKAGE_PROP}" key in this package.json` }] };
+  }
+  return result;
+}
+
+/**
+ * Searches from `cwd` up to the filesystem root (not only to the home
+ * directory, lilconfig's default) with our own search places and parsers.
+ * The loader never throws: it hands back parse problems for us to report.
+ */
+async function findProject(cwd: string): Promise<ParseResult | undefined> {
+  const loader: Loader = (filepath, content) => {
+    const result = parseConfigText(filepath, content);
+    if (path.basename(filepath) !== 'package.json') return result;
+    // A package.json without our key is not our file: keep searching. A broken one counts only if it seems to have our key.
+    const ours = result.ok ? result.file.data !== undefined : content.includes(`"${PACKAGE_PROP}"`);
+    return ours ? { [PACKAGE_PROP]: result } : {};
+  };
+  const searcher = lilconfig('orchestrator', {
+    searchPlaces: [...PROJECT_SEARCH_PLACES],
+    stopDir: path.parse(cwd).root,
+    cache: false,
+    loaders: { '.json': loader, '.yaml': loader, '.yml': loader, noExt: loader },
+  });
+  try {
+    const found = await searcher.search(cwd);
+    return found ? (found.config as ParseResult) : undefined;
+  } catch (err) {
+    throw new UserError(`cannot search for a project config from ${cwd}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/** Checks one layer against the partial schema: each file must make sense on its own. */
+function checkLayer(layer: Layer): Problem[] {
+  const result = PartialConfigSchema.safeParse(layer.data);
+  const problems = result.success
+    ? []
+    : problemsFromIssues(result.error.issues, {
+        schema: PartialConfigSchema,
+        data: layer.data,
+        origin: (field) => originIn(layer, field),
+      });
+  for (const section of ['providers', 'agents', 'workflows'] as const) {
+    const names = layer.data[section];
+    // defu skips a key named "constructor" when merging: reject it rather than drop it silently.
+    if (typeof names === 'object' && names !== null && Object.hasOwn(names, 'constructor')) {
+      const field = [section, 'constructor'];
+      problems.push({ ...originOf(layer, field), field: `${section}.constructor`, message: "'constructor' is a reserved name; choose another" });
+    }
+  }
+  return problems;
+}
+
+function originIn(layer: Layer, field: readonly PropertyKey[]): Origin {
+  const origin: Origin = {};
+  if (layer.file) origin.file = layer.file.path;
+  const line = layer.file?.lineOf(field);
+  if (line !== undefined) origin.line = line;
+  if (layer.note) origin.note = layer.note;
+  return origin;
+}
+
+function originOf(layer: Layer, field: readonly PropertyKey[]): Pick<Problem, 'file' | 'line'> {
+  const { file, line } = originIn(layer, field);
+  return { ...(file !== undefined && { file }), ...(line !== undefined && { line }) };
+}
+
+/**
+ * The layer that set the value an error is about: the highest-priority
+ * non-default layer that writes the longest prefix of the field path.
+ */
+function blame(layers: readonly Layer[], field: readonly PropertyKey[]): Layer | undefined {
+  const candidates = layers.slice(1).reverse();
+  for (let len = field.length; len > 0; len--) {
+    const prefix = field.slice(0, len);
+    const layer = candidates.find((l) => valueAt(l.data, prefix) !== undefined);
+    if (layer) return layer;
+  }
+  return undefined;
+}
+
+/** defu keeps its first argument's values and concatenates arrays; ours replace. */
+const mergeReplacingArrays = createDefu((target, key, value) => {
+  if (!Array.isArray(value)) return false;
+  (target as Record<PropertyKey, unknown>)[key] = value;
+  return true;
+});
+
+function mergeLayers(layers: readonly Layer[]): Record<string, unknown> {
+  const highestFirst = layers.map((l) => l.data).reverse();
+  return mergeReplacingArrays({}, ...highestFirst) as Record<string, unknown>;
+}
