@@ -2,11 +2,15 @@ import { z } from 'zod';
 import { FailureModeSchema } from '../config/schema.js';
 import type { FailureMode } from '../config/schema.js';
 
+/** The characters of a task id; shared with the loader's fast path. */
+export const TASK_ID_PATTERN = /^[A-Za-z0-9_.-]+$/;
+export const TASK_ID_MAX_LENGTH = 200;
+
 /** Task ids: letters, digits, - _ . — they become file names and follow-up ids. */
 export const TaskIdSchema = z
   .string()
-  .regex(/^[A-Za-z0-9_.-]+$/, 'an id of letters, digits, - _ .')
-  .max(200);
+  .regex(TASK_ID_PATTERN, 'an id of letters, digits, - _ .')
+  .max(TASK_ID_MAX_LENGTH);
 
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -27,10 +31,25 @@ export function formatDuration(ms: number): string {
   return `${ms}ms`;
 }
 
-const DurationSchema = z.union([z.string(), z.number()]).transform((value, ctx) => {
+/** Node timers cannot wait longer than 2^31-1 ms (about 596 hours); a longer one fires at once. */
+export const MAX_TIMEOUT_MS = 2_147_483_647;
+
+/**
+ * A plan's `timeout` in milliseconds — text like `10m`, or a number of
+ * seconds — or undefined when it is not a usable duration. Shared by the
+ * schema and the loader's fast path so both accept exactly the same values.
+ */
+export function timeoutMs(value: string | number): number | undefined {
   const ms = typeof value === 'number' ? value * 1000 : parseDuration(value);
-  if (ms === undefined || !(ms > 0)) {
-    ctx.addIssue({ code: 'custom', message: 'a duration like 30s, 10m or 1h', input: value });
+  if (ms === undefined || !(ms > 0) || ms > MAX_TIMEOUT_MS) return undefined;
+  return Math.max(1, Math.round(ms));
+}
+
+const DurationSchema = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const ms = timeoutMs(value);
+  if (ms === undefined) {
+    const tooLong = (typeof value === 'number' ? value * 1000 : parseDuration(value) ?? 0) > MAX_TIMEOUT_MS;
+    ctx.addIssue({ code: 'custom', message: tooLong ? 'a duration of at most 596h' : 'a duration like 30s, 10m or 1h', input: value });
     return z.NEVER;
   }
   return ms;

@@ -323,7 +323,11 @@ export class Engine {
       if (state.kind === 'blocked' && state.by === id) {
         this.store.setState(dep, { kind: 'pending' });
         reopened.push(dep);
-        for (const next of this.dependentsOf(dep)) if (!seen.has(next)) (seen.add(next), queue.push(next));
+        for (const next of this.dependentsOf(dep)) {
+          if (seen.has(next)) continue;
+          seen.add(next);
+          queue.push(next);
+        }
       } else if (eligibleToo && state.kind === 'eligible') {
         this.store.setState(dep, { kind: 'pending' });
         reopened.push(dep);

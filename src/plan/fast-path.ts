@@ -1,0 +1,86 @@
+import type { z } from 'zod';
+import type { FailureMode } from '../config/schema.js';
+import { TASK_ID_MAX_LENGTH, TASK_ID_PATTERN, timeoutMs } from './schema.js';
+import type { PlanFileSchema } from './schema.js';
+
+/** A plan file as the schema outputs it. */
+export type PlanFileData = z.output<typeof PlanFileSchema>;
+type TaskData = PlanFileData['tasks'][number];
+
+/**
+ * Checks and converts a plan file the way `PlanFileSchema` does, but without
+ * zod's per-field machinery, which dominates load time on 100,000-task plans.
+ * It only accepts what it is sure of: anything unusual returns undefined and
+ * the caller falls back to the schema, which also writes the messages.
+ * A property test holds the two to the same answers.
+ */
+export function fastParsePlan(data: unknown): PlanFileData | undefined {
+  if (!isRecord(data)) return undefined;
+  for (const key in data) if (key !== 'name' && key !== 'tasks') return undefined;
+  const { name, tasks } = data;
+  if (name !== undefined && (typeof name !== 'string' || name.length === 0)) return undefined;
+  if (!Array.isArray(tasks)) return undefined;
+  const out: TaskData[] = new Array<TaskData>(tasks.length);
+  for (let i = 0; i < tasks.length; i++) {
+    const task = fastParseTask(tasks[i]);
+    if (!task) return undefined;
+    out[i] = task;
+  }
+  return name === undefined ? { tasks: out } : { name, tasks: out };
+}
+
+function fastParseTask(raw: unknown): TaskData | undefined {
+  if (!isRecord(raw)) return undefined;
+  for (const key in raw) {
+    switch (key) {
+      case 'id':
+      case 'agent':
+      case 'prompt':
+      case 'dependsOn':
+      case 'writes':
+      case 'failureMode':
+      case 'timeout':
+      case 'retries':
+      case 'followUps':
+        break;
+      default:
+        return undefined;
+    }
+  }
+  const { id, agent, prompt, dependsOn = [], writes = [], failureMode = 'hard', timeout, retries = 0, followUps = true } = raw;
+  if (typeof id !== 'string' || id.length > TASK_ID_MAX_LENGTH || !TASK_ID_PATTERN.test(id)) return undefined;
+  if (typeof agent !== 'string' || agent.length === 0 || typeof prompt !== 'string') return undefined;
+  if (!isStringList(dependsOn, 0) || !isStringList(writes, 1)) return undefined;
+  if (failureMode !== 'hard' && failureMode !== 'soft' && failureMode !== 'skip') return undefined;
+  if (typeof retries !== 'number' || !Number.isInteger(retries) || retries < 0 || retries > 100) return undefined;
+  if (typeof followUps !== 'boolean') return undefined;
+  const task: TaskData = {
+    id,
+    agent,
+    prompt,
+    dependsOn: dependsOn.slice(),
+    writes: writes.slice(),
+    failureMode: failureMode satisfies FailureMode,
+    retries,
+    followUps,
+  };
+  if (timeout !== undefined) {
+    if (typeof timeout !== 'string' && typeof timeout !== 'number') return undefined;
+    const ms = timeoutMs(timeout);
+    if (ms === undefined) return undefined;
+    task.timeout = ms;
+  }
+  return task;
+}
+
+function isStringList(value: unknown, minLength: number): value is string[] {
+  if (!Array.isArray(value)) return false;
+  for (const item of value) if (typeof item !== 'string' || item.length < minLength) return false;
+  return true;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
