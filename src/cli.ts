@@ -6,8 +6,7 @@ import { loadConfig } from './config/load.js';
 import type { LoadedConfig } from './config/load.js';
 import { renderConfig } from './config/render.js';
 import { UserError } from './errors.js';
-import { formatLevels, loadPlan } from './plan/load.js';
-import { analyzeTasks } from './graph/analyze.js';
+import { formatLevels, loadPlan, planLevels } from './plan/load.js';
 import { attachReporter, formatSummary } from './report/headless.js';
 import { Engine } from './scheduler/engine.js';
 import type { BackendRegistry } from './scheduler/executor.js';
@@ -19,7 +18,7 @@ interface CommonArgs {
 }
 
 /** Exit codes: 0 ok · 1 a task failed · 2 invalid input · 130/143/129 interrupted. */
-const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129, SIGPIPE: 141 };
 
 async function loadAll(args: CommonArgs & { concurrency?: number }, planFile?: string) {
   const cwd = process.cwd();
@@ -62,7 +61,14 @@ async function runCommand(args: CommonArgs & { plan: string; concurrency?: numbe
   if (!plan) throw new Error('unreachable: no plan');
   checkRunnable(loaded, plan.tasks.map((t) => t.agent));
   const engine = new Engine({ plan, config: loaded.config, backends: backends(), ...(args.concurrency ? { concurrency: args.concurrency } : {}) });
-  const write = (text: string) => process.stdout.write(text);
+  // A reader that goes away (`| head`) ends the run as SIGPIPE would: agents stopped, exit 141.
+  let stdoutGone = false;
+  const write = (text: string) => void (stdoutGone || process.stdout.write(text));
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    stdoutGone = true;
+    void engine.shutdown('SIGPIPE');
+  });
   attachReporter(engine.store, {
     json: args.json,
     write,
@@ -89,7 +95,7 @@ async function runCommand(args: CommonArgs & { plan: string; concurrency?: numbe
 async function validateCommand(args: CommonArgs & { plan: string; json: boolean }) {
   const { loaded, plan } = await loadAll(args, args.plan);
   if (!plan) throw new Error('unreachable: no plan');
-  const { levels } = analyzeTasks(plan.tasks, Object.keys(loaded.config.agents));
+  const levels = planLevels(plan);
   if (args.json) {
     process.stdout.write(`${JSON.stringify({ plan: plan.name, file: plan.file, tasks: plan.tasks.length, levels }, null, 2)}\n`);
   } else {
@@ -165,8 +171,9 @@ await yargs(hideBin(process.argv))
     'Exit codes: 0 every task completed, skipped or failed softly · 1 a task failed · 2 invalid input · 130 interrupted.\nConfig: ~/.config/orchestrator/config.yaml, then .orchestratorrc in the project (see .orchestratorrc.example).',
   )
   .fail((msg, err) => {
-    if (err) fail(err);
-    process.stderr.write(`orchestrator: ${msg}\nRun 'orchestrator --help' for usage.\n`);
+    // Handlers catch their own errors; what lands here is a usage problem (a flag, a missing argument).
+    if (err instanceof UserError || (err && process.env.DEBUG)) fail(err);
+    process.stderr.write(`orchestrator: ${msg ?? err?.message}\nRun 'orchestrator --help' for usage.\n`);
     process.exit(2);
   })
   .help()

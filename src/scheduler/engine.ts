@@ -55,6 +55,8 @@ export class Engine {
   private readonly ready = new Heap<TaskRecord>((a, b) => a.order - b.order);
   private unfinished = 0;
   private stopping: StopCause | undefined;
+  /** The signal that stopped the run while work was left, if one did. */
+  private interruptedBy: string | undefined;
   private started = false;
   private pumping = false;
   private idleWaiters: Array<() => void> = [];
@@ -217,6 +219,7 @@ export class Engine {
    */
   shutdown(signal: string): Promise<RunSummary> {
     if (!this.stopping) {
+      if (this.unfinished > 0) this.interruptedBy = signal;
       this.stopping = { kind: 'shutdown', signal };
       for (const id of this.executor.activeIds()) this.executor.stop(id, this.stopping);
     }
@@ -234,7 +237,7 @@ export class Engine {
     const allOk = tasks.every((t) => endedOk(t.state, t.spec.failureMode));
     return {
       exitCode: allOk ? 0 : 1,
-      ...(this.stopping && this.unfinished > 0 ? { interrupted: this.stopping.kind === 'shutdown' ? this.stopping.signal : 'stopped' } : {}),
+      ...(this.interruptedBy ? { interrupted: this.interruptedBy } : {}),
       tasks,
     };
   }

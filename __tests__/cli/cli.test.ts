@@ -1,0 +1,210 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const BIN = path.join(ROOT, 'bin/orchestrator.js');
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+let ws: string;
+let home: string;
+
+beforeAll(() => {
+  if (!existsSync(path.join(ROOT, 'dist/src/cli.js'))) throw new Error('build first: npm run build (npm test does)');
+  ws = mkdtempSync(path.join(os.tmpdir(), 'orch-cli-'));
+  home = mkdtempSync(path.join(os.tmpdir(), 'orch-cli-home-'));
+});
+
+afterAll(() => {
+  rmSync(ws, { recursive: true, force: true });
+  rmSync(home, { recursive: true, force: true });
+});
+
+/** Runs the real binary in the temp workspace; `onStdout` may act mid-run (send a signal). */
+function cli(args: string[], opts: { env?: Record<string, string>; onStdout?: (text: string, kill: (s: NodeJS.Signals) => void) => void } = {}): Promise<Result> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: ws,
+      env: { PATH: process.env.PATH ?? '', HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), ...opts.env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+      opts.onStdout?.(stdout, (s) => child.kill(s));
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function write(name: string, text: string): string {
+  const file = path.join(ws, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+describe('orchestrator validate', () => {
+  it('prints the demo plan by level and exits 0', async () => {
+    const r = await cli(['validate', path.join(ROOT, 'examples/demo.yaml')]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/setup/);
+    expect(r.stdout.indexOf('setup')).toBeLessThan(r.stdout.indexOf('package'));
+  });
+
+  it('names every problem, exits 2, and shows no stack trace', async () => {
+    const file = write(
+      'bad.yaml',
+      `tasks:
+  - { id: a, agent: shell, prompt: x, dependsOn: [c] }
+  - { id: b, agent: shell, prompt: x, dependsOn: [a] }
+  - { id: c, agent: shell, prompt: x, dependsOn: [b] }
+  - { id: d, agent: shell, prompt: x, dependsOn: [ghost] }
+  - { id: d, agent: codr, prompt: x }
+`,
+    );
+    const r = await cli(['validate', file]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('cycle: a → c → b → a');
+    expect(r.stderr).toContain("'ghost'");
+    expect(r.stderr).toMatch(/duplicate/i);
+    expect(r.stderr).toMatch(/unknown role 'codr' \(known: .*shell/);
+    expect(r.stderr).toContain('bad.yaml');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('with DEBUG set, shows the stack trace too', async () => {
+    const file = write('cyc.yaml', 'tasks:\n  - { id: a, agent: shell, prompt: x, dependsOn: [a] }\n');
+    const r = await cli(['validate', file], { env: { DEBUG: '1' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/\n\s+at /);
+  });
+
+  it('a plan file that does not exist is an input error (exit 2)', async () => {
+    const r = await cli(['validate', 'nope.yaml']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/nope\.yaml/);
+  });
+});
+
+describe('orchestrator run (headless)', () => {
+  it('runs the demo: parallel branches, a lock wait, a soft failure, a diamond; exit 0 with a summary', async () => {
+    const plan = path.join(ws, 'demo.yaml');
+    copyFileSync(path.join(ROOT, 'examples/demo.yaml'), plan);
+    const r = await cli(['run', plan]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/notes-(api|ui)\s+waiting-lock\s+waiting for \.orchestrator\/demo\/CHANGELOG\.md \(held by notes-(api|ui)\)/);
+    expect(r.stdout).toMatch(/lint\s+failed\s+exit code 1/);
+    expect(r.stdout).toMatch(/test\s+completed/);
+    expect(r.stdout).toMatch(/TASK\s+STATE\s+ATTEMPTS\s+DURATION\s+REASON/);
+    expect(r.stdout).toMatch(/demo\.yaml: succeeded — 8 tasks \(7 completed, 1 failed\)/);
+    expect(readFileSync(path.join(ws, '.orchestrator/demo/CHANGELOG.md'), 'utf8').trim().split('\n')).toHaveLength(2);
+  });
+
+  it('--json prints one parseable event per line, numbered in order, ending with run-finished', async () => {
+    const plan = write('two.yaml', 'tasks:\n  - { id: a, agent: shell, prompt: "echo hi" }\n  - { id: b, agent: shell, prompt: "exit 3", dependsOn: [a] }\n');
+    const r = await cli(['run', plan, '--json']);
+    expect(r.code).toBe(1);
+    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; seq: number; taskId?: string; to?: { kind: string } });
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+    expect(events[0]!.type).toBe('run-started');
+    expect(events.at(-1)).toMatchObject({ type: 'run-finished', exitCode: 1 });
+    expect(events.filter((e) => e.type === 'task-output').map((e) => (e as unknown as { chunk: string }).chunk).join('')).toContain('hi');
+    expect(events.find((e) => e.taskId === 'b' && e.to?.kind === 'failed')).toBeDefined();
+  });
+
+  it('Ctrl+C (SIGINT) stops the running agents, leaves none alive, and exits 130', async () => {
+    const pidFile = path.join(ws, 'sleeper.pid');
+    const plan = write('slow.yaml', `tasks:\n  - { id: slow, agent: shell, prompt: 'echo $$ > ${pidFile}; echo started; sleep 60' }\n`);
+    let poll: NodeJS.Timeout | undefined;
+    const r = await cli(['run', plan], {
+      onStdout: (_out, kill) => {
+        // Once the agent has written its pid, interrupt the run as Ctrl+C would.
+        poll ??= setInterval(() => {
+          if (existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim()) {
+            clearInterval(poll);
+            kill('SIGINT');
+          }
+        }, 50);
+      },
+    });
+    clearInterval(poll);
+    expect(r.code).toBe(130);
+    expect(r.stdout).toMatch(/slow\s+cancelled\s+interrupted \(SIGINT\)/);
+    expect(r.stdout).toMatch(/interrupted by SIGINT/);
+    const pid = Number(readFileSync(pidFile, 'utf8').trim());
+    expect(() => process.kill(pid, 0)).toThrow();
+  });
+
+  it('refuses roles whose provider this build cannot run, before anything starts (exit 2)', async () => {
+    const plan = write('coder.yaml', 'tasks:\n  - { id: a, agent: coder, prompt: "write code" }\n');
+    const r = await cli(['run', plan]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/role 'coder' uses provider 'claude' of type 'claude'/);
+    expect(r.stdout).toBe('');
+  });
+
+  it('--concurrency must be a whole number of at least 1', async () => {
+    const r = await cli(['run', path.join(ROOT, 'examples/demo.yaml'), '--concurrency', '0']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--concurrency must be a whole number of at least 1/);
+  });
+});
+
+describe('orchestrator config and help', () => {
+  it('prints the merged config and where each key came from; --json too', async () => {
+    write('.orchestratorrc', 'concurrency: 7\n');
+    const yamlOut = await cli(['config']);
+    expect(yamlOut.code).toBe(0);
+    expect(yamlOut.stdout).toMatch(/concurrency: 7/);
+    expect(yamlOut.stdout).toContain(path.join(ws, '.orchestratorrc'));
+    expect(yamlOut.stdout).toMatch(/built-in defaults/);
+    const json = JSON.parse((await cli(['config', '--json'])).stdout) as { config: { concurrency: number } };
+    expect(json.config.concurrency).toBe(7);
+    rmSync(path.join(ws, '.orchestratorrc'));
+  });
+
+  it('a bad config file is an input error naming the file and field', async () => {
+    write('.orchestratorrc', 'concurrency: four\n');
+    const r = await cli(['config']);
+    rmSync(path.join(ws, '.orchestratorrc'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('.orchestratorrc:1');
+    expect(r.stderr).toContain('concurrency');
+  });
+
+  it('--help lists the commands; an unknown command exits 2 with a hint', async () => {
+    const help = await cli(['--help']);
+    expect(help.code).toBe(0);
+    for (const c of ['run <plan>', 'validate <plan>', 'config']) expect(help.stdout).toContain(c);
+    const bad = await cli(['frobnicate']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--help/);
+  });
+});
+
+describe('orchestrator run into a closed pipe', () => {
+  it('stops the run like SIGPIPE (exit 141) without a stack trace when the reader goes away', async () => {
+    const plan = write('piped.yaml', 'tasks:\n  - { id: a, agent: shell, prompt: "echo one; sleep 30" }\n');
+    const child = spawn(process.execPath, [BIN, 'run', plan], { cwd: ws, env: { PATH: process.env.PATH ?? '', HOME: home } });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const started = Date.now();
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(141);
+    expect(stderr).not.toMatch(/EPIPE|\n\s+at /);
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
+});

@@ -1,0 +1,82 @@
+import path from 'node:path';
+import type { TaskRecord } from '../scheduler/run-store.js';
+import type { TaskState } from '../scheduler/states.js';
+
+/** `1.2s`, `3m04s`, `1h02m`: short enough for a table column. */
+export function formatElapsed(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))}ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(Math.floor(s % 60)).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+/** The first non-empty line of a text, cut to `max` characters. */
+export function firstLine(text: string, max = 120): string {
+  const line = text.split('\n').find((l) => l.trim()) ?? '';
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line.trim();
+}
+
+/** The last non-empty line of a text, cut to `max` characters: an agent's result ends with its verdict. */
+export function lastLine(text: string, max = 120): string {
+  const lines = text.split('\n').filter((l) => l.trim());
+  const line = (lines.at(-1) ?? '').trim();
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+/** A multi-line failure reason on one line: its first line (the cause) and its last (the latest output). */
+export function reasonLine(text: string, max = 160): string {
+  const first = firstLine(text, max);
+  const last = lastLine(text, max);
+  const line = text.trim().includes('\n') && last && !first.endsWith(last) ? `${first} … ${last}` : first;
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+/** One line of detail for a state: the file waited for, the failure reason, the blocker. */
+export function stateDetail(state: TaskState, workspace: string): string {
+  switch (state.kind) {
+    case 'waiting-lock': {
+      const file = path.relative(workspace, state.file) || state.file;
+      return state.heldBy ? `waiting for ${file} (held by ${state.heldBy})` : `waiting for ${file}`;
+    }
+    case 'failed':
+    case 'cancelled':
+    case 'skipped':
+      return reasonLine(state.reason);
+    case 'blocked':
+      return `blocked: ${state.reason}`;
+    case 'paused':
+      return state.from === 'running' ? 'processes stopped' : 'held';
+    case 'completed':
+      return lastLine(state.result);
+    case 'pending':
+    case 'eligible':
+    case 'running':
+      return '';
+    default: {
+      const never: never = state;
+      throw new Error(`unknown state ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/** How long a task ran (so far, if it still runs). */
+export function taskDuration(record: TaskRecord, now: number): number | undefined {
+  if (record.startedAt === undefined) return undefined;
+  return (record.endedAt ?? now) - record.startedAt;
+}
+
+/** Lays out rows as a plain text table with a header and aligned columns. */
+export function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>, maxWidth = 90): string {
+  const cells = [header, ...rows].map((row) => row.map((c) => (c.length > maxWidth ? `${c.slice(0, maxWidth - 1)}…` : c)));
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  return cells
+    .map((row) =>
+      row
+        .map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]!)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}

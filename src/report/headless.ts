@@ -1,0 +1,123 @@
+import path from 'node:path';
+import type { RunEvent } from '../scheduler/events.js';
+import type { RunStoreReader, RunSnapshot } from '../scheduler/run-store.js';
+import { endedOk } from '../scheduler/states.js';
+import { formatElapsed, stateDetail, table, taskDuration } from './format.js';
+
+export interface ReporterOptions {
+  /** One JSON event per line instead of readable lines (see docs/events.md). */
+  json: boolean;
+  write: (text: string) => void;
+  /** Colour the state words (a TTY without NO_COLOR). */
+  color?: boolean;
+}
+
+const COLORS: Record<string, string> = {
+  completed: '32',
+  failed: '31',
+  blocked: '35',
+  cancelled: '33',
+  skipped: '90',
+  running: '36',
+  'waiting-lock': '33',
+  paused: '33',
+};
+
+/**
+ * The headless reporter: prints a line per state change (or a JSON event per
+ * line) while the run goes, and the summary table at the end. Returns a
+ * function that detaches it.
+ */
+export function attachReporter(store: RunStoreReader, opts: ReporterOptions): () => void {
+  const listener = opts.json ? (e: RunEvent) => opts.write(`${JSON.stringify(e)}\n`) : lineWriter(store, opts);
+  store.events.on('event', listener);
+  return () => {
+    store.events.off('event', listener);
+  };
+}
+
+function lineWriter(store: RunStoreReader, opts: ReporterOptions): (e: RunEvent) => void {
+  const paint = (kind: string, text: string) =>
+    opts.color && COLORS[kind] ? `\u001b[${COLORS[kind]}m${text}\u001b[39m` : text;
+  let idWidth = 12;
+  const line = (time: number, id: string, kind: string, detail: string) => {
+    idWidth = Math.max(idWidth, Math.min(id.length, 40));
+    const stamp = new Date(time).toISOString().slice(11, 23);
+    const word = paint(kind, kind.padEnd(12));
+    opts.write(`${stamp}  ${id.padEnd(idWidth)}  ${detail ? `${word}  ${detail}` : word.trimEnd()}\n`);
+  };
+  return (e) => {
+    switch (e.type) {
+      case 'run-started':
+        idWidth = Math.min(40, Math.max(12, ...e.tasks.map((t) => t.id.length)));
+        opts.write(`run ${e.plan}: ${e.tasks.length} tasks, concurrency ${e.concurrency}, workspace ${e.workspace}\n`);
+        return;
+      case 'task-state': {
+        if (e.to.kind === 'eligible' && e.from.kind === 'pending') return;
+        const record = store.get(e.taskId);
+        let detail = stateDetail(e.to, store.getSnapshot().workspace);
+        if (e.to.kind === 'running' && e.attempt > 1 && e.from.kind !== 'paused') detail = `attempt ${e.attempt}`;
+        if (e.to.kind === 'failed' && record && e.attempt <= record.spec.retries) {
+          detail = `${detail} — retrying (${e.attempt}/${record.spec.retries})`;
+        }
+        if (e.to.kind === 'completed' && record) {
+          const took = taskDuration(record, e.time);
+          detail = [took !== undefined ? `in ${formatElapsed(took)}` : '', detail].filter(Boolean).join(': ');
+        }
+        line(e.time, e.taskId, e.to.kind, detail);
+        return;
+      }
+      case 'task-added':
+        line(e.time, e.task.id, 'added', `follow-up of ${e.spawnedBy} (${e.task.agent})`);
+        return;
+      case 'follow-up-refused':
+        line(e.time, e.followUpId, 'refused', e.reason);
+        return;
+      case 'run-paused':
+        opts.write(`${new Date(e.time).toISOString().slice(11, 23)}  run paused: no new task will start\n`);
+        return;
+      case 'run-resumed':
+        opts.write(`${new Date(e.time).toISOString().slice(11, 23)}  run resumed\n`);
+        return;
+      case 'task-output':
+      case 'run-finished':
+        return;
+      default: {
+        const never: never = e;
+        throw new Error(`unknown event ${JSON.stringify(never)}`);
+      }
+    }
+  };
+}
+
+/** The end-of-run table: task, state, attempts, duration, reason; then a one-line verdict. */
+export function formatSummary(snapshot: RunSnapshot, now: number, interrupted?: string): string {
+  const rows = snapshot.tasks.map((t) => {
+    const took = taskDuration(t, now);
+    const reason =
+      t.state.kind === 'completed'
+        ? ''
+        : t.state.kind === 'failed' && t.spec.failureMode !== 'hard'
+          ? `(${t.spec.failureMode}) ${stateDetail(t.state, snapshot.workspace)}`
+          : stateDetail(t.state, snapshot.workspace);
+    return [t.spec.id, t.state.kind, String(t.attempts), took !== undefined ? formatElapsed(took) : '-', reason];
+  });
+  const counts = Object.entries(snapshot.counts)
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${n} ${k}`)
+    .join(', ');
+  const ok = snapshot.tasks.every((t) => endedOk(t.state, t.spec.failureMode));
+  const verdict = interrupted
+    ? `interrupted by ${interrupted}`
+    : ok
+      ? 'succeeded'
+      : 'failed';
+  const plan = path.basename(snapshot.file);
+  return [
+    '',
+    table(['TASK', 'STATE', 'ATTEMPTS', 'DURATION', 'REASON'], rows),
+    '',
+    `${plan}: ${verdict} — ${snapshot.tasks.length} tasks (${counts}) in ${formatElapsed(now - snapshot.startedAt)}`,
+    '',
+  ].join('\n');
+}
