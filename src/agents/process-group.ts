@@ -1,0 +1,177 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** Where and with what environment a group's leader starts. */
+export interface GroupSpawnOptions {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/** How long stopGroup waits, after the final SIGKILL, for the group to vanish. */
+const AFTER_KILL_WAIT_MS = 1000;
+
+/**
+ * Process groups started by this Node process and not yet known to be gone.
+ *
+ * This is the module's one piece of shared state, on purpose: the
+ * `process.on('exit')` hook that kills every live group when Node exits must
+ * see groups started by any backend, and an exit hook cannot be handed an
+ * instance from the composition root. Entries are removed when a group ends.
+ */
+const liveGroups = new Set<number>();
+
+/**
+ * Spawns `argv` (never a shell string) as the leader of a new process group,
+ * so the whole tree it starts can be paused and killed with one signal.
+ * stdin is /dev/null; stdout and stderr are pipes. May throw synchronously on
+ * invalid arguments (a NUL byte); spawn failures such as ENOENT arrive as the
+ * child's `'error'` event.
+ */
+export function spawnGroup(argv: readonly string[], options: GroupSpawnOptions): ChildProcess {
+  const [command, ...args] = argv;
+  if (command === undefined) throw new TypeError('spawnGroup: argv is empty');
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: options.env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const pid = child.pid;
+  if (pid !== undefined) {
+    liveGroups.add(pid);
+    installExitHook();
+    child.once('exit', () => {
+      if (!isGroupAlive(pid)) liveGroups.delete(pid);
+    });
+  }
+  return child;
+}
+
+/**
+ * Sends `signal` to every process of the group led by `pid`. Returns false when
+ * the group no longer exists (ESRCH), which is not an error when stopping.
+ */
+export function signalGroup(pid: number, signal: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(-pid, signal);
+    return true;
+  } catch (err) {
+    if (errnoCode(err) === 'ESRCH') {
+      if (signal !== 0) liveGroups.delete(pid);
+      return false;
+    }
+    throw err;
+  }
+}
+
+/**
+ * True while the group still has a process that is not a zombie. Zombies are
+ * skipped on Linux because orphans reparented to an init that does not reap
+ * (Node as PID 1 in a container) would otherwise look alive forever.
+ */
+export function isGroupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+  } catch (err) {
+    const code = errnoCode(err);
+    if (code === 'ESRCH') return false;
+    if (code !== 'EPERM') throw err;
+  }
+  return process.platform === 'linux' ? hasLiveMember(pid) : true;
+}
+
+/**
+ * Stops a group the polite way, then the sure way: SIGTERM, up to `graceMs`
+ * for the group to be gone, then SIGKILL (with SIGCONT so a paused group can
+ * act on them). Resolves once the leader has exited and no live member is
+ * left, so nothing the task started outlives it.
+ */
+export async function stopGroup(child: ChildProcess, graceMs: number): Promise<void> {
+  const pid = child.pid;
+  if (pid === undefined) return;
+  const leaderExit = leaderExited(child);
+  if (isGroupAlive(pid)) {
+    signalGroup(pid, 'SIGTERM');
+    signalGroup(pid, 'SIGCONT');
+    await waitUntil(() => !isGroupAlive(pid), graceMs);
+    if (isGroupAlive(pid)) {
+      signalGroup(pid, 'SIGKILL');
+      signalGroup(pid, 'SIGCONT');
+    }
+  }
+  await leaderExit;
+  // Members that survived the leader (or were started while it died) are orphans now.
+  if (isGroupAlive(pid)) signalGroup(pid, 'SIGKILL');
+  await waitUntil(() => !isGroupAlive(pid), AFTER_KILL_WAIT_MS);
+  liveGroups.delete(pid);
+}
+
+/**
+ * SIGKILLs every group still registered. Runs from `process.on('exit')`, and
+ * is exported for fatal-signal handlers, so agents never outlive the engine.
+ */
+export function killLiveGroups(): void {
+  for (const pid of liveGroups) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // Already gone, or not ours to kill any more: nothing left to do.
+    }
+  }
+  liveGroups.clear();
+}
+
+/** The groups currently registered as live, for diagnostics and tests. */
+export function liveGroupPids(): number[] {
+  return [...liveGroups];
+}
+
+function installExitHook(): void {
+  if (!process.listeners('exit').includes(killLiveGroups)) process.on('exit', killLiveGroups);
+}
+
+function leaderExited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let delay = 10;
+  while (!condition()) {
+    const left = deadline - Date.now();
+    if (left <= 0) return;
+    await sleep(Math.min(delay, left));
+    delay = Math.min(delay * 2, 100);
+  }
+}
+
+/** Scans /proc for a non-zombie whose process group is `pgid`. */
+function hasLiveMember(pgid: number): boolean {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return true; // No /proc to look in: trust kill(-pgid, 0).
+  }
+  for (const name of entries) {
+    const first = name.charCodeAt(0);
+    if (first < 48 || first > 57) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, 'latin1');
+    } catch {
+      continue; // Exited while we looked.
+    }
+    // Fields after "pid (comm) ": state ppid pgrp ...; comm may contain spaces and parens.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ', 3);
+    if (Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') return true;
+  }
+  return false;
+}
+
+function errnoCode(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : undefined;
+}
