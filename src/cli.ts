@@ -93,7 +93,7 @@ async function runCommand(args: CommonArgs & { plan: string; concurrency?: numbe
 }
 
 async function validateCommand(args: CommonArgs & { plan: string; json: boolean }) {
-  const { loaded, plan } = await loadAll(args, args.plan);
+  const { plan } = await loadAll(args, args.plan);
   if (!plan) throw new Error('unreachable: no plan');
   const levels = planLevels(plan);
   if (args.json) {

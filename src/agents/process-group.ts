@@ -91,6 +91,9 @@ export function isGroupAlive(pid: number): boolean {
 export async function stopGroup(child: ChildProcess, graceMs: number): Promise<void> {
   const pid = child.pid;
   if (pid === undefined) return;
+  // The common case: the leader exited and took the group with it (spawnGroup's exit
+  // listener, registered first, has already checked). Nothing to signal or poll.
+  if ((child.exitCode !== null || child.signalCode !== null) && !liveGroups.has(pid)) return;
   const leaderExit = leaderExited(child);
   if (isGroupAlive(pid)) {
     signalGroup(pid, 'SIGTERM');

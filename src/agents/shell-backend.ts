@@ -34,7 +34,8 @@ function startShell(ctx: BackendContext): Execution {
   try {
     child = spawnGroup([command, ...ctx.provider.args, '-c', ctx.task.prompt], {
       cwd: ctx.workdir,
-      env: { ...process.env, ...ctx.provider.env },
+      // Node copies the environment for the child anyway; merge only when there is something to add.
+      env: Object.keys(ctx.provider.env).length ? { ...process.env, ...ctx.provider.env } : process.env,
     });
   } catch (err) {
     return settled({ ok: false, reason: cannotStart(command, err, ctx.workdir) });

@@ -158,7 +158,7 @@ export class RunStore implements RunStoreReader {
   outputTail(id: string): readonly string[] {
     const tail = this.tails.get(id) ?? [];
     const partial = this.partial.get(id);
-    return partial ? [...tail, partial] : tail;
+    return partial ? [...tail.slice(-(this.tailLines - 1)), partial] : tail;
   }
 
   /** A workflow follow-up that could not join the graph, and why. */

@@ -1,0 +1,88 @@
+import { describe, expect, it } from '@jest/globals';
+import { RunStore } from '../../src/scheduler/run-store.js';
+import { IllegalTransitionError } from '../../src/scheduler/states.js';
+import { task } from '../engine/harness.js';
+
+function store(publishIntervalMs = 0, outputTailLines = 200) {
+  const s = new RunStore({ plan: 'p', file: '/w/p.yaml', workspace: '/w', concurrency: 2, publishIntervalMs, outputTailLines });
+  s.start([task('a'), task('b', { dependsOn: ['a'] })]);
+  return s;
+}
+
+describe('RunStore', () => {
+  it('returns the same snapshot until something changes, then a new one', () => {
+    const s = store();
+    const first = s.getSnapshot();
+    expect(s.getSnapshot()).toBe(first);
+    s.setState('a', { kind: 'eligible' });
+    const second = s.getSnapshot();
+    expect(second).not.toBe(first);
+    expect(second.tasks[0]!.state.kind).toBe('eligible');
+    expect(first.tasks[0]!.state.kind).toBe('pending');
+    expect(second.tasks[1]).toBe(first.tasks[1]);
+    expect(second.counts).toMatchObject({ pending: 1, eligible: 1 });
+  });
+
+  it('tells subscribers at most once per publish interval, however many changes', async () => {
+    const s = store(40);
+    let calls = 0;
+    s.subscribe(() => calls++);
+    for (let i = 0; i < 50; i++) s.appendOutput('a', `line ${i}\n`);
+    expect(calls).toBe(0);
+    await new Promise((r) => setTimeout(r, 80));
+    expect(calls).toBe(1);
+    s.appendOutput('a', 'more\n');
+    await new Promise((r) => setTimeout(r, 80));
+    expect(calls).toBe(2);
+  });
+
+  it('refuses an illegal transition and leaves the record as it was', () => {
+    const s = store();
+    expect(() => s.setState('a', { kind: 'completed', result: 'x' })).toThrow(IllegalTransitionError);
+    expect(s.require('a').state.kind).toBe('pending');
+  });
+
+  it('counts attempts when a task starts running, not when it resumes from pause', () => {
+    const s = store();
+    s.setState('a', { kind: 'eligible' });
+    s.setState('a', { kind: 'running' });
+    s.setState('a', { kind: 'paused', from: 'running' });
+    s.setState('a', { kind: 'running' });
+    expect(s.require('a').attempts).toBe(1);
+    s.setState('a', { kind: 'failed', reason: 'x' });
+    s.setState('a', { kind: 'pending' });
+    s.setState('a', { kind: 'eligible' });
+    s.setState('a', { kind: 'running' });
+    expect(s.require('a').attempts).toBe(2);
+  });
+
+  it('keeps a bounded tail of output lines per task, partial last line included', () => {
+    const s = store(0, 3);
+    s.appendOutput('a', 'one\ntwo\nthr');
+    s.appendOutput('a', 'ee\nfour\nfive\nsix');
+    expect(s.outputTail('a')).toEqual(['four', 'five', 'six']);
+    s.appendOutput('a', '\n');
+    expect(s.outputTail('a')).toEqual(['four', 'five', 'six']);
+    expect(s.outputTail('b')).toEqual([]);
+  });
+
+  it('numbers events from 1 with no gaps, and emits each under its type and as "event"', () => {
+    const s = new RunStore({ plan: 'p', file: 'f', workspace: '/w', concurrency: 1, publishIntervalMs: 0 });
+    const all: number[] = [];
+    const states: string[] = [];
+    s.events.on('event', (e) => all.push(e.seq));
+    s.events.on('task-state', (e) => states.push(`${e.taskId}:${e.to.kind}`));
+    s.start([task('a')]);
+    s.setState('a', { kind: 'eligible' });
+    s.appendOutput('a', 'x');
+    s.setPaused(true);
+    s.setPaused(true);
+    expect(all).toEqual([1, 2, 3, 4]);
+    expect(states).toEqual(['a:eligible']);
+  });
+
+  it('refuses a second task with an id already in the run', () => {
+    const s = store();
+    expect(() => s.addTask(task('a'), 'b')).toThrow("task 'a' is already in this run");
+  });
+});
