@@ -105,12 +105,12 @@ describe('planFromText: field errors carry file, line and field', () => {
     {
       name: 'missing prompt is placed at the task',
       text: 'tasks:\n  - id: a\n    agent: coder\n',
-      problem: { file: 'plan.yaml', line: 2, field: 'tasks[0].prompt', message: 'missing: expected a string' },
+      problem: { file: 'plan.yaml', line: 2, field: 'tasks[0].prompt', message: 'expected a string, found nothing (this field is required)' },
     },
     {
       name: 'unknown field (strict)',
       text: 'tasks:\n  - id: a\n    agent: coder\n    prompt: p\n    dependson: [b]\n',
-      problem: { file: 'plan.yaml', line: 5, field: 'tasks[0].dependson', message: expect.stringMatching(/^unknown field 'dependson' \(expected one of id, agent, prompt, dependsOn/) },
+      problem: { file: 'plan.yaml', line: 5, field: 'tasks[0].dependson', message: expect.stringMatching(/^unknown key 'dependson' \(did you mean 'dependsOn'\?\); allowed: id, agent, prompt, dependsOn/) },
     },
     {
       name: 'bad id characters',
@@ -135,7 +135,7 @@ describe('planFromText: field errors carry file, line and field', () => {
     {
       name: 'top level not an object',
       text: '- id: a\n',
-      problem: { file: 'plan.yaml', line: 1, message: "expected an object with a 'tasks' list, found a list of 1" },
+      problem: { file: 'plan.yaml', line: 1, message: "expected an object with a 'tasks' list, found a list of 1 item" },
     },
   ])('$name', ({ text, problem }) => {
     expect(problemsOf(text)).toEqual([problem]);

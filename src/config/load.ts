@@ -6,8 +6,9 @@ import { lilconfig } from 'lilconfig';
 import type { Loader } from 'lilconfig';
 import { UserError } from '../errors.js';
 import type { Problem } from '../errors.js';
+import { valueAt } from '../input/zod-problems.js';
 import { DEFAULTS_SOURCE, defaultConfig } from './defaults.js';
-import { problemsFromIssues, valueAt } from './issues.js';
+import { configProblems } from './issues.js';
 import type { Origin } from './issues.js';
 import { PACKAGE_PROP, parseConfigText } from './parse.js';
 import type { ParseResult, ParsedConfigFile } from './parse.js';
@@ -100,7 +101,7 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<LoadedConfig>
   const result = ConfigSchema.safeParse(merged);
   if (!result.success) {
     throw invalid(
-      problemsFromIssues(result.error.issues, {
+      configProblems(result.error.issues, {
         schema: ConfigSchema,
         data: merged,
         origin: (field) => {
@@ -189,7 +190,7 @@ function checkLayer(layer: Layer): Problem[] {
   const result = PartialConfigSchema.safeParse(layer.data);
   const problems = result.success
     ? []
-    : problemsFromIssues(result.error.issues, {
+    : configProblems(result.error.issues, {
         schema: PartialConfigSchema,
         data: layer.data,
         origin: (field) => originIn(layer, field),

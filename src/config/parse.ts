@@ -1,7 +1,8 @@
 import path from 'node:path';
-import { LineCounter, isMap, isScalar, isSeq, parseDocument } from 'yaml';
-import type { Document, Node } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import type { Problem } from '../errors.js';
+import { jsonLocator, jsonSyntaxError, yamlLocator } from '../input/locate.js';
+import type { Locator } from '../input/locate.js';
 
 /** One config file's contents, with a way back from a field to its line. */
 export interface ParsedConfigFile {
@@ -40,24 +41,20 @@ export function parseConfigText(file: string, rawText: string): ParseResult {
   const format = isPackage ? 'json' : formatOf(file);
   const prefix = isPackage ? [PACKAGE_PROP] : [];
 
-  let data: unknown;
+  let parsed: Parsed;
   if (format === 'yaml') {
-    const yaml = parseYaml(file, text);
-    if (!yaml.ok) return yaml;
-    data = yaml.data;
+    parsed = parseYaml(file, text);
   } else {
-    const json = parseJson(file, text);
-    if (json.ok) data = json.data;
-    else if (format === 'json') return json;
-    else {
+    parsed = parseJson(file, text);
+    if (!parsed.ok && format === 'json-or-yaml') {
       const yaml = parseYaml(file, text);
-      if (!yaml.ok) return /^\s*[[{]/.test(text) ? json : yaml;
-      data = yaml.data;
+      if (yaml.ok || !/^\s*[[{]/.test(text)) parsed = yaml;
     }
   }
+  if (!parsed.ok) return parsed;
 
-  if (isPackage) data = isRecord(data) ? data[PACKAGE_PROP] : undefined;
-  const locate = locator(text);
+  const { locate } = parsed;
+  const data = isPackage ? (isRecord(parsed.data) ? parsed.data[PACKAGE_PROP] : undefined) : parsed.data;
   return {
     ok: true,
     file: {
@@ -72,24 +69,18 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-type Parsed = { ok: true; data: unknown } | { ok: false; problems: Problem[] };
-
-function lineAt(text: string, offset: number): number {
-  let line = 1;
-  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
-  return line;
-}
+type Parsed = { ok: true; data: unknown; locate: Locator } | { ok: false; problems: Problem[] };
 
 function parseJson(file: string, text: string): Parsed {
+  let data: unknown;
   try {
-    return { ok: true, data: JSON.parse(text) as unknown };
+    data = JSON.parse(text) as unknown;
   } catch (err) {
-    const raw = err instanceof Error ? err.message : String(err);
-    const position = /at position (\d+)/.exec(raw);
-    const line = position ? lineAt(text, Number(position[1])) : lineAt(text, text.length);
-    const message = raw.replace(/ in JSON at position \d+.*$/s, '').replace(/^JSON\.parse: /, '');
-    return { ok: false, problems: [{ file, line, message: `invalid JSON: ${message}` }] };
+    const { line, reason } = jsonSyntaxError(text, err);
+    return { ok: false, problems: [{ file, line, message: `invalid JSON: ${reason}` }] };
   }
+  // Config files are small and have few problems: a scan per field asked for is cheap.
+  return { ok: true, data, locate: (field) => jsonLocator(text, [field])(field) };
 }
 
 function parseYaml(file: string, text: string): Parsed {
@@ -106,51 +97,8 @@ function parseYaml(file: string, text: string): Parsed {
     };
   }
   try {
-    return { ok: true, data: doc.toJS({ maxAliasCount: 100 }) as unknown };
+    return { ok: true, data: doc.toJS({ maxAliasCount: 100 }) as unknown, locate: yamlLocator(doc, lineCounter) };
   } catch (err) {
     return { ok: false, problems: [{ file, message: `invalid YAML: ${err instanceof Error ? err.message : String(err)}` }] };
   }
-}
-
-/**
- * Maps a field path to a line through the YAML syntax tree (JSON parses as
- * YAML too). Best effort: a path that is not written stops at its deepest
- * written ancestor; text that does not parse gives no lines at all.
- */
-function locator(text: string): (field: readonly PropertyKey[]) => number | undefined {
-  const lineCounter = new LineCounter();
-  let doc: Document.Parsed | undefined;
-  try {
-    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
-  } catch {
-    doc = undefined;
-  }
-  return (field) => {
-    if (!doc) return undefined;
-    let node: unknown = doc.contents;
-    let offset = startOf(node);
-    for (const segment of field) {
-      if (isMap(node)) {
-        const pair = node.items.find((p) => keyText(p.key) === String(segment));
-        if (!pair) break;
-        offset = startOf(pair.key) ?? startOf(pair.value) ?? offset;
-        node = pair.value;
-      } else if (isSeq(node) && typeof segment === 'number') {
-        const item = node.items[segment];
-        if (item === undefined) break;
-        offset = startOf(item) ?? offset;
-        node = item;
-      } else break;
-    }
-    return offset === undefined ? undefined : lineCounter.linePos(offset).line;
-  };
-}
-
-function keyText(key: unknown): string {
-  return isScalar(key) ? String(key.value) : String(key);
-}
-
-function startOf(node: unknown): number | undefined {
-  const range = (node as Partial<Node> | null | undefined)?.range;
-  return range ? range[0] : undefined;
 }

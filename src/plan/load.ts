@@ -5,11 +5,11 @@ import { UserError, formatPath } from '../errors.js';
 import type { Problem } from '../errors.js';
 import { analyzeTasks } from '../graph/analyze.js';
 import type { AnalyzableTask, GraphAnalysis } from '../graph/analyze.js';
+import { jsonLocator, jsonSyntaxError, yamlLocator } from '../input/locate.js';
+import type { Locator } from '../input/locate.js';
+import type { FieldProblem } from '../input/zod-problems.js';
 import { resolveWritePath } from '../workspace.js';
 import { planIssueProblems } from './issues.js';
-import type { FieldProblem } from './issues.js';
-import { jsonErrorOffset, jsonLocator, lineAt, yamlLocator } from './locate.js';
-import type { Locator } from './locate.js';
 import { fastParsePlan } from './fast-path.js';
 import { PlanFileSchema } from './schema.js';
 import type { Plan, TaskSpec } from './schema.js';
@@ -51,9 +51,9 @@ export function planFromText(text: string, file: string, opts: LoadPlanOptions):
   const found: FieldProblem[] = [];
   let valid = fastParsePlan(data);
   if (!valid) {
-    const parsed = PlanFileSchema.safeParse(data, { reportInput: true });
+    const parsed = PlanFileSchema.safeParse(data);
     if (parsed.success) valid = parsed.data;
-    else found.push(...planIssueProblems(parsed.error.issues));
+    else found.push(...planIssueProblems(parsed.error.issues, data));
   }
   const rawTasks = isObject(data) && Array.isArray(data.tasks) ? (data.tasks as unknown[]) : undefined;
 
@@ -122,11 +122,8 @@ function parse(text: string, file: string): Parsed {
       return { data: JSON.parse(text) as unknown, locate: (paths) => jsonLocator(text, paths) };
     } catch (err) {
       if (!isJson) return parseYaml(text, file);
-      const why = (err as Error).message.replace(/ in JSON at position \d+.*$/s, '').replace(/, ".*" is not valid JSON$/s, '');
-      const problem: Problem = { file, message: `malformed JSON: ${why}` };
-      const offset = jsonErrorOffset(text);
-      if (offset !== undefined) problem.line = lineAt(text, offset);
-      throw new UserError(`plan ${file} is not valid JSON`, [problem]);
+      const { line, reason } = jsonSyntaxError(text, err);
+      throw new UserError(`plan ${file} is not valid JSON`, [{ file, line, message: `malformed JSON: ${reason}` }]);
     }
   }
   return parseYaml(text, file);

@@ -1,8 +1,8 @@
 import { describe, it, expect } from '@jest/globals';
 import fc from 'fast-check';
 import { LineCounter, parseDocument } from 'yaml';
-import { jsonErrorOffset, jsonLocator, lineAt, yamlLocator } from '../../src/plan/locate.js';
-import type { Locator } from '../../src/plan/locate.js';
+import { jsonErrorOffset, jsonLocator, jsonSyntaxError, lineAt, yamlLocator } from '../../src/input/locate.js';
+import type { Locator } from '../../src/input/locate.js';
 
 function locatorForText(text: string): Locator {
   const lines = new LineCounter();
@@ -75,6 +75,28 @@ describe('jsonErrorOffset', () => {
     const deep = '['.repeat(100_000) + ']'.repeat(100_000);
     expect(jsonErrorOffset(deep)).toBeUndefined();
     expect(jsonErrorOffset(deep.slice(0, -1))).toBe(deep.length - 1);
+  });
+});
+
+describe('jsonSyntaxError', () => {
+  const errorOf = (text: string): unknown => {
+    try {
+      JSON.parse(text);
+    } catch (err) {
+      return err;
+    }
+    throw new Error('expected the text to be refused');
+  };
+
+  it.each([
+    ['{\n  "a": 1,\n}\n', 3],
+    ['{\n  "a": tru\n}', 2],
+    ['{\n  "a": [\n', 3],
+    [`{"tasks": [{"id": "a", "agent": tru, "prompt": "${'p'.repeat(40)}"}]}`, 1],
+  ])('%j: line %p, without a position or an echo of the text', (text, line) => {
+    const { line: found, reason } = jsonSyntaxError(text, errorOf(text));
+    expect(found).toBe(line);
+    expect(reason).not.toMatch(/position|is not valid JSON|^$/);
   });
 });
 

@@ -115,6 +115,20 @@ export function jsonLocator(text: string, paths: ReadonlyArray<ReadonlyArray<Pro
   };
 }
 
+/**
+ * What is wrong with text JSON.parse refused, and on which line: V8's message
+ * without its position or an echo of the text, and the line of the first
+ * syntax error (V8 gives no position for some errors, so it is found here).
+ */
+export function jsonSyntaxError(text: string, err: unknown): { line: number; reason: string } {
+  const raw = err instanceof Error ? err.message : String(err);
+  const reason = raw
+    .replace(/ in JSON at position \d+.*$/s, '')
+    .replace(/, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, '')
+    .replace(/^JSON\.parse: /, '');
+  return { line: lineAt(text, jsonErrorOffset(text) ?? text.length), reason };
+}
+
 /** The 1-based line of a character offset. */
 export function lineAt(text: string, offset: number): number {
   let line = 1;
