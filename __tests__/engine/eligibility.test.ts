@@ -112,4 +112,14 @@ describe('eligibility and failure modes', () => {
     expect(engine.store.getSnapshot().counts.blocked).toBe(19_999);
     expect(engine.store.require('t19999').state).toMatchObject({ kind: 'blocked', by: 't0' });
   });
+
+  it('a run of tasks that end without I/O still lets timers fire (the dashboard can repaint)', async () => {
+    const backend = new ScriptedBackend({ outcome: () => ({ ok: true, result: '' }) });
+    const engine = engineWith(Array.from({ length: 3000 }, (_, i) => task(`t${i}`)), backend);
+    let finishedWhenTimerFired: number | undefined;
+    setTimeout(() => (finishedWhenTimerFired = engine.store.getSnapshot().counts.completed), 0);
+    await engine.run();
+    expect(finishedWhenTimerFired).toBeDefined();
+    expect(finishedWhenTimerFired!).toBeLessThan(3000);
+  });
 });

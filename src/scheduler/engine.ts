@@ -59,6 +59,8 @@ export class Engine {
   private interruptedBy: string | undefined;
   private started = false;
   private pumping = false;
+  /** Attempts started and not yet settled downstream (their follow-ups may still come). */
+  private settling = 0;
   private idleWaiters: Array<() => void> = [];
 
   constructor(private readonly opts: EngineOptions) {
@@ -243,7 +245,7 @@ export class Engine {
   }
 
   private isIdle(): boolean {
-    if (!this.started || this.executor.activeIds().length > 0) return false;
+    if (!this.started || this.settling > 0) return false;
     return this.unfinished === 0 || this.stopping !== undefined;
   }
 
@@ -269,7 +271,15 @@ export class Engine {
         const id = next.spec.id;
         if (this.store.require(id).state.kind !== 'eligible' || this.executor.isActive(id)) continue;
         // execute() only rejects for a task that is not eligible, checked just above.
-        void this.executor.execute(id).then((record) => this.afterAttempt(record));
+        // setImmediate: tasks that end without I/O must not chain the whole run into one
+        // microtask run that starves timers (snapshot publishing, the dashboard's frames).
+        this.settling++;
+        void this.executor.execute(id).then((record) =>
+          setImmediate(() => {
+            this.settling--;
+            this.afterAttempt(record);
+          }),
+        );
       }
     } finally {
       this.pumping = false;
