@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import { willCreateCycle } from 'graphology-dag';
 import type { DirectedGraph } from 'graphology';
 import type { Config } from '../config/schema.js';
@@ -8,15 +7,11 @@ import { Executor } from './executor.js';
 import type { BackendRegistry, StopCause } from './executor.js';
 import { ResourceLockManager } from './locks.js';
 import { RunStore } from './run-store.js';
-import type { RunStoreReader, TaskRecord } from './run-store.js';
-import { dependencyVerdict, endedOk, isFinished } from './states.js';
+import type { TaskRecord } from './run-store.js';
+import { readiness } from './eligibility.js';
+import { ReadyQueue } from './ready-queue.js';
+import { endedOk, isFinished } from './states.js';
 import { followUpsFor } from './workflows.js';
-
-// mnemonist's ESM entry loads every structure it has (~80 ms); its CommonJS heap alone is instant.
-const Heap = createRequire(import.meta.url)('mnemonist/heap') as new <T>(compare: (a: T, b: T) => number) => {
-  push(item: T): number;
-  pop(): T | undefined;
-};
 
 export interface EngineOptions {
   plan: Plan;
@@ -52,7 +47,7 @@ export class Engine {
   readonly concurrency: number;
   private readonly graph: DirectedGraph;
   private readonly executor: Executor;
-  private readonly ready = new Heap<TaskRecord>((a, b) => a.order - b.order);
+  private readonly ready = new ReadyQueue();
   private unfinished = 0;
   private stopping: StopCause | undefined;
   /** The signal that stopped the run while work was left, if one did. */
@@ -85,11 +80,6 @@ export class Engine {
     this.store.events.on('task-state', (e) => {
       this.unfinished += Number(isFinished(e.from.kind)) - Number(isFinished(e.to.kind));
     });
-  }
-
-  /** The read side, for the UI and reporters. */
-  get reader(): RunStoreReader {
-    return this.store;
   }
 
   /** Starts the run; resolves when every task has finished, or a shutdown has stopped it. */
@@ -362,23 +352,11 @@ export class Engine {
       const state = record.state;
       const waitingToStart = state.kind === 'pending' || state.kind === 'eligible';
       if (!waitingToStart && !(state.kind === 'paused' && state.from === 'pending')) continue;
-      let waiting = false;
-      let dead: TaskRecord | undefined;
-      for (const depId of record.spec.dependsOn) {
-        const dep = this.store.require(depId);
-        const verdict = dependencyVerdict(dep.state, dep.spec.failureMode);
-        if (verdict === 'dead') {
-          dead = dep;
-          break;
-        }
-        if (verdict === 'waiting') waiting = true;
-      }
-      if (dead) {
-        const by = dead.state.kind === 'blocked' ? dead.state.by : dead.spec.id;
-        const how = this.store.require(by).state.kind === 'cancelled' ? 'was cancelled' : 'failed';
-        this.store.setState(id, { kind: 'blocked', by, reason: `${by} ${how}` });
+      const ready = readiness(record.spec.dependsOn, (dep) => this.store.require(dep));
+      if (ready.kind === 'blocked') {
+        this.store.setState(id, { kind: 'blocked', by: ready.by, reason: ready.reason });
         queue.push(...this.dependentsOf(id));
-      } else if (waiting) {
+      } else if (ready.kind === 'waiting') {
         if (state.kind === 'eligible') this.store.setState(id, { kind: 'pending' });
       } else if (state.kind === 'pending') {
         this.ready.push(this.store.setState(id, { kind: 'eligible' }));

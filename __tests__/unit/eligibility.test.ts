@@ -1,0 +1,42 @@
+import { describe, expect, it } from '@jest/globals';
+import type { FailureMode } from '../../src/config/schema.js';
+import { readiness } from '../../src/scheduler/eligibility.js';
+import type { TaskRecord } from '../../src/scheduler/run-store.js';
+import type { TaskState } from '../../src/scheduler/states.js';
+import { task } from '../engine/harness.js';
+
+function world(entries: Record<string, [TaskState, FailureMode?]>) {
+  const records = new Map<string, TaskRecord>(
+    Object.entries(entries).map(([id, [state, mode]], order) => [
+      id,
+      { spec: task(id, { failureMode: mode ?? 'hard' }), order, state, attempts: 0 },
+    ]),
+  );
+  return (id: string) => records.get(id)!;
+}
+
+const done: TaskState = { kind: 'completed', result: '' };
+const failed: TaskState = { kind: 'failed', reason: 'x' };
+
+describe('readiness', () => {
+  it.each<[string, Record<string, [TaskState, FailureMode?]>, string[], unknown]>([
+    ['no dependencies: ready at once', {}, [], { kind: 'ready' }],
+    ['initial: a pending dependency waits', { a: [{ kind: 'pending' }] }, ['a'], { kind: 'waiting' }],
+    ['completion unlocks', { a: [done] }, ['a'], { kind: 'ready' }],
+    ['partial: one of two done still waits', { a: [done], b: [{ kind: 'running' }] }, ['a', 'b'], { kind: 'waiting' }],
+    ['a hard failure blocks, naming it', { a: [failed, 'hard'] }, ['a'], { kind: 'blocked', by: 'a', reason: 'a failed' }],
+    ['a soft failure allows', { a: [failed, 'soft'] }, ['a'], { kind: 'ready' }],
+    ['a skip failure allows', { a: [failed, 'skip'] }, ['a'], { kind: 'ready' }],
+    ['skipped counts as success', { a: [{ kind: 'skipped', reason: 'by you' }] }, ['a'], { kind: 'ready' }],
+    ['a hard cancel blocks', { a: [{ kind: 'cancelled', reason: 'cancelled' }] }, ['a'], { kind: 'blocked', by: 'a', reason: 'a was cancelled' }],
+    [
+      'a blocked dependency blocks, naming the root failure',
+      { root: [failed], a: [{ kind: 'blocked', by: 'root', reason: 'root failed' }, 'soft'] },
+      ['a'],
+      { kind: 'blocked', by: 'root', reason: 'root failed' },
+    ],
+    ['a dead dependency wins over a waiting one', { a: [{ kind: 'running' }], b: [failed] }, ['a', 'b'], { kind: 'blocked', by: 'b', reason: 'b failed' }],
+  ])('%s', (_name, entries, deps, expected) => {
+    expect(readiness(deps, world(entries))).toEqual(expected);
+  });
+});
