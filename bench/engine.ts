@@ -23,13 +23,14 @@ const instantBackend: Backend = {
   },
 };
 
-type Extra = 'none' | 'json-reporter' | 'snapshot-subscriber';
+type Extra = 'none' | 'json-reporter' | 'line-reporter' | 'snapshot-subscriber';
 
 /** One engine run of `tasks`: builds the engine and runs it to the end. */
 async function runOnce(tasks: TaskSpec[], extra: Extra): Promise<Engine> {
   const plan: Plan = { name: 'bench', file: 'bench.json', workspace: os.tmpdir(), tasks };
   const engine = new Engine({ plan, config: defaultConfig(), backends: { shell: instantBackend }, concurrency: CONCURRENCY, publishIntervalMs: 50 });
   if (extra === 'json-reporter') attachReporter(engine.store, { json: true, write: () => {} });
+  if (extra === 'line-reporter') attachReporter(engine.store, { json: false, write: () => {} });
   // What the dashboard does: read a snapshot on every publish.
   if (extra === 'snapshot-subscriber') engine.store.subscribe(() => void engine.store.getSnapshot());
   const summary = await engine.run();
@@ -74,6 +75,7 @@ export async function engineBench(): Promise<BenchRow[]> {
   );
   rows.push(...(await variant(`${TASKS} random DAG (${DAG_EDGES} edges, ${depthOf(dagDeps)} levels)`, dag, 'none', true)).rows);
   rows.push(...(await variant(`${TASKS} independent + JSON reporter`, independent, 'json-reporter', false)).rows);
+  rows.push(...(await variant(`${TASKS} independent + line reporter`, independent, 'line-reporter', false)).rows);
   rows.push(...(await variant(`${TASKS} independent + snapshot subscriber`, independent, 'snapshot-subscriber', false)).rows);
 
   progress('engine: memory of one run');

@@ -40,6 +40,7 @@ function lineWriter(store: RunStoreReader, opts: ReporterOptions): (e: RunEvent)
   const paint = (kind: string, text: string) =>
     opts.color && COLORS[kind] ? `\u001b[${COLORS[kind]}m${text}\u001b[39m` : text;
   let idWidth = 12;
+  let workspace = '';
   const line = (time: number, id: string, kind: string, detail: string) => {
     idWidth = Math.max(idWidth, Math.min(id.length, 40));
     const stamp = new Date(time).toISOString().slice(11, 23);
@@ -49,13 +50,14 @@ function lineWriter(store: RunStoreReader, opts: ReporterOptions): (e: RunEvent)
   return (e) => {
     switch (e.type) {
       case 'run-started':
-        idWidth = Math.min(40, Math.max(12, ...e.tasks.map((t) => t.id.length)));
+        idWidth = e.tasks.reduce((w, t) => Math.max(w, Math.min(40, t.id.length)), 12);
+        workspace = e.workspace;
         opts.write(`run ${e.plan}: ${e.tasks.length} tasks, concurrency ${e.concurrency}, workspace ${e.workspace}\n`);
         return;
       case 'task-state': {
         if (e.to.kind === 'eligible' && e.from.kind === 'pending') return;
         const record = store.get(e.taskId);
-        let detail = stateDetail(e.to, store.getSnapshot().workspace);
+        let detail = stateDetail(e.to, workspace);
         if (e.to.kind === 'running' && e.attempt > 1 && e.from.kind !== 'paused') detail = `attempt ${e.attempt}`;
         if (e.to.kind === 'failed' && record && e.attempt <= record.spec.retries) {
           detail = `${detail} — retrying (${e.attempt}/${record.spec.retries})`;
