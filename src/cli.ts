@@ -73,6 +73,7 @@ async function runCommand(args: CommonArgs & { plan: string; concurrency?: numbe
     json: args.json,
     write,
     color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
+    ...(process.stdout.isTTY && process.stdout.columns ? { columns: process.stdout.columns } : {}),
   });
 
   let signals = 0;
@@ -88,7 +89,8 @@ async function runCommand(args: CommonArgs & { plan: string; concurrency?: numbe
   for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, onSignal);
 
   const summary = await engine.run();
-  if (!args.json) write(formatSummary(engine.store.getSnapshot(), Date.now(), summary.interrupted));
+  const columns = process.stdout.isTTY ? process.stdout.columns : undefined;
+  if (!args.json) write(formatSummary(engine.store.getSnapshot(), Date.now(), summary.interrupted, columns));
   process.exitCode = summary.interrupted ? (SIGNAL_EXIT[summary.interrupted] ?? 130) : summary.exitCode;
 }
 

@@ -10,6 +10,8 @@ export interface ReporterOptions {
   write: (text: string) => void;
   /** Colour the state words (a TTY without NO_COLOR). */
   color?: boolean;
+  /** The terminal's width: lines are cut to fit it. Unset (a pipe): lines are whole. */
+  columns?: number;
 }
 
 const COLORS: Record<string, string> = {
@@ -45,7 +47,11 @@ function lineWriter(store: RunStoreReader, opts: ReporterOptions): (e: RunEvent)
     idWidth = Math.max(idWidth, Math.min(id.length, 40));
     const stamp = new Date(time).toISOString().slice(11, 23);
     const word = paint(kind, kind.padEnd(12));
-    opts.write(`${stamp}  ${id.padEnd(idWidth)}  ${detail ? `${word}  ${detail}` : word.trimEnd()}\n`);
+    const head = `${stamp}  ${id.padEnd(idWidth)}  `;
+    // On a terminal a state line stays one line: the detail is cut to what fits.
+    const room = opts.columns ? opts.columns - head.length - 14 : Infinity;
+    const shown = detail.length > room ? `${detail.slice(0, Math.max(0, room - 1))}…` : detail;
+    opts.write(`${head}${shown ? `${word}  ${shown}` : word.trimEnd()}\n`);
   };
   return (e) => {
     switch (e.type) {
@@ -93,7 +99,7 @@ function lineWriter(store: RunStoreReader, opts: ReporterOptions): (e: RunEvent)
 }
 
 /** The end-of-run table: task, state, attempts, duration, reason; then a one-line verdict. */
-export function formatSummary(snapshot: RunSnapshot, now: number, interrupted?: string): string {
+export function formatSummary(snapshot: RunSnapshot, now: number, interrupted?: string, columns?: number): string {
   const rows = snapshot.tasks.map((t) => {
     const took = taskDuration(t, now);
     const reason =
@@ -117,7 +123,10 @@ export function formatSummary(snapshot: RunSnapshot, now: number, interrupted?: 
   const plan = path.basename(snapshot.file);
   return [
     '',
-    table(['TASK', 'STATE', 'ATTEMPTS', 'DURATION', 'REASON'], rows),
+    table(['TASK', 'STATE', 'ATTEMPTS', 'DURATION', 'REASON'], rows)
+      .split('\n')
+      .map((l) => (columns && l.length > columns ? `${l.slice(0, columns - 1)}…` : l))
+      .join('\n'),
     '',
     `${plan}: ${verdict} — ${snapshot.tasks.length} tasks (${counts}) in ${formatElapsed(now - snapshot.startedAt)}`,
     '',

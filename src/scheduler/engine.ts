@@ -255,7 +255,7 @@ export class Engine {
     if (this.pumping) return;
     this.pumping = true;
     try {
-      while (!this.store.isPaused && !this.stopping && this.executor.activeIds().length < this.concurrency) {
+      while (!this.store.isPaused && !this.stopping && this.executor.activeCount < this.concurrency) {
         const next = this.ready.pop();
         if (!next) break;
         const id = next.spec.id;

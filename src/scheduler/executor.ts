@@ -158,6 +158,11 @@ export class Executor {
     return true;
   }
 
+  /** How many attempts are under way: the slots in use. */
+  get activeCount(): number {
+    return this.active.size;
+  }
+
   /** Ids of every attempt under way. */
   activeIds(): string[] {
     return [...this.active.keys()];
