@@ -7,7 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { stringify } from 'yaml';
 import { defaultConfig } from '../src/config/defaults.js';
+import { topologicalGenerations } from 'graphology-dag';
 import { analyzeTasks } from '../src/graph/analyze.js';
+import { buildGraph } from '../src/graph/build.js';
 import { loadPlan } from '../src/plan/load.js';
 import { depthOf, randomDag, taskId } from './dag.js';
 import type { BenchRow } from './types.js';
@@ -53,6 +55,7 @@ export async function validateBench(): Promise<BenchRow[]> {
   rows.push(goalRow('validate', 'analyzeTasks, first call', analyzeTimes[0]!, 'ms', GOAL_MS, GOAL));
   rows.push(goalRow('validate', `analyzeTasks, median of ${REPEATS}`, median(analyzeTimes), 'ms', GOAL_MS, GOAL));
 
+
   const dir = await mkdtemp(path.join(os.tmpdir(), 'orchestrator-bench-'));
   try {
     const jsonFile = path.join(dir, 'plan.json');
@@ -79,6 +82,16 @@ export async function validateBench(): Promise<BenchRow[]> {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+  // The library route DESIGN §6 names, on the same graph: why validation orders levels by hand.
+  let graph: ReturnType<typeof buildGraph> | undefined;
+  const [buildMs] = await repeat(1, () => {
+    graph = buildGraph(tasks);
+  });
+  const [generationsMs] = await repeat(1, () => {
+    topologicalGenerations(graph!);
+  });
+  rows.push(row('validate', 'for comparison: graphology buildGraph, one run', buildMs!, 'ms'));
+  rows.push(row('validate', 'for comparison: graphology-dag topologicalGenerations, one run', generationsMs!, 'ms'));
   return rows;
 }
 
