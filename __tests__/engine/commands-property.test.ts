@@ -48,11 +48,11 @@ describe('engine commands under random interleavings', () => {
           if (step.op === 'finish') {
             const live = [...backend.live.keys()];
             if (live.length) backend.finish(live[step.pick % live.length]!, step.ok ? { ok: true, result: 'ok' } : { ok: false, reason: 'no' });
-          } else if (step.op === 'pauseAll' || step.op === 'resumeAll') {
-            engine[step.op]();
-          } else {
+          } else if ('pick' in step) {
             const result = engine[step.op](ids[step.pick % ids.length]!);
             expect(typeof result.message).toBe('string');
+          } else {
+            engine[step.op]();
           }
           await flush();
           expect(backend.live.size).toBeLessThanOrEqual(concurrency);
