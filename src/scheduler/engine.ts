@@ -56,7 +56,7 @@ export class Engine {
   private pumping = false;
   /** Attempts started and not yet settled downstream (their follow-ups may still come). */
   private settling = 0;
-  private idleWaiters: Array<() => void> = [];
+  private idleWaiters: Array<(summary: RunSummary) => void> = [];
 
   constructor(private readonly opts: EngineOptions) {
     const { plan, config } = opts;
@@ -97,9 +97,8 @@ export class Engine {
   /** Resolves when nothing is running and nothing more can start. */
   whenIdle(): Promise<RunSummary> {
     return new Promise((resolve) => {
-      const check = () => resolve(this.summary());
-      if (this.isIdle()) check();
-      else this.idleWaiters.push(check);
+      if (this.isIdle()) resolve(this.summary());
+      else this.idleWaiters.push(resolve);
     });
   }
 
@@ -241,13 +240,14 @@ export class Engine {
 
   private checkIdle(): void {
     if (!this.isIdle()) return;
+    const summary = this.summary();
     if (!this.store.isFinished) {
       this.store.close();
-      this.store.finish(this.summary().exitCode);
+      this.store.finish(summary.exitCode);
     }
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
-    for (const w of waiters) w();
+    for (const w of waiters) w(summary);
   }
 
   /** Starts eligible tasks in plan order while there are free slots. */

@@ -104,10 +104,6 @@ export class RunStore implements RunStoreReader {
     return record;
   }
 
-  has(id: string): boolean {
-    return this.records.has(id);
-  }
-
   get(id: string): TaskRecord | undefined {
     return this.records.get(id);
   }
@@ -191,11 +187,6 @@ export class RunStore implements RunStoreReader {
     if (!this.finished) return;
     this.finished = false;
     this.changed();
-  }
-
-  /** Every task record, in plan order. */
-  all(): IterableIterator<TaskRecord> {
-    return this.records.values();
   }
 
   getSnapshot = (): RunSnapshot => {

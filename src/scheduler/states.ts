@@ -36,11 +36,6 @@ export function isFinished(kind: TaskStateKind): boolean {
   return kind === 'completed' || kind === 'failed' || kind === 'skipped' || kind === 'blocked' || kind === 'cancelled';
 }
 
-/** States in which the task holds a concurrency slot. */
-export function holdsSlot(state: TaskState): boolean {
-  return state.kind === 'waiting-lock' || state.kind === 'running' || (state.kind === 'paused' && state.from === 'running');
-}
-
 /** Which states each state may move to. Anything else is a bug in the caller. */
 function allowedFrom(from: TaskState): readonly TaskStateKind[] {
   switch (from.kind) {
