@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { ScriptedBackend, engineWith, flush, states, task } from './harness.js';
+import { ScriptedBackend, config, engineWith, flush, states, task } from './harness.js';
 
 describe('eligibility and failure modes', () => {
   it('initially only tasks without dependencies start', async () => {
@@ -121,5 +121,22 @@ describe('eligibility and failure modes', () => {
     await engine.run();
     expect(finishedWhenTimerFired).toBeDefined();
     expect(finishedWhenTimerFired!).toBeLessThan(3000);
+  });
+
+  it('a task that cannot start (no backend for its provider) fails once and is not retried', async () => {
+    const backend = new ScriptedBackend({ outcome: () => ({ ok: true, result: 'ok' }) });
+    const cfg = config();
+    cfg.agents.local = { provider: 'goose' };
+    const engine = engineWith([task('a'), task('b', { agent: 'local', dependsOn: ['a'], retries: 2 })], backend, { config: cfg });
+    const states: string[] = [];
+    engine.store.events.on('task-state', (e) => {
+      if (e.taskId === 'b') states.push(e.to.kind);
+      // A retry loop would never end: stop it so the assertions below fail instead of hanging.
+      if (states.length > 10) void engine.shutdown('SIGTERM');
+    });
+    const summary = await engine.run();
+    expect(summary.exitCode).toBe(1);
+    expect(states).toEqual(['eligible', 'failed']);
+    expect(engine.store.require('b').state).toEqual({ kind: 'failed', reason: "provider 'goose' has type 'goose', which this build cannot run" });
   });
 });

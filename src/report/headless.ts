@@ -65,7 +65,7 @@ function lineWriter(store: RunStoreReader, opts: ReporterOptions): (e: RunEvent)
         const record = store.get(e.taskId);
         let detail = stateDetail(e.to, workspace);
         if (e.to.kind === 'running' && e.attempt > 1 && e.from.kind !== 'paused') detail = `attempt ${e.attempt}`;
-        if (e.to.kind === 'failed' && record && e.attempt <= record.spec.retries) {
+        if (e.to.kind === 'failed' && record && e.attempt > 0 && e.attempt <= record.spec.retries) {
           detail = `${detail} — retrying (${e.attempt}/${record.spec.retries})`;
         }
         if (e.to.kind === 'completed' && record) {

@@ -280,7 +280,10 @@ export class Engine {
   private afterAttempt(record: TaskRecord): void {
     const id = record.spec.id;
     const state = record.state;
-    if (state.kind === 'failed' && record.attempts <= record.spec.retries && !this.stopping) {
+    // Only an attempt that ran is retried: one that could not start (no backend for its
+    // provider, an unknown role) fails the same way every time, and attempts stay 0.
+    const ran = record.attempts > 0;
+    if (state.kind === 'failed' && ran && record.attempts <= record.spec.retries && !this.stopping) {
       this.store.setState(id, { kind: 'pending' });
       this.settle([id]);
     } else if (state.kind === 'completed') {
