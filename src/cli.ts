@@ -10,6 +10,7 @@ import { formatLevels, loadPlan, planLevels } from './plan/load.js';
 import { attachReporter, formatSummary } from './report/headless.js';
 import { Engine } from './scheduler/engine.js';
 import type { BackendRegistry } from './scheduler/executor.js';
+import { rolesInRun } from './scheduler/workflows.js';
 import { findWorkspace } from './workspace.js';
 
 interface CommonArgs {
@@ -43,7 +44,7 @@ function backends(): BackendRegistry {
 function checkRunnable(loaded: LoadedConfig, roles: Iterable<string>): void {
   const available = backends();
   const problems = [];
-  for (const role of new Set(roles)) {
+  for (const role of roles) {
     const agent = loaded.config.agents[role];
     const provider = agent && loaded.config.providers[agent.provider];
     if (provider && !available[provider.type]) {
@@ -59,7 +60,7 @@ function checkRunnable(loaded: LoadedConfig, roles: Iterable<string>): void {
 async function runCommand(args: CommonArgs & { plan: string; concurrency?: number; json: boolean; headless: boolean }) {
   const { loaded, plan } = await loadAll(args, args.plan);
   if (!plan) throw new Error('unreachable: no plan');
-  checkRunnable(loaded, plan.tasks.map((t) => t.agent));
+  checkRunnable(loaded, rolesInRun(plan.tasks, loaded.config.workflows));
   const engine = new Engine({ plan, config: loaded.config, backends: backends(), ...(args.concurrency ? { concurrency: args.concurrency } : {}) });
   // A reader that goes away (`| head`) ends the run as SIGPIPE would: agents stopped, exit 141.
   let stdoutGone = false;

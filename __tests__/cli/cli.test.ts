@@ -155,6 +155,16 @@ describe('orchestrator run (headless)', () => {
     expect(r.stdout).toBe('');
   });
 
+  it('also refuses up front a workflow follow-up whose provider this build cannot run', async () => {
+    write('.orchestratorrc', 'agents:\n  build: { provider: shell }\nworkflows:\n  ci: { steps: [{ agent: build }, { agent: reviewer }] }\n');
+    const plan = write('wf.yaml', 'tasks:\n  - { id: a, agent: build, prompt: "true" }\n');
+    const r = await cli(['run', plan]);
+    rmSync(path.join(ws, '.orchestratorrc'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/role 'reviewer' uses provider 'claude'/);
+    expect(r.stdout).toBe('');
+  });
+
   it('--concurrency must be a whole number of at least 1', async () => {
     const r = await cli(['run', path.join(ROOT, 'examples/demo.yaml'), '--concurrency', '0']);
     expect(r.code).toBe(2);

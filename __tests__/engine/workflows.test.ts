@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Workflow } from '../../src/config/schema.js';
-import { followUpsFor, renderTemplate } from '../../src/scheduler/workflows.js';
+import { followUpsFor, renderTemplate, rolesInRun } from '../../src/scheduler/workflows.js';
 import { ScriptedBackend, WORKSPACE, config, engineWith, states, task } from './harness.js';
 
 const standard: Record<string, Workflow> = {
@@ -106,5 +106,14 @@ describe('follow-ups in a run', () => {
     expect((await engine.run()).exitCode).toBe(0);
     expect(states(engine)).toEqual({ auth: 'completed', 'auth-reviewer': 'failed', 'auth-reviewer-tester': 'completed' });
     expect(backend.calls.at(-1)!.ctx.task.prompt).toContain('(failed, soft) nits');
+  });
+});
+
+describe('rolesInRun', () => {
+  it('adds every step that can follow a plan role, transitively, unless the task opts out', () => {
+    expect([...rolesInRun([task('a', { agent: 'coder' })], standard)].sort()).toEqual(['coder', 'reviewer', 'tester']);
+    expect([...rolesInRun([task('a', { agent: 'reviewer' })], standard)].sort()).toEqual(['reviewer', 'tester']);
+    expect([...rolesInRun([task('a', { agent: 'coder', followUps: false })], standard)]).toEqual(['coder']);
+    expect([...rolesInRun([task('a', { agent: 'shell' })], standard)]).toEqual(['shell']);
   });
 });

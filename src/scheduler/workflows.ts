@@ -70,3 +70,29 @@ export function followUpsFor(
   }
   return [...spawned.values()];
 }
+
+/**
+ * Every role a run may need: the plan's own, plus each workflow step that can
+ * follow one of them (transitively), so a run can refuse up front a follow-up
+ * it could never start.
+ */
+export function rolesInRun(tasks: ReadonlyArray<Pick<TaskSpec, 'agent' | 'followUps'>>, workflows: Readonly<Record<string, Workflow>>): Set<string> {
+  const roles = new Set(tasks.map((t) => t.agent));
+  const queue = [...new Set(tasks.filter((t) => t.followUps).map((t) => t.agent))];
+  const expanded = new Set(queue);
+  while (queue.length) {
+    const role = queue.pop()!;
+    for (const workflow of Object.values(workflows)) {
+      workflow.steps.forEach((step, i) => {
+        const next = workflow.steps[i + 1];
+        if (step.agent !== role || !next) return;
+        roles.add(next.agent);
+        if (!expanded.has(next.agent)) {
+          expanded.add(next.agent);
+          queue.push(next.agent);
+        }
+      });
+    }
+  }
+  return roles;
+}
