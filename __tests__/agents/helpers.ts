@@ -24,7 +24,10 @@ export function shellRun(prompt: string, overrides: Partial<BackendContext> = {}
     attempt: 1,
     signal: controller.signal,
     killGraceMs: 300,
+    cols: 80,
+    rows: 24,
     output: (chunk) => chunks.push(chunk),
+    report: () => {},
     ...overrides,
   };
   return { ctx, controller, chunks, text: () => chunks.join('') };

@@ -73,6 +73,12 @@ describe('layering', () => {
       providers: 'built-in defaults',
       agents: 'built-in defaults',
       workflows: 'built-in defaults',
+      scrollback: 'built-in defaults',
+      resumeOnRetry: 'built-in defaults',
+      retryBaseMs: 'built-in defaults',
+      retryMaxMs: 'built-in defaults',
+      breaker: 'built-in defaults',
+      keys: 'built-in defaults',
     });
   });
 

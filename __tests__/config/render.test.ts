@@ -68,6 +68,12 @@ describe('renderConfig as JSON', () => {
         providers: 'built-in defaults',
         agents: projectFile,
         workflows: 'built-in defaults',
+        scrollback: 'built-in defaults',
+        resumeOnRetry: 'built-in defaults',
+        retryBaseMs: 'built-in defaults',
+        retryMaxMs: 'built-in defaults',
+        breaker: 'built-in defaults',
+        keys: 'built-in defaults',
       },
     });
     expect(Object.keys((out as { sources: object }).sources)).toEqual([...CONFIG_KEYS]);

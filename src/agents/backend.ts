@@ -1,6 +1,24 @@
 import type { AgentRole, ProviderConfig } from '../config/schema.js';
 import type { TaskSpec } from '../plan/schema.js';
 
+/** Tokens and cost an agent reported. Every field is a sum; absent means not reported. */
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  /** US dollars, when the agent reports cost (Claude Code does; Codex does not). */
+  costUsd: number;
+}
+
+/** What an agent said about itself while it ran: its session id, and usage as it accrues. */
+export interface AgentReport {
+  /** The id to resume this agent's conversation with (Claude session, Codex thread, Goose session name). */
+  sessionId?: string;
+  /** Usage since the last report (a delta, not a running total). */
+  usage?: Partial<Usage>;
+}
+
 /** What a backend needs to run one attempt of one task. */
 export interface BackendContext {
   task: TaskSpec;
@@ -17,22 +35,54 @@ export interface BackendContext {
   signal: AbortSignal;
   /** Grace between SIGTERM and SIGKILL when stopping. */
   killGraceMs: number;
-  /** Everything the agent prints, as it prints it. */
+  /** The size of the task's terminal (its pane); a pty session starts at this size. */
+  cols: number;
+  rows: number;
+  /**
+   * Set when this attempt should continue an earlier agent conversation (a retry or a
+   * resumed run): the session id the agent reported before. Unset: start fresh.
+   */
+  resumeSessionId?: string;
+  /** Why the previous attempt failed, to tell the agent when it continues its conversation. */
+  retryNote?: string;
+  /** What the task's pane shows, as it happens: raw terminal bytes, or readable progress lines. */
   output(chunk: string): void;
+  /** The agent's session id and usage, as soon as the backend learns them. */
+  report(info: AgentReport): void;
 }
+
+/** Whether trying the same thing again may work: decides automatic retries (and circuit breakers). */
+export type FailureClass = 'transient' | 'permanent';
 
 /** How one attempt ended. A backend resolves; it does not throw for agent failures. */
 export type BackendOutcome =
   | { ok: true; result: string }
-  | { ok: false; reason: string; exitCode?: number };
+  | {
+      ok: false;
+      reason: string;
+      exitCode?: number;
+      /** Unset: unknown, treated as transient (a retry is allowed). */
+      failure?: FailureClass;
+      /** When the agent said how long to wait before trying again (a rate limit's retry-after). */
+      retryAfterMs?: number;
+    };
 
-/** A running attempt: its outcome, plus the pause control the engine needs. */
+/** A running attempt: its outcome, plus the controls the engine and the dashboard need. */
 export interface Execution {
   done: Promise<BackendOutcome>;
   /** Stops the agent where it is (SIGSTOP to its process group). */
   pause(): void;
   /** Continues a paused agent (SIGCONT). */
   resume(): void;
+  /** Types into the agent's terminal (a person attached to it). Absent: it has no terminal input. */
+  write?(data: string): void;
+  /** Resizes the agent's terminal (SIGWINCH reaches it). */
+  resize?(cols: number, rows: number): void;
+  /**
+   * The person says the task is done (an interactive agent): the attempt ends as completed,
+   * its process group stopped. Absent: this execution cannot be marked done.
+   */
+  markDone?(): void;
 }
 
 /**

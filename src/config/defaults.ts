@@ -42,6 +42,12 @@ const TEST_STEP_PROMPT = [
 const DEFAULTS: Config = {
   concurrency: 4,
   killGraceMs: 5000,
+  scrollback: 5000,
+  resumeOnRetry: true,
+  retryBaseMs: 2000,
+  retryMaxMs: 60_000,
+  breaker: { failures: 3, cooldownMs: 60_000 },
+  keys: {},
   providers: {
     claude: { type: 'claude', command: 'claude', args: [], env: {} },
     codex: { type: 'codex', command: 'codex', args: [], env: {} },

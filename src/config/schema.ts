@@ -26,6 +26,10 @@ export const AgentRoleSchema = z.strictObject({
   model: z.string().min(1).optional(),
   systemPrompt: z.string().optional(),
   tools: z.array(z.string()).optional(),
+  /** Run the agent in its interactive mode: the task ends when it exits or the person marks it done. */
+  interactive: z.boolean().optional(),
+  /** Automatic retries of a transient failure for this role's tasks, unless the task sets its own. */
+  retries: z.number().int().min(0).max(100).optional(),
 });
 export type AgentRole = z.infer<typeof AgentRoleSchema>;
 
@@ -46,6 +50,20 @@ export const ConfigSchema = z
   .strictObject({
     concurrency: z.number().int().min(1).max(1024),
     killGraceMs: z.number().int().min(0).max(600_000),
+    /** Lines of scrollback kept per task's terminal screen (the transcript file keeps everything). */
+    scrollback: z.number().int().min(0).max(1_000_000),
+    /** A retry continues the agent's conversation with a note of why the last attempt failed. */
+    resumeOnRetry: z.boolean(),
+    /** Backoff before automatic retry n: a random wait in [0, min(retryMaxMs, retryBaseMs * 2^(n-1))]. */
+    retryBaseMs: z.number().int().min(0).max(3_600_000),
+    retryMaxMs: z.number().int().min(0).max(86_400_000),
+    /** Per provider: after `failures` consecutive transient failures, its tasks wait `cooldownMs`. */
+    breaker: z.strictObject({
+      failures: z.number().int().min(1).max(1000),
+      cooldownMs: z.number().int().min(0).max(86_400_000),
+    }),
+    /** Dashboard key overrides: command id → key or keys (see `?` in the dashboard). */
+    keys: z.record(z.string(), z.union([z.string().min(1), z.array(z.string().min(1))])),
     providers: z.record(NameSchema, ProviderSchema),
     agents: z.record(NameSchema, AgentRoleSchema),
     workflows: z.record(NameSchema, WorkflowSchema),
@@ -56,7 +74,19 @@ export const ConfigSchema = z
 export type Config = z.infer<typeof ConfigSchema>;
 
 /** The top-level keys a config file may set; used to say where each came from. */
-export const CONFIG_KEYS = ['concurrency', 'killGraceMs', 'providers', 'agents', 'workflows'] as const;
+export const CONFIG_KEYS = [
+  'concurrency',
+  'killGraceMs',
+  'scrollback',
+  'resumeOnRetry',
+  'retryBaseMs',
+  'retryMaxMs',
+  'breaker',
+  'keys',
+  'providers',
+  'agents',
+  'workflows',
+] as const;
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
 
 /**
@@ -69,6 +99,12 @@ export type ConfigKey = (typeof CONFIG_KEYS)[number];
 export const PartialConfigSchema = z.strictObject({
   concurrency: ConfigSchema.shape.concurrency.optional(),
   killGraceMs: ConfigSchema.shape.killGraceMs.optional(),
+  scrollback: ConfigSchema.shape.scrollback.optional(),
+  resumeOnRetry: ConfigSchema.shape.resumeOnRetry.optional(),
+  retryBaseMs: ConfigSchema.shape.retryBaseMs.optional(),
+  retryMaxMs: ConfigSchema.shape.retryMaxMs.optional(),
+  breaker: ConfigSchema.shape.breaker.partial().optional(),
+  keys: ConfigSchema.shape.keys.optional(),
   providers: z.record(NameSchema, ProviderSchema.partial()).optional(),
   agents: z.record(NameSchema, AgentRoleSchema.partial()).optional(),
   workflows: z.record(NameSchema, WorkflowSchema.partial()).optional(),

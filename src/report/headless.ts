@@ -88,6 +88,8 @@ function lineWriter(store: RunStoreReader, opts: ReporterOptions): (e: RunEvent)
         opts.write(`${new Date(e.time).toISOString().slice(11, 23)}  run resumed\n`);
         return;
       case 'task-output':
+      case 'task-session':
+      case 'task-usage':
       case 'run-finished':
         return;
       default: {

@@ -1,5 +1,6 @@
 import { willCreateCycle } from 'graphology-dag';
 import type { DirectedGraph } from 'graphology';
+import type { TerminalFactory, TerminalScreen } from '../agents/screen.js';
 import type { Config } from '../config/schema.js';
 import { buildGraph } from '../graph/build.js';
 import type { Plan, TaskSpec } from '../plan/schema.js';
@@ -20,6 +21,11 @@ export interface EngineOptions {
   /** Overrides `config.concurrency` (the `--concurrency` flag). */
   concurrency?: number;
   publishIntervalMs?: number;
+  /** Makes each task's terminal screen (the dashboard reads them); none when headless. */
+  terminals?: TerminalFactory;
+  /** The size agents' terminals start at (the dashboard's pane); default 80×24. */
+  cols?: number;
+  rows?: number;
 }
 
 /** What a command did, in words fit for the dashboard's footer. */
@@ -75,6 +81,9 @@ export class Engine {
       backends: opts.backends,
       locks: new ResourceLockManager({ workspace: plan.workspace }),
       workspace: plan.workspace,
+      ...(opts.terminals ? { terminals: opts.terminals } : {}),
+      ...(opts.cols !== undefined ? { cols: opts.cols } : {}),
+      ...(opts.rows !== undefined ? { rows: opts.rows } : {}),
     });
     this.store.events.on('task-added', () => this.unfinished++);
     this.store.events.on('task-state', (e) => {
@@ -216,6 +225,38 @@ export class Engine {
     }
     this.checkIdle();
     return this.whenIdle();
+  }
+
+  /** Sends keystrokes to a running task's terminal (the person attached to it). */
+  sendInput(id: string, data: string): CommandResult {
+    const record = this.store.get(id);
+    if (!record) return unknown(id);
+    if (record.state.kind === 'paused' && record.state.from === 'running') return no(`${id} is paused; resume it to type into it`);
+    if (record.state.kind !== 'running') return no(`${id} is ${record.state.kind}; only a running task takes input`);
+    if (!this.executor.write(id, data)) return no(`${id} runs without a terminal; it takes no input`);
+    return ok(`sent to ${id}`);
+  }
+
+  /** Resizes one task's terminal, or with no id every task's (and the size new ones start at). */
+  resize(cols: number, rows: number, id?: string): void {
+    this.executor.resize(Math.max(1, Math.floor(cols)), Math.max(1, Math.floor(rows)), id);
+  }
+
+  /** Completes a running task at the person's word (an interactive agent), stopping its processes. */
+  markDone(id: string): CommandResult {
+    const record = this.store.get(id);
+    if (!record) return unknown(id);
+    const kind = record.state.kind;
+    if (kind !== 'running' && !(kind === 'paused' && record.state.from === 'running')) {
+      return no(`${id} is ${kind}; only a running task can be marked done`);
+    }
+    if (!this.executor.markDone(id)) return no(`${id} cannot be marked done (it is still starting)`);
+    return ok(`marked ${id} done`);
+  }
+
+  /** The task's terminal screen, once it has printed something (only with a terminal factory). */
+  screen(id: string): TerminalScreen | undefined {
+    return this.executor.screen(id);
   }
 
   /** Ids of the tasks that depend directly on `id`. */

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { Usage } from '../agents/backend.js';
 import type { TaskSpec } from '../plan/schema.js';
 import type { TaskState } from './states.js';
 
@@ -29,6 +30,9 @@ export type RunEvent =
       attempt: number;
     }
   | { type: 'task-output'; seq: number; time: number; taskId: string; chunk: string }
+  | { type: 'task-session'; seq: number; time: number; taskId: string; sessionId: string }
+  /** `usage`: the task's total so far (all attempts); `run`: the whole run's total. */
+  | { type: 'task-usage'; seq: number; time: number; taskId: string; usage: Usage; run: Usage }
   | { type: 'follow-up-refused'; seq: number; time: number; taskId: string; followUpId: string; reason: string }
   | { type: 'run-paused'; seq: number; time: number }
   | { type: 'run-resumed'; seq: number; time: number }

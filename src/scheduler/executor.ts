@@ -1,4 +1,5 @@
 import type { Backend, Execution } from '../agents/backend.js';
+import type { TerminalFactory, TerminalScreen } from '../agents/screen.js';
 import type { Config, ProviderType } from '../config/schema.js';
 import { formatDuration } from '../plan/schema.js';
 import type { ResourceLockManager } from './locks.js';
@@ -21,6 +22,11 @@ export interface ExecutorOptions {
   backends: BackendRegistry;
   locks: ResourceLockManager;
   workspace: string;
+  /** Makes each task's terminal screen; without one, output only reaches the store. */
+  terminals?: TerminalFactory;
+  /** The size a task's terminal starts at (its pane's size). */
+  cols?: number;
+  rows?: number;
 }
 
 /** Thrown when asked to run a task that is not eligible: a caller bug, not a task failure. */
@@ -38,6 +44,8 @@ interface Active {
   controller: AbortController;
   execution?: Execution;
   timer: PausableTimer;
+  /** Set by markDone: the person ended an interactive attempt as completed. */
+  markedDone?: boolean;
 }
 
 /**
@@ -46,8 +54,68 @@ interface Active {
  */
 export class Executor {
   private readonly active = new Map<string, Active>();
+  /** Each task's screen, made on its first output and kept after it ends so it can still be read. */
+  private readonly screens = new Map<string, TerminalScreen>();
+  private cols: number;
+  private rows: number;
 
-  constructor(private readonly opts: ExecutorOptions) {}
+  constructor(private readonly opts: ExecutorOptions) {
+    this.cols = opts.cols ?? 80;
+    this.rows = opts.rows ?? 24;
+  }
+
+  /** The task's terminal screen, once it has printed something (undefined without a factory). */
+  screen(id: string): TerminalScreen | undefined {
+    return this.screens.get(id);
+  }
+
+  /** Types into a running task's terminal. False when it has none (not running, or on pipes). */
+  write(id: string, data: string): boolean {
+    const execution = this.active.get(id)?.execution;
+    if (!execution?.write) return false;
+    execution.write(data);
+    return true;
+  }
+
+  /**
+   * Resizes one task's terminal (its screen and its agent's pty), or with no id sets the
+   * size new tasks start at and resizes every screen.
+   */
+  resize(cols: number, rows: number, id?: string): void {
+    const ids = id === undefined ? [...this.screens.keys()] : [id];
+    if (id === undefined) {
+      this.cols = cols;
+      this.rows = rows;
+    }
+    for (const each of ids) {
+      this.screens.get(each)?.resize(cols, rows);
+      this.active.get(each)?.execution?.resize?.(cols, rows);
+    }
+  }
+
+  /** Ends a running attempt as completed at the person's word. False when it cannot be. */
+  markDone(id: string): boolean {
+    const active = this.active.get(id);
+    if (!active?.execution?.markDone) return false;
+    active.markedDone = true;
+    active.execution.markDone();
+    return true;
+  }
+
+  /** Frees every task's screen (the run is over and nobody will read them). */
+  closeScreens(): void {
+    for (const screen of this.screens.values()) screen.close();
+    this.screens.clear();
+  }
+
+  private output(id: string, chunk: string): void {
+    this.opts.store.appendOutput(id, chunk);
+    const factory = this.opts.terminals;
+    if (!factory) return;
+    let screen = this.screens.get(id);
+    if (!screen) this.screens.set(id, (screen = factory.open(id, this.cols, this.rows)));
+    screen.write(chunk);
+  }
 
   /** Whether the task has an attempt under way (waiting for a lock, running or paused). */
   isActive(id: string): boolean {
@@ -101,6 +169,9 @@ export class Executor {
           const ms = spec.timeoutMs;
           active.timer.start(ms, () => controller.abort({ kind: 'timeout', ms } satisfies StopCause));
         }
+        const now = store.require(id);
+        // A retry (or a resumed run) continues the agent's conversation when it reported one.
+        const resume = config.resumeOnRetry && now.attempts > 1 && now.sessionId !== undefined;
         const execution = backend.start({
           task: spec,
           roleName: spec.agent,
@@ -108,16 +179,30 @@ export class Executor {
           providerName: role.provider,
           provider,
           workdir: this.opts.workspace,
-          attempt: store.require(id).attempts,
+          attempt: now.attempts,
           signal: controller.signal,
           killGraceMs: config.killGraceMs,
-          output: (chunk) => store.appendOutput(id, chunk),
+          cols: this.cols,
+          rows: this.rows,
+          ...(resume ? { resumeSessionId: now.sessionId } : {}),
+          ...(resume && now.lastFailure !== undefined ? { retryNote: now.lastFailure } : {}),
+          output: (chunk) => this.output(id, chunk),
+          report: (info) => store.report(id, info),
         });
         active.execution = execution;
         const outcome = await execution.done;
         if (controller.signal.aborted) final = stoppedState(controller.signal.reason);
+        else if (active.markedDone) final = { kind: 'completed', result: outcome.ok ? outcome.result : 'marked done by you' };
         else if (outcome.ok) final = { kind: 'completed', result: outcome.result };
-        else final = { kind: 'failed', reason: outcome.reason, ...(outcome.exitCode !== undefined ? { exitCode: outcome.exitCode } : {}) };
+        else {
+          final = {
+            kind: 'failed',
+            reason: outcome.reason,
+            ...(outcome.exitCode !== undefined ? { exitCode: outcome.exitCode } : {}),
+            ...(outcome.failure !== undefined ? { failure: outcome.failure } : {}),
+            ...(outcome.retryAfterMs !== undefined ? { retryAfterMs: outcome.retryAfterMs } : {}),
+          };
+        }
       }
     } catch (err) {
       final = controller.signal.aborted

@@ -1,4 +1,5 @@
 import type { EventEmitter } from 'node:events';
+import type { AgentReport, Usage } from '../agents/backend.js';
 import type { TaskSpec } from '../plan/schema.js';
 import { RunEvents } from './events.js';
 import type { RunEvent, RunEventInput } from './events.js';
@@ -17,6 +18,28 @@ export interface TaskRecord {
   readonly startedAt?: number;
   /** When the task last reached a finished state. */
   readonly endedAt?: number;
+  /** The agent conversation to continue on a retry or resume, as the agent last reported it. */
+  readonly sessionId?: string;
+  /** Tokens and cost over all attempts, when the agent reports them. */
+  readonly usage?: Usage;
+  /** Why the last attempt failed or was cancelled, kept after a retry so the agent can be told. */
+  readonly lastFailure?: string;
+}
+
+/** Usage with every count at zero. */
+export function emptyUsage(): Usage {
+  return { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0 };
+}
+
+/** `a + b`, field by field; a missing field counts as zero. */
+export function addUsage(a: Usage, b: Partial<Usage>): Usage {
+  return {
+    inputTokens: a.inputTokens + (b.inputTokens ?? 0),
+    outputTokens: a.outputTokens + (b.outputTokens ?? 0),
+    cacheReadTokens: a.cacheReadTokens + (b.cacheReadTokens ?? 0),
+    cacheWriteTokens: a.cacheWriteTokens + (b.cacheWriteTokens ?? 0),
+    costUsd: a.costUsd + (b.costUsd ?? 0),
+  };
 }
 
 /** An immutable picture of the run, cheap to compare by reference. */
@@ -32,6 +55,8 @@ export interface RunSnapshot {
   readonly finished: boolean;
   readonly tasks: readonly TaskRecord[];
   readonly counts: Readonly<Record<TaskStateKind, number>>;
+  /** Tokens and cost of every task so far. */
+  readonly usage: Usage;
 }
 
 /** The read side of the store: what the UI and reporters get. */
@@ -72,6 +97,7 @@ export class RunStore implements RunStoreReader {
   private version = 0;
   private paused = false;
   private finished = false;
+  private usage = emptyUsage();
   private readonly startedAt: number;
   private snapshot: RunSnapshot | undefined;
   private publishTimer: NodeJS.Timeout | undefined;
@@ -127,6 +153,7 @@ export class RunStore implements RunStoreReader {
       attempts,
       startedAt: to.kind === 'running' && prev.state.kind !== 'paused' ? now : prev.startedAt,
       endedAt: to.kind === 'pending' ? undefined : isFinished(to.kind) ? now : prev.endedAt,
+      lastFailure: prev.state.kind === 'failed' || prev.state.kind === 'cancelled' ? prev.state.reason : prev.lastFailure,
     };
     this.records.set(id, next);
     if (to.kind === 'running' && prev.state.kind !== 'paused') this.flushPartial(id);
@@ -148,6 +175,22 @@ export class RunStore implements RunStoreReader {
       if (tail.length > this.tailLines) tail.splice(0, tail.length - this.tailLines);
     }
     this.emit({ type: 'task-output', taskId: id, chunk });
+  }
+
+  /** Records what an agent reported about itself: its session id, usage deltas. */
+  report(id: string, info: AgentReport): void {
+    const prev = this.require(id);
+    if (info.sessionId !== undefined && info.sessionId !== prev.sessionId) {
+      this.records.set(id, { ...this.require(id), sessionId: info.sessionId });
+      this.emit({ type: 'task-session', taskId: id, sessionId: info.sessionId });
+    }
+    const delta = info.usage;
+    if (delta && Object.values(delta).some((v) => v !== undefined && v !== 0)) {
+      const usage = addUsage(this.require(id).usage ?? emptyUsage(), delta);
+      this.usage = addUsage(this.usage, delta);
+      this.records.set(id, { ...this.require(id), usage });
+      this.emit({ type: 'task-usage', taskId: id, usage, run: this.usage });
+    }
   }
 
   /** The last lines a task printed (the unfinished last line included). */
@@ -208,6 +251,7 @@ export class RunStore implements RunStoreReader {
       finished: this.finished,
       tasks: Object.freeze(tasks),
       counts: Object.freeze(counts),
+      usage: this.usage,
     });
     return this.snapshot;
   };

@@ -1,3 +1,4 @@
+import type { FailureClass } from '../agents/backend.js';
 import type { FailureMode } from '../config/schema.js';
 
 /**
@@ -11,7 +12,7 @@ export type TaskState =
   | { kind: 'running' }
   | { kind: 'paused'; from: 'pending' | 'running' }
   | { kind: 'completed'; result: string }
-  | { kind: 'failed'; reason: string; exitCode?: number }
+  | { kind: 'failed'; reason: string; exitCode?: number; failure?: FailureClass; retryAfterMs?: number }
   | { kind: 'skipped'; reason: string }
   | { kind: 'blocked'; by: string; reason: string }
   | { kind: 'cancelled'; reason: string };

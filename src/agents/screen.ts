@@ -1,0 +1,48 @@
+/** One stretch of a terminal line with the same style. Colours are as the terminal set them. */
+export interface StyledRun {
+  text: string;
+  /** A palette index (0–255) or a `#rrggbb` true colour; unset: the default colour. */
+  fg?: number | string;
+  bg?: number | string;
+  bold?: boolean;
+  dim?: boolean;
+  italic?: boolean;
+  underline?: boolean;
+  inverse?: boolean;
+}
+
+/** One terminal line as styled runs; its plain text is the runs' text joined. */
+export type StyledLine = readonly StyledRun[];
+
+/**
+ * A task's terminal screen (DESIGN §5): the agent's bytes rendered as a
+ * terminal would (colours, cursor moves, progress bars), with a bounded
+ * scrollback. The dashboard reads it; the engine never needs its contents.
+ */
+export interface TerminalScreen {
+  readonly cols: number;
+  readonly rows: number;
+  /** Lines in the buffer: scrollback plus the visible rows. */
+  readonly length: number;
+  /** Increases on every change, so a reader can tell whether to redraw. */
+  readonly version: number;
+  /** Feeds the agent's output. */
+  write(data: string): void;
+  /** Re-wraps the screen to a new size. */
+  resize(cols: number, rows: number): void;
+  /** Lines [start, end) of the whole buffer (0 = oldest scrollback line), styled. */
+  lines(start: number, end: number): StyledLine[];
+  /** The visible rows, styled (what a terminal of this size shows now). */
+  visible(): StyledLine[];
+  /** Indexes of buffer lines whose text contains `text` (case-insensitive), oldest first. */
+  search(text: string): number[];
+  /** Called (at most once per parser flush) after the screen changed. */
+  onChange(listener: () => void): () => void;
+  /** Flushes the transcript and frees the terminal. */
+  close(): void;
+}
+
+/** Makes the screen of each task; the run's log folder and scrollback cap live behind it. */
+export interface TerminalFactory {
+  open(taskId: string, cols: number, rows: number): TerminalScreen;
+}
