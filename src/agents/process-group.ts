@@ -40,13 +40,33 @@ export function spawnGroup(argv: readonly string[], options: GroupSpawnOptions):
   });
   const pid = child.pid;
   if (pid !== undefined) {
-    liveGroups.add(pid);
-    installExitHook();
-    child.once('exit', () => {
-      if (!isGroupAlive(pid)) liveGroups.delete(pid);
-    });
+    trackGroup(pid);
+    child.once('exit', () => forgetGroupIfGone(pid));
   }
   return child;
+}
+
+/**
+ * Registers a group started elsewhere (a pty's session leader is the leader of
+ * its own group), so the exit hook kills it if Node exits while it runs.
+ */
+export function trackGroup(pgid: number): void {
+  liveGroups.add(pgid);
+  installExitHook();
+}
+
+/** Drops a group from the registry once no live member is left; call when its leader exited. */
+export function forgetGroupIfGone(pgid: number): void {
+  if (!isGroupAlive(pgid)) liveGroups.delete(pgid);
+}
+
+/** A group leader as stopGroupOf sees it: any process, child_process or pty. */
+export interface GroupLeader {
+  pid: number;
+  /** True once the leader has exited (and been reaped). */
+  exited(): boolean;
+  /** Resolves when the leader has exited. */
+  whenExited: Promise<unknown>;
 }
 
 /**
@@ -91,10 +111,16 @@ export function isGroupAlive(pid: number): boolean {
 export async function stopGroup(child: ChildProcess, graceMs: number): Promise<void> {
   const pid = child.pid;
   if (pid === undefined) return;
+  const exited = (): boolean => child.exitCode !== null || child.signalCode !== null;
+  await stopGroupOf({ pid, exited, whenExited: leaderExited(child) }, graceMs);
+}
+
+/** stopGroup for any leader: SIGTERM (+SIGCONT), grace, SIGKILL (+SIGCONT), orphans killed, group gone. */
+export async function stopGroupOf(leader: GroupLeader, graceMs: number): Promise<void> {
+  const { pid } = leader;
   // The common case: the leader exited and took the group with it (spawnGroup's exit
   // listener, registered first, has already checked). Nothing to signal or poll.
-  if ((child.exitCode !== null || child.signalCode !== null) && !liveGroups.has(pid)) return;
-  const leaderExit = leaderExited(child);
+  if (leader.exited() && !liveGroups.has(pid)) return;
   if (isGroupAlive(pid)) {
     signalGroup(pid, 'SIGTERM');
     signalGroup(pid, 'SIGCONT');
@@ -104,7 +130,7 @@ export async function stopGroup(child: ChildProcess, graceMs: number): Promise<v
       signalGroup(pid, 'SIGCONT');
     }
   }
-  await leaderExit;
+  await leader.whenExited;
   // Members that survived the leader (or were started while it died) are orphans now.
   if (isGroupAlive(pid)) signalGroup(pid, 'SIGKILL');
   await waitUntil(() => !isGroupAlive(pid), AFTER_KILL_WAIT_MS);
