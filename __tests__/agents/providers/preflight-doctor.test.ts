@@ -1,0 +1,64 @@
+import { describe, expect, it } from '@jest/globals';
+import { chmodSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { checkProviders, formatDoctor } from '../../../src/agents/doctor.js';
+import { preflight, resolveCommand } from '../../../src/agents/preflight.js';
+import { defaultConfig } from '../../../src/config/defaults.js';
+import { UserError } from '../../../src/errors.js';
+import { FIXTURES, workdir } from './helpers.js';
+
+describe('preflight', () => {
+  it('names the role, provider, command and the fix for each missing command', () => {
+    const config = defaultConfig();
+    config.providers.claude!.command = 'no-such-claude-xyz';
+    let error: unknown;
+    try {
+      preflight(config, ['coder', 'shell'], workdir());
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(UserError);
+    const message = (error as UserError).message;
+    expect(message).toMatch(/role 'coder' uses provider 'claude' \(claude\), whose command 'no-such-claude-xyz' is not found on PATH: install Claude Code .*or map the role to another provider in \.orchestratorrc \(agents\.coder\.provider\)/);
+    expect(message).not.toMatch(/role 'shell'/);
+  });
+
+  it('passes when every command resolves, on PATH or as a path; a non-executable file is reported', () => {
+    const config = defaultConfig();
+    config.providers.claude!.command = path.join(FIXTURES, 'fake-claude');
+    expect(() => preflight(config, ['coder', 'shell'], workdir())).not.toThrow();
+    const dir = workdir();
+    writeFileSync(path.join(dir, 'tool'), '#!/bin/sh\n');
+    chmodSync(path.join(dir, 'tool'), 0o644);
+    expect(resolveCommand('./tool', { cwd: dir })).toEqual({ found: false, why: 'not executable' });
+    expect(resolveCommand('tool', { cwd: dir, env: { PATH: dir } })).toEqual({ found: false, why: 'not executable' });
+    chmodSync(path.join(dir, 'tool'), 0o755);
+    expect(resolveCommand('tool', { cwd: '/', env: { PATH: dir } })).toEqual({ found: true, path: path.join(dir, 'tool') });
+  });
+});
+
+describe('doctor', () => {
+  it('lists each provider: path, version, roles, and what is missing; a hanging --version does not hang it', async () => {
+    const dir = workdir();
+    const hang = path.join(dir, 'hang');
+    writeFileSync(hang, '#!/bin/sh\nsleep 30\n');
+    chmodSync(hang, 0o755);
+    const config = defaultConfig();
+    config.providers.claude!.command = path.join(FIXTURES, 'fake-claude');
+    config.providers.codex!.command = 'no-such-codex-xyz';
+    config.providers.goose!.command = hang;
+    const started = Date.now();
+    const checks = await checkProviders(config, dir, 500);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    const byName = Object.fromEntries(checks.map((c) => [c.name, c]));
+    expect(byName.claude).toMatchObject({ path: path.join(FIXTURES, 'fake-claude'), version: 'claude 9.9.9 (fake)', roles: ['orchestrator', 'coder', 'reviewer', 'tester'] });
+    expect(byName.codex).toMatchObject({ roles: [], problem: expect.stringMatching(/not found on PATH: install the Codex CLI/) });
+    expect(byName.codex!.path).toBeUndefined();
+    expect(byName.goose).toMatchObject({ path: hang, roles: [] });
+    expect(byName.goose!.version).toBeUndefined();
+    const text = formatDoctor(checks);
+    expect(text).toMatch(/codex \(codex\): no-such-codex-xyz — MISSING/);
+    expect(text).toMatch(/version: unknown/);
+    expect(text).toMatch(/Missing: codex\./);
+  });
+});

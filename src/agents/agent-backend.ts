@@ -1,0 +1,202 @@
+import stripAnsi from 'strip-ansi';
+import type { Backend, BackendContext, BackendOutcome, Execution } from './backend.js';
+import { OutputTail } from './output-tail.js';
+import { classifyFailure } from './providers/classify.js';
+import type { Invocation, LineUpdate, ProviderAdapter } from './providers/types.js';
+import type { SessionExit } from './session.js';
+import { startSession } from './session.js';
+
+/** Lines and characters of output that make a result taken from the transcript. */
+const RESULT_LINES = 20;
+const RESULT_CHARS = 4096;
+/** Lines and characters of output quoted in a failure reason. */
+const REASON_LINES = 5;
+const REASON_CHARS = 1024;
+/** Longest progress line shown in the pane; an agent's line can be megabytes. */
+const PROGRESS_CHARS = 2000;
+/** Longest unfinished line kept while waiting for its newline; beyond it the line is dropped. */
+const MAX_LINE_CHARS = 16 * 1024 * 1024;
+
+/** What the parsed output said so far. */
+interface Parsed {
+  result?: string;
+  message?: string;
+  completed: boolean;
+  error?: string;
+}
+
+/**
+ * Turns a provider adapter into a Backend on the session machinery: starts
+ * the adapter's argv in a pty or on pipes, shows readable progress (or the
+ * raw terminal) in the task's pane, reports the session id and usage deltas
+ * as soon as they are known, and decides the outcome from the agent's own
+ * final event, never from exit code 0 alone.
+ */
+export function createAgentBackend(adapter: ProviderAdapter): Backend {
+  return { start: (ctx) => startAgent(adapter, ctx) };
+}
+
+function startAgent(adapter: ProviderAdapter, ctx: BackendContext): Execution {
+  if (ctx.signal.aborted) return settled({ ok: false, reason: abortReason(ctx.signal) });
+  let inv: Invocation;
+  try {
+    inv = adapter.invocation(ctx);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    return settled({ ok: false, reason: `cannot prepare '${ctx.provider.command}': ${message}`, failure: 'permanent' });
+  }
+  const tail = new OutputTail(RESULT_LINES, RESULT_CHARS);
+  const parsed: Parsed = { completed: false };
+  let sessionId = inv.sessionId;
+  if (sessionId !== undefined) ctx.report({ sessionId });
+
+  const apply = (update: LineUpdate): void => {
+    if (update.sessionId !== undefined && update.sessionId !== sessionId) {
+      sessionId = update.sessionId;
+      ctx.report({ sessionId });
+    }
+    if (update.usage !== undefined) ctx.report({ usage: update.usage });
+    if (update.message !== undefined) parsed.message = update.message;
+    if (update.result !== undefined) parsed.result = update.result;
+    if (update.error !== undefined) parsed.error = update.error;
+    if (update.completed) parsed.completed = true;
+    if (update.progress.length === 0) return;
+    const lines = update.progress.map((l) => (l.length > PROGRESS_CHARS ? `${l.slice(0, PROGRESS_CHARS - 1)}…` : l));
+    for (const l of lines) tail.push(`${l}\n`);
+    ctx.output(lines.map((l) => `${l}\r\n`).join(''));
+  };
+  const parseLine = inv.parseLine;
+  const splitter = parseLine && new LineSplitter((line) => apply(safeParse(parseLine, line)));
+  const onData = splitter
+    ? (chunk: string) => splitter.push(chunk)
+    : (chunk: string) => {
+        tail.push(chunk);
+        ctx.output(chunk);
+      };
+
+  const session = startSession({
+    argv: inv.argv,
+    cwd: ctx.workdir,
+    env: ctx.provider.env,
+    mode: inv.mode,
+    cols: ctx.cols,
+    rows: ctx.rows,
+    killGraceMs: ctx.killGraceMs,
+    signal: ctx.signal,
+    onData,
+  });
+  // Recorded by the run database, so a killed orchestrator's leftover agents can be killed later.
+  if (session.pid !== undefined) ctx.report({ pid: session.pid });
+  // The group id, so agents left behind by a killed orchestrator can be found later.
+  if (session.pid !== undefined) ctx.report({ pid: session.pid });
+  let markedDone = false;
+  const done = session.exited.then((exit) => {
+    splitter?.flush();
+    try {
+      inv.cleanup?.();
+    } catch {
+      // A temp file we could not remove must not turn the attempt into a failure.
+    }
+    if (exit.error !== undefined) return { ok: false, reason: exit.error, failure: 'permanent' } satisfies BackendOutcome;
+    if (ctx.signal.aborted) return { ok: false, reason: abortReason(ctx.signal) } satisfies BackendOutcome;
+    if (markedDone) return { ok: true, result: transcriptResult(tail) || 'marked done' } satisfies BackendOutcome;
+    return outcome(exit, parsed, tail, splitter !== undefined);
+  });
+
+  const pty = inv.mode === 'pty';
+  return {
+    done,
+    pause: () => session.pause(),
+    resume: () => session.resume(),
+    ...(pty
+      ? {
+          write: (data: string) => session.write(data),
+          resize: (cols: number, rows: number) => session.resize(cols, rows),
+          markDone: () => {
+            markedDone = true;
+            void session.stop();
+          },
+        }
+      : {}),
+  };
+}
+
+/** How an attempt that ran to its end went: the agent's final event decides, with the exit code. */
+export function outcome(exit: SessionExit, parsed: Parsed, tail: OutputTail, structured: boolean): BackendOutcome {
+  if (exit.code === 0 && parsed.error === undefined && (!structured || parsed.completed)) {
+    return { ok: true, result: structured ? (parsed.result ?? parsed.message ?? '') : transcriptResult(tail) };
+  }
+  const head =
+    parsed.error !== undefined ? parsed.error
+    : exit.code === 0 ? 'exited with code 0 without a final result'
+    : exit.code !== null ? `exit code ${exit.code}`
+    : `killed by ${exit.signal ?? 'an unknown signal'}`;
+  const last = stripAnsi(tail.text(REASON_LINES, REASON_CHARS));
+  const reason = last === '' || last === head || head.includes(last) ? head : `${head}: ${last}`;
+  const classification = classifyFailure(`${head}\n${last}`);
+  return {
+    ok: false,
+    reason,
+    ...(exit.code !== null && exit.code !== 0 ? { exitCode: exit.code } : {}),
+    ...classification,
+  };
+}
+
+function transcriptResult(tail: OutputTail): string {
+  return stripAnsi(tail.text(RESULT_LINES, RESULT_CHARS)).trim();
+}
+
+function safeParse(parse: (line: string) => LineUpdate, line: string): LineUpdate {
+  try {
+    return parse(line);
+  } catch (err) {
+    return { progress: [`[unreadable output line: ${err instanceof Error ? err.message : String(err)}]`] };
+  }
+}
+
+/** Splits decoded text into lines, in bounded memory; a line without its newline is kept for the next chunk. */
+export class LineSplitter {
+  private partial = '';
+  private dropping = false;
+
+  constructor(private readonly onLine: (line: string) => void) {}
+
+  push(chunk: string): void {
+    const parts = chunk.split('\n');
+    for (let i = 0; i < parts.length - 1; i++) {
+      const line = this.partial + parts[i]!;
+      this.partial = '';
+      if (this.dropping) this.dropping = false;
+      else this.emit(line);
+    }
+    if (this.dropping) return;
+    this.partial += parts[parts.length - 1]!;
+    if (this.partial.length > MAX_LINE_CHARS) {
+      this.onLine(`[an output line longer than ${MAX_LINE_CHARS} characters was dropped]`);
+      this.partial = '';
+      this.dropping = true;
+    }
+  }
+
+  /** Ends the stream: an unfinished last line (a crash mid-line) is parsed as it is. */
+  flush(): void {
+    if (this.partial !== '' && !this.dropping) this.emit(this.partial);
+    this.partial = '';
+    this.dropping = false;
+  }
+
+  private emit(line: string): void {
+    const clean = line.endsWith('\r') ? line.slice(0, -1) : line;
+    if (clean.trim() !== '') this.onLine(clean);
+  }
+}
+
+function settled(result: BackendOutcome): Execution {
+  return { done: Promise.resolve(result), pause() {}, resume() {} };
+}
+
+function abortReason(signal: AbortSignal): string {
+  const reason: unknown = signal.reason;
+  const message = typeof reason === 'object' && reason !== null && 'message' in reason ? reason.message : undefined;
+  return String(message ?? reason ?? 'aborted');
+}

@@ -1,0 +1,31 @@
+import type { ProviderType } from '../config/schema.js';
+import type { BackendRegistry } from '../scheduler/executor.js';
+import { createAgentBackend } from './agent-backend.js';
+import { claudeAdapter } from './providers/claude.js';
+import { codexAdapter } from './providers/codex.js';
+import { commandAdapter } from './providers/command.js';
+import { gooseAdapter } from './providers/goose.js';
+import { createShellBackend } from './shell-backend.js';
+
+/** What to tell someone whose provider's command is missing, per provider type. */
+export const INSTALL_HINTS: Record<ProviderType, string> = {
+  claude: 'install Claude Code (npm install -g @anthropic-ai/claude-code)',
+  codex: 'install the Codex CLI (npm install -g @openai/codex)',
+  goose: 'install Goose (see https://block.github.io/goose/docs/getting-started/installation)',
+  command: "install the program, or fix the provider's command",
+  shell: "fix the provider's command (a POSIX shell such as /bin/sh)",
+};
+
+/**
+ * Every backend this build can drive, one per provider type; the CLI's one
+ * composition root hands this to the Engine.
+ */
+export function createBackends(): BackendRegistry {
+  return {
+    shell: createShellBackend(),
+    claude: createAgentBackend(claudeAdapter),
+    codex: createAgentBackend(codexAdapter),
+    goose: createAgentBackend(gooseAdapter),
+    command: createAgentBackend(commandAdapter),
+  };
+}
