@@ -1,0 +1,177 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Backend, BackendContext, BackendOutcome } from '../../src/agents/backend.js';
+import { openRunDatabase } from '../../src/persist/database.js';
+import { acquireRunLock, liveHolder, settleCrashedRuns } from '../../src/persist/lock.js';
+import { journalPath } from '../../src/persist/paths.js';
+import { beginRun } from '../../src/persist/persistence.js';
+import { killLeftoverGroup, processStartTime } from '../../src/persist/proc.js';
+import { listRuns, loadAttempts, loadTaskRecords, recoverJournal } from '../../src/persist/read.js';
+import { Engine } from '../../src/scheduler/engine.js';
+import { config, task } from '../engine/harness.js';
+
+let ws: string;
+beforeEach(() => {
+  ws = mkdtempSync(path.join(os.tmpdir(), 'orch-db-'));
+});
+afterEach(() => rmSync(ws, { recursive: true, force: true }));
+
+function planOf(tasks = [task('a'), task('b', { dependsOn: ['a'] }), task('c')]) {
+  return { name: 'unit', file: path.join(ws, 'plan.yaml'), workspace: ws, tasks };
+}
+
+function journalLines(runId: string): { e: { type: string; taskId?: string; to?: { kind: string } } }[] {
+  return readFileSync(journalPath(ws, runId), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+}
+
+/** A backend at the edge: checks, at the moment an agent would start, what the journal already holds. */
+function checkingBackend(runId: () => string, seen: string[], outcome: (ctx: BackendContext) => BackendOutcome): Backend {
+  return {
+    start(ctx) {
+      const lines = journalLines(runId());
+      const running = lines.some((l) => l.e.type === 'task-state' && l.e.taskId === ctx.task.id && l.e.to?.kind === 'running');
+      seen.push(`${ctx.task.id}:${running ? 'running-recorded' : 'NOT-recorded'}`);
+      for (const dep of ctx.task.dependsOn) {
+        const done = lines.some((l) => l.e.type === 'task-state' && l.e.taskId === dep && l.e.to?.kind === 'completed');
+        seen.push(`${ctx.task.id}<-${dep}:${done ? 'completed-recorded' : 'NOT-recorded'}`);
+      }
+      ctx.output(`out of ${ctx.task.id}\n`);
+      ctx.report({ sessionId: `sess-${ctx.task.id}`, usage: { inputTokens: 10, outputTokens: 5, costUsd: 0.01 } });
+      return { done: Promise.resolve(outcome(ctx)), pause() {}, resume() {} };
+    },
+  };
+}
+
+describe('the run recorder', () => {
+  it('journals running before the agent starts and completed before dependents start; the database gets every result', async () => {
+    const plan = planOf();
+    const persisted = beginRun(plan);
+    const seen: string[] = [];
+    const backend = checkingBackend(() => persisted.runId, seen, (ctx) => (ctx.task.id === 'c' ? { ok: false, reason: 'boom', exitCode: 3 } : { ok: true, result: `result ${ctx.task.id}` }));
+    const engine = new Engine({ plan, config: config(), backends: { shell: backend } });
+    persisted.attach(engine.store);
+    await engine.run();
+    await persisted.close();
+    expect(seen.sort()).toEqual(['a:running-recorded', 'b:running-recorded', 'b<-a:completed-recorded', 'c:running-recorded']);
+
+    const db = openRunDatabase(ws);
+    try {
+      const [run] = listRuns(db);
+      expect(run).toMatchObject({ id: persisted.runId, plan: 'unit', state: 'failed', exitCode: 1, counts: { completed: 2, failed: 1 } });
+      expect(run!.planHash).toBeNull(); // no plan file on disk
+      const records = loadTaskRecords(db, persisted.runId);
+      expect(records.map((r) => [r.spec.id, r.state])).toEqual([
+        ['a', { kind: 'completed', result: 'result a' }],
+        ['b', { kind: 'completed', result: 'result b' }],
+        ['c', { kind: 'failed', reason: 'boom', exitCode: 3 }],
+      ]);
+      expect(records[1]!.spec.dependsOn).toEqual(['a']);
+      const attempts = loadAttempts(db, persisted.runId);
+      expect(attempts.find((a) => a.taskId === 'c')).toMatchObject({ n: 1, state: 'failed', reason: 'boom', exitCode: 3, sessionId: 'sess-c', usage: { inputTokens: 10, outputTokens: 5, costUsd: 0.01 } });
+      expect(db.prepare('SELECT depends_on FROM dependencies WHERE run_id = ? AND task_id = ?').all(persisted.runId, 'b')).toEqual([{ depends_on: 'a' }]);
+      // Every event but output and pending/eligible bookkeeping is in the event log.
+      const types = (db.prepare('SELECT type FROM events WHERE run_id = ? ORDER BY seq').all(persisted.runId) as { type: string }[]).map((r) => r.type);
+      expect(types[0]).toBe('run-started');
+      expect(types.at(-1)).toBe('run-finished');
+      expect(types.filter((t) => t === 'task-state')).toHaveLength(6);
+    } finally {
+      db.close();
+    }
+    expect(readFileSync(path.join(ws, '.orchestrator', 'runs', persisted.runId, 'logs', 'a.log'), 'utf8')).toBe('out of a\n');
+    expect(readFileSync(path.join(ws, '.orchestrator', '.gitignore'), 'utf8')).toBe('*\n');
+    expect(readFileSync(journalPath(ws, persisted.runId), 'utf8')).toBe(''); // emptied once all is in the database
+  });
+
+  it('a journal left by a killed run is replayed into the database, once', async () => {
+    const plan = planOf([task('a'), task('b', { dependsOn: ['a'] })]);
+    const persisted = beginRun(plan, { batchMs: 60_000 });
+    const copy = mkdtempSync(path.join(os.tmpdir(), 'orch-db-copy-'));
+    // "Killed" as b starts: the files as they are then, nothing batched into the database yet.
+    const backend: Backend = {
+      start(ctx) {
+        if (ctx.task.id === 'b') cpSync(path.join(ws, '.orchestrator'), path.join(copy, '.orchestrator'), { recursive: true });
+        ctx.report({ sessionId: `sess-${ctx.task.id}` });
+        return { done: Promise.resolve({ ok: true, result: `r-${ctx.task.id}` }), pause() {}, resume() {} };
+      },
+    };
+    const engine = new Engine({ plan, config: config(), backends: { shell: backend } });
+    persisted.attach(engine.store);
+    await engine.run();
+    await persisted.close();
+    const db = openRunDatabase(copy);
+    try {
+      expect(listRuns(db)).toEqual([]); // the run's row is only in the journal
+      expect(recoverJournal(db, copy, persisted.runId)).toBeGreaterThan(0);
+      const records = loadTaskRecords(db, persisted.runId);
+      expect(records.map((r) => [r.spec.id, r.state.kind, r.attempts, r.sessionId])).toEqual([
+        ['a', 'completed', 1, 'sess-a'],
+        ['b', 'running', 1, undefined],
+      ]);
+      expect(recoverJournal(db, copy, persisted.runId)).toBe(0);
+      expect(settleCrashedRuns(db, copy)).toEqual([persisted.runId]);
+      expect(loadAttempts(db, persisted.runId).map((a) => [a.taskId, a.state])).toEqual([['a', 'completed'], ['b', 'interrupted']]);
+    } finally {
+      db.close();
+      rmSync(copy, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the workspace lock', () => {
+  it('refuses while its holder lives and is taken over once the holder was killed', async () => {
+    const db = openRunDatabase(ws);
+    try {
+      db.prepare("INSERT INTO runs (id, plan_name, plan_file, workspace, concurrency, started_at, state) VALUES ('old', 'p', 'f', ?, 1, 1, 'running')").run(ws);
+      const holder = spawn('sleep', ['30']);
+      await new Promise((r) => holder.once('spawn', r));
+      db.prepare('INSERT INTO run_lock (id, run_id, pid, start_time, acquired_at) VALUES (1, ?, ?, ?, 1)').run('old', holder.pid, processStartTime(holder.pid!) ?? null);
+      expect(liveHolder(db)).toMatchObject({ runId: 'old', pid: holder.pid });
+      expect(() => acquireRunLock(db, 'new')).toThrow(/another orchestrator run is live in this workspace \(run old, pid \d+\)/);
+      holder.kill('SIGKILL');
+      await new Promise((r) => holder.once('exit', r));
+      const release = acquireRunLock(db, 'new');
+      expect(settleCrashedRuns(db, ws)).toEqual(['old']);
+      expect(listRuns(db)[0]!.state).toBe('crashed');
+      release();
+      expect(liveHolder(db)).toBeUndefined();
+    } finally {
+      db.close();
+    }
+  });
+
+  it('a recorded pid now used by another process does not hold the lock', () => {
+    const db = openRunDatabase(ws);
+    try {
+      db.prepare('INSERT INTO run_lock (id, run_id, pid, start_time, acquired_at) VALUES (1, ?, ?, ?, 1)').run('old', process.ppid, 'another-boot:1');
+      expect(liveHolder(db)).toBeUndefined();
+    } finally {
+      db.close();
+    }
+  });
+});
+
+describe('killLeftoverGroup', () => {
+  it('kills the recorded group, and leaves alone a group whose leader started at another time', async () => {
+    const child = spawn('sh', ['-c', 'sleep 30 & sleep 30'], { detached: true, stdio: 'ignore' });
+    await new Promise((r) => child.once('spawn', r));
+    const pid = child.pid!;
+    const start = processStartTime(pid)!;
+    const wrong = `${start.slice(0, start.lastIndexOf(':'))}:${Number(start.slice(start.lastIndexOf(':') + 1)) + 1}`;
+    await new Promise((r) => setTimeout(r, 100)); // let the shell start its background sleep
+    expect(killLeftoverGroup(pid, wrong)).toBe(0);
+    expect(existsSync(`/proc/${pid}`)).toBe(true);
+    expect(killLeftoverGroup(pid, start)).toBeGreaterThanOrEqual(2);
+    await new Promise((r) => child.once('exit', r));
+  });
+});
+
+describe('openRunDatabase', () => {
+  it('refuses a file that is not a database, naming it', () => {
+    openRunDatabase(ws).close();
+    writeFileSync(path.join(ws, '.orchestrator', 'runs.db'), 'x'.repeat(4096));
+    expect(() => openRunDatabase(ws)).toThrow(/runs\.db: the run database is damaged/);
+  });
+});

@@ -1,0 +1,37 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** The folder of a workspace's run state: the database, and per run its journal and transcripts. */
+export function stateDir(workspace: string): string {
+  return path.join(workspace, '.orchestrator');
+}
+
+export function databasePath(workspace: string): string {
+  return path.join(stateDir(workspace), 'runs.db');
+}
+
+export function runDir(workspace: string, runId: string): string {
+  return path.join(stateDir(workspace), 'runs', runId);
+}
+
+/** Where a task's transcript goes: every byte it printed, all attempts, in order. */
+export function transcriptPath(workspace: string, runId: string, taskId: string): string {
+  return path.join(runDir(workspace, runId), 'logs', `${taskId}.log`);
+}
+
+/** The run's write-ahead journal of events not yet batched into the database (see recorder.ts). */
+export function journalPath(workspace: string, runId: string): string {
+  return path.join(runDir(workspace, runId), 'journal.ndjson');
+}
+
+/**
+ * Creates `.orchestrator/` with a `.gitignore` of `*`, so run state never
+ * ends up in the project's commits, whatever the project's own .gitignore says.
+ */
+export function ensureStateDir(workspace: string): string {
+  const dir = stateDir(workspace);
+  mkdirSync(dir, { recursive: true });
+  const ignore = path.join(dir, '.gitignore');
+  if (!existsSync(ignore)) writeFileSync(ignore, '*\n');
+  return dir;
+}

@@ -1,0 +1,140 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+/**
+ * A process's identity beyond its pid: its start time since boot (clock
+ * ticks, /proc/<pid>/stat field 22) and the boot it belongs to, so a pid the
+ * kernel reused for another process is never mistaken for the one recorded.
+ * Undefined where there is no /proc (the pid alone is then all we have).
+ */
+export function processStartTime(pid: number): string | undefined {
+  const stat = readStat(pid);
+  if (!stat) return undefined;
+  return `${bootId()}:${stat.startTime}`;
+}
+
+/** True while `pid` runs and is the same process that had `startTime` (when one was recorded). */
+export function isSameProcess(pid: number, startTime: string | null | undefined): boolean {
+  if (!alive(pid)) return false;
+  const state = readStat(pid)?.state;
+  if (state === 'Z' || state === 'X') return false; // Dead, not yet reaped by its parent.
+  if (!startTime) return true;
+  const now = processStartTime(pid);
+  return now === undefined || now === startTime;
+}
+
+let cachedBoot: string | undefined;
+function bootId(): string {
+  if (cachedBoot === undefined) {
+    try {
+      cachedBoot = readFileSync('/proc/sys/kernel/random/boot_id', 'latin1').trim();
+    } catch {
+      cachedBoot = 'unknown-boot';
+    }
+  }
+  return cachedBoot;
+}
+
+interface Stat {
+  state: string;
+  pgrp: number;
+  startTime: string;
+}
+
+function readStat(pid: number): Stat | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch {
+    return undefined;
+  }
+  // After "pid (comm) ": state is field 3; comm may hold spaces and parentheses.
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return { state: fields[0] ?? '', pgrp: Number(fields[2]), startTime: fields[19] ?? '' };
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * SIGKILLs what is left of an agent's process group from a run that died
+ * (kill -9 leaves its agents running). The group is killed only when it is
+ * provably the one recorded: its leader still has the recorded start time,
+ * or the leader is gone and every member started after it (a live group id
+ * cannot be handed to a new process). Returns how many processes were killed.
+ */
+export function killLeftoverGroup(pgid: number, leaderStart: string | null | undefined): number {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return 0; // Without /proc nothing proves the group is ours: leave it.
+  }
+  const recorded = leaderStart ? Number(leaderStart.slice(leaderStart.lastIndexOf(':') + 1)) : undefined;
+  if (!leaderStart?.startsWith(`${bootId()}:`)) return 0; // Recorded before a reboot: long gone.
+  const leader = readStat(pgid);
+  if (leader && leader.state !== 'Z' && Number(leader.startTime) !== recorded) return 0; // pid reused
+  const members: number[] = [];
+  for (const name of entries) {
+    if (!/^\d+$/.test(name)) continue;
+    const stat = readStat(Number(name));
+    if (!stat || stat.pgrp !== pgid || stat.state === 'Z' || stat.state === 'X') continue;
+    if (recorded !== undefined && Number(stat.startTime) < recorded) return 0; // older than our leader: not ours
+    members.push(Number(name));
+  }
+  if (members.length === 0) return 0;
+  try {
+    process.kill(-pgid, 'SIGKILL');
+  } catch {
+    return 0;
+  }
+  return members.length;
+}
+
+/**
+ * The variable every agent inherits from the orchestrator: the run it
+ * belongs to. It marks a killed run's leftovers even when their process
+ * group id never reached the journal (killed between spawn and the write).
+ */
+export const RUN_ENV = 'ORCHESTRATOR_RUN';
+
+/**
+ * SIGKILLs every process (and its group) whose environment says it belongs
+ * to `runId`, except this process. Returns how many it found.
+ */
+export function killRunProcesses(runId: string): number {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return 0;
+  }
+  const marker = `\0${RUN_ENV}=${runId}\0`;
+  let found = 0;
+  for (const name of entries) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    let environ: string;
+    try {
+      environ = `\0${readFileSync(`/proc/${name}/environ`, 'latin1')}`;
+    } catch {
+      continue; // Gone, or not ours to read.
+    }
+    if (!environ.includes(marker)) continue;
+    const stat = readStat(Number(name));
+    if (!stat || stat.state === 'Z' || stat.state === 'X') continue;
+    found++;
+    for (const target of stat.pgrp === Number(name) ? [-stat.pgrp, Number(name)] : [Number(name)]) {
+      try {
+        process.kill(target, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+  return found;
+}

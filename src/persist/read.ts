@@ -1,0 +1,201 @@
+import { closeSync, existsSync, ftruncateSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Database as Db } from 'better-sqlite3';
+import type { Usage } from '../agents/backend.js';
+import type { TaskSpec } from '../plan/schema.js';
+import type { TaskRecord } from '../scheduler/run-store.js';
+import type { TaskState } from '../scheduler/states.js';
+import { journalPath } from './paths.js';
+import { RunWriter } from './writer.js';
+import type { JournalEntry } from './writer.js';
+
+/** A run as `orchestrator runs` lists it. */
+export interface RunInfo {
+  id: string;
+  plan: string;
+  file: string;
+  planHash: string | null;
+  workspace: string;
+  concurrency: number;
+  startedAt: number;
+  endedAt: number | null;
+  /** running (live) · completed · failed · interrupted (a shutdown) · crashed (the orchestrator died). */
+  state: string;
+  exitCode: number | null;
+  session: number;
+  counts: Record<string, number>;
+}
+
+/** One attempt of one task, as recorded. */
+export interface AttemptInfo {
+  taskId: string;
+  n: number;
+  session: number;
+  startedAt: number;
+  endedAt: number | null;
+  state: string;
+  reason: string | null;
+  exitCode: number | null;
+  sessionId: string | null;
+  usage: Usage;
+  pgid: number | null;
+}
+
+interface RunRowDb {
+  id: string;
+  plan_name: string;
+  plan_file: string;
+  plan_hash: string | null;
+  workspace: string;
+  concurrency: number;
+  started_at: number;
+  ended_at: number | null;
+  state: string;
+  exit_code: number | null;
+  session: number;
+  journal_seq: number;
+}
+
+/** Every run, newest first, with its task counts by state. */
+export function listRuns(db: Db): RunInfo[] {
+  const rows = db.prepare('SELECT * FROM runs ORDER BY started_at DESC, id DESC').all() as RunRowDb[];
+  const counts = new Map<string, Record<string, number>>();
+  for (const c of db.prepare('SELECT run_id, kind, COUNT(*) AS n FROM tasks GROUP BY run_id, kind').all() as { run_id: string; kind: string; n: number }[]) {
+    let byKind = counts.get(c.run_id);
+    if (!byKind) counts.set(c.run_id, (byKind = {}));
+    byKind[c.kind] = c.n;
+  }
+  return rows.map((r) => toInfo(r, counts.get(r.id) ?? {}));
+}
+
+export function getRun(db: Db, runId: string): RunInfo | undefined {
+  return listRuns(db).find((r) => r.id === runId);
+}
+
+/** Runs with work left to resume: not completed or failed with every task finished. */
+export function isResumable(run: RunInfo): boolean {
+  if (run.state === 'running') return false;
+  return ['pending', 'eligible', 'waiting-lock', 'running', 'paused'].some((k) => (run.counts[k] ?? 0) > 0) || run.state === 'interrupted' || run.state === 'crashed';
+}
+
+/** The run's tasks as records, in run order (plan tasks, then follow-ups as they were spawned). */
+export function loadTaskRecords(db: Db, runId: string): TaskRecord[] {
+  const rows = db.prepare('SELECT * FROM tasks WHERE run_id = ? ORDER BY ord').all(runId) as {
+    ord: number; spec: string; state: string; attempts: number; started_at: number | null; ended_at: number | null;
+    session_id: string | null; usage: string | null; last_failure: string | null;
+  }[];
+  return rows.map((r) => ({
+    spec: JSON.parse(r.spec) as TaskSpec,
+    order: r.ord,
+    state: JSON.parse(r.state) as TaskState,
+    attempts: r.attempts,
+    ...(r.started_at !== null ? { startedAt: r.started_at } : {}),
+    ...(r.ended_at !== null ? { endedAt: r.ended_at } : {}),
+    ...(r.session_id !== null ? { sessionId: r.session_id } : {}),
+    ...(r.usage !== null ? { usage: JSON.parse(r.usage) as Usage } : {}),
+    ...(r.last_failure !== null ? { lastFailure: r.last_failure } : {}),
+  }));
+}
+
+export function loadAttempts(db: Db, runId: string): AttemptInfo[] {
+  const rows = db.prepare('SELECT * FROM attempts WHERE run_id = ? ORDER BY task_id, n').all(runId) as Record<string, unknown>[];
+  return rows.map((r) => ({
+    taskId: r.task_id as string,
+    n: r.n as number,
+    session: r.session as number,
+    startedAt: r.started_at as number,
+    endedAt: r.ended_at as number | null,
+    state: r.state as string,
+    reason: r.reason as string | null,
+    exitCode: r.exit_code as number | null,
+    sessionId: r.session_id as string | null,
+    usage: {
+      inputTokens: r.input_tokens as number,
+      outputTokens: r.output_tokens as number,
+      cacheReadTokens: r.cache_read_tokens as number,
+      cacheWriteTokens: r.cache_write_tokens as number,
+      costUsd: r.cost_usd as number,
+    },
+    pgid: r.pgid as number | null,
+  }));
+}
+
+/** Where a task's transcript is, or undefined when the run has no such task. */
+export function transcriptOf(db: Db, workspace: string, runId: string, taskId: string): string | undefined {
+  const row = db.prepare('SELECT transcript FROM tasks WHERE run_id = ? AND id = ?').get(runId, taskId) as { transcript: string } | undefined;
+  return row ? path.join(workspace, '.orchestrator', row.transcript) : undefined;
+}
+
+/**
+ * Replays into the database what a run's journal holds beyond its last
+ * batch: the events of a run that was killed between two batches. Entries of
+ * an older session, or already applied (killed between commit and
+ * truncation), are skipped. Returns how many events were applied.
+ */
+export function recoverJournal(db: Db, workspace: string, runId: string): number {
+  const file = journalPath(workspace, runId);
+  if (!existsSync(file)) return 0;
+  const text = readFileSync(file, 'utf8');
+  if (text === '') return 0;
+  const run = db.prepare('SELECT session, journal_seq FROM runs WHERE id = ?').get(runId) as { session: number; journal_seq: number } | undefined;
+  // Not in the database at all: killed before its first batch; its journal starts with the run's row.
+  const at = run ? { session: run.session, seq: run.journal_seq } : { session: 0, seq: 0 };
+  const entries: JournalEntry[] = [];
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    let entry: JournalEntry;
+    try {
+      entry = JSON.parse(line) as JournalEntry;
+    } catch {
+      continue; // A line cut by a crash mid-write: its event never got acted on.
+    }
+    if (entry.s > at.session || (entry.s === at.session && entry.e.seq > at.seq)) entries.push(entry);
+  }
+  if (!run && entries[0]?.begin?.run === undefined) return 0;
+  const writer = new RunWriter(db);
+  const transcript = (taskId: string) => `runs/${runId}/logs/${taskId}.log`;
+  db.transaction(() => {
+    for (const entry of entries) writer.apply(runId, entry, transcript);
+    if (entries.length) writer.setJournalSeq(runId, entries[entries.length - 1]!.e.seq);
+  })();
+  const fd = openSync(file, 'r+');
+  try {
+    ftruncateSync(fd, 0);
+  } finally {
+    closeSync(fd);
+  }
+  return entries.length;
+}
+
+/**
+ * Replays journals of runs the database does not know: killed before the
+ * writer thread committed their first batch. Returns their ids.
+ */
+export function recoverUnknownJournals(db: Db, workspace: string, except?: string): string[] {
+  const dir = path.join(workspace, '.orchestrator', 'runs');
+  if (!existsSync(dir)) return [];
+  const known = new Set((db.prepare('SELECT id FROM runs').all() as { id: string }[]).map((r) => r.id));
+  const found: string[] = [];
+  for (const id of readdirSync(dir)) {
+    if (id === except || known.has(id) || !existsSync(journalPath(workspace, id))) continue;
+    if (recoverJournal(db, workspace, id) > 0) found.push(id);
+  }
+  return found;
+}
+
+function toInfo(r: RunRowDb, counts: Record<string, number>): RunInfo {
+  return {
+    id: r.id,
+    plan: r.plan_name,
+    file: r.plan_file,
+    planHash: r.plan_hash,
+    workspace: r.workspace,
+    concurrency: r.concurrency,
+    startedAt: r.started_at,
+    endedAt: r.ended_at,
+    state: r.state,
+    exitCode: r.exit_code,
+    session: r.session,
+    counts,
+  };
+}

@@ -1,0 +1,178 @@
+import { appendFileSync, closeSync, existsSync, ftruncateSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Database as Db } from 'better-sqlite3';
+import type { RunEvent } from '../scheduler/events.js';
+import type { RunStoreReader } from '../scheduler/run-store.js';
+import { asUserError } from './database.js';
+import { databasePath, journalPath, runDir, transcriptPath } from './paths.js';
+import { processStartTime } from './proc.js';
+import type { WorkerReply, WorkerRequest } from './writer-worker.js';
+import { RunWriter } from './writer.js';
+import type { JournalEntry, RunRow } from './writer.js';
+
+export interface RecorderOptions {
+  db: Db;
+  store: RunStoreReader;
+  workspace: string;
+  runId: string;
+  /** 1 for a new run; the resumed session's number otherwise. */
+  session: number;
+  /** Set for a new run: the row to create when the run starts. Unset: resuming `runId`. */
+  newRun?: RunRow;
+  /** How long journal lines wait before they go to the database in one transaction (ms). Default 25. */
+  batchMs?: number;
+  /** Apply batches on a writer thread (default, when the compiled worker exists) or on this one. */
+  thread?: boolean;
+}
+
+/** The compiled writer thread; absent when running from TypeScript sources (tests). */
+const WORKER_FILE = fileURLToPath(new URL('./writer-worker.js', import.meta.url));
+
+/**
+ * Moves between pending and eligible: the scheduler's own bookkeeping, two of
+ * every task's events, recomputed from the dependencies on resume. Neither
+ * journaled nor logged; a retry's failed → pending is kept.
+ */
+function isChurn(e: RunEvent): boolean {
+  if (e.type !== 'task-state') return false;
+  const quiet = (kind: string) => kind === 'pending' || kind === 'eligible';
+  return quiet(e.from.kind) && quiet(e.to.kind);
+}
+
+/**
+ * Records a run as it happens (DESIGN §2: the SQLite writer subscribes to
+ * the store's events).
+ *
+ * Durability: the store emits each event synchronously before the engine acts
+ * on it (starts the agent, releases dependents). In that call the recorder
+ * appends the event to the run's journal file with one write(2), so once the
+ * engine goes on, the event is in the kernel and survives the orchestrator
+ * being killed (kill -9, OOM, a crash; not a power cut: nothing is fsynced).
+ * The journal lines go to the database in batches, one transaction every
+ * `batchMs`, on a writer thread; a crashed run's journal is replayed into the
+ * database before anything reads the run (recoverJournal). A SQLite commit
+ * per event costs far more than the engine's own work on a task
+ * (BENCHMARKS.md). Task output goes to the transcript files, not the journal.
+ */
+export class RunRecorder {
+  private readonly journal: number;
+  private lines: string[] = [];
+  private output = new Map<string, string[]>();
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private readonly batchMs: number;
+  private readonly worker: Worker | undefined;
+  private readonly inline: RunWriter | undefined;
+  private failure: WorkerReply | undefined;
+  private readonly listener = (e: RunEvent) => this.onEvent(e);
+
+  constructor(private readonly opts: RecorderOptions) {
+    this.batchMs = opts.batchMs ?? 25;
+    mkdirSync(path.join(runDir(opts.workspace, opts.runId), 'logs'), { recursive: true });
+    this.journal = openSync(journalPath(opts.workspace, opts.runId), 'a');
+    if (opts.thread !== false && existsSync(WORKER_FILE)) {
+      this.worker = new Worker(WORKER_FILE, { workerData: { file: databasePath(opts.workspace), runId: opts.runId } });
+      this.worker.on('message', (reply: WorkerReply) => {
+        if ('error' in reply) this.failure ??= reply;
+      });
+      this.worker.unref();
+    } else {
+      this.inline = new RunWriter(opts.db);
+    }
+    opts.store.events.on('event', this.listener);
+  }
+
+  /**
+   * Sends what is queued, waits until the database has all of it, then empties
+   * the journal and detaches. Rejects with a UserError if the database
+   * refused a write (the journal is then kept, and replayed on the next read).
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    this.opts.store.events.off('event', this.listener);
+    if (this.worker) {
+      const worker = this.worker;
+      worker.ref(); // Keep the process alive until the database has everything.
+      await new Promise<void>((resolve) => {
+        worker.on('message', (reply: WorkerReply) => 'closed' in reply && resolve());
+        worker.on('exit', () => resolve());
+        worker.postMessage({ close: true } satisfies WorkerRequest);
+      });
+      await worker.terminate();
+    }
+    if (this.failure && 'error' in this.failure) {
+      closeSync(this.journal);
+      throw asUserError(databasePath(this.opts.workspace), Object.assign(new Error(this.failure.error), { code: this.failure.code }));
+    }
+    ftruncateSync(this.journal, 0);
+    closeSync(this.journal);
+  }
+
+  /** Hands the journal lines written since the last batch to the database, and writes transcripts. */
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.writeTranscripts();
+    if (this.lines.length === 0) return;
+    const lines = this.lines;
+    this.lines = [];
+    if (this.worker) {
+      this.worker.postMessage({ lines } satisfies WorkerRequest);
+      return;
+    }
+    const { db, runId } = this.opts;
+    db.transaction(() => {
+      let last: JournalEntry | undefined;
+      for (const line of lines) this.inline!.apply(runId, (last = JSON.parse(line) as JournalEntry), this.transcript);
+      if (last) this.inline!.setJournalSeq(runId, last.e.seq);
+    })();
+  }
+
+  /** The transcript's path relative to .orchestrator/ (task ids are safe file names). */
+  private readonly transcript = (taskId: string): string => `runs/${this.opts.runId}/logs/${taskId}.log`;
+
+  private onEvent(e: RunEvent): void {
+    if (this.closed) return;
+    if (e.type === 'task-output') {
+      let chunks = this.output.get(e.taskId);
+      if (!chunks) this.output.set(e.taskId, (chunks = []));
+      chunks.push(e.chunk);
+      this.schedule();
+      return;
+    }
+    if (isChurn(e)) return;
+    const entry: JournalEntry = { s: this.opts.session, e };
+    if (e.type === 'run-started') {
+      // The session's tasks as the store holds them (a resume's re-queued states, a forced plan's changes).
+      entry.e = { ...e, tasks: [] };
+      entry.begin = { ...(this.opts.newRun ? { run: this.opts.newRun } : {}), records: [...this.opts.store.getSnapshot().tasks] };
+    } else if (e.type === 'task-process') {
+      const start = processStartTime(e.pid);
+      if (start !== undefined) entry.start = start;
+    }
+    const line = JSON.stringify(entry);
+    writeSync(this.journal, `${line}\n`);
+    this.lines.push(line);
+    if (e.type === 'run-finished') this.flush();
+    else this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.timer || this.closed) return;
+    this.timer = setTimeout(() => this.flush(), this.batchMs);
+    this.timer.unref();
+  }
+
+  private writeTranscripts(): void {
+    if (this.output.size === 0) return;
+    const output = this.output;
+    this.output = new Map();
+    for (const [taskId, chunks] of output) {
+      appendFileSync(transcriptPath(this.opts.workspace, this.opts.runId, taskId), chunks.join(''));
+    }
+  }
+}
