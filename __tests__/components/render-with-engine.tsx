@@ -1,0 +1,96 @@
+import { render } from 'ink-testing-library';
+import type { Backend, BackendContext, Execution } from '../../src/agents/backend.js';
+import type { TerminalFactory } from '../../src/agents/screen.js';
+import type { TaskSpec } from '../../src/plan/schema.js';
+import { Engine } from '../../src/scheduler/engine.js';
+import { App } from '../../components/App.js';
+import type { Keymap } from '../../components/keymap.js';
+import { ScriptedBackend, config, plan } from '../engine/harness.js';
+
+/**
+ * The scripted backend of the engine tests, plus a terminal: what is typed
+ * into a task is recorded and echoed back as output, as a pty would.
+ */
+export class TerminalBackend implements Backend {
+  readonly scripted = new ScriptedBackend();
+  readonly typed = new Map<string, string>();
+  readonly contexts = new Map<string, BackendContext>();
+
+  start(ctx: BackendContext): Execution {
+    this.contexts.set(ctx.task.id, ctx);
+    const execution = this.scripted.start(ctx);
+    return {
+      ...execution,
+      write: (data: string) => {
+        this.typed.set(ctx.task.id, (this.typed.get(ctx.task.id) ?? '') + data);
+        ctx.output(data);
+      },
+    };
+  }
+
+  /** Writes bytes to the task's output as its agent would. */
+  print(id: string, text: string): void {
+    const ctx = this.contexts.get(id);
+    if (!ctx) throw new Error(`${id} never started`);
+    ctx.output(text);
+  }
+
+  finish(id: string, ok = true): void {
+    this.scripted.finish(id, ok ? { ok: true, result: `${id} done` } : { ok: false, reason: `${id} broke` });
+  }
+
+  get live(): string[] {
+    return [...this.scripted.live.keys()];
+  }
+}
+
+/** Renders the dashboard on a real engine whose agents are the fake backend at the edge. */
+export function renderWithEngine(
+  tasks: TaskSpec[],
+  opts: { columns?: number; rows?: number; keymap?: Keymap; terminals?: TerminalFactory; concurrency?: number } = {},
+) {
+  const backend = new TerminalBackend();
+  const engine = new Engine({
+    plan: plan(tasks, 'dash'),
+    config: config(),
+    backends: { shell: backend, claude: backend },
+    publishIntervalMs: 0,
+    ...(opts.terminals ? { terminals: opts.terminals } : {}),
+    ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
+  });
+  const size = { columns: opts.columns ?? 100, rows: opts.rows ?? 30 };
+  const ui = render(<App engine={engine} size={size} {...(opts.keymap ? { keymap: opts.keymap } : {})} />);
+  const done = engine.run();
+  const frame = () => ui.lastFrame() ?? '';
+  /** Waits until the frame satisfies `test` (generous: the machine may be loaded). */
+  const until = async (test: (frame: string) => boolean, what: string, timeoutMs = 10_000) => {
+    const end = Date.now() + timeoutMs;
+    while (!test(frame())) {
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}; last frame:\n${frame()}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  const press = async (...keys: string[]) => {
+    for (const k of keys) {
+      ui.stdin.write(k);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
+  const cleanup = async () => {
+    ui.unmount();
+    await engine.shutdown('SIGTERM');
+  };
+  return { engine, backend, ui, frame, until, press, done, cleanup };
+}
+
+export const KEY = {
+  up: '\u001b[A',
+  down: '\u001b[B',
+  enter: '\r',
+  tab: '\t',
+  escape: '\u001b',
+  pageUp: '\u001b[5~',
+  pageDown: '\u001b[6~',
+  detach: '\u001d',
+  ctrlC: '\u0003',
+};

@@ -1,0 +1,119 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { existsSync } from 'node:fs';
+import { KEYS, PtyRun, ROOT, alive, descendants, tempWorkspace } from './pty-harness.js';
+
+// The built binary is what is tested: `npm run build` first.
+const built = existsSync(`${ROOT}/dist/src/cli.js`) && existsSync(`${ROOT}/dist/components/run-dashboard.js`);
+const args = (ws: string) => ['run', 'examples/dashboard.yaml', '--config', 'examples/dashboard.orchestratorrc', '--workspace', ws];
+
+let run: PtyRun | undefined;
+afterEach(() => {
+  run?.kill();
+  run = undefined;
+});
+
+(built ? describe : describe.skip)('the dashboard, end to end in a real terminal', () => {
+  it('shows tasks moving, obeys p P r s x i ? and resize, and quits leaving no agent alive', async () => {
+    run = new PtyRun(args(tempWorkspace()));
+    const r = run;
+    await r.see('dashboard');
+    await r.see('running 4/4');
+    await r.see('✗ 1 failed');
+    expect(r.screen()).toMatch(/level 1 · 1 task/);
+    expect(r.screen()).toMatch(/✓ setup/);
+
+    // n selects the failed task; r retries it.
+    await r.press('n');
+    await r.see('failed: lint (1/1)');
+    await r.press('r');
+    await r.see('retrying lint (attempt 2)');
+
+    // p pauses the selected running task (its processes are stopped), p again resumes it.
+    await r.press('g', 'j');
+    await r.see('needs setup · unblocks test');
+    await r.press('p');
+    await r.see('paused compile (its processes are stopped)');
+    await r.waitFor((s) => /‖ compile/.test(s), 'the paused glyph');
+    await r.press('p');
+    await r.see('resumed compile');
+
+    // P pauses the run: the header says so.
+    await r.press('P');
+    await r.see('PAUSED');
+    await r.press('P');
+    await r.waitFor((s) => !s.includes('PAUSED') && s.includes('run resumed'), 'run resumed');
+
+    // s skips docs; x cancels compile after asking.
+    await r.press('j', 'j', 's');
+    await r.see('skipping docs');
+    await r.see('↷ 1 skipped');
+    await r.press('g', 'j', 'x');
+    await r.see('cancel compile (running)?');
+    await r.press('y');
+    await r.see('■ 1 cancelled');
+    // An action that does not apply says why.
+    await r.press('x');
+    await r.see('compile has already ended (cancelled)');
+
+    // i attaches to the terminal of chat: what is typed reaches the agent.
+    await r.press('j', 'j', 'j', 'i');
+    await r.see('ATTACHED');
+    await r.press('b', 'l', 'u', 'e', KEYS.enter);
+    await r.see('got: blue');
+    await r.waitFor((s) => s.includes('chat is completed: detached') || !s.includes('ATTACHED'), 'detached when chat ended');
+
+    // ? shows the help generated from the keymap; Esc closes it.
+    await r.press('?');
+    await r.see('keys — Esc or ? closes');
+    expect(r.screen()).toMatch(/i\s+attach: keys go to the selected/);
+    await r.press(KEYS.escape);
+    await r.waitFor((s) => !s.includes('keys — Esc'), 'help closed');
+
+    // Resize: under 80 columns the layout is one column, and nothing is wider than the terminal.
+    r.resize(70, 30);
+    // Attaching focused the pane: one column shows it; tab toggles to the task list.
+    await r.waitFor((s) => s.includes('got: blue') && !s.includes('╮╭'), 'one column with the pane');
+    await r.press(KEYS.tab);
+    await r.waitFor((s) => s.includes('level 1') && !s.includes('╮╭'), 'one column with the task list');
+    for (const line of r.screen().split('\n')) expect(line.length).toBeLessThanOrEqual(70);
+    r.resize(120, 40);
+    await r.waitFor((s) => s.includes('╮╭'), 'two columns again');
+
+    // Retry compile so an agent runs, then quit: asked first, then every agent is stopped.
+    await r.press('g', 'j', 'r');
+    await r.see('retrying compile (attempt 2)');
+    await r.waitFor((s) => /compile shell \d/.test(s) && s.includes('running 1/4'), 'compile running again');
+    const agents = descendants(r.proc.pid);
+    expect(agents.length).toBeGreaterThan(0);
+    await r.press('q');
+    await r.see('1 task is running: stop it and quit?');
+    await r.press('y');
+    const exit = await r.exited;
+    expect(exit.exitCode).toBe(130);
+    expect(alive(agents)).toEqual([]);
+    // The last frame stays, and the summary is printed below it.
+    const all = r.all();
+    expect(all).toMatch(/TASK\s+STATE\s+ATTEMPTS/);
+    expect(all).toContain('interrupted by SIGINT');
+    expect(all.indexOf('tasks 2/7')).toBeLessThan(all.indexOf('TASK '));
+  }, 120_000);
+
+  it('falls back to headless without a TTY, and --tui then fails with exit 2', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const ws = tempWorkspace();
+    const tui = spawnSync(process.execPath, [`${ROOT}/bin/orchestrator.js`, 'run', 'examples/demo.yaml', '--workspace', ws, '--tui'], { cwd: ROOT, encoding: 'utf8' });
+    expect(tui.status).toBe(2);
+    expect(tui.stderr).toContain('--tui needs a terminal');
+    const headless = spawnSync(process.execPath, [`${ROOT}/bin/orchestrator.js`, 'run', 'examples/demo.yaml', '--workspace', ws], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    expect(headless.stdout).toContain('run demo: 8 tasks');
+    expect(headless.stdout).not.toContain('╭');
+  }, 90_000);
+
+  it('--exit-on-finish leaves when the run ends, with the summary below the final frame', async () => {
+    run = new PtyRun(['run', 'examples/demo.yaml', '--workspace', tempWorkspace(), '--exit-on-finish'], { cols: 100, rows: 30 });
+    const exit = await run.exited;
+    expect(exit.exitCode).toBe(0);
+    expect(run.all()).toContain('FINISHED');
+    expect(run.all()).toContain('demo.yaml: succeeded');
+  }, 90_000);
+});

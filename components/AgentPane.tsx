@@ -1,0 +1,86 @@
+import { Box, Text } from 'ink';
+import { memo } from 'react';
+import type { StyledLine } from '../src/agents/screen.js';
+import { fit } from './glyphs.js';
+import { useEngine } from './hooks/engine-context.js';
+import { useRun } from './hooks/use-run.js';
+import { useScreen } from './hooks/use-screen.js';
+import type { PaneView } from './controller.js';
+import { inkColor } from './palette.js';
+
+/** One terminal line as Ink text: each styled run keeps its colours and attributes. */
+export const ScreenLine = memo(function ScreenLine({ line, highlight }: { line: StyledLine; highlight: boolean }) {
+  if (line.length === 0) return <Text> </Text>;
+  return (
+    <Text wrap="truncate" inverse={highlight}>
+      {line.map((run, i) => {
+        const color = inkColor(run.fg);
+        const bg = inkColor(run.bg);
+        return (
+          <Text
+            key={i}
+            {...(color ? { color } : {})}
+            {...(bg ? { backgroundColor: bg } : {})}
+            bold={run.bold ?? false}
+            dimColor={run.dim ?? false}
+            italic={run.italic ?? false}
+            underline={run.underline ?? false}
+            inverse={run.inverse ?? false}
+          >
+            {run.text}
+          </Text>
+        );
+      })}
+    </Text>
+  );
+});
+
+/**
+ * A task's terminal screen with its colours, following the end or scrolled
+ * back (PgUp/PgDn), with the current search match marked.
+ */
+export function AgentPane(props: {
+  id: string | undefined;
+  width: number;
+  height: number;
+  focused: boolean;
+  attached: boolean;
+  view: PaneView | undefined;
+}) {
+  const { id, width, height, focused, attached, view } = props;
+  const engine = useEngine();
+  const { screen } = useScreen(id);
+  const state = useRun((s) => (id === undefined ? undefined : s.tasks.find((t) => t.spec.id === id)?.state.kind));
+  const rows = Math.max(1, height - 3);
+  const inner = width - 2;
+  let lines: StyledLine[];
+  let first = 0;
+  let where: string;
+  if (screen) {
+    const length = screen.length;
+    const bottom = Math.max(0, length - rows);
+    first = view && !view.follow ? Math.min(view.top, bottom) : bottom;
+    lines = screen.lines(first, Math.min(length, first + rows));
+    where = view && !view.follow ? `line ${first + 1}–${first + lines.length} of ${length}` : 'following';
+  } else {
+    // No terminal screen (a headless engine, or nothing printed yet): the store's last lines.
+    const tail = id === undefined ? [] : engine.store.outputTail(id);
+    lines = tail.slice(-rows).map((text) => [{ text }]);
+    where = tail.length ? 'output' : 'no output yet';
+  }
+  const match = view && view.match >= 0 ? view.matches[view.match] : undefined;
+  const search = view?.query ? ` · /${view.query} ${view.matches.length ? `${view.match + 1}/${view.matches.length}` : 'no match'}` : '';
+  const title = id === undefined ? 'no task selected' : `${id} · ${state ?? '?'} · ${where}${search}${attached ? ' · ATTACHED (ctrl+] detaches)' : ''}`;
+  return (
+    <Box flexDirection="column" borderStyle={attached ? 'double' : 'round'} borderColor={attached ? 'yellow' : focused ? 'cyan' : 'gray'} width={width} height={height}>
+      <Text bold wrap="truncate" color={attached ? 'yellow' : undefined}>
+        {fit(title, inner)}
+      </Text>
+      <Box flexDirection="column" height={rows} width={inner} overflow="hidden">
+        {lines.map((line, i) => (
+          <ScreenLine key={i} line={line} highlight={match === first + i} />
+        ))}
+      </Box>
+    </Box>
+  );
+}

@@ -1,0 +1,153 @@
+import { Box, useApp, useStdin } from 'ink';
+import { useEffect, useMemo, useReducer, useRef } from 'react';
+import type { Engine } from '../src/scheduler/engine.js';
+import type { RunSnapshot } from '../src/scheduler/run-store.js';
+import { AgentPane } from './AgentPane.js';
+import { Controller, initialUi } from './controller.js';
+import { buildRows, levelsOf, parseFilter } from './dag-rows.js';
+import { DagView } from './DagView.js';
+import { Footer } from './Footer.js';
+import { HelpOverlay } from './HelpOverlay.js';
+import { EngineContext, useEngine } from './hooks/engine-context.js';
+import { useRun } from './hooks/use-run.js';
+import { useTerminalSize } from './hooks/use-terminal-size.js';
+import type { Size } from './hooks/use-terminal-size.js';
+import type { Keymap } from './keymap.js';
+import { DEFAULT_KEYMAP } from './keymap.js';
+import { PANE_CHROME_ROWS, layout, splitGrid } from './layout.js';
+import { resultLine } from './result-line.js';
+import { StatusBar } from './StatusBar.js';
+
+export interface AppProps {
+  engine: Engine;
+  keymap?: Keymap;
+  /** A fixed terminal size (tests); otherwise the real one, following resizes. */
+  size?: Size;
+  /** Leave as soon as the run finishes (scripts) instead of waiting for q. */
+  exitOnFinish?: boolean;
+}
+
+/** The dashboard's root: the one place the engine enters the React tree (STYLE §2). */
+export function App({ engine, ...rest }: AppProps) {
+  return (
+    <EngineContext.Provider value={engine}>
+      <Dashboard {...rest} />
+    </EngineContext.Provider>
+  );
+}
+
+const whole = (s: RunSnapshot) => s;
+
+function Dashboard({ keymap = DEFAULT_KEYMAP, size: fixed, exitOnFinish = false }: Omit<AppProps, 'engine'>) {
+  const engine = useEngine();
+  const { exit } = useApp();
+  const snapshot = useRun(whole);
+  const size = useTerminalSize(fixed);
+  const [, redraw] = useReducer((n: number) => n + 1, 0);
+  const controller = useRef<Controller>(null);
+  controller.current ??= new Controller(initialUi(), engine, keymap, () => exit());
+  const ctl = controller.current;
+  const ui = ctl.ui;
+
+  ctl.sync(snapshot);
+  const tasks = snapshot.tasks;
+  // Specs never change and tasks are only ever added, so the count is the levels' version.
+  const levels = useMemo(() => levelsOf(tasks), [tasks.length]);
+  const rows = useMemo(() => buildRows(tasks, levels, parseFilter(ui.filter)), [tasks, levels, ui.filter]);
+  const order = useMemo(() => rows.flatMap((r) => (r.kind === 'task' ? [r.record.spec.id] : [])), [rows]);
+  if (order.length && (ui.selected === undefined || !order.includes(ui.selected))) ctl.select(order[0]);
+
+  const lay = layout(size.columns, size.rows, { zoom: ui.zoom, paneFocused: ui.focus === 'pane' || ui.attached !== undefined });
+  const live = tasks.filter((t) => t.state.kind === 'running' || (t.state.kind === 'paused' && t.state.from === 'running'));
+  const paneIds = ui.split && !ui.zoom
+    ? [...new Set([...(live.some((t) => t.spec.id === ui.selected) ? [ui.selected!] : []), ...live.map((t) => t.spec.id)])].slice(0, 4)
+    : [ui.selected];
+  const selectedScreen = ui.selected === undefined ? undefined : engine.screen(ui.selected);
+  ctl.view = {
+    snapshot,
+    order,
+    listHeight: Math.max(1, (lay.dag?.height ?? 10) - 4),
+    paneRows: Math.max(1, (lay.panes?.height ?? 10) - PANE_CHROME_ROWS),
+    paneLength: selectedScreen?.length ?? 0,
+    search: (q) => selectedScreen?.search(q) ?? [],
+  };
+
+  const { stdin, setRawMode, isRawModeSupported, internal_eventEmitter: input } = useStdin();
+  useEffect(() => {
+    if (isRawModeSupported) setRawMode(true);
+    const onInput = (raw: string) => {
+      ctl.handle(raw);
+      redraw();
+    };
+    input?.on('input', onInput);
+    return () => {
+      input?.off('input', onInput);
+      if (isRawModeSupported) setRawMode(false);
+    };
+  }, [stdin, input, isRawModeSupported, setRawMode, ctl]);
+
+  useEffect(() => engine.resize(lay.term.cols, lay.term.rows), [engine, lay.term.cols, lay.term.rows]);
+  useEffect(() => {
+    if (snapshot.finished && exitOnFinish) exit();
+  }, [snapshot.finished, exitOnFinish, exit]);
+
+  const width = Math.max(20, size.columns);
+  const body = lay.dag?.height ?? lay.panes?.height ?? 1;
+  const grid = lay.panes ? splitGrid(lay.panes, paneIds.length) : [];
+  let paneIndex = 0;
+  return (
+    <Box flexDirection="column" width={width} height={Math.max(8, size.rows - 1)}>
+      <StatusBar width={width} />
+      {ui.overlay.kind === 'help' ? (
+        <HelpOverlay keymap={keymap} width={width} height={body} />
+      ) : (
+        <Box flexDirection="row" height={body}>
+          {lay.dag ? (
+            <DagView
+              rows={rows}
+              selected={ui.selected}
+              width={lay.dag.width}
+              height={lay.dag.height}
+              focused={ui.focus === 'tasks'}
+              filter={ui.filter}
+              workspace={snapshot.workspace}
+              live={!snapshot.finished}
+            />
+          ) : null}
+          {lay.panes ? (
+            <Box flexDirection="column" width={lay.panes.width} height={lay.panes.height}>
+              {grid.map((line, r) => (
+                <Box key={r} flexDirection="row">
+                  {line.map((box) => {
+                    const id = paneIds[paneIndex++];
+                    const selected = id === ui.selected;
+                    return (
+                      <AgentPane
+                        key={id ?? `empty-${paneIndex}`}
+                        id={id}
+                        width={box.width}
+                        height={box.height}
+                        focused={selected && ui.focus === 'pane'}
+                        attached={id !== undefined && id === ui.attached}
+                        view={selected ? ui.pane : undefined}
+                      />
+                    );
+                  })}
+                </Box>
+              ))}
+            </Box>
+          ) : null}
+        </Box>
+      )}
+      <Footer
+        keymap={keymap}
+        width={width}
+        scope={ui.focus}
+        overlay={ui.overlay}
+        attached={ui.attached}
+        feedback={ui.feedback}
+        result={snapshot.finished ? resultLine(snapshot) : undefined}
+      />
+    </Box>
+  );
+}

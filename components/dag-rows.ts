@@ -1,0 +1,98 @@
+import type { TaskRecord } from '../src/scheduler/run-store.js';
+import { STATE_KINDS } from '../src/scheduler/states.js';
+import type { TaskStateKind } from '../src/scheduler/states.js';
+
+/** A row of the DAG view: a level heading or a task. */
+export type DagRow =
+  | { kind: 'level'; level: number; count: number }
+  | { kind: 'task'; record: TaskRecord; level: number };
+
+/**
+ * Each task's level: 0 without dependencies, else one more than its deepest
+ * dependency. Follow-ups depend on the task that spawned them, so they land
+ * a level below it. Iterative (Kahn) so a long chain cannot overflow the stack.
+ */
+export function levelsOf(tasks: readonly TaskRecord[]): Map<string, number> {
+  const level = new Map<string, number>();
+  const waiting = new Map<string, number>();
+  const dependents = new Map<string, string[]>();
+  const queue: string[] = [];
+  const ids = new Set(tasks.map((t) => t.spec.id));
+  for (const t of tasks) {
+    const deps = t.spec.dependsOn.filter((d) => ids.has(d));
+    waiting.set(t.spec.id, deps.length);
+    for (const d of deps) {
+      let list = dependents.get(d);
+      if (!list) dependents.set(d, (list = []));
+      list.push(t.spec.id);
+    }
+    if (deps.length === 0) {
+      level.set(t.spec.id, 0);
+      queue.push(t.spec.id);
+    }
+  }
+  for (let i = 0; i < queue.length; i++) {
+    const id = queue[i]!;
+    const l = level.get(id)!;
+    for (const next of dependents.get(id) ?? []) {
+      level.set(next, Math.max(level.get(next) ?? 0, l + 1));
+      const left = waiting.get(next)! - 1;
+      waiting.set(next, left);
+      if (left === 0) queue.push(next);
+    }
+  }
+  return level;
+}
+
+/** A parsed filter: `state:failed` matches a state (a prefix is enough), other text an id or role. */
+export type Filter = { kind: 'none' } | { kind: 'state'; states: TaskStateKind[] } | { kind: 'text'; text: string };
+
+export function parseFilter(text: string): Filter {
+  const t = text.trim().toLowerCase();
+  if (!t) return { kind: 'none' };
+  const m = /^state:(.*)$/.exec(t);
+  if (m) return { kind: 'state', states: STATE_KINDS.filter((k) => k.startsWith(m[1]!.trim())) };
+  return { kind: 'text', text: t };
+}
+
+export function matches(record: TaskRecord, filter: Filter): boolean {
+  switch (filter.kind) {
+    case 'none':
+      return true;
+    case 'state':
+      return filter.states.includes(record.state.kind);
+    case 'text':
+      return record.spec.id.toLowerCase().includes(filter.text) || record.spec.agent.toLowerCase().includes(filter.text);
+    default: {
+      const never: never = filter;
+      throw new Error(`unknown filter ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/** The DAG view's rows: tasks grouped by level (plan order inside a level), headings included. */
+export function buildRows(tasks: readonly TaskRecord[], levels: ReadonlyMap<string, number>, filter: Filter): DagRow[] {
+  const byLevel: TaskRecord[][] = [];
+  for (const t of tasks) {
+    if (!matches(t, filter)) continue;
+    const l = levels.get(t.spec.id) ?? 0;
+    (byLevel[l] ??= []).push(t);
+  }
+  const rows: DagRow[] = [];
+  byLevel.forEach((group, level) => {
+    if (!group?.length) return;
+    rows.push({ kind: 'level', level, count: group.length });
+    for (const record of group) rows.push({ kind: 'task', record, level });
+  });
+  return rows;
+}
+
+/** The first row to show so the selected row (and its level heading when it fits) stays in view. */
+export function windowTop(prevTop: number, selected: number, height: number, total: number): number {
+  if (height <= 0) return 0;
+  let top = Math.min(prevTop, Math.max(0, total - height));
+  if (selected < 0) return Math.max(0, top);
+  if (selected <= top) top = Math.max(0, selected - 1);
+  else if (selected >= top + height) top = selected - height + 1;
+  return Math.max(0, top);
+}

@@ -1,0 +1,21 @@
+import type { TaskStateKind } from '../src/scheduler/states.js';
+
+/** A one-column glyph and an Ink colour per state; running shows a spinner instead. */
+export const STATE_STYLE: Readonly<Record<TaskStateKind, { glyph: string; color: string }>> = {
+  pending: { glyph: '·', color: 'gray' },
+  eligible: { glyph: '○', color: 'white' },
+  'waiting-lock': { glyph: '◔', color: 'yellow' },
+  running: { glyph: '▶', color: 'cyan' },
+  paused: { glyph: '‖', color: 'yellow' },
+  completed: { glyph: '✓', color: 'green' },
+  failed: { glyph: '✗', color: 'red' },
+  skipped: { glyph: '↷', color: 'gray' },
+  blocked: { glyph: '⊘', color: 'magenta' },
+  cancelled: { glyph: '■', color: 'yellow' },
+};
+
+/** Cuts text to `width` columns with an ellipsis. */
+export function fit(text: string, width: number): string {
+  if (width <= 0) return '';
+  return text.length > width ? `${text.slice(0, Math.max(0, width - 1))}…` : text;
+}

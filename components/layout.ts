@@ -1,0 +1,65 @@
+/** Where each part of the dashboard goes for a terminal size; pure, so resizing is just a new layout. */
+
+export interface Box {
+  width: number;
+  height: number;
+}
+
+export interface Layout {
+  /** Under 80 columns: one column, the task list or the pane. */
+  narrow: boolean;
+  header: number;
+  footer: number;
+  /** The DAG view, or undefined when hidden (zoom, or narrow with the pane shown). */
+  dag?: Box;
+  /** The pane area (split into up to four), or undefined when hidden. */
+  panes?: Box;
+  /** The size of one agent's terminal in the single-pane view: what agents are resized to. */
+  term: { cols: number; rows: number };
+}
+
+export const HEADER_ROWS = 2;
+export const FOOTER_ROWS = 2;
+/** A pane's border (2) plus its title row. */
+export const PANE_CHROME_ROWS = 3;
+export const PANE_CHROME_COLS = 2;
+
+/**
+ * The frame is one row shorter than the terminal: Ink clears the whole
+ * screen on every frame that fills it, which flickers and wipes scrollback.
+ */
+export function layout(columns: number, rows: number, opts: { zoom: boolean; paneFocused: boolean }): Layout {
+  const cols = Math.max(20, columns);
+  const height = Math.max(8, rows - 1);
+  const body = height - HEADER_ROWS - FOOTER_ROWS;
+  const narrow = cols < 80;
+  let dag: Box | undefined;
+  let panes: Box | undefined;
+  if (opts.zoom) panes = { width: cols, height: body };
+  else if (narrow) {
+    if (opts.paneFocused) panes = { width: cols, height: body };
+    else dag = { width: cols, height: body };
+  } else {
+    const dagWidth = Math.min(64, Math.max(34, Math.floor(cols * 0.4)));
+    dag = { width: dagWidth, height: body };
+    panes = { width: cols - dagWidth, height: body };
+  }
+  // Agents keep the size of the pane they would have when shown alone, even while hidden.
+  const paneWidth = panes?.width ?? (narrow ? cols : cols - Math.min(64, Math.max(34, Math.floor(cols * 0.4))));
+  const term = { cols: Math.max(10, paneWidth - PANE_CHROME_COLS), rows: Math.max(3, body - PANE_CHROME_ROWS) };
+  return { narrow, header: HEADER_ROWS, footer: FOOTER_ROWS, ...(dag ? { dag } : {}), ...(panes ? { panes } : {}), term };
+}
+
+/** The grid of `n` split panes (1–4) in an area: one, two stacked, or two by two. */
+export function splitGrid(area: Box, n: number): Box[][] {
+  if (n <= 1) return [[area]];
+  const top = Math.floor(area.height / 2);
+  const heights = [top, area.height - top];
+  if (n === 2) return heights.map((h) => [{ width: area.width, height: h }]);
+  const left = Math.floor(area.width / 2);
+  const widths = [left, area.width - left];
+  return [
+    widths.map((w) => ({ width: w, height: heights[0]! })),
+    widths.slice(0, n - 2).map((w, i) => ({ width: n === 3 ? area.width : widths[i]!, height: heights[1]! })).slice(0, n - 2),
+  ];
+}
