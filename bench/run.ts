@@ -1,7 +1,10 @@
 import os from 'node:os';
+import { dashboardBench } from './dashboard.js';
 import { engineBench } from './engine.js';
 import { locksBench } from './locks.js';
+import { persistBench } from './persist.js';
 import { formatTable } from './table.js';
+import { sessionBench } from './session.js';
 import { shellBench } from './shell.js';
 import type { Bench, BenchRow } from './types.js';
 import { progress } from './util.js';
@@ -14,9 +17,12 @@ import { validateBench } from './validate.js';
  */
 const BENCHES: Record<string, Bench> = {
   shell: shellBench,
+  session: sessionBench,
   engine: engineBench,
   locks: locksBench,
+  persist: persistBench,
   validate: validateBench,
+  dashboard: dashboardBench,
 };
 
 const USAGE = `usage: node dist/bench/run.js [--json] [${Object.keys(BENCHES).join('|')} ...]

@@ -1,15 +1,19 @@
 import path from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { createShellBackend } from './agents/shell-backend.js';
+import { checkProviders, formatDoctor } from './agents/doctor.js';
+import { preflight } from './agents/preflight.js';
+import { killLiveGroups } from './agents/process-group.js';
+import { createBackends } from './agents/registry.js';
+import { createTerminals } from './agents/xterm-screen.js';
 import { loadConfig } from './config/load.js';
-import type { LoadedConfig } from './config/load.js';
 import { renderConfig } from './config/render.js';
 import { UserError } from './errors.js';
+import { logsText, runsText, showText } from './persist/commands.js';
+import { beginResume, beginRun } from './persist/persistence.js';
 import { formatLevels, loadPlan, planLevels } from './plan/load.js';
 import { attachReporter, formatSummary } from './report/headless.js';
 import { Engine } from './scheduler/engine.js';
-import type { BackendRegistry } from './scheduler/executor.js';
 import { rolesInRun } from './scheduler/workflows.js';
 import { findWorkspace } from './workspace.js';
 
@@ -35,33 +39,26 @@ async function loadAll(args: CommonArgs & { concurrency?: number }, planFile?: s
   return { loaded, workspace, plan };
 }
 
-/** The backends this build can drive, by provider type. */
-function backends(): BackendRegistry {
-  return { shell: createShellBackend() };
-}
-
-/** Refuses before anything starts when a task's role maps to a provider type we cannot run. */
-function checkRunnable(loaded: LoadedConfig, roles: Iterable<string>): void {
-  const available = backends();
-  const problems = [];
-  for (const role of roles) {
-    const agent = loaded.config.agents[role];
-    const provider = agent && loaded.config.providers[agent.provider];
-    if (provider && !available[provider.type]) {
-      problems.push({
-        field: `agents.${role}`,
-        message: `role '${role}' uses provider '${agent.provider}' of type '${provider.type}', which this build cannot run yet (available: ${Object.keys(available).join(', ')}); map the role to a shell provider in .orchestratorrc`,
-      });
-    }
-  }
-  if (problems.length) throw new UserError('cannot start the run:', problems);
-}
-
-async function runCommand(args: CommonArgs & { plan: string; concurrency?: number; json: boolean; headless: boolean }) {
-  const { loaded, plan } = await loadAll(args, args.plan);
+/** `run PLAN`, or with `resume` set, `resume [RUN]`: the same run loop, recorded in the workspace's database. */
+async function runCommand(args: CommonArgs & { plan?: string; run?: string; force?: boolean; concurrency?: number; json: boolean; headless: boolean; tui: boolean; exitOnFinish: boolean }, resume = false) {
+  const { loaded, plan: planned, workspace } = await loadAll(args, resume ? undefined : args.plan);
+  if (planned) preflight(loaded.config, rolesInRun(planned.tasks, loaded.config.workflows), workspace);
+  const persisted = planned
+    ? beginRun(planned)
+    : await beginResume({ workspace, ...(args.run ? { runId: args.run } : {}), force: Boolean(args.force), loadPlan: (file) => loadPlan(file, { workspace, knownRoles: Object.keys(loaded.config.agents) }) });
+  const plan = persisted.plan ?? planned;
   if (!plan) throw new Error('unreachable: no plan');
-  checkRunnable(loaded, rolesInRun(plan.tasks, loaded.config.workflows));
-  const engine = new Engine({ plan, config: loaded.config, backends: backends(), ...(args.concurrency ? { concurrency: args.concurrency } : {}) });
+  if (!planned) preflight(loaded.config, rolesInRun(plan.tasks, loaded.config.workflows), workspace);
+  for (const note of persisted.notes) process.stderr.write(`${note}\n`);
+  // The dashboard needs a terminal to draw on and keys to read; anything else runs headless.
+  const tty = Boolean(process.stdout.isTTY && process.stdin.isTTY);
+  if (args.tui && !tty) throw new UserError('--tui needs a terminal: stdin and stdout must both be a TTY (run it in a terminal, or use --headless)');
+  // Loaded only for the dashboard, so a headless run never loads React.
+  const ui = tty && !args.headless && !args.json ? await import('../components/run-dashboard.js') : undefined;
+  const keymap = ui?.keymapFromConfig(loaded.config.keys, loaded.sources.keys);
+  const engine = new Engine({ plan, config: loaded.config, backends: createBackends(), killAll: killLiveGroups, ...(ui ? { terminals: createTerminals({ scrollback: loaded.config.scrollback, screens: true }) } : {}), ...(args.concurrency ? { concurrency: args.concurrency } : {}), ...(persisted.restore ? { restore: persisted.restore } : {}) });
+  // Recorded from the first event on: each state change is in the run's journal before the engine acts on it.
+  persisted.attach(engine.store);
   // A reader that goes away (`| head`) ends the run as SIGPIPE would: agents stopped, exit 141.
   let stdoutGone = false;
   const write = (text: string) => void (stdoutGone || process.stdout.write(text));
@@ -70,7 +67,7 @@ async function runCommand(args: CommonArgs & { plan: string; concurrency?: numbe
     stdoutGone = true;
     void engine.shutdown('SIGPIPE');
   });
-  attachReporter(engine.store, {
+  if (!ui) attachReporter(engine.store, {
     json: args.json,
     write,
     color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
@@ -80,19 +77,36 @@ async function runCommand(args: CommonArgs & { plan: string; concurrency?: numbe
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals++;
-    if (signals > 1) {
-      process.stderr.write(`\n${signal} again: stopping now\n`);
-      process.exit(SIGNAL_EXIT[signal] ?? 130);
+    if (signals === 2) {
+      // Forced: every agent group is SIGKILLed now (no grace), and the run still records them as interrupted.
+      process.stderr.write(`\n${signal} again: killing every agent now\n`);
+      void engine.shutdown(signal, { force: true });
+      // Should recording hang, leave anyway; the exit hook SIGKILLs any group still registered.
+      setTimeout(() => process.exit(SIGNAL_EXIT[signal] ?? 130), 5000).unref();
+      return;
     }
+    if (signals > 2) process.exit(SIGNAL_EXIT[signal] ?? 130);
     process.stderr.write(`\n${signal}: stopping running tasks (press Ctrl+C again to force)\n`);
     void engine.shutdown(signal);
   };
   for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, onSignal);
 
-  const summary = await engine.run();
+  const summary = ui && keymap ? await ui.runDashboard({ engine, keymap, exitOnFinish: args.exitOnFinish }) : await engine.run();
   const columns = process.stdout.isTTY ? process.stdout.columns : undefined;
+  await persisted.close();
   if (!args.json) write(formatSummary(engine.store.getSnapshot(), Date.now(), summary.interrupted, columns));
+  if (!args.json) write(`recorded as run ${persisted.runId}: orchestrator show ${persisted.runId}${summary.interrupted ? ` · orchestrator resume ${persisted.runId}` : ''}\n`);
   process.exitCode = summary.interrupted ? (SIGNAL_EXIT[summary.interrupted] ?? 130) : summary.exitCode;
+}
+
+/** `runs`, `show RUN`, `logs RUN TASK`: read the workspace's run database. */
+async function readCommand(args: CommonArgs & { run?: string; task?: string; json: boolean }, what: 'runs' | 'show' | 'logs') {
+  const { workspace } = await loadAll(args);
+  const text =
+    what === 'runs' ? runsText(workspace, args.json)
+    : what === 'show' ? showText(workspace, args.run!, args.json)
+    : logsText(workspace, args.run!, args.task!, args.json);
+  process.stdout.write(text);
 }
 
 async function validateCommand(args: CommonArgs & { plan: string; json: boolean }) {
@@ -109,6 +123,12 @@ async function validateCommand(args: CommonArgs & { plan: string; json: boolean 
 async function configCommand(args: CommonArgs & { json: boolean }) {
   const { loaded } = await loadAll(args);
   process.stdout.write(renderConfig(loaded, { json: args.json }));
+}
+
+async function doctorCommand(args: CommonArgs & { json: boolean }) {
+  const { loaded, workspace } = await loadAll(args);
+  const checks = await checkProviders(loaded.config, workspace);
+  process.stdout.write(args.json ? `${JSON.stringify({ providers: checks }, null, 2)}\n` : formatDoctor(checks));
 }
 
 function fail(err: unknown): never {
@@ -140,10 +160,13 @@ await yargs(hideBin(process.argv))
         .options({
           ...common,
           concurrency: { type: 'number', describe: 'most tasks running at once (default from config: 4)' },
-          headless: { type: 'boolean', default: false, describe: 'print a line per state change instead of the dashboard (today every run is headless: the dashboard is not built yet)' },
+          headless: { type: 'boolean', default: false, describe: 'print a line per state change instead of the dashboard (automatic when stdin or stdout is not a terminal)' },
+          tui: { type: 'boolean', default: false, describe: 'insist on the dashboard: fail (exit 2) when stdin or stdout is not a terminal' },
+          'exit-on-finish': { type: 'boolean', default: false, describe: 'leave the dashboard as soon as the run finishes instead of waiting for q (for scripts)' },
           json: { type: 'boolean', default: false, describe: 'print one JSON event per line (schema: docs/events.md)' },
         })
         .check((a) => {
+          if (a.tui && (a.headless || a.json)) throw new Error(`--tui cannot be combined with ${a.headless ? '--headless' : '--json'}`);
           if (a.concurrency !== undefined && (!Number.isInteger(a.concurrency) || a.concurrency < 1)) {
             throw new Error(`--concurrency must be a whole number of at least 1, got ${a.concurrency}`);
           }
@@ -152,6 +175,57 @@ await yargs(hideBin(process.argv))
         .example('$0 run examples/demo.yaml', 'run the demo plan')
         .example('$0 run plan.yaml --json | jq .type', 'machine-readable events'),
     (a) => runCommand(a as never).catch(fail),
+  )
+  .command(
+    'resume [run]',
+    'continue a run that was interrupted or crashed: finished tasks stay done, interrupted ones run again (default: the latest unfinished run)',
+    (y) =>
+      y
+        .positional('run', { type: 'string', describe: 'run id (see: orchestrator runs)' })
+        .options({
+          ...common,
+          concurrency: { type: 'number', describe: 'most tasks running at once (default from config: 4)' },
+          headless: { type: 'boolean', default: false, describe: 'print a line per state change instead of the dashboard (automatic when stdin or stdout is not a terminal)' },
+          tui: { type: 'boolean', default: false, describe: 'insist on the dashboard: fail (exit 2) when stdin or stdout is not a terminal' },
+          'exit-on-finish': { type: 'boolean', default: false, describe: 'leave the dashboard as soon as the run finishes instead of waiting for q (for scripts)' },
+          json: { type: 'boolean', default: false, describe: 'print one JSON event per line (schema: docs/events.md)' },
+          force: { type: 'boolean', default: false, describe: 'resume even though the plan file changed since the run began (its tasks as they are now)' },
+        })
+        .check((a) => {
+          if (a.tui && (a.headless || a.json)) throw new Error(`--tui cannot be combined with ${a.headless ? '--headless' : '--json'}`);
+          if (a.concurrency !== undefined && (!Number.isInteger(a.concurrency) || a.concurrency < 1)) {
+            throw new Error(`--concurrency must be a whole number of at least 1, got ${a.concurrency}`);
+          }
+          return true;
+        })
+        .example('$0 resume', 'resume the latest unfinished run')
+        .example('$0 resume 20250101-120000-ab12 --force', 'resume a run whose plan file was edited'),
+    (a) => runCommand(a as never, true).catch(fail),
+  )
+  .command(
+    'runs',
+    'list the runs recorded in this workspace: id, plan, start, state, tasks by state',
+    (y) => y.options({ ...common, json: { type: 'boolean', default: false, describe: 'print JSON instead of a table' } }),
+    (a) => readCommand(a as never, 'runs').catch(fail),
+  )
+  .command(
+    'show <run>',
+    'show the tasks of one run: state, attempts, duration, tokens, cost, reason',
+    (y) =>
+      y
+        .positional('run', { type: 'string', demandOption: true, describe: 'run id (see: orchestrator runs)' })
+        .options({ ...common, json: { type: 'boolean', default: false, describe: 'print JSON, with every attempt' } }),
+    (a) => readCommand(a as never, 'show').catch(fail),
+  )
+  .command(
+    'logs <run> <task>',
+    "print a task's transcript: everything its agent printed, all attempts",
+    (y) =>
+      y
+        .positional('run', { type: 'string', demandOption: true, describe: 'run id (see: orchestrator runs)' })
+        .positional('task', { type: 'string', demandOption: true, describe: 'task id (see: orchestrator show RUN)' })
+        .options({ ...common, json: { type: 'boolean', default: false, describe: 'print {run, task, file, transcript} as JSON' } }),
+    (a) => readCommand(a as never, 'logs').catch(fail),
   )
   .command(
     'validate <plan>',
@@ -168,7 +242,13 @@ await yargs(hideBin(process.argv))
     (y) => y.options({ ...common, json: { type: 'boolean', default: false, describe: 'print JSON instead of YAML' } }),
     (a) => configCommand(a as never).catch(fail),
   )
-  .demandCommand(1, 'say which command to run: run, validate or config (see --help)')
+  .command(
+    'doctor',
+    'list providers: whether each command is found, its version, and which roles use it',
+    (y) => y.options({ ...common, json: { type: 'boolean', default: false, describe: 'print JSON instead of text' } }),
+    (a) => doctorCommand(a as never).catch(fail),
+  )
+  .demandCommand(1, 'say which command to run: run, resume, runs, show, logs, validate, config or doctor (see --help)')
   .strict()
   .epilogue(
     'Exit codes: 0 every task completed, skipped or failed softly · 1 a task failed · 2 invalid input · 130 interrupted.\nConfig: ~/.config/orchestrator/config.yaml, then .orchestratorrc in the project (see .orchestratorrc.example).',

@@ -147,22 +147,37 @@ describe('orchestrator run (headless)', () => {
     expect(() => process.kill(pid, 0)).toThrow();
   });
 
-  it('refuses roles whose provider this build cannot run, before anything starts (exit 2)', async () => {
+  it('refuses roles whose provider command is missing, before anything starts (exit 2)', async () => {
     const plan = write('coder.yaml', 'tasks:\n  - { id: a, agent: coder, prompt: "write code" }\n');
-    const r = await cli(['run', plan]);
+    const r = await cli(['run', plan], { env: { PATH: '/usr/bin:/bin' } });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/role 'coder' uses provider 'claude' of type 'claude'/);
+    expect(r.stderr).toMatch(/role 'coder' uses provider 'claude' \(claude\), whose command 'claude' is not found on PATH: install Claude Code/);
+    expect(r.stderr).toMatch(/map the role to another provider in \.orchestratorrc/);
     expect(r.stdout).toBe('');
   });
 
-  it('also refuses up front a workflow follow-up whose provider this build cannot run', async () => {
+  it('also refuses up front a workflow follow-up whose provider command is missing', async () => {
     write('.orchestratorrc', 'agents:\n  build: { provider: shell }\nworkflows:\n  ci: { steps: [{ agent: build }, { agent: reviewer }] }\n');
     const plan = write('wf.yaml', 'tasks:\n  - { id: a, agent: build, prompt: "true" }\n');
-    const r = await cli(['run', plan]);
+    const r = await cli(['run', plan], { env: { PATH: '/usr/bin:/bin' } });
     rmSync(path.join(ws, '.orchestratorrc'));
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/role 'reviewer' uses provider 'claude'/);
     expect(r.stdout).toBe('');
+  });
+
+  it('doctor lists providers, what is found, versions and roles, and exits 0', async () => {
+    const fakeClaude = path.join(ROOT, '__tests__/fixtures/fake-claude');
+    write('.orchestratorrc', `providers:\n  claude: { type: claude, command: ${JSON.stringify(fakeClaude)} }\n`);
+    const r = await cli(['doctor'], { env: { PATH: `/usr/bin:/bin:${path.dirname(process.execPath)}` } });
+    const j = await cli(['doctor', '--json'], { env: { PATH: `/usr/bin:/bin:${path.dirname(process.execPath)}` } });
+    rmSync(path.join(ws, '.orchestratorrc'));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/claude \(claude\): .*fake-claude — found/);
+    expect(r.stdout).toMatch(/version: claude 9\.9\.9 \(fake\)/);
+    expect(r.stdout).toMatch(/codex \(codex\): codex — MISSING/);
+    const report = JSON.parse(j.stdout) as { providers: { name: string; roles: string[] }[] };
+    expect(report.providers.find((p) => p.name === 'claude')?.roles).toContain('coder');
   });
 
   it('--concurrency must be a whole number of at least 1', async () => {

@@ -2,6 +2,7 @@ import type { Backend, BackendContext, BackendOutcome, Execution } from '../../s
 import { defaultConfig } from '../../src/config/defaults.js';
 import type { Config } from '../../src/config/schema.js';
 import type { Plan, TaskSpec } from '../../src/plan/schema.js';
+import type { Clock } from '../../src/scheduler/clock.js';
 import { Engine } from '../../src/scheduler/engine.js';
 import type { BackendRegistry } from '../../src/scheduler/executor.js';
 
@@ -26,9 +27,12 @@ export function plan(tasks: TaskSpec[], name = 'test'): Plan {
   return { name, file: `${WORKSPACE}/${name}.yaml`, workspace: WORKSPACE, tasks };
 }
 
-/** The built-in config with every role routed to one provider per type, so tests can pick backends. */
+/**
+ * The built-in config with every role routed to one provider per type, so tests can pick backends;
+ * retry backoff and circuit breakers are out of the way unless a test sets them (retry*, breaker* tests do).
+ */
 export function config(over: Partial<Config> = {}): Config {
-  return { ...defaultConfig(), ...over };
+  return { ...defaultConfig(), retryBaseMs: 0, breaker: { failures: 1000, cooldownMs: 0 }, ...over };
 }
 
 interface Call {
@@ -105,14 +109,20 @@ export async function flush(times = 5): Promise<void> {
   for (let i = 0; i < times; i++) await new Promise((r) => setImmediate(r));
 }
 
-export function engineWith(tasks: TaskSpec[], backend: Backend, opts: { config?: Config; concurrency?: number } = {}) {
-  const backends: BackendRegistry = { shell: backend, claude: backend };
+export function engineWith(
+  tasks: TaskSpec[],
+  backend: Backend,
+  opts: { config?: Config; concurrency?: number; clock?: Clock; random?: () => number; backends?: BackendRegistry } = {},
+) {
+  const backends: BackendRegistry = opts.backends ?? { shell: backend, claude: backend };
   return new Engine({
     plan: plan(tasks),
     config: opts.config ?? config(),
     backends,
     publishIntervalMs: 0,
     ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
+    ...(opts.clock ? { clock: opts.clock } : {}),
+    ...(opts.random ? { random: opts.random } : {}),
   });
 }
 

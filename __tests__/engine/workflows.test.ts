@@ -26,7 +26,6 @@ describe('followUpsFor', () => {
       dependsOn: ['auth'],
       writes: [`${WORKSPACE}/src/auth.ts`],
       failureMode: 'soft',
-      retries: 0,
       followUps: true,
       spawnedBy: 'auth',
     });

@@ -54,7 +54,7 @@ describe('loadPlan', () => {
       file,
       workspace: dir,
       tasks: [
-        { id: 'setup', agent: 'shell', prompt: 'npm install', dependsOn: [], writes: [], failureMode: 'hard', retries: 0, followUps: true },
+        { id: 'setup', agent: 'shell', prompt: 'npm install', dependsOn: [], writes: [], failureMode: 'hard', followUps: true },
         {
           id: 'implement-auth',
           agent: 'coder',
@@ -268,7 +268,9 @@ describe('planFromText: timeouts and defaults', () => {
     const plan = planFromText('tasks:\n  - id: a\n    agent: coder\n    prompt: ""\n', 'dir/my.plan.yaml', opts);
     expect(plan.name).toBe('my.plan');
     expect(plan.file).toBe(path.resolve('dir/my.plan.yaml'));
-    expect(plan.tasks[0]).toEqual({ id: 'a', agent: 'coder', prompt: '', dependsOn: [], writes: [], failureMode: 'hard', retries: 0, followUps: true });
+    expect(plan.tasks[0]).toEqual({ id: 'a', agent: 'coder', prompt: '', dependsOn: [], writes: [], failureMode: 'hard', followUps: true });
+    // Unset, not 0: the role's `retries` applies (retry-policy.ts).
+    expect('retries' in plan.tasks[0]!).toBe(false);
     expect('timeoutMs' in plan.tasks[0]!).toBe(false);
   });
 

@@ -17,6 +17,12 @@ export interface AgentReport {
   sessionId?: string;
   /** Usage since the last report (a delta, not a running total). */
   usage?: Partial<Usage>;
+  /**
+   * The agent's process group id, reported once it has started: the run
+   * database records it so agents left behind by a killed orchestrator are
+   * killed when the workspace's next run or resume starts.
+   */
+  pid?: number;
 }
 
 /** What a backend needs to run one attempt of one task. */

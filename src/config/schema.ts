@@ -18,6 +18,10 @@ export const ProviderSchema = z.strictObject({
   command: z.string().min(1),
   args: z.array(z.string()).default([]),
   env: z.record(z.string(), z.string()).default({}),
+  /** codex only: the sandbox for the commands the agent runs (`codex exec --sandbox`). Unset: Codex's own default. */
+  sandbox: z.enum(['read-only', 'workspace-write', 'danger-full-access']).optional(),
+  /** goose only: the LLM provider goose itself uses (`goose run --provider`), e.g. ollama for a local model. */
+  modelProvider: z.string().min(1).optional(),
 });
 export type ProviderConfig = z.infer<typeof ProviderSchema>;
 

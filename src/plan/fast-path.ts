@@ -47,12 +47,12 @@ function fastParseTask(raw: unknown): TaskData | undefined {
         return undefined;
     }
   }
-  const { id, agent, prompt, dependsOn = [], writes = [], failureMode = 'hard', timeout, retries = 0, followUps = true } = raw;
+  const { id, agent, prompt, dependsOn = [], writes = [], failureMode = 'hard', timeout, retries, followUps = true } = raw;
   if (typeof id !== 'string' || id.length > TASK_ID_MAX_LENGTH || !TASK_ID_PATTERN.test(id)) return undefined;
   if (typeof agent !== 'string' || agent.length === 0 || typeof prompt !== 'string') return undefined;
   if (!isStringList(dependsOn, 0) || !isStringList(writes, 1)) return undefined;
   if (failureMode !== 'hard' && failureMode !== 'soft' && failureMode !== 'skip') return undefined;
-  if (typeof retries !== 'number' || !Number.isInteger(retries) || retries < 0 || retries > 100) return undefined;
+  if (retries !== undefined && (typeof retries !== 'number' || !Number.isInteger(retries) || retries < 0 || retries > 100)) return undefined;
   if (typeof followUps !== 'boolean') return undefined;
   const task: TaskData = {
     id,
@@ -61,9 +61,9 @@ function fastParseTask(raw: unknown): TaskData | undefined {
     dependsOn: dependsOn.slice(),
     writes: writes.slice(),
     failureMode: failureMode satisfies FailureMode,
-    retries,
     followUps,
   };
+  if (retries !== undefined) task.retries = retries;
   if (timeout !== undefined) {
     if (typeof timeout !== 'string' && typeof timeout !== 'number') return undefined;
     const ms = timeoutMs(timeout);

@@ -74,10 +74,10 @@ export function planFromText(text: string, file: string, opts: LoadPlanOptions):
       dependsOn: unique(spec.dependsOn),
       writes: resolved,
       failureMode: spec.failureMode,
-      retries: spec.retries,
       followUps: spec.followUps,
     };
     if (spec.timeout !== undefined) task.timeoutMs = spec.timeout;
+    if (spec.retries !== undefined) task.retries = spec.retries;
     tasks.push(task);
   }
 

@@ -63,7 +63,7 @@ export const PlanTaskSchema = z.strictObject({
   writes: z.array(z.string().min(1)).default([]),
   failureMode: FailureModeSchema.default('hard'),
   timeout: DurationSchema.optional(),
-  retries: z.number().int().min(0).max(100).default(0),
+  retries: z.number().int().min(0).max(100).optional(),
   followUps: z.boolean().default(true),
 });
 
@@ -82,7 +82,8 @@ export interface TaskSpec {
   failureMode: FailureMode;
   /** Milliseconds, when the plan set a timeout. */
   timeoutMs?: number;
-  retries: number;
+  /** Automatic retries of a transient failure; unset: the role's `retries` (config), else none. */
+  retries?: number;
   followUps: boolean;
   /** Set on tasks spawned by a workflow: the task whose completion created it. */
   spawnedBy?: string;

@@ -33,14 +33,30 @@ export function reasonLine(text: string, max = 160): string {
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 
-/** One line of detail for a state: the file waited for, the failure reason, the blocker. */
-export function stateDetail(state: TaskState, workspace: string): string {
+/** A wait still to go, rounded up to what a person reads: `400ms`, `8s`, `2m05s`. */
+export function formatWait(ms: number): string {
+  if (ms <= 0) return 'now';
+  if (ms < 1000) return `${Math.ceil(ms)}ms`;
+  const s = Math.ceil(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+/**
+ * One line of detail for a state: the file waited for, the failure reason,
+ * the blocker, a retry's countdown or an open circuit breaker. `now` (on the
+ * clock the engine stamps waits with) is when the line is read.
+ */
+export function stateDetail(state: TaskState, workspace: string, now = Date.now()): string {
   switch (state.kind) {
     case 'waiting-lock': {
       const file = path.relative(workspace, state.file) || state.file;
       return state.heldBy ? `waiting for ${file} (held by ${state.heldBy})` : `waiting for ${file}`;
     }
     case 'failed':
+      return state.failure === 'permanent' ? `${reasonLine(state.reason)} (permanent failure: not retried)` : reasonLine(state.reason);
     case 'cancelled':
     case 'skipped':
       return reasonLine(state.reason);
@@ -50,8 +66,18 @@ export function stateDetail(state: TaskState, workspace: string): string {
       return state.from === 'running' ? 'processes stopped' : 'held';
     case 'completed':
       return lastLine(state.result);
-    case 'pending':
-    case 'eligible':
+    case 'pending': {
+      const r = state.retry;
+      if (!r) return '';
+      const asked = r.reason === 'retry-after' ? ', as the agent asked' : '';
+      return `retrying in ${formatWait(r.at - now)} (${r.attempt}/${r.of})${asked}`;
+    }
+    case 'eligible': {
+      const b = state.breaker;
+      if (!b) return '';
+      const why = `provider '${b.provider}' failing (${b.failures} in a row)`;
+      return b.until > now ? `waiting: ${why}, next try in ${formatWait(b.until - now)}` : `waiting: ${why}, a probe task is checking it`;
+    }
     case 'running':
       return '';
     default: {

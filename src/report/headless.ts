@@ -63,11 +63,8 @@ function lineWriter(store: RunStoreReader, opts: ReporterOptions): (e: RunEvent)
       case 'task-state': {
         if (e.to.kind === 'eligible' && e.from.kind === 'pending') return;
         const record = store.get(e.taskId);
-        let detail = stateDetail(e.to, workspace);
+        let detail = stateDetail(e.to, workspace, e.time);
         if (e.to.kind === 'running' && e.attempt > 1 && e.from.kind !== 'paused') detail = `attempt ${e.attempt}`;
-        if (e.to.kind === 'failed' && record && e.attempt > 0 && e.attempt <= record.spec.retries) {
-          detail = `${detail} — retrying (${e.attempt}/${record.spec.retries})`;
-        }
         if (e.to.kind === 'completed' && record) {
           const took = taskDuration(record, e.time);
           detail = [took !== undefined ? `in ${formatElapsed(took)}` : '', detail].filter(Boolean).join(': ');
@@ -89,6 +86,7 @@ function lineWriter(store: RunStoreReader, opts: ReporterOptions): (e: RunEvent)
         return;
       case 'task-output':
       case 'task-session':
+      case 'task-process':
       case 'task-usage':
       case 'run-finished':
         return;

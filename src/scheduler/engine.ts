@@ -4,6 +4,8 @@ import type { TerminalFactory, TerminalScreen } from '../agents/screen.js';
 import type { Config } from '../config/schema.js';
 import { buildGraph } from '../graph/build.js';
 import type { Plan, TaskSpec } from '../plan/schema.js';
+import { realClock } from './clock.js';
+import type { Clock } from './clock.js';
 import { Executor } from './executor.js';
 import type { BackendRegistry, StopCause } from './executor.js';
 import { ResourceLockManager } from './locks.js';
@@ -12,6 +14,7 @@ import type { TaskRecord } from './run-store.js';
 import { readiness } from './eligibility.js';
 import { ReadyQueue } from './ready-queue.js';
 import { endedOk, isFinished } from './states.js';
+import { Waits } from './waits.js';
 import { followUpsFor } from './workflows.js';
 
 export interface EngineOptions {
@@ -26,6 +29,18 @@ export interface EngineOptions {
   /** The size agents' terminals start at (the dashboard's pane); default 80×24. */
   cols?: number;
   rows?: number;
+  /** Time for retry backoffs and breaker cooldowns; tests pass a fake one. Default: the real clock. */
+  clock?: Clock;
+  /** Uniform in [0, 1): the backoff's jitter. Default: Math.random. */
+  random?: () => number;
+  /** SIGKILLs every agent process group at once: a forced shutdown (a second Ctrl+C) skips the grace. */
+  killAll?: () => void;
+  /**
+   * Resume: the run's tasks as an earlier session left them (follow-ups
+   * included, in order), instead of the plan's tasks all pending. Finished
+   * tasks stay finished; the rest are settled and run as usual.
+   */
+  restore?: readonly TaskRecord[];
 }
 
 /** What a command did, in words fit for the dashboard's footer. */
@@ -63,6 +78,8 @@ export class Engine {
   /** Attempts started and not yet settled downstream (their follow-ups may still come). */
   private settling = 0;
   private idleWaiters: Array<(summary: RunSummary) => void> = [];
+  /** Retry backoffs and circuit breakers: the waits on time, with their timers. */
+  private readonly waits: Waits;
 
   constructor(private readonly opts: EngineOptions) {
     const { plan, config } = opts;
@@ -73,8 +90,10 @@ export class Engine {
       workspace: plan.workspace,
       concurrency: this.concurrency,
       ...(opts.publishIntervalMs !== undefined ? { publishIntervalMs: opts.publishIntervalMs } : {}),
+      // Events are stamped on the clock retry waits use, so a `retrying in 8s` line reads right.
+      ...(opts.clock ? { now: () => opts.clock!.now() } : {}),
     });
-    this.graph = buildGraph(plan.tasks);
+    this.graph = buildGraph(opts.restore ? opts.restore.map((r) => r.spec) : plan.tasks);
     this.executor = new Executor({
       store: this.store,
       config,
@@ -84,6 +103,18 @@ export class Engine {
       ...(opts.terminals ? { terminals: opts.terminals } : {}),
       ...(opts.cols !== undefined ? { cols: opts.cols } : {}),
       ...(opts.rows !== undefined ? { rows: opts.rows } : {}),
+    });
+    this.waits = new Waits({
+      store: this.store,
+      config,
+      clock: opts.clock ?? realClock,
+      random: opts.random ?? Math.random,
+      offer: (record) => this.ready.push(record),
+      wake: (ids) => {
+        if (this.stopping) return;
+        this.settle(ids);
+        this.pump();
+      },
     });
     this.store.events.on('task-added', () => this.unfinished++);
     this.store.events.on('task-state', (e) => {
@@ -95,9 +126,22 @@ export class Engine {
   run(): Promise<RunSummary> {
     if (!this.started) {
       this.started = true;
-      this.unfinished = this.opts.plan.tasks.length;
-      this.store.start(this.opts.plan.tasks);
-      this.settle(this.opts.plan.tasks.map((t) => t.id));
+      const restore = this.opts.restore;
+      if (restore) {
+        this.unfinished = restore.filter((r) => !isFinished(r.state.kind)).length;
+        this.store.restore(restore);
+        // A task that completed just before a crash may not have spawned its follow-ups yet.
+        const parents = new Set(restore.map((r) => r.spec.spawnedBy));
+        for (const r of restore) {
+          if (parents.has(r.spec.id)) continue;
+          if (r.state.kind === 'completed') this.spawnFollowUps(r.spec, r.state.result);
+          else if (r.state.kind === 'failed' && r.spec.failureMode !== 'hard') this.spawnFollowUps(r.spec, `(failed, ${r.spec.failureMode}) ${r.state.reason}`);
+        }
+      } else {
+        this.unfinished = this.opts.plan.tasks.length;
+        this.store.start(this.opts.plan.tasks);
+      }
+      this.settle(this.store.getSnapshot().tasks.map((t) => t.spec.id));
       this.pump();
     }
     return this.whenIdle();
@@ -166,17 +210,22 @@ export class Engine {
   /**
    * Puts a failed or cancelled task back to pending and unblocks the tasks its
    * failure blocked. On a blocked task, retries the failure that blocks it.
+   * A task waiting out a retry's backoff, or held by its provider's open
+   * circuit breaker, starts now; so does a retried one.
    */
   retry(id: string): CommandResult {
     const record = this.store.get(id);
     if (!record) return unknown(id);
     const state = record.state;
     if (state.kind === 'blocked') return this.retry(state.by);
+    if (this.stopping) return no('the run is shutting down');
+    const now = this.waits.retryNow(record);
+    if (now !== undefined) return ok(now);
     if (state.kind !== 'failed' && state.kind !== 'cancelled') {
       return no(`${id} is ${state.kind}; only failed, cancelled or blocked tasks can be retried`);
     }
-    if (this.stopping) return no('the run is shutting down');
     this.store.reopen();
+    this.waits.allowPastBreaker(id);
     this.store.setState(id, { kind: 'pending' });
     const again = [id, ...this.reopenDependents(id, true)];
     this.settle(again);
@@ -214,15 +263,19 @@ export class Engine {
   }
 
   /**
-   * Stops the run: nothing new starts, every attempt under way is stopped
-   * (its tasks become cancelled) and the run resolves once they are down.
+   * Stops the run: nothing new starts, no retry or breaker timer fires, every
+   * attempt under way is stopped (its tasks become cancelled) and the run
+   * resolves once they are down. `force` SIGKILLs them without a grace period.
    */
-  shutdown(signal: string): Promise<RunSummary> {
+  shutdown(signal: string, opts: { force?: boolean } = {}): Promise<RunSummary> {
     if (!this.stopping) {
       if (this.unfinished > 0) this.interruptedBy = signal;
       this.stopping = { kind: 'shutdown', signal };
+      this.waits.stop();
       for (const id of this.executor.activeIds()) this.executor.stop(id, this.stopping);
     }
+    // Forced (a second Ctrl+C): no grace period; the attempts still end, and are recorded, as interrupted.
+    if (opts.force) this.opts.killAll?.();
     this.checkIdle();
     return this.whenIdle();
   }
@@ -281,6 +334,7 @@ export class Engine {
 
   private checkIdle(): void {
     if (!this.isIdle()) return;
+    this.waits.idle();
     const summary = this.summary();
     if (!this.store.isFinished) {
       this.store.close();
@@ -300,7 +354,8 @@ export class Engine {
         const next = this.ready.pop();
         if (!next) break;
         const id = next.spec.id;
-        if (this.store.require(id).state.kind !== 'eligible' || this.executor.isActive(id)) continue;
+        const current = this.store.require(id);
+        if (current.state.kind !== 'eligible' || this.executor.isActive(id) || !this.waits.admit(current)) continue;
         // execute() only rejects for a task that is not eligible, checked just above.
         // setImmediate: tasks that end without I/O must not chain the whole run into one
         // microtask run that starves timers (snapshot publishing, the dashboard's frames).
@@ -321,12 +376,9 @@ export class Engine {
   private afterAttempt(record: TaskRecord): void {
     const id = record.spec.id;
     const state = record.state;
-    // Only an attempt that ran is retried: one that could not start (no backend for its
-    // provider, an unknown role) fails the same way every time, and attempts stay 0.
-    const ran = record.attempts > 0;
-    if (state.kind === 'failed' && ran && record.attempts <= record.spec.retries && !this.stopping) {
-      this.store.setState(id, { kind: 'pending' });
-      this.settle([id]);
+    // Retry policy (waits.ts, retry-policy.ts): a transient failure with retries left waits out its backoff.
+    if (this.waits.afterAttempt(record, this.stopping !== undefined)) {
+      // It is pending with a retry wait; its timer settles it.
     } else if (state.kind === 'completed') {
       this.spawnFollowUps(record.spec, state.result);
     } else if (state.kind === 'failed' && record.spec.failureMode !== 'hard') {
@@ -396,12 +448,13 @@ export class Engine {
       const state = record.state;
       const waitingToStart = state.kind === 'pending' || state.kind === 'eligible';
       if (!waitingToStart && !(state.kind === 'paused' && state.from === 'pending')) continue;
+      if (this.waits.isWaiting(id)) continue; // waiting out a retry's backoff
       const ready = readiness(record.spec.dependsOn, (dep) => this.store.require(dep));
       if (ready.kind === 'blocked') {
         this.store.setState(id, { kind: 'blocked', by: ready.by, reason: ready.reason });
         queue.push(...this.dependentsOf(id));
       } else if (ready.kind === 'waiting') {
-        if (state.kind === 'eligible') this.store.setState(id, { kind: 'pending' });
+        if (state.kind === 'eligible' || (state.kind === 'pending' && state.retry)) this.store.setState(id, { kind: 'pending' });
       } else if (state.kind === 'pending') {
         this.ready.push(this.store.setState(id, { kind: 'eligible' }));
       } else if (state.kind === 'eligible') {

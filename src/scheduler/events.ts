@@ -31,6 +31,8 @@ export type RunEvent =
     }
   | { type: 'task-output'; seq: number; time: number; taskId: string; chunk: string }
   | { type: 'task-session'; seq: number; time: number; taskId: string; sessionId: string }
+  /** The current attempt's agent started as process group `pid`. */
+  | { type: 'task-process'; seq: number; time: number; taskId: string; pid: number }
   /** `usage`: the task's total so far (all attempts); `run`: the whole run's total. */
   | { type: 'task-usage'; seq: number; time: number; taskId: string; usage: Usage; run: Usage }
   | { type: 'follow-up-refused'; seq: number; time: number; taskId: string; followUpId: string; reason: string }

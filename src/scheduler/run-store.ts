@@ -123,6 +123,26 @@ export class RunStore implements RunStoreReader {
     });
   }
 
+  /**
+   * Starts the store from the records an earlier session of the run left
+   * (resume): states are taken as given, not replayed through transitions.
+   */
+  restore(records: readonly TaskRecord[]): void {
+    for (const record of records) {
+      if (this.records.has(record.spec.id)) throw new Error(`task '${record.spec.id}' is already in this run`);
+      this.records.set(record.spec.id, { ...record, order: this.records.size });
+      if (record.usage) this.usage = addUsage(this.usage, record.usage);
+    }
+    this.emit({
+      type: 'run-started',
+      plan: this.opts.plan,
+      file: this.opts.file,
+      workspace: this.opts.workspace,
+      concurrency: this.opts.concurrency,
+      tasks: records.map((r) => r.spec),
+    });
+  }
+
   /** Adds a follow-up task spawned by `spawnedBy`. */
   addTask(spec: TaskSpec, spawnedBy: string): TaskRecord {
     const record = this.insert(spec);
@@ -180,6 +200,7 @@ export class RunStore implements RunStoreReader {
   /** Records what an agent reported about itself: its session id, usage deltas. */
   report(id: string, info: AgentReport): void {
     const prev = this.require(id);
+    if (info.pid !== undefined) this.emit({ type: 'task-process', taskId: id, pid: info.pid });
     if (info.sessionId !== undefined && info.sessionId !== prev.sessionId) {
       this.records.set(id, { ...this.require(id), sessionId: info.sessionId });
       this.emit({ type: 'task-session', taskId: id, sessionId: info.sessionId });

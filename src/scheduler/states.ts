@@ -6,8 +6,10 @@ import type { FailureMode } from '../config/schema.js';
  * exactly the detail that makes sense for it.
  */
 export type TaskState =
-  | { kind: 'pending' }
-  | { kind: 'eligible' }
+  /** `retry`: the last attempt failed and an automatic retry waits out its backoff. */
+  | { kind: 'pending'; retry?: RetryWait }
+  /** `breaker`: ready, but its provider's circuit breaker is open (or probing) so it waits. */
+  | { kind: 'eligible'; breaker?: BreakerWait }
   | { kind: 'waiting-lock'; file: string; heldBy?: string }
   | { kind: 'running' }
   | { kind: 'paused'; from: 'pending' | 'running' }
@@ -18,6 +20,26 @@ export type TaskState =
   | { kind: 'cancelled'; reason: string };
 
 export type TaskStateKind = TaskState['kind'];
+
+/** An automatic retry waiting for its backoff: shown as `retrying in 8s (2/3)`. */
+export interface RetryWait {
+  /** When the wait ends (epoch ms, on the engine's clock). */
+  at: number;
+  /** Which automatic retry this is (1-based) and how many the task gets. */
+  attempt: number;
+  of: number;
+  /** Why the wait is this long: the backoff, or the agent's own retry-after. */
+  reason: 'backoff' | 'retry-after';
+}
+
+/** A ready task held back because its provider's circuit breaker is open. */
+export interface BreakerWait {
+  provider: string;
+  /** When the breaker lets one probe task through (epoch ms); at or before now: a probe is running. */
+  until: number;
+  /** Consecutive transient failures that opened it. */
+  failures: number;
+}
 
 export const STATE_KINDS: readonly TaskStateKind[] = [
   'pending',
@@ -41,10 +63,12 @@ export function isFinished(kind: TaskStateKind): boolean {
 function allowedFrom(from: TaskState): readonly TaskStateKind[] {
   switch (from.kind) {
     case 'pending':
-      return ['eligible', 'paused', 'skipped', 'blocked', 'cancelled'];
+      // pending → pending: a retry's backoff wait ended or was dropped.
+      return ['pending', 'eligible', 'paused', 'skipped', 'blocked', 'cancelled'];
     case 'eligible':
       // eligible → failed: it could not start (its role or provider cannot run).
-      return ['pending', 'waiting-lock', 'running', 'failed', 'paused', 'skipped', 'blocked', 'cancelled'];
+      // eligible → eligible: its provider's breaker opened, reopened or closed.
+      return ['pending', 'eligible', 'waiting-lock', 'running', 'failed', 'paused', 'skipped', 'blocked', 'cancelled'];
     case 'waiting-lock':
       // waiting-lock → waiting-lock: the task now waits for its next file.
       return ['waiting-lock', 'running', 'failed', 'cancelled', 'skipped'];

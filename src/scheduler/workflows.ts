@@ -61,7 +61,7 @@ export function followUpsFor(
         dependsOn: [task.id],
         writes: [...task.writes],
         failureMode: next.failureMode ?? 'hard',
-        retries: 0,
+        // No `retries`: a follow-up gets its role's.
         followUps: true,
         ...(task.timeoutMs !== undefined ? { timeoutMs: task.timeoutMs } : {}),
         spawnedBy: task.id,
