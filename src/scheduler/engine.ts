@@ -15,6 +15,8 @@ import { readiness } from './eligibility.js';
 import { ReadyQueue } from './ready-queue.js';
 import { endedOk, isFinished } from './states.js';
 import { Waits } from './waits.js';
+import { cancelTask, markTaskDone, no, ok, pauseTask, resumeTask, retryTask, sendInput, skipTask } from './commands.js';
+import type { CommandContext, CommandResult } from './commands.js';
 import { followUpsFor } from './workflows.js';
 
 export interface EngineOptions {
@@ -43,11 +45,7 @@ export interface EngineOptions {
   restore?: readonly TaskRecord[];
 }
 
-/** What a command did, in words fit for the dashboard's footer. */
-export interface CommandResult {
-  ok: boolean;
-  message: string;
-}
+export type { CommandResult } from './commands.js';
 
 /** How a run ended. */
 export interface RunSummary {
@@ -80,6 +78,8 @@ export class Engine {
   private idleWaiters: Array<(summary: RunSummary) => void> = [];
   /** Retry backoffs and circuit breakers: the waits on time, with their timers. */
   private readonly waits: Waits;
+  /** What the person's commands (commands.ts) may touch of the run loop. */
+  private readonly commands: CommandContext;
 
   constructor(private readonly opts: EngineOptions) {
     const { plan, config } = opts;
@@ -116,6 +116,15 @@ export class Engine {
         this.pump();
       },
     });
+    this.commands = {
+      store: this.store,
+      executor: this.executor,
+      waits: this.waits,
+      isStopping: () => this.stopping !== undefined,
+      settle: (ids) => this.settle(ids),
+      pump: () => this.pump(),
+      dependentsOf: (id) => this.dependentsOf(id),
+    };
     this.store.events.on('task-added', () => this.unfinished++);
     this.store.events.on('task-state', (e) => {
       this.unfinished += Number(isFinished(e.from.kind)) - Number(isFinished(e.to.kind));
@@ -157,40 +166,12 @@ export class Engine {
 
   /** Holds a pending task, or SIGSTOPs a running one. */
   pause(id: string): CommandResult {
-    const record = this.store.get(id);
-    if (!record) return unknown(id);
-    switch (record.state.kind) {
-      case 'pending':
-      case 'eligible':
-        this.store.setState(id, { kind: 'paused', from: 'pending' });
-        return ok(`paused ${id}: it will not start until resumed`);
-      case 'running':
-        if (!this.executor.pause(id)) return no(`${id} is starting; try again in a moment`);
-        this.store.setState(id, { kind: 'paused', from: 'running' });
-        return ok(`paused ${id} (its processes are stopped)`);
-      case 'waiting-lock':
-        return no(`${id} is waiting for a lock on ${record.state.file}; cancel it instead`);
-      case 'paused':
-        return no(`${id} is already paused`);
-      default:
-        return no(`${id} is ${record.state.kind}; only pending or running tasks can be paused`);
-    }
+    return pauseTask(this.commands, id);
   }
 
   /** Releases a held task, or SIGCONTs a stopped one. */
   resume(id: string): CommandResult {
-    const record = this.store.get(id);
-    if (!record) return unknown(id);
-    if (record.state.kind !== 'paused') return no(`${id} is not paused (it is ${record.state.kind})`);
-    if (record.state.from === 'running') {
-      this.executor.resume(id);
-      this.store.setState(id, { kind: 'running' });
-    } else {
-      this.store.setState(id, { kind: 'pending' });
-      this.settle([id]);
-      this.pump();
-    }
-    return ok(`resumed ${id}`);
+    return resumeTask(this.commands, id);
   }
 
   /** No new task starts until resumeAll; running tasks go on. */
@@ -207,59 +188,19 @@ export class Engine {
     return ok('run resumed');
   }
 
-  /**
-   * Puts a failed or cancelled task back to pending and unblocks the tasks its
-   * failure blocked. On a blocked task, retries the failure that blocks it.
-   * A task waiting out a retry's backoff, or held by its provider's open
-   * circuit breaker, starts now; so does a retried one.
-   */
+  /** Runs a failed, cancelled or blocked task again (see retryTask), or one waiting to retry now. */
   retry(id: string): CommandResult {
-    const record = this.store.get(id);
-    if (!record) return unknown(id);
-    const state = record.state;
-    if (state.kind === 'blocked') return this.retry(state.by);
-    if (this.stopping) return no('the run is shutting down');
-    const now = this.waits.retryNow(record);
-    if (now !== undefined) return ok(now);
-    if (state.kind !== 'failed' && state.kind !== 'cancelled') {
-      return no(`${id} is ${state.kind}; only failed, cancelled or blocked tasks can be retried`);
-    }
-    this.store.reopen();
-    this.waits.allowPastBreaker(id);
-    this.store.setState(id, { kind: 'pending' });
-    const again = [id, ...this.reopenDependents(id, true)];
-    this.settle(again);
-    this.pump();
-    return ok(`retrying ${id} (attempt ${record.attempts + 1})`);
+    return retryTask(this.commands, id);
   }
 
   /** Marks a task skipped (success for its dependents); a running one is stopped first. */
   skip(id: string): CommandResult {
-    const record = this.store.get(id);
-    if (!record) return unknown(id);
-    const kind = record.state.kind;
-    if (kind === 'completed' || kind === 'skipped') return no(`${id} is already ${kind}`);
-    if (this.executor.stop(id, { kind: 'skip' })) return ok(`skipping ${id}: stopping it`);
-    this.store.reopen();
-    this.store.setState(id, { kind: 'skipped', reason: 'skipped by you' });
-    this.settle([...this.reopenDependents(id, false), ...this.dependentsOf(id)]);
-    this.pump();
-    return ok(`skipped ${id}`);
+    return skipTask(this.commands, id);
   }
 
   /** Cancels a task; a running one has its process group stopped. */
   cancel(id: string): CommandResult {
-    const record = this.store.get(id);
-    if (!record) return unknown(id);
-    const kind = record.state.kind;
-    if (kind === 'completed' || kind === 'skipped' || kind === 'failed' || kind === 'cancelled') {
-      return no(`${id} has already ended (${kind})`);
-    }
-    if (this.executor.stop(id, { kind: 'cancel' })) return ok(`cancelling ${id}: stopping its processes`);
-    this.store.setState(id, { kind: 'cancelled', reason: 'cancelled' });
-    this.settle(this.dependentsOf(id));
-    this.pump();
-    return ok(`cancelled ${id}`);
+    return cancelTask(this.commands, id);
   }
 
   /**
@@ -282,12 +223,7 @@ export class Engine {
 
   /** Sends keystrokes to a running task's terminal (the person attached to it). */
   sendInput(id: string, data: string): CommandResult {
-    const record = this.store.get(id);
-    if (!record) return unknown(id);
-    if (record.state.kind === 'paused' && record.state.from === 'running') return no(`${id} is paused; resume it to type into it`);
-    if (record.state.kind !== 'running') return no(`${id} is ${record.state.kind}; only a running task takes input`);
-    if (!this.executor.write(id, data)) return no(`${id} runs without a terminal; it takes no input`);
-    return ok(`sent to ${id}`);
+    return sendInput(this.commands, id, data);
   }
 
   /** Resizes one task's terminal, or with no id every task's (and the size new ones start at). */
@@ -297,14 +233,7 @@ export class Engine {
 
   /** Completes a running task at the person's word (an interactive agent), stopping its processes. */
   markDone(id: string): CommandResult {
-    const record = this.store.get(id);
-    if (!record) return unknown(id);
-    const kind = record.state.kind;
-    if (kind !== 'running' && !(kind === 'paused' && record.state.from === 'running')) {
-      return no(`${id} is ${kind}; only a running task can be marked done`);
-    }
-    if (!this.executor.markDone(id)) return no(`${id} cannot be marked done (it is still starting)`);
-    return ok(`marked ${id} done`);
+    return markTaskDone(this.commands, id);
   }
 
   /** The task's terminal screen, once it has printed something (only with a terminal factory). */
@@ -408,34 +337,6 @@ export class Engine {
   }
 
   /**
-   * Moves tasks blocked by `id` (directly or through other blocked tasks)
-   * back to pending, and with `eligibleToo` eligible direct dependents as
-   * well (they must wait for the retried task again); returns them.
-   */
-  private reopenDependents(id: string, eligibleToo: boolean): string[] {
-    const reopened: string[] = [];
-    const queue = this.dependentsOf(id);
-    const seen = new Set(queue);
-    while (queue.length) {
-      const dep = queue.shift()!;
-      const state = this.store.require(dep).state;
-      if (state.kind === 'blocked' && state.by === id) {
-        this.store.setState(dep, { kind: 'pending' });
-        reopened.push(dep);
-        for (const next of this.dependentsOf(dep)) {
-          if (seen.has(next)) continue;
-          seen.add(next);
-          queue.push(next);
-        }
-      } else if (eligibleToo && state.kind === 'eligible') {
-        this.store.setState(dep, { kind: 'pending' });
-        reopened.push(dep);
-      }
-    }
-    return reopened;
-  }
-
-  /**
    * Re-evaluates tasks against their dependencies: all satisfied → eligible;
    * one dead → blocked (and its own dependents are evaluated in turn).
    * Iterative, so a 20,000-task chain blocks without deep recursion.
@@ -462,16 +363,4 @@ export class Engine {
       }
     }
   }
-}
-
-function ok(message: string): CommandResult {
-  return { ok: true, message };
-}
-
-function no(message: string): CommandResult {
-  return { ok: false, message };
-}
-
-function unknown(id: string): CommandResult {
-  return no(`no task '${id}' in this run`);
 }
