@@ -32,6 +32,25 @@ describe('Executor', () => {
     expect(backend.calls[0]!.ctx).toMatchObject({ roleName: 'shell', providerName: 'shell', workdir: WORKSPACE, attempt: 1 });
   });
 
+  it('resizes every attempt under way, also one that has printed nothing yet, and starts new ones at the new size', async () => {
+    const sizes: Array<[number, number]> = [];
+    const backend = new ScriptedBackend();
+    const resizable: Backend = {
+      start: (ctx) => ({ ...backend.start(ctx), resize: (cols, rows) => void sizes.push([cols, rows]) }),
+    };
+    const { executor } = setup([task('a'), task('b')], { shell: resizable });
+    const run = executor.execute('a');
+    await flush();
+    executor.resize(100, 30);
+    expect(sizes).toEqual([[100, 30]]);
+    const second = executor.execute('b');
+    await flush();
+    expect(backend.live.get('b')!.ctx).toMatchObject({ cols: 100, rows: 30 });
+    backend.finish('a');
+    backend.finish('b');
+    await Promise.all([run, second]);
+  });
+
   it('records a backend failure as failed, with reason and exit code', async () => {
     const backend = new ScriptedBackend({ outcome: () => ({ ok: false, reason: 'exit code 3: nope', exitCode: 3 }) });
     const { executor } = setup([task('a')], { shell: backend });

@@ -82,7 +82,8 @@ export class Executor {
    * size new tasks start at and resizes every screen.
    */
   resize(cols: number, rows: number, id?: string): void {
-    const ids = id === undefined ? [...this.screens.keys()] : [id];
+    // Every screen, and every attempt under way: an agent that has printed nothing yet has no screen.
+    const ids = id === undefined ? new Set([...this.screens.keys(), ...this.active.keys()]) : [id];
     if (id === undefined) {
       this.cols = cols;
       this.rows = rows;
