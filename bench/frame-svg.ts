@@ -37,7 +37,8 @@ async function main(out: string) {
   });
   proc.onData((d) => term.write(d));
   await new Promise((r) => setTimeout(r, 4000));
-  proc.write('jj');
+  // Select compile: a running agent with coloured output, beside tasks completed, failed and blocked.
+  proc.write('j');
   await new Promise((r) => setTimeout(r, 1500));
   const cw = 8.4;
   const ch = 17;

@@ -5,7 +5,7 @@ import { fit } from './glyphs.js';
 import { useEngine } from './hooks/engine-context.js';
 import { useRun } from './hooks/use-run.js';
 import { useScreen } from './hooks/use-screen.js';
-import type { PaneView } from './controller.js';
+import type { PaneView } from './ui-state.js';
 import { inkColor } from './palette.js';
 
 /** One terminal line as Ink text: each styled run keeps its colours and attributes. */

@@ -3,18 +3,20 @@ import { useEffect, useMemo, useReducer, useRef } from 'react';
 import type { Engine } from '../src/scheduler/engine.js';
 import type { RunSnapshot } from '../src/scheduler/run-store.js';
 import { AgentPane } from './AgentPane.js';
-import { Controller, initialUi } from './controller.js';
+import { Controller } from './controller.js';
+import { initialUi } from './ui-state.js';
 import { buildRows, levelsOf, parseFilter } from './dag-rows.js';
 import { DagView } from './DagView.js';
 import { Footer } from './Footer.js';
 import { HelpOverlay } from './HelpOverlay.js';
 import { EngineContext, useEngine } from './hooks/engine-context.js';
+import { useAgentSizes } from './hooks/use-agent-sizes.js';
 import { useRun } from './hooks/use-run.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
 import type { Size } from './hooks/use-terminal-size.js';
 import type { Keymap } from './keymap.js';
 import { DEFAULT_KEYMAP } from './keymap.js';
-import { PANE_CHROME_ROWS, layout, splitGrid } from './layout.js';
+import { PANE_CHROME_ROWS, layout, paneSizes, splitGrid } from './layout.js';
 import { resultLine } from './result-line.js';
 import { StatusBar } from './StatusBar.js';
 
@@ -86,7 +88,6 @@ function Dashboard({ keymap = DEFAULT_KEYMAP, size: fixed, exitOnFinish = false 
     };
   }, [stdin, input, isRawModeSupported, setRawMode, ctl]);
 
-  useEffect(() => engine.resize(lay.term.cols, lay.term.rows), [engine, lay.term.cols, lay.term.rows]);
   useEffect(() => {
     if (snapshot.finished && exitOnFinish) exit();
   }, [snapshot.finished, exitOnFinish, exit]);
@@ -94,6 +95,8 @@ function Dashboard({ keymap = DEFAULT_KEYMAP, size: fixed, exitOnFinish = false 
   const width = Math.max(20, size.columns);
   const body = lay.dag?.height ?? lay.panes?.height ?? 1;
   const grid = lay.panes ? splitGrid(lay.panes, paneIds.length) : [];
+  const shown = grid.flat().map((box, i) => ({ id: paneIds[i], box }));
+  useAgentSizes(engine, lay.term, paneSizes(shown, lay.term));
   let paneIndex = 0;
   return (
     <Box flexDirection="column" width={width} height={Math.max(8, size.rows - 1)}>

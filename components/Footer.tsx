@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import type { Feedback, Overlay } from './controller.js';
+import type { Feedback, Overlay } from './ui-state.js';
 import { fit } from './glyphs.js';
 import type { Keymap } from './keymap.js';
 import { DETACH_KEY, hintsFor } from './keymap.js';

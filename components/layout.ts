@@ -44,9 +44,10 @@ export function layout(columns: number, rows: number, opts: { zoom: boolean; pan
     dag = { width: dagWidth, height: body };
     panes = { width: cols - dagWidth, height: body };
   }
-  // Agents keep the size of the pane they would have when shown alone, even while hidden.
-  const paneWidth = panes?.width ?? (narrow ? cols : cols - Math.min(64, Math.max(34, Math.floor(cols * 0.4))));
-  const term = { cols: Math.max(10, paneWidth - PANE_CHROME_COLS), rows: Math.max(3, body - PANE_CHROME_ROWS) };
+  // Agents keep the size of the pane they would have when shown alone, even while hidden or
+  // zoomed: only the agents on screen in zoom or split get their own size (see paneSizes).
+  const paneWidth = narrow ? cols : cols - Math.min(64, Math.max(34, Math.floor(cols * 0.4)));
+  const term = termOf({ width: paneWidth, height: body });
   return { narrow, header: HEADER_ROWS, footer: FOOTER_ROWS, ...(dag ? { dag } : {}), ...(panes ? { panes } : {}), term };
 }
 
@@ -62,4 +63,26 @@ export function splitGrid(area: Box, n: number): Box[][] {
     widths.map((w) => ({ width: w, height: heights[0]! })),
     widths.slice(0, n - 2).map((w, i) => ({ width: n === 3 ? area.width : widths[i]!, height: heights[1]! })).slice(0, n - 2),
   ];
+}
+
+/** The terminal size inside a pane box: its border and title row taken off. */
+export function termOf(box: Box): { cols: number; rows: number } {
+  return { cols: Math.max(10, box.width - PANE_CHROME_COLS), rows: Math.max(3, box.height - PANE_CHROME_ROWS) };
+}
+
+/**
+ * The agents whose terminal differs from the single-pane size `term`: each
+ * shown pane's task (zoom, split) sized to its own box. Everyone else keeps `term`.
+ */
+export function paneSizes(
+  shown: ReadonlyArray<{ id: string | undefined; box: Box }>,
+  term: { cols: number; rows: number },
+): Map<string, { cols: number; rows: number }> {
+  const sizes = new Map<string, { cols: number; rows: number }>();
+  for (const { id, box } of shown) {
+    if (id === undefined) continue;
+    const size = termOf(box);
+    if (size.cols !== term.cols || size.rows !== term.rows) sizes.set(id, size);
+  }
+  return sizes;
 }

@@ -15,17 +15,29 @@ export class TerminalBackend implements Backend {
   readonly scripted = new ScriptedBackend();
   readonly typed = new Map<string, string>();
   readonly contexts = new Map<string, BackendContext>();
+  /** The agent's terminal size: where it started, then every resize (SIGWINCH) it got. */
+  readonly sizes = new Map<string, string[]>();
 
   start(ctx: BackendContext): Execution {
-    this.contexts.set(ctx.task.id, ctx);
+    const id = ctx.task.id;
+    this.contexts.set(id, ctx);
+    this.sizes.set(id, [`${ctx.cols}x${ctx.rows}`]);
     const execution = this.scripted.start(ctx);
     return {
       ...execution,
       write: (data: string) => {
-        this.typed.set(ctx.task.id, (this.typed.get(ctx.task.id) ?? '') + data);
+        this.typed.set(id, (this.typed.get(id) ?? '') + data);
         ctx.output(data);
       },
+      resize: (cols: number, rows: number) => void this.sizes.get(id)!.push(`${cols}x${rows}`),
+      // An interactive agent told it is done ends its process; the engine records it completed.
+      markDone: () => this.finish(id, false),
     };
+  }
+
+  /** The agent's current terminal size, `colsxrows`. */
+  size(id: string): string | undefined {
+    return this.sizes.get(id)?.at(-1);
   }
 
   /** Writes bytes to the task's output as its agent would. */

@@ -1,15 +1,28 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { existsSync } from 'node:fs';
-import { KEYS, PtyRun, ROOT, alive, descendants, tempWorkspace } from './pty-harness.js';
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { KEYS, PtyRun, ROOT, alive, aliveInGroups, descendants, groupsOf, tempWorkspace } from './pty-harness.js';
+
+const CTRL_C = '\u0003';
 
 // The built binary is what is tested: `npm run build` first.
 const built = existsSync(`${ROOT}/dist/src/cli.js`) && existsSync(`${ROOT}/dist/components/run-dashboard.js`);
 const args = (ws: string) => ['run', 'examples/dashboard.yaml', '--config', 'examples/dashboard.orchestratorrc', '--workspace', ws];
 
 let run: PtyRun | undefined;
+/** Agent process groups a failed test must not leave behind (killing the pty does not reach them). */
+let groups: number[] = [];
 afterEach(() => {
   run?.kill();
   run = undefined;
+  for (const g of groups) {
+    try {
+      process.kill(-g, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  groups = [];
 });
 
 (built ? describe : describe.skip)('the dashboard, end to end in a real terminal', () => {
@@ -115,5 +128,46 @@ afterEach(() => {
     expect(exit.exitCode).toBe(0);
     expect(run.all()).toContain('FINISHED');
     expect(run.all()).toContain('demo.yaml: succeeded');
+  }, 90_000);
+  it('ctrl+c stops gracefully, and ctrl+c again kills agents that ignore SIGTERM at once', async () => {
+    const ws = tempWorkspace();
+    // Agents that ignore SIGTERM, and a grace period far longer than the test: only a forced stop ends them in time.
+    const stubborn = `trap '' TERM; echo holding on; while true; do sleep 0.2; done`;
+    writeFileSync(path.join(ws, 'stubborn.yaml'), `name: stubborn\ntasks:\n${['a', 'b'].map((id) => `  - id: ${id}\n    agent: shell\n    prompt: "${stubborn}"\n`).join('')}`);
+    writeFileSync(path.join(ws, 'stubborn.orchestratorrc'), 'killGraceMs: 120000\n');
+    run = new PtyRun(['run', 'stubborn.yaml', '--config', 'stubborn.orchestratorrc', '--workspace', ws], { cwd: ws });
+    const r = run;
+    await r.see('running 2/4');
+    await r.see('holding on');
+    // Each agent is its own process group: the shell and whichever `sleep` it runs now.
+    groups = groupsOf(descendants(r.proc.pid));
+    expect(groups.length).toBe(2);
+    await r.press(CTRL_C);
+    await r.see('stopping 2 running tasks… ctrl+c again kills them now');
+    // SIGTERM is ignored: a second later both groups are still there, and so is the dashboard.
+    await new Promise((res) => setTimeout(res, 1000));
+    expect(groupsOf(aliveInGroups(groups)).sort()).toEqual([...groups].sort());
+    const forcedAt = performance.now();
+    await r.press(CTRL_C);
+    const exit = await r.exited;
+    expect(performance.now() - forcedAt).toBeLessThan(15_000);
+    expect(exit.exitCode).toBe(130);
+    expect(aliveInGroups(groups)).toEqual([]);
+    expect(r.all()).toContain('interrupted by SIGINT');
+  }, 90_000);
+
+  it('ends its summary with the run\'s own duration, not the time the dashboard stayed open', async () => {
+    run = new PtyRun(['run', 'examples/demo.yaml', '--workspace', tempWorkspace()], { cols: 120, rows: 30 });
+    const r = run;
+    await r.see('run succeeded', 60_000);
+    const shown = /run succeeded: 8 tasks \(.*?\) in ([\d.]+m?s)/.exec(r.screen())?.[1];
+    expect(shown).toBeDefined();
+    // The person reads the result for a while before quitting.
+    await new Promise((res) => setTimeout(res, 3000));
+    await r.press('q');
+    const exit = await r.exited;
+    expect(exit.exitCode).toBe(0);
+    const summary = /demo\.yaml: succeeded — 8 tasks \(.*?\) in ([\d.]+m?s)/.exec(r.all())?.[1];
+    expect(summary).toBe(shown);
   }, 90_000);
 });

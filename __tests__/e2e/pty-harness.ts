@@ -148,6 +148,24 @@ export function alive(pids: readonly number[]): number[] {
   });
 }
 
+/** The process groups of `pids`, so a test can check that nothing in them survives. */
+export function groupsOf(pids: readonly number[]): number[] {
+  const out = execFileSync('ps', ['-e', '-o', 'pid=,pgid='], { encoding: 'utf8' });
+  const pgid = new Map(out.trim().split('\n').map((l) => l.trim().split(/\s+/).map(Number) as [number, number]));
+  return [...new Set(pids.flatMap((p) => (pgid.has(p) ? [pgid.get(p)!] : [])))];
+}
+
+/** Live (not zombie) processes in any of the process groups `pgids`. */
+export function aliveInGroups(pgids: readonly number[]): number[] {
+  const out = execFileSync('ps', ['-e', '-o', 'pid=,pgid=,stat='], { encoding: 'utf8' });
+  return out
+    .trim()
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter((r) => pgids.includes(Number(r[1])) && !r[2]?.startsWith('Z'))
+    .map((r) => Number(r[0]));
+}
+
 export function copyExample(workspace: string, ...files: string[]): void {
   for (const f of files) cpSync(path.join(ROOT, 'examples', f), path.join(workspace, f));
 }
