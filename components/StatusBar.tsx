@@ -2,19 +2,12 @@ import { Box, Text } from 'ink';
 import path from 'node:path';
 import type { RunSnapshot } from '../src/scheduler/run-store.js';
 import { STATE_KINDS } from '../src/scheduler/states.js';
-import { formatElapsed } from '../src/report/format.js';
+import { formatCount, formatElapsed, totalTokens } from '../src/report/format.js';
 import { STATE_STYLE, fit } from './glyphs.js';
 import { useNow } from './hooks/use-now.js';
 import { useRun } from './hooks/use-run.js';
 
 const whole = (s: RunSnapshot) => s;
-
-/** Thousands as `12.3k`, millions as `1.2M`: a header has no room for more. */
-export function compact(n: number): string {
-  if (n < 1000) return String(n);
-  if (n < 1_000_000) return `${(n / 1000).toFixed(n < 10_000 ? 1 : 0)}k`;
-  return `${(n / 1_000_000).toFixed(1)}M`;
-}
 
 /** The header: plan, progress, counts per state, elapsed, slots in use, tokens and cost, PAUSED. */
 export function StatusBar({ width }: { width: number }) {
@@ -24,7 +17,7 @@ export function StatusBar({ width }: { width: number }) {
   const done = s.counts.completed + s.counts.failed + s.counts.skipped + s.counts.blocked + s.counts.cancelled;
   const barWidth = Math.max(10, Math.min(30, width - 70));
   const filled = total ? Math.round((done / total) * barWidth) : 0;
-  const tokens = s.usage.inputTokens + s.usage.outputTokens + s.usage.cacheReadTokens + s.usage.cacheWriteTokens;
+  const tokens = totalTokens(s.usage);
   const ended = s.tasks.reduce((t, r) => Math.max(t, r.endedAt ?? 0), 0);
   const elapsed = (s.finished && ended ? ended : now) - s.startedAt;
   return (
@@ -35,7 +28,7 @@ export function StatusBar({ width }: { width: number }) {
           <Text color="green">{'█'.repeat(filled)}</Text>
           <Text color="gray">{'░'.repeat(barWidth - filled)}</Text>
           <Text>{` ${done}/${total}  ⏱ ${formatElapsed(elapsed)}  running ${s.counts.running}/${s.concurrency}`}</Text>
-          <Text color="gray">{`  ${compact(tokens)} tok $${s.usage.costUsd.toFixed(2)}`}</Text>
+          <Text color="gray">{`  ${formatCount(tokens)} tok $${s.usage.costUsd.toFixed(2)}`}</Text>
           {s.paused ? <Text color="black" backgroundColor="yellow" bold>{' PAUSED '}</Text> : null}
           {s.finished ? <Text color="green" bold>{'  FINISHED'}</Text> : null}
         </Text>

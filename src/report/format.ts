@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { Usage } from '../agents/backend.js';
 import type { TaskRecord } from '../scheduler/run-store.js';
 import type { TaskState } from '../scheduler/states.js';
 
@@ -10,6 +11,26 @@ export function formatElapsed(ms: number): string {
   const m = Math.floor(s / 60);
   if (m < 60) return `${m}m${String(Math.floor(s % 60)).padStart(2, '0')}s`;
   return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+/** Thousands as `12.3k`, millions as `1.2M`: a header or a table column has no room for more. */
+export function formatCount(n: number): string {
+  if (n < 1000) return String(n);
+  if (n < 1_000_000) return `${(n / 1000).toFixed(n < 10_000 ? 1 : 0)}k`;
+  return `${(n / 1_000_000).toFixed(1)}M`;
+}
+
+/** Every token an agent reported: input, output, and cache reads and writes (all are billed). */
+export function totalTokens(usage: Usage): number {
+  return usage.inputTokens + usage.outputTokens + usage.cacheReadTokens + usage.cacheWriteTokens;
+}
+
+/** `12.3k tokens, $0.0842`, or `''` when nothing was reported. */
+export function formatUsage(usage: Usage | undefined): string {
+  if (!usage) return '';
+  const tokens = totalTokens(usage);
+  if (tokens === 0 && usage.costUsd === 0) return '';
+  return `${formatCount(tokens)} tokens, $${usage.costUsd.toFixed(4)}`;
 }
 
 /** The first non-empty line of a text, cut to `max` characters. */

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { RunEvent } from '../scheduler/events.js';
 import type { RunStoreReader, RunSnapshot } from '../scheduler/run-store.js';
 import { endedOk } from '../scheduler/states.js';
-import { formatElapsed, stateDetail, table, taskDuration } from './format.js';
+import { formatElapsed, formatUsage, stateDetail, table, taskDuration } from './format.js';
 
 export interface ReporterOptions {
   /** One JSON event per line instead of readable lines (see docs/events.md). */
@@ -100,6 +100,7 @@ function lineWriter(store: RunStoreReader, opts: ReporterOptions): (e: RunEvent)
 
 /** The end-of-run table: task, state, attempts, duration, reason; then a one-line verdict. */
 export function formatSummary(snapshot: RunSnapshot, now: number, interrupted?: string, columns?: number): string {
+  const usage = formatUsage(snapshot.usage);
   const rows = snapshot.tasks.map((t) => {
     const took = taskDuration(t, now);
     const reason =
@@ -108,7 +109,9 @@ export function formatSummary(snapshot: RunSnapshot, now: number, interrupted?: 
         : t.state.kind === 'failed' && t.spec.failureMode !== 'hard'
           ? `(${t.spec.failureMode}) ${stateDetail(t.state, snapshot.workspace)}`
           : stateDetail(t.state, snapshot.workspace);
-    return [t.spec.id, t.state.kind, String(t.attempts), took !== undefined ? formatElapsed(took) : '-', reason];
+    const row = [t.spec.id, t.state.kind, String(t.attempts), took !== undefined ? formatElapsed(took) : '-'];
+    // Tokens and cost only when some agent reported them: shell tasks have none.
+    return [...row, ...(usage ? [formatUsage(t.usage) || '-'] : []), reason];
   });
   const counts = Object.entries(snapshot.counts)
     .filter(([, n]) => n > 0)
@@ -123,12 +126,12 @@ export function formatSummary(snapshot: RunSnapshot, now: number, interrupted?: 
   const plan = path.basename(snapshot.file);
   return [
     '',
-    table(['TASK', 'STATE', 'ATTEMPTS', 'DURATION', 'REASON'], rows)
+    table(['TASK', 'STATE', 'ATTEMPTS', 'DURATION', ...(usage ? ['USAGE'] : []), 'REASON'], rows)
       .split('\n')
       .map((l) => (columns && l.length > columns ? `${l.slice(0, columns - 1)}…` : l))
       .join('\n'),
     '',
-    `${plan}: ${verdict} — ${snapshot.tasks.length} tasks (${counts}) in ${formatElapsed(now - snapshot.startedAt)}`,
+    `${plan}: ${verdict} — ${snapshot.tasks.length} tasks (${counts}) in ${formatElapsed(now - snapshot.startedAt)}${usage ? `, ${usage}` : ''}`,
     '',
   ].join('\n');
 }
