@@ -1,9 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import os from 'node:os';
+import { performance } from 'node:perf_hooks';
 import path from 'node:path';
 import type { Backend } from '../src/agents/backend.js';
 import { defaultConfig } from '../src/config/defaults.js';
 import { openRunDatabase } from '../src/persist/database.js';
+import { decodeJournal } from '../src/persist/journal.js';
+import type { JournalEntry } from '../src/persist/journal.js';
+import { journalPath } from '../src/persist/paths.js';
 import { beginRun } from '../src/persist/persistence.js';
 import { RunWriter } from '../src/persist/writer.js';
 import type { Plan, TaskSpec } from '../src/plan/schema.js';
@@ -56,18 +60,16 @@ async function runOnce(tasks: TaskSpec[], mode: Mode): Promise<void> {
 function commitEach(engine: Engine, plan: Plan, synchronous: 'NORMAL' | 'FULL'): () => void {
   // Same tables and writer as the real recorder.
   const conn = openRunDatabase(plan.workspace, { synchronous });
-  const writer = new RunWriter(conn);
   const runId = 'naive';
+  const writer = new RunWriter(conn, runId);
+  const run = { id: runId, planName: 'bench', planFile: plan.file, planHash: undefined, workspace: plan.workspace, concurrency: CONCURRENCY, startedAt: Date.now() };
   const listener = (e: RunEvent) => {
     if (e.type === 'task-output') return;
-    if (e.type === 'run-started') {
-      conn.transaction(() => {
-        writer.createRun({ id: runId, planName: 'bench', planFile: plan.file, planHash: undefined, workspace: plan.workspace, concurrency: CONCURRENCY, startedAt: e.time });
-        for (const r of engine.store.getSnapshot().tasks) writer.insertTask(runId, r, `${r.spec.id}.log`);
-      })();
-      return;
-    }
-    conn.transaction(() => writer.apply(runId, { s: 1, e }, (id) => `${id}.log`))();
+    const entry: JournalEntry = e.type === 'run-started' ? { s: 1, e: { ...e, tasks: [] }, begin: { run, records: [...engine.store.getSnapshot().tasks] } } : { s: 1, e };
+    conn.transaction(() => {
+      writer.apply(entry);
+      writer.commit();
+    })();
   };
   engine.store.events.on('event', listener);
   return () => {
@@ -107,6 +109,16 @@ export async function persistBench(): Promise<BenchRow[]> {
     );
   }
   const independent = variants[0]![1];
+  progress('persist: the floor on the engine\'s thread (journal write per event, JSON of each event)');
+  const floor = await journalFloor(independent);
+  const offIndependent = rows[0]!.value;
+  rows.push(
+    row('persist', `${TASKS} independent: floor: ${floor.lines} journal write(2)s, one per event, alone`, floor.writeMs, 'ms'),
+    row('persist', `${TASKS} independent: floor: JSON of those ${floor.lines} events, alone`, floor.jsonMs, 'ms'),
+    row('persist', `${TASKS} independent: floor: (off + writes + JSON) / off, nothing else counted`, (offIndependent + floor.writeMs + floor.jsonMs) / offIndependent, '×'),
+  );
+  progress('persist: opening a database of 200 runs x 1,000 tasks');
+  rows.push(...openBench());
   for (const [mode, label] of [['commit-each-normal', 'a transaction per event, synchronous=NORMAL'], ['commit-each-full', 'a transaction per event, synchronous=FULL']] as const) {
     progress(`persist: ${label} (the design not taken)`);
     collectGarbage();
@@ -114,4 +126,91 @@ export async function persistBench(): Promise<BenchRow[]> {
     rows.push(row('persist', `${TASKS} independent: ${label}, one run`, ms, 'ms'));
   }
   return rows;
+}
+
+/**
+ * What the durability promise costs the engine's thread at the least: the
+ * journal lines of one real run written again one write(2) each (as the
+ * recorder does, before the engine acts on each event), and its events
+ * serialized again, each timed alone.
+ */
+async function journalFloor(tasks: TaskSpec[]): Promise<{ lines: number; writeMs: number; jsonMs: number }> {
+  const workspace = mkdtempSync(path.join(os.tmpdir(), 'orch-bench-floor-'));
+  try {
+    const plan: Plan = { name: 'bench', file: path.join(workspace, 'bench.json'), workspace, tasks };
+    const engine = new Engine({ plan, config: defaultConfig(), backends: { shell: instantBackend }, concurrency: CONCURRENCY });
+    const persisted = beginRun(plan);
+    persisted.attach(engine.store);
+    await engine.run();
+    const text = readFileSync(journalPath(workspace, persisted.runId), 'utf8'); // emptied by close()
+    await persisted.close();
+    const lines = text.split('\n').filter(Boolean).map((l) => `${l}\n`);
+    const events = decodeJournal(text).map((d) => d.entry.e);
+    const fd = openSync(path.join(workspace, 'floor.ndjson'), 'a');
+    collectGarbage();
+    const writeMs = await timeMs(() => {
+      for (const line of lines) writeSync(fd, line);
+    });
+    closeSync(fd);
+    collectGarbage();
+    const jsonMs = await timeMs(() => {
+      for (const e of events) JSON.stringify(e);
+    });
+    return { lines: lines.length, writeMs, jsonMs };
+  } finally {
+    rmSync(workspace, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Opening the run database as every command does, on one holding 200 runs
+ * of 1,000 finished tasks, beside `PRAGMA quick_check` on the same file (what
+ * each open ran before: it reads every page, so it grows with the file).
+ */
+function openBench(): BenchRow[] {
+  const workspace = mkdtempSync(path.join(os.tmpdir(), 'orch-bench-open-'));
+  try {
+    const db = openRunDatabase(workspace);
+    for (let r = 0; r < 200; r++) {
+      const runId = `run-${r}`;
+      const writer = new RunWriter(db, runId);
+      const records = Array.from({ length: 1000 }, (_, i) => ({
+        spec: { id: `t${i}`, agent: 'shell', prompt: `echo task ${i} of run ${r}`, dependsOn: i ? [`t${i - 1}`] : [], writes: [], failureMode: 'hard' as const, retries: 0, followUps: true },
+        order: i,
+        state: { kind: 'pending' as const },
+        attempts: 0,
+      }));
+      let seq = 0;
+      db.transaction(() => {
+        const run = { id: runId, planName: 'p', planFile: 'p.yaml', planHash: undefined, workspace, concurrency: 4, startedAt: r };
+        writer.apply({ s: 1, e: { type: 'run-started', seq: ++seq, time: r, plan: 'p', file: 'p.yaml', workspace, concurrency: 4, tasks: [] }, begin: { run, records } });
+        for (let i = 0; i < 1000; i++) {
+          writer.apply({ s: 1, e: { type: 'task-state', seq: ++seq, time: r, taskId: `t${i}`, from: { kind: 'eligible' }, to: { kind: 'running' }, attempt: 1 } });
+          writer.apply({ s: 1, e: { type: 'task-state', seq: ++seq, time: r, taskId: `t${i}`, from: { kind: 'running' }, to: { kind: 'completed', result: `t${i} done` }, attempt: 1 } });
+        }
+        writer.apply({ s: 1, e: { type: 'run-finished', seq: ++seq, time: r, exitCode: 0, counts: { completed: 1000 } } });
+        writer.commit();
+      })();
+    }
+    db.close();
+    const mb = statSync(path.join(workspace, '.orchestrator', 'runs.db')).size / 2 ** 20;
+    const opens: number[] = [];
+    const checks: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      let start = performance.now();
+      const conn = openRunDatabase(workspace);
+      opens.push(performance.now() - start);
+      start = performance.now();
+      conn.pragma('quick_check');
+      checks.push(performance.now() - start);
+      conn.close();
+    }
+    const label = `database of 200 runs x 1,000 tasks (${mb.toFixed(0)} MB)`;
+    return [
+      row('persist', `${label}: open, median of 5`, median(opens), 'ms'),
+      row('persist', `${label}: PRAGMA quick_check (what each open ran before), median of 5`, median(checks), 'ms'),
+    ];
+  } finally {
+    rmSync(workspace, { recursive: true, force: true });
+  }
 }

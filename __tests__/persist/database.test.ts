@@ -1,11 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Backend, BackendContext, BackendOutcome } from '../../src/agents/backend.js';
-import { openRunDatabase } from '../../src/persist/database.js';
+import { headerDamage, openRunDatabase } from '../../src/persist/database.js';
 import { acquireRunLock, liveHolder, settleCrashedRuns } from '../../src/persist/lock.js';
+import { decodeJournal } from '../../src/persist/journal.js';
+import type { JournalEntry } from '../../src/persist/journal.js';
 import { journalPath } from '../../src/persist/paths.js';
 import { beginRun } from '../../src/persist/persistence.js';
 import { killLeftoverGroup, processStartTime } from '../../src/persist/proc.js';
@@ -23,8 +25,12 @@ function planOf(tasks = [task('a'), task('b', { dependsOn: ['a'] }), task('c')])
   return { name: 'unit', file: path.join(ws, 'plan.yaml'), workspace: ws, tasks };
 }
 
-function journalLines(runId: string): { e: { type: string; taskId?: string; to?: { kind: string } } }[] {
-  return readFileSync(journalPath(ws, runId), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+function journalLines(runId: string): JournalEntry[] {
+  return decodeJournal(readFileSync(journalPath(ws, runId), 'utf8')).map((d) => d.entry);
+}
+
+function stateTo(l: JournalEntry, taskId: string, kind: string): boolean {
+  return l.e.type === 'task-state' && l.e.taskId === taskId && l.e.to.kind === kind;
 }
 
 /** A backend at the edge: checks, at the moment an agent would start, what the journal already holds. */
@@ -32,10 +38,10 @@ function checkingBackend(runId: () => string, seen: string[], outcome: (ctx: Bac
   return {
     start(ctx) {
       const lines = journalLines(runId());
-      const running = lines.some((l) => l.e.type === 'task-state' && l.e.taskId === ctx.task.id && l.e.to?.kind === 'running');
+      const running = lines.some((l) => stateTo(l, ctx.task.id, 'running'));
       seen.push(`${ctx.task.id}:${running ? 'running-recorded' : 'NOT-recorded'}`);
       for (const dep of ctx.task.dependsOn) {
-        const done = lines.some((l) => l.e.type === 'task-state' && l.e.taskId === dep && l.e.to?.kind === 'completed');
+        const done = lines.some((l) => stateTo(l, dep, 'completed'));
         seen.push(`${ctx.task.id}<-${dep}:${done ? 'completed-recorded' : 'NOT-recorded'}`);
       }
       ctx.output(`out of ${ctx.task.id}\n`);
@@ -72,8 +78,13 @@ describe('the run recorder', () => {
       const attempts = loadAttempts(db, persisted.runId);
       expect(attempts.find((a) => a.taskId === 'c')).toMatchObject({ n: 1, state: 'failed', reason: 'boom', exitCode: 3, sessionId: 'sess-c', usage: { inputTokens: 10, outputTokens: 5, costUsd: 0.01 } });
       expect(db.prepare('SELECT depends_on FROM dependencies WHERE run_id = ? AND task_id = ?').all(persisted.runId, 'b')).toEqual([{ depends_on: 'a' }]);
-      // Every event but output and pending/eligible bookkeeping is in the event log.
-      const types = (db.prepare('SELECT type FROM events WHERE run_id = ? ORDER BY seq').all(persisted.runId) as { type: string }[]).map((r) => r.type);
+      // Every event but output and pending/eligible bookkeeping is in the event log, in order.
+      const batches = db.prepare('SELECT first_seq, last_seq, events FROM event_log WHERE run_id = ? ORDER BY id').all(persisted.runId) as { first_seq: number; last_seq: number; events: string }[];
+      const parsed = batches.map((b) => b.events.split('\n').map((l) => JSON.parse(l) as { type: string; seq: number }));
+      expect(batches.map((b) => [b.first_seq, b.last_seq])).toEqual(parsed.map((events) => [events[0]!.seq, events.at(-1)!.seq]));
+      const logged = parsed.flat();
+      expect(logged.map((e) => e.seq)).toEqual([...logged.map((e) => e.seq)].sort((x, y) => x - y));
+      const types = logged.map((e) => e.type);
       expect(types[0]).toBe('run-started');
       expect(types.at(-1)).toBe('run-finished');
       expect(types.filter((t) => t === 'task-state')).toHaveLength(6);
@@ -172,6 +183,34 @@ describe('openRunDatabase', () => {
   it('refuses a file that is not a database, naming it', () => {
     openRunDatabase(ws).close();
     writeFileSync(path.join(ws, '.orchestrator', 'runs.db'), 'x'.repeat(4096));
-    expect(() => openRunDatabase(ws)).toThrow(/runs\.db: the run database is damaged/);
+    expect(() => openRunDatabase(ws)).toThrow(/runs\.db: the run database is damaged \(not an SQLite database\)/);
+  });
+
+  it('finds a file cut short from its header, without reading the rest', () => {
+    const db = openRunDatabase(ws);
+    db.prepare("INSERT INTO runs (id, plan_name, plan_file, workspace, concurrency, started_at, state) VALUES ('r', 'p', 'f', ?, 1, 1, 'completed')").run(ws);
+    db.prepare('INSERT INTO event_log (run_id, session, first_seq, last_seq, events) VALUES (?, 1, 1, 1, ?)').run('r', 'x'.repeat(200_000));
+    db.close(); // the last connection: the log is checkpointed into the file and removed
+    const file = path.join(ws, '.orchestrator', 'runs.db');
+    const size = statSync(file).size;
+    expect(headerDamage(file)).toBeUndefined();
+    truncateSync(file, size - 4096);
+    expect(headerDamage(file)).toBe(`the file is cut short: ${size - 4096} of ${size} bytes`);
+    expect(() => openRunDatabase(ws)).toThrow(/runs\.db: the run database is damaged \(the file is cut short/);
+    truncateSync(file, 0);
+    expect(() => openRunDatabase(ws)).toThrow(/damaged \(the file is empty or cut short\)/);
+  });
+
+  it('is created beside its name and linked into place: a creation killed half-way leaves no empty runs.db', () => {
+    mkdirSync(path.join(ws, '.orchestrator'), { recursive: true });
+    writeFileSync(path.join(ws, '.orchestrator', 'runs.db.new-99999999'), ''); // what a killed creation leaves
+    const db = openRunDatabase(ws);
+    try {
+      expect(db.pragma('user_version', { simple: true })).toBe(2);
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    } finally {
+      db.close();
+    }
+    expect(readdirSync(path.join(ws, '.orchestrator')).filter((f) => f.startsWith('runs.db.new-') && !f.endsWith('99999999'))).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { CRASH_NOTE, diffPlans, mergePlan, resumedState } from '../../src/persist/resume.js';
+import { CRASH_NOTE, diffPlans, mergePlan, releasePaused, resumedState } from '../../src/persist/resume.js';
 import type { TaskRecord } from '../../src/scheduler/run-store.js';
 import type { TaskState } from '../../src/scheduler/states.js';
 import { task } from '../engine/harness.js';
@@ -50,5 +50,21 @@ describe('diffPlans and mergePlan', () => {
       ['a-reviewer', 'completed', 3],
     ]);
     expect(merged[1]!.spec.prompt).toBe('new');
+  });
+});
+
+describe('releasePaused (headless resume)', () => {
+  it('puts tasks paused before they started back to pending and names them; leaves every other state', () => {
+    const records: TaskRecord[] = [
+      rec({ kind: 'paused', from: 'pending' }, { spec: task('p1') }),
+      rec({ kind: 'completed', result: 'r' }, { spec: task('done') }),
+      rec({ kind: 'paused', from: 'pending' }, { spec: task('p2'), lastFailure: CRASH_NOTE }),
+      rec({ kind: 'pending' }, { spec: task('q') }),
+    ];
+    const { records: out, note } = releasePaused(records);
+    expect(out.map((r) => [r.spec.id, r.state.kind])).toEqual([['p1', 'pending'], ['done', 'completed'], ['p2', 'pending'], ['q', 'pending']]);
+    expect(out[2]!.lastFailure).toBe(CRASH_NOTE); // its agent is still told why it runs again
+    expect(note).toBe('released 2 paused tasks (p1, p2): nobody can un-pause them in a headless resume; resume in the dashboard to keep them paused');
+    expect(releasePaused(records.slice(1, 2))).toEqual({ records: records.slice(1, 2) });
   });
 });

@@ -7,7 +7,7 @@ import { asUserError, openRunDatabase } from './database.js';
 import { liveHolder } from './lock.js';
 import { databasePath } from './paths.js';
 import { unknownRun } from './persistence.js';
-import { listRuns, loadAttempts, loadTaskRecords, recoverJournal, recoverUnknownJournals, transcriptOf } from './read.js';
+import { listRuns, loadAttempts, loadTaskRecords, recoverJournal, recoverJournals, transcriptOf } from './read.js';
 import type { AttemptInfo, RunInfo } from './read.js';
 
 /**
@@ -21,7 +21,7 @@ function openForReading<T>(workspace: string, fn: (db: Db, runs: RunInfo[]) => T
   const db = openRunDatabase(workspace);
   try {
     const live = liveHolder(db);
-    recoverUnknownJournals(db, workspace, live?.runId);
+    recoverJournals(db, workspace, live?.runId);
     let runs = listRuns(db);
     const dead = runs.filter((r) => r.state === 'running' && r.id !== live?.runId);
     for (const run of dead) recoverJournal(db, workspace, run.id);

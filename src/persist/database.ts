@@ -1,15 +1,16 @@
-import { existsSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, linkSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { Database as Db } from 'better-sqlite3';
 import { UserError } from '../errors.js';
 import { databasePath, ensureStateDir } from './paths.js';
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 /**
  * One row per run, per task (its spec, dependencies and writes, and current
- * state), per attempt, per follow-up, and per event (task output excepted:
- * transcripts are files). JSON columns hold what the engine's types hold.
+ * state), per attempt, per follow-up, and per batch of events (the event
+ * log: each batch's events as JSON lines, task output excepted: transcripts
+ * are files). JSON columns hold what the engine's types hold.
  */
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS runs (
@@ -70,16 +71,22 @@ CREATE TABLE IF NOT EXISTS follow_ups (
   outcome TEXT NOT NULL, reason TEXT,
   PRIMARY KEY (run_id, parent_id, follow_up_id)
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS events (
+CREATE TABLE IF NOT EXISTS event_log (
   id INTEGER PRIMARY KEY,
-  run_id TEXT NOT NULL, session INTEGER NOT NULL, seq INTEGER NOT NULL, time INTEGER NOT NULL,
-  type TEXT NOT NULL, task_id TEXT, data TEXT NOT NULL
+  run_id TEXT NOT NULL, session INTEGER NOT NULL, first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL,
+  events TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS events_by_run ON events (run_id, session, seq);
+CREATE INDEX IF NOT EXISTS event_log_by_run ON event_log (run_id, session, first_seq);
 CREATE TABLE IF NOT EXISTS run_lock (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   run_id TEXT NOT NULL, pid INTEGER NOT NULL, start_time TEXT, acquired_at INTEGER NOT NULL
 );
+`;
+
+/** Schema 1 logged one row per event; schema 2 one row per batch (a commit per event row cost more than the engine's work). */
+const FROM_V1 = `
+INSERT INTO event_log (run_id, session, first_seq, last_seq, events) SELECT run_id, session, seq, seq, data FROM events ORDER BY id;
+DROP TABLE events;
 `;
 
 export interface OpenOptions {
@@ -93,37 +100,94 @@ export interface OpenOptions {
  * Opens (creating on first use) the workspace's run database in WAL mode.
  * A file that is not a database, is damaged, or stays locked becomes a
  * UserError naming the file: never a stack trace, never a silent fresh start.
+ * Opening costs the same whatever the file's size: the header is checked
+ * (a file cut short is caught there); damage inside is reported by SQLite
+ * when a read reaches it, as SQLITE_CORRUPT, which asUserError words alike.
  */
 export function openRunDatabase(workspace: string, opts: OpenOptions = {}): Db {
   ensureStateDir(workspace);
   const file = databasePath(workspace);
-  if (existsSync(file) && statSync(file).size < 512 && !existsSync(`${file}-wal`)) {
-    throw corrupt(file, 'the file is empty or cut short');
-  }
+  if (!existsSync(file)) guard(file, () => createDatabase(file));
+  const damage = headerDamage(file);
+  if (damage) throw corrupt(file, damage);
   return guard(file, () => {
     const db = new Database(file, { timeout: opts.busyTimeoutMs ?? 2000 });
     try {
       db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${opts.synchronous ?? 'NORMAL'}`);
       db.pragma('foreign_keys = ON');
-      const check = db.pragma('quick_check(1)', { simple: true });
-      if (check !== 'ok') throw corrupt(file, String(check));
       const version = db.pragma('user_version', { simple: true }) as number;
       if (version > SCHEMA_VERSION) {
         throw new UserError(`${file}: the run database was written by a newer orchestrator (schema ${version}, this one knows ${SCHEMA_VERSION})`);
       }
-      if (version < SCHEMA_VERSION) {
-        db.transaction(() => {
-          db.exec(SCHEMA);
-          db.pragma(`user_version = ${SCHEMA_VERSION}`);
-        })();
-      }
+      if (version < SCHEMA_VERSION) migrate(db, version);
       return db;
     } catch (err) {
       db.close();
       throw err;
     }
   });
+}
+
+/**
+ * Builds a new database beside its final name and links it into place once
+ * its schema is written, so a process killed while creating it leaves no
+ * empty runs.db behind (an empty file is what damage looks like).
+ */
+function createDatabase(file: string): void {
+  const aside = `${file}.new-${process.pid}`;
+  rmSync(aside, { force: true });
+  const db = new Database(aside);
+  try {
+    db.pragma('journal_mode = WAL');
+    migrate(db, 0);
+  } finally {
+    db.close();
+  }
+  try {
+    linkSync(aside, file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err; // Another process created it first: use theirs.
+  } finally {
+    rmSync(aside, { force: true });
+  }
+}
+
+function migrate(db: Db, version: number): void {
+  db.transaction(() => {
+    db.exec(SCHEMA);
+    if (version === 1) db.exec(FROM_V1);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  })();
+}
+
+/**
+ * What is wrong with the database file's header, if anything: not SQLite's
+ * magic, or fewer bytes than the pages the header counts (a file cut
+ * short). With a write-ahead log present the log may hold the last pages,
+ * so only the magic is checked then.
+ */
+export function headerDamage(file: string): string | undefined {
+  const header = Buffer.alloc(100);
+  const fd = openSync(file, 'r');
+  let read: number;
+  let size: number;
+  try {
+    read = readSync(fd, header, 0, 100, 0);
+    size = fstatSync(fd).size;
+  } finally {
+    closeSync(fd);
+  }
+  if (read < 100) return 'the file is empty or cut short';
+  if (header.toString('latin1', 0, 16) !== 'SQLite format 3\0') return 'not an SQLite database';
+  const wal = `${file}-wal`;
+  if (existsSync(wal) && statSync(wal).size > 0) return undefined;
+  const pageSize = header.readUInt16BE(16) === 1 ? 65536 : header.readUInt16BE(16);
+  const pages = header.readUInt32BE(28);
+  // The page count is valid only when written by the same change as the counter (SQLite file format §1.3.7).
+  const valid = header.readUInt32BE(92) === header.readUInt32BE(24);
+  if (valid && pages > 0 && size < pages * pageSize) return `the file is cut short: ${size} of ${pages * pageSize} bytes`;
+  return undefined;
 }
 
 /**
@@ -161,6 +225,17 @@ export function asUserError(file: string, err: unknown): unknown {
     return new UserError(`${file}: cannot use the run database: ${message}`);
   }
   return err;
+}
+
+/** A write the database refused, as it crosses from the writer thread: SQLite's message and code. */
+export interface Refusal {
+  error: string;
+  code?: string;
+}
+
+export function refusal(err: unknown): Refusal {
+  const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : undefined;
+  return { error: err instanceof Error ? err.message : String(err), ...(code ? { code } : {}) };
 }
 
 function corrupt(file: string, detail: string): UserError {

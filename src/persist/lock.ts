@@ -1,7 +1,7 @@
 import type { Database as Db } from 'better-sqlite3';
 import { UserError } from '../errors.js';
 import { isSameProcess, killLeftoverGroup, killRunProcesses, processStartTime } from './proc.js';
-import { recoverJournal, recoverUnknownJournals } from './read.js';
+import { recoverJournal, recoverJournals } from './read.js';
 
 /** The live run holding a workspace, as its lock row says. */
 export interface LockHolder {
@@ -49,7 +49,7 @@ export function acquireRunLock(db: Db, runId: string): () => void {
  * Call with the lock held. Returns the ids of the runs it settled.
  */
 export function settleCrashedRuns(db: Db, workspace: string): string[] {
-  recoverUnknownJournals(db, workspace);
+  recoverJournals(db, workspace);
   const dead = (db.prepare("SELECT id FROM runs WHERE state = 'running'").all() as { id: string }[]).map((r) => r.id);
   for (const runId of dead) {
     recoverJournal(db, workspace, runId);

@@ -19,6 +19,11 @@ export function transcriptPath(workspace: string, runId: string, taskId: string)
   return path.join(runDir(workspace, runId), 'logs', `${taskId}.log`);
 }
 
+/** A transcript's path as the database holds it: relative to .orchestrator/ (task ids are safe file names). */
+export function transcriptRef(runId: string, taskId: string): string {
+  return `runs/${runId}/logs/${taskId}.log`;
+}
+
 /** The run's write-ahead journal of events not yet batched into the database (see recorder.ts). */
 export function journalPath(workspace: string, runId: string): string {
   return path.join(runDir(workspace, runId), 'journal.ndjson');

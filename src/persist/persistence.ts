@@ -8,10 +8,10 @@ import { asUserError, openRunDatabase } from './database.js';
 import { databasePath } from './paths.js';
 import { RUN_ENV } from './proc.js';
 import { acquireRunLock, liveHolder, settleCrashedRuns } from './lock.js';
-import { getRun, isResumable, listRuns, loadTaskRecords, recoverJournal, recoverUnknownJournals } from './read.js';
+import { getRun, isResumable, listRuns, loadTaskRecords, recoverJournal, recoverJournals } from './read.js';
 import type { RunInfo } from './read.js';
 import { RunRecorder } from './recorder.js';
-import { describeChanges, diffPlans, hasChanges, mergePlan, resumedState } from './resume.js';
+import { describeChanges, diffPlans, hasChanges, mergePlan, releasePaused, resumedState } from './resume.js';
 
 /** A run being recorded: attach it to the engine's store before the run starts, close it after. */
 export interface PersistedRun {
@@ -75,6 +75,8 @@ export interface ResumeOptions {
   force: boolean;
   /** Loads and validates a plan file as `run` would. */
   loadPlan(file: string): Promise<Plan>;
+  /** No dashboard: tasks paused before they started are released (see releasePaused), with a note. */
+  headless?: boolean;
 }
 
 /**
@@ -88,8 +90,8 @@ export async function beginResume(opts: ResumeOptions): Promise<PersistedRun> {
   let release: (() => void) | undefined;
   try {
     const runs = guarded(db, workspace, () => {
-      // A run killed before its first batch reached the database is only in its journal.
-      recoverUnknownJournals(db, workspace, liveHolder(db)?.runId);
+      // A run (or a resume) killed before its batches reached the database is only in its journal.
+      recoverJournals(db, workspace, liveHolder(db)?.runId);
       return listRuns(db);
     });
     const target = opts.runId ?? runs.find((r) => isResumable(r) || r.state === 'running')?.id;
@@ -103,10 +105,12 @@ export async function beginResume(opts: ResumeOptions): Promise<PersistedRun> {
     // Forced past a change: the run goes on with the file as it is now, so later resumes compare against it.
     const hash = hashPlanFile(run.file);
     if (opts.force && hash !== undefined && hash !== run.planHash) db.prepare('UPDATE runs SET plan_hash = ? WHERE id = ?').run(hash, target);
-    const restore = tasks.map(resumedState);
-    const requeued = restore.filter((r, i) => r.state !== tasks[i]!.state && r.state.kind === 'pending' && tasks[i]!.state.kind !== 'pending').length;
-    const done = restore.filter((r) => r.state.kind === 'completed' || r.state.kind === 'skipped').length;
-    notes.unshift(`resuming run ${target} (${run.plan}): ${done} of ${restore.length} tasks done, ${requeued} re-queued`);
+    const resumed = tasks.map(resumedState);
+    const requeued = resumed.filter((r, i) => r.state !== tasks[i]!.state && r.state.kind === 'pending' && tasks[i]!.state.kind !== 'pending').length;
+    const done = resumed.filter((r) => r.state.kind === 'completed' || r.state.kind === 'skipped').length;
+    notes.unshift(`resuming run ${target} (${run.plan}): ${done} of ${resumed.length} tasks done, ${requeued} re-queued`);
+    const { records: restore, note } = opts.headless ? releasePaused(resumed) : { records: resumed, note: undefined };
+    if (note) notes.push(note);
     const persisted = recorded(db, workspace, target, release, run.session + 1, {});
     return { ...persisted, notes, restore, plan: { ...plan, tasks: restore.map((r) => r.spec) } };
   } catch (err) {

@@ -1,13 +1,13 @@
-import { closeSync, existsSync, ftruncateSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Database as Db } from 'better-sqlite3';
 import type { Usage } from '../agents/backend.js';
 import type { TaskSpec } from '../plan/schema.js';
 import type { TaskRecord } from '../scheduler/run-store.js';
 import type { TaskState } from '../scheduler/states.js';
+import { decodeJournal } from './journal.js';
 import { journalPath } from './paths.js';
 import { RunWriter } from './writer.js';
-import type { JournalEntry } from './writer.js';
 
 /** A run as `orchestrator runs` lists it. */
 export interface RunInfo {
@@ -140,23 +140,13 @@ export function recoverJournal(db: Db, workspace: string, runId: string): number
   const run = db.prepare('SELECT session, journal_seq FROM runs WHERE id = ?').get(runId) as { session: number; journal_seq: number } | undefined;
   // Not in the database at all: killed before its first batch; its journal starts with the run's row.
   const at = run ? { session: run.session, seq: run.journal_seq } : { session: 0, seq: 0 };
-  const entries: JournalEntry[] = [];
-  for (const line of text.split('\n')) {
-    if (!line) continue;
-    let entry: JournalEntry;
-    try {
-      entry = JSON.parse(line) as JournalEntry;
-    } catch {
-      continue; // A line cut by a crash mid-write: its event never got acted on.
-    }
-    if (entry.s > at.session || (entry.s === at.session && entry.e.seq > at.seq)) entries.push(entry);
-  }
-  if (!run && entries[0]?.begin?.run === undefined) return 0;
-  const writer = new RunWriter(db);
-  const transcript = (taskId: string) => `runs/${runId}/logs/${taskId}.log`;
+  // A line cut by a crash mid-write is skipped: its event never got acted on.
+  const entries = decodeJournal(text).filter(({ entry }) => entry.s > at.session || (entry.s === at.session && entry.e.seq > at.seq));
+  if (!run && entries[0]?.entry.begin?.run === undefined) return 0;
+  const writer = new RunWriter(db, runId);
   db.transaction(() => {
-    for (const entry of entries) writer.apply(runId, entry, transcript);
-    if (entries.length) writer.setJournalSeq(runId, entries[entries.length - 1]!.e.seq);
+    for (const { entry, eventJson } of entries) writer.apply(entry, eventJson);
+    writer.commit();
   })();
   const fd = openSync(file, 'r+');
   try {
@@ -168,16 +158,21 @@ export function recoverJournal(db: Db, workspace: string, runId: string): number
 }
 
 /**
- * Replays journals of runs the database does not know: killed before the
- * writer thread committed their first batch. Returns their ids.
+ * Replays every journal holding events the database lacks, except the live
+ * run's (`except`): runs killed before the writer thread committed their
+ * first batch (unknown to the database), and runs killed in any later
+ * session, whatever state the database last recorded for them (a resume
+ * killed before its first batch still reads `crashed` from the session
+ * before). Returns the ids of the runs whose journals had events to apply.
  */
-export function recoverUnknownJournals(db: Db, workspace: string, except?: string): string[] {
+export function recoverJournals(db: Db, workspace: string, except?: string): string[] {
   const dir = path.join(workspace, '.orchestrator', 'runs');
   if (!existsSync(dir)) return [];
-  const known = new Set((db.prepare('SELECT id FROM runs').all() as { id: string }[]).map((r) => r.id));
   const found: string[] = [];
   for (const id of readdirSync(dir)) {
-    if (id === except || known.has(id) || !existsSync(journalPath(workspace, id))) continue;
+    if (id === except) continue;
+    const file = journalPath(workspace, id);
+    if (!existsSync(file) || statSync(file).size === 0) continue;
     if (recoverJournal(db, workspace, id) > 0) found.push(id);
   }
   return found;

@@ -5,12 +5,15 @@ import { Worker } from 'node:worker_threads';
 import type { Database as Db } from 'better-sqlite3';
 import type { RunEvent } from '../scheduler/events.js';
 import type { RunStoreReader } from '../scheduler/run-store.js';
-import { asUserError } from './database.js';
+import { UserError } from '../errors.js';
+import { asUserError, refusal } from './database.js';
+import type { Refusal } from './database.js';
+import { decodeJournal, encodeEntry } from './journal.js';
+import type { RunRow } from './journal.js';
 import { databasePath, journalPath, runDir, transcriptPath } from './paths.js';
 import { processStartTime } from './proc.js';
 import type { WorkerReply, WorkerRequest } from './writer-worker.js';
 import { RunWriter } from './writer.js';
-import type { JournalEntry, RunRow } from './writer.js';
 
 export interface RecorderOptions {
   db: Db;
@@ -58,14 +61,15 @@ function isChurn(e: RunEvent): boolean {
  */
 export class RunRecorder {
   private readonly journal: number;
-  private lines: string[] = [];
+  /** Journal lines written since the last batch, as one string: what the writer thread gets. */
+  private batch = '';
   private output = new Map<string, string[]>();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly batchMs: number;
   private readonly worker: Worker | undefined;
   private readonly inline: RunWriter | undefined;
-  private failure: WorkerReply | undefined;
+  private failure: Refusal | undefined;
   private readonly listener = (e: RunEvent) => this.onEvent(e);
 
   constructor(private readonly opts: RecorderOptions) {
@@ -77,9 +81,11 @@ export class RunRecorder {
       this.worker.on('message', (reply: WorkerReply) => {
         if ('error' in reply) this.failure ??= reply;
       });
+      // A thread that dies (it could not open the database) is a refused write, not a crash of the run.
+      this.worker.on('error', (err) => (this.failure ??= refusal(err)));
       this.worker.unref();
     } else {
-      this.inline = new RunWriter(opts.db);
+      this.inline = new RunWriter(opts.db, opts.runId);
     }
     opts.store.events.on('event', this.listener);
   }
@@ -99,14 +105,23 @@ export class RunRecorder {
       worker.ref(); // Keep the process alive until the database has everything.
       await new Promise<void>((resolve) => {
         worker.on('message', (reply: WorkerReply) => 'closed' in reply && resolve());
-        worker.on('exit', () => resolve());
+        worker.on('exit', () => {
+          this.failure ??= { error: 'the database writer thread stopped before it had written everything' };
+          resolve();
+        });
         worker.postMessage({ close: true } satisfies WorkerRequest);
       });
+      worker.removeAllListeners('exit');
       await worker.terminate();
     }
-    if (this.failure && 'error' in this.failure) {
+    if (this.failure) {
       closeSync(this.journal);
-      throw asUserError(databasePath(this.opts.workspace), Object.assign(new Error(this.failure.error), { code: this.failure.code }));
+      const { workspace, runId } = this.opts;
+      const err = asUserError(databasePath(workspace), Object.assign(new Error(this.failure.error), { code: this.failure.code }));
+      const cause = err instanceof Error ? err.message : String(err);
+      throw new UserError(
+        `recording run ${runId}: ${cause}\nNothing is lost: its events are in ${journalPath(workspace, runId)}, which the next orchestrator command here (runs, show, resume) writes to the database`,
+      );
     }
     ftruncateSync(this.journal, 0);
     closeSync(this.journal);
@@ -117,23 +132,24 @@ export class RunRecorder {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.writeTranscripts();
-    if (this.lines.length === 0) return;
-    const lines = this.lines;
-    this.lines = [];
+    if (this.batch === '') return;
+    const text = this.batch;
+    this.batch = '';
     if (this.worker) {
-      this.worker.postMessage({ lines } satisfies WorkerRequest);
+      this.worker.postMessage({ text } satisfies WorkerRequest);
       return;
     }
-    const { db, runId } = this.opts;
-    db.transaction(() => {
-      let last: JournalEntry | undefined;
-      for (const line of lines) this.inline!.apply(runId, (last = JSON.parse(line) as JournalEntry), this.transcript);
-      if (last) this.inline!.setJournalSeq(runId, last.e.seq);
-    })();
+    if (this.failure) return; // As the writer thread does: the database stays at its last commit.
+    const writer = this.inline!;
+    try {
+      this.opts.db.transaction(() => {
+        for (const { entry, eventJson } of decodeJournal(text)) writer.apply(entry, eventJson);
+        writer.commit();
+      })();
+    } catch (err) {
+      this.failure = refusal(err);
+    }
   }
-
-  /** The transcript's path relative to .orchestrator/ (task ids are safe file names). */
-  private readonly transcript = (taskId: string): string => `runs/${this.opts.runId}/logs/${taskId}.log`;
 
   private onEvent(e: RunEvent): void {
     if (this.closed) return;
@@ -145,18 +161,20 @@ export class RunRecorder {
       return;
     }
     if (isChurn(e)) return;
-    const entry: JournalEntry = { s: this.opts.session, e };
+    const session = this.opts.session;
+    let line: string;
     if (e.type === 'run-started') {
       // The session's tasks as the store holds them (a resume's re-queued states, a forced plan's changes).
-      entry.e = { ...e, tasks: [] };
-      entry.begin = { ...(this.opts.newRun ? { run: this.opts.newRun } : {}), records: [...this.opts.store.getSnapshot().tasks] };
+      const begin = { ...(this.opts.newRun ? { run: this.opts.newRun } : {}), records: [...this.opts.store.getSnapshot().tasks] };
+      line = encodeEntry(session, JSON.stringify({ ...e, tasks: [] }), { begin });
     } else if (e.type === 'task-process') {
       const start = processStartTime(e.pid);
-      if (start !== undefined) entry.start = start;
+      line = encodeEntry(session, JSON.stringify(e), start !== undefined ? { start } : undefined);
+    } else {
+      line = encodeEntry(session, JSON.stringify(e));
     }
-    const line = JSON.stringify(entry);
-    writeSync(this.journal, `${line}\n`);
-    this.lines.push(line);
+    writeSync(this.journal, line);
+    this.batch += line;
     if (e.type === 'run-finished') this.flush();
     else this.schedule();
   }

@@ -39,6 +39,26 @@ export function resumedState(record: TaskRecord): TaskRecord {
   }
 }
 
+/**
+ * For a headless resume: nobody can un-pause a task there (that takes the
+ * dashboard), so tasks paused before they started go back to pending, and
+ * the note says which. Other states are left as they are.
+ */
+export function releasePaused(records: readonly TaskRecord[]): { records: TaskRecord[]; note?: string } {
+  const released: string[] = [];
+  const out = records.map((r) => {
+    if (r.state.kind !== 'paused' || r.state.from !== 'pending') return r;
+    released.push(r.spec.id);
+    return { ...r, state: { kind: 'pending' } satisfies TaskState };
+  });
+  if (released.length === 0) return { records: out };
+  const list = released.length > 8 ? `${released.slice(0, 8).join(', ')} and ${released.length - 8} more` : released.join(', ');
+  return {
+    records: out,
+    note: `released ${released.length} paused task${released.length === 1 ? '' : 's'} (${list}): nobody can un-pause them in a headless resume; resume in the dashboard to keep them paused`,
+  };
+}
+
 function requeue(record: TaskRecord, state: TaskState, note?: string): TaskRecord {
   const { endedAt: _ended, ...rest } = record;
   return { ...rest, state, ...(note !== undefined ? { lastFailure: note } : {}) };
