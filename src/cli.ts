@@ -14,6 +14,7 @@ import { beginResume, beginRun } from './persist/persistence.js';
 import { formatLevels, loadPlan, planLevels } from './plan/load.js';
 import { attachReporter, formatSummary } from './report/headless.js';
 import { Engine } from './scheduler/engine.js';
+import type { RunSnapshot } from './scheduler/run-store.js';
 import { rolesInRun } from './scheduler/workflows.js';
 import { findWorkspace } from './workspace.js';
 
@@ -39,22 +40,38 @@ async function loadAll(args: CommonArgs & { concurrency?: number }, planFile?: s
   return { loaded, workspace, plan };
 }
 
+/**
+ * When the run ended, for its summary: a finished run ended with its last
+ * task, however long the dashboard stayed open after it; an interrupted one now.
+ */
+function runEnd(snapshot: RunSnapshot, interrupted: string | undefined): number {
+  if (interrupted || !snapshot.finished) return Date.now();
+  return snapshot.tasks.reduce((t, r) => Math.max(t, r.endedAt ?? 0), snapshot.startedAt);
+}
+
+/** Imports the dashboard (React, Ink, yoga: most of the time to the first frame) only when it draws. */
+function loadDashboard() {
+  return import('../components/run-dashboard.js');
+}
+
 /** `run PLAN`, or with `resume` set, `resume [RUN]`: the same run loop, recorded in the workspace's database. */
 async function runCommand(args: CommonArgs & { plan?: string; run?: string; force?: boolean; concurrency?: number; json: boolean; headless: boolean; tui: boolean; exitOnFinish: boolean }, resume = false) {
+  // The dashboard needs a terminal to draw on and keys to read; anything else runs headless.
+  const tty = Boolean(process.stdout.isTTY && process.stdin.isTTY);
+  // Loaded only for the dashboard, so a headless run never loads React; started now so it overlaps config and plan loading.
+  const loadingUi = tty && !args.headless && !args.json ? loadDashboard() : undefined;
+  loadingUi?.catch(() => undefined);
   const { loaded, plan: planned, workspace } = await loadAll(args, resume ? undefined : args.plan);
   if (planned) preflight(loaded.config, rolesInRun(planned.tasks, loaded.config.workflows), workspace);
   const persisted = planned
     ? beginRun(planned)
-    : await beginResume({ workspace, ...(args.run ? { runId: args.run } : {}), force: Boolean(args.force), loadPlan: (file) => loadPlan(file, { workspace, knownRoles: Object.keys(loaded.config.agents) }) });
+    : await beginResume({ workspace, ...(args.run ? { runId: args.run } : {}), force: Boolean(args.force), headless: !loadingUi, loadPlan: (file) => loadPlan(file, { workspace, knownRoles: Object.keys(loaded.config.agents) }) });
   const plan = persisted.plan ?? planned;
   if (!plan) throw new Error('unreachable: no plan');
   if (!planned) preflight(loaded.config, rolesInRun(plan.tasks, loaded.config.workflows), workspace);
   for (const note of persisted.notes) process.stderr.write(`${note}\n`);
-  // The dashboard needs a terminal to draw on and keys to read; anything else runs headless.
-  const tty = Boolean(process.stdout.isTTY && process.stdin.isTTY);
   if (args.tui && !tty) throw new UserError('--tui needs a terminal: stdin and stdout must both be a TTY (run it in a terminal, or use --headless)');
-  // Loaded only for the dashboard, so a headless run never loads React.
-  const ui = tty && !args.headless && !args.json ? await import('../components/run-dashboard.js') : undefined;
+  const ui = await loadingUi;
   const keymap = ui?.keymapFromConfig(loaded.config.keys, loaded.sources.keys);
   const engine = new Engine({ plan, config: loaded.config, backends: createBackends(), killAll: killLiveGroups, ...(ui ? { terminals: createTerminals({ scrollback: loaded.config.scrollback, screens: true }) } : {}), ...(args.concurrency ? { concurrency: args.concurrency } : {}), ...(persisted.restore ? { restore: persisted.restore } : {}) });
   // Recorded from the first event on: each state change is in the run's journal before the engine acts on it.
@@ -93,8 +110,9 @@ async function runCommand(args: CommonArgs & { plan?: string; run?: string; forc
 
   const summary = ui && keymap ? await ui.runDashboard({ engine, keymap, exitOnFinish: args.exitOnFinish }) : await engine.run();
   const columns = process.stdout.isTTY ? process.stdout.columns : undefined;
+  const ended = runEnd(engine.store.getSnapshot(), summary.interrupted);
   await persisted.close();
-  if (!args.json) write(formatSummary(engine.store.getSnapshot(), Date.now(), summary.interrupted, columns));
+  if (!args.json) write(formatSummary(engine.store.getSnapshot(), ended, summary.interrupted, columns));
   if (!args.json) write(`recorded as run ${persisted.runId}: orchestrator show ${persisted.runId}${summary.interrupted ? ` · orchestrator resume ${persisted.runId}` : ''}\n`);
   process.exitCode = summary.interrupted ? (SIGNAL_EXIT[summary.interrupted] ?? 130) : summary.exitCode;
 }
