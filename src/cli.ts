@@ -166,6 +166,23 @@ const common = {
   workspace: { type: 'string', describe: 'workspace root (default: the git root above the working directory, else the working directory)', normalize: true },
 } as const;
 
+/** The flags `run` and `resume` share: how the run is shown, and how wide it goes. */
+const display = {
+  concurrency: { type: 'number', describe: 'most tasks running at once (default from config: 4)' },
+  headless: { type: 'boolean', default: false, describe: 'print a line per state change instead of the dashboard (automatic when stdin or stdout is not a terminal)' },
+  tui: { type: 'boolean', default: false, describe: 'insist on the dashboard: fail (exit 2) when stdin or stdout is not a terminal' },
+  'exit-on-finish': { type: 'boolean', default: false, describe: 'leave the dashboard as soon as the run finishes instead of waiting for q (for scripts)' },
+  json: { type: 'boolean', default: false, describe: 'print one JSON event per line (schema: docs/events.md)' },
+} as const;
+
+function checkDisplay(a: { tui: boolean; headless: boolean; json: boolean; concurrency?: number | undefined }): true {
+  if (a.tui && (a.headless || a.json)) throw new Error(`--tui cannot be combined with ${a.headless ? '--headless' : '--json'}`);
+  if (a.concurrency !== undefined && (!Number.isInteger(a.concurrency) || a.concurrency < 1)) {
+    throw new Error(`--concurrency must be a whole number of at least 1, got ${a.concurrency}`);
+  }
+  return true;
+}
+
 await yargs(hideBin(process.argv))
   .scriptName('orchestrator')
   .usage('$0 <command> [options]\n\nRun a plan of AI coding tasks as a dependency graph across agent CLIs.')
@@ -177,19 +194,9 @@ await yargs(hideBin(process.argv))
         .positional('plan', { type: 'string', demandOption: true, describe: 'plan file (YAML or JSON)' })
         .options({
           ...common,
-          concurrency: { type: 'number', describe: 'most tasks running at once (default from config: 4)' },
-          headless: { type: 'boolean', default: false, describe: 'print a line per state change instead of the dashboard (automatic when stdin or stdout is not a terminal)' },
-          tui: { type: 'boolean', default: false, describe: 'insist on the dashboard: fail (exit 2) when stdin or stdout is not a terminal' },
-          'exit-on-finish': { type: 'boolean', default: false, describe: 'leave the dashboard as soon as the run finishes instead of waiting for q (for scripts)' },
-          json: { type: 'boolean', default: false, describe: 'print one JSON event per line (schema: docs/events.md)' },
+          ...display,
         })
-        .check((a) => {
-          if (a.tui && (a.headless || a.json)) throw new Error(`--tui cannot be combined with ${a.headless ? '--headless' : '--json'}`);
-          if (a.concurrency !== undefined && (!Number.isInteger(a.concurrency) || a.concurrency < 1)) {
-            throw new Error(`--concurrency must be a whole number of at least 1, got ${a.concurrency}`);
-          }
-          return true;
-        })
+        .check(checkDisplay)
         .example('$0 run examples/demo.yaml', 'run the demo plan')
         .example('$0 run plan.yaml --json | jq .type', 'machine-readable events'),
     (a) => runCommand(a as never).catch(fail),
@@ -202,20 +209,11 @@ await yargs(hideBin(process.argv))
         .positional('run', { type: 'string', describe: 'run id (see: orchestrator runs)' })
         .options({
           ...common,
-          concurrency: { type: 'number', describe: 'most tasks running at once (default from config: 4)' },
-          headless: { type: 'boolean', default: false, describe: 'print a line per state change instead of the dashboard (automatic when stdin or stdout is not a terminal)' },
-          tui: { type: 'boolean', default: false, describe: 'insist on the dashboard: fail (exit 2) when stdin or stdout is not a terminal' },
-          'exit-on-finish': { type: 'boolean', default: false, describe: 'leave the dashboard as soon as the run finishes instead of waiting for q (for scripts)' },
-          json: { type: 'boolean', default: false, describe: 'print one JSON event per line (schema: docs/events.md)' },
+          ...display,
           force: { type: 'boolean', default: false, describe: 'resume even though the plan file changed since the run began (its tasks as they are now)' },
         })
-        .check((a) => {
-          if (a.tui && (a.headless || a.json)) throw new Error(`--tui cannot be combined with ${a.headless ? '--headless' : '--json'}`);
-          if (a.concurrency !== undefined && (!Number.isInteger(a.concurrency) || a.concurrency < 1)) {
-            throw new Error(`--concurrency must be a whole number of at least 1, got ${a.concurrency}`);
-          }
-          return true;
-        })
+        .check(checkDisplay)
+        .epilogue('Paused tasks stay paused in the dashboard; a headless resume releases them (nobody could un-pause them) and says so.')
         .example('$0 resume', 'resume the latest unfinished run')
         .example('$0 resume 20250101-120000-ab12 --force', 'resume a run whose plan file was edited'),
     (a) => runCommand(a as never, true).catch(fail),
