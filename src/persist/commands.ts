@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Database as Db } from 'better-sqlite3';
 import { UserError } from '../errors.js';
-import { formatElapsed, reasonLine, stateDetail, table } from '../report/format.js';
+import { formatCount, formatElapsed, reasonLine, stateDetail, table, totalTokens } from '../report/format.js';
 import type { TaskRecord } from '../scheduler/run-store.js';
 import { asUserError, openRunDatabase } from './database.js';
 import { liveHolder } from './lock.js';
@@ -73,11 +73,11 @@ export function showText(workspace: string, runId: string, json: boolean): strin
 function taskRow(t: TaskRecord, attempts: AttemptInfo[], run: RunInfo): string[] {
   // The running time of every attempt, so a resumed task counts all of them.
   const ms = attempts.reduce((sum, a) => sum + ((a.endedAt ?? (run.state === 'running' ? Date.now() : a.startedAt)) - a.startedAt), 0);
-  const tokens = t.usage ? t.usage.inputTokens + t.usage.outputTokens : 0;
+  const tokens = t.usage ? totalTokens(t.usage) : 0;
   const state = t.state.kind === 'running' && run.state !== 'running' ? `running (${run.state})` : t.state.kind;
   const last = attempts[attempts.length - 1];
   const reason = t.state.kind === 'completed' ? '' : stateDetail(t.state, run.workspace) || (last?.reason ? reasonLine(last.reason) : '');
-  return [t.spec.id, state, String(t.attempts), attempts.length ? formatElapsed(ms) : '-', tokens ? String(tokens) : '-', t.usage?.costUsd ? `$${t.usage.costUsd.toFixed(4)}` : '-', reason];
+  return [t.spec.id, state, String(t.attempts), attempts.length ? formatElapsed(ms) : '-', tokens ? formatCount(tokens) : '-', t.usage?.costUsd ? `$${t.usage.costUsd.toFixed(4)}` : '-', reason];
 }
 
 /** `orchestrator logs RUN TASK`: the task's transcript, every attempt. */
