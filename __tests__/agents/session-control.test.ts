@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { liveGroupPids } from '../../src/agents/process-group.js';
+import { killLiveGroups, liveGroupPids } from '../../src/agents/process-group.js';
 import { startSession } from '../../src/agents/session.js';
 import type { Session, SessionOptions } from '../../src/agents/session.js';
 import { waitFor } from './helpers.js';
@@ -66,6 +66,33 @@ describe.each(['pty', 'pipe'] as const)('session (%s): stop', (mode) => {
     const exit = await session.exited;
     expect(exit).toEqual({ code: null, signal: 'SIGKILL' });
     expect(liveGroupPids()).not.toContain(pgid);
+  });
+
+  it('killLiveGroups (a forced shutdown) SIGKILLs the whole group at once, grandchildren ignoring SIGTERM included', async () => {
+    // A grace far longer than the test: only killLiveGroups can end this group in time.
+    const { session, text } = start({ mode, argv: [STUBBORN], killGraceMs: 600_000 });
+    await waitFor(() => /ready \d+/.test(text()), 10_000, 'the agent to start its children');
+    const pgid = session.pid!;
+    await waitFor(() => groupProcs(pgid).length >= 7, 10_000, 'leader, 3 subshells, 3 sleeps');
+    expect(liveGroupPids()).toContain(pgid);
+
+    killLiveGroups();
+    expect(await session.exited).toEqual({ code: null, signal: 'SIGKILL' });
+    await waitFor(() => groupProcs(pgid).length === 0, 10_000, `no survivor, no zombie: ${JSON.stringify(groupProcs(pgid))}`);
+    expect(liveGroupPids()).not.toContain(pgid);
+  });
+
+  it('stop() right after start stops the command (a pty child has no group until it calls setsid)', async () => {
+    const sessions = Array.from({ length: 40 }, () => {
+      const { session } = start({ mode, argv: ['sleep', '1000'], killGraceMs: 5000 });
+      void session.stop();
+      return session;
+    });
+    const hung = new Promise<'hung'>((r) => setTimeout(() => r('hung'), 15_000).unref());
+    const exits = await Promise.all(sessions.map((s) => Promise.race([s.exited, hung])));
+    // A hung one would hang afterEach's stop() too: kill it by pid, then fail.
+    exits.forEach((exit, i) => exit === 'hung' && process.kill(sessions[i]!.pid!, 'SIGKILL'));
+    expect(exits).toEqual(sessions.map(() => ({ code: null, signal: 'SIGTERM' })));
   });
 
   it('stops a paused group promptly, and on abort', async () => {

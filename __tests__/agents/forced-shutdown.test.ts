@@ -1,0 +1,77 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { killLiveGroups, liveGroupPids } from '../../src/agents/process-group.js';
+import { createShellBackend } from '../../src/agents/shell-backend.js';
+import { defaultConfig } from '../../src/config/defaults.js';
+import type { TaskSpec } from '../../src/plan/schema.js';
+import { Engine } from '../../src/scheduler/engine.js';
+import { waitFor } from './helpers.js';
+
+const STUBBORN = resolve('__tests__/fixtures/session-stubborn.sh');
+let ws: string | undefined;
+
+afterEach(() => {
+  if (ws) rmSync(ws, { recursive: true, force: true });
+  ws = undefined;
+});
+
+/** Every process in the process group `pgid`, zombies included, from /proc. */
+function groupProcs(pgid: number): { pid: number; state: string }[] {
+  const rows: { pid: number; state: string }[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, 'latin1');
+    } catch {
+      continue;
+    }
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(pgrp) === pgid) rows.push({ pid: Number(name), state: state! });
+  }
+  return rows;
+}
+
+describe('a forced shutdown (second Ctrl+C) reaches every session', () => {
+  it('SIGKILLs pty and pipe agents whose whole trees ignore SIGTERM, without waiting out the grace', async () => {
+    ws = mkdtempSync(join(tmpdir(), 'orch-force-'));
+    const dir = ws;
+    const config = defaultConfig();
+    // A grace far longer than the test: only the forced shutdown can end these groups in time.
+    config.killGraceMs = 600_000;
+    config.agents['shell-pty'] = { provider: 'shell', interactive: true };
+    // The leader records its pid (its process group: sh -c leads a new group), then becomes the stubborn agent.
+    const spec = (id: string, agent: string): TaskSpec => ({
+      id, agent, prompt: `echo $$ > '${dir}/${id}.pid'; exec '${STUBBORN}'`,
+      dependsOn: [], writes: [], failureMode: 'hard', retries: 0, followUps: false,
+    });
+    const engine = new Engine({
+      plan: { name: 'force', file: join(dir, 'plan.yaml'), workspace: dir, tasks: [spec('in-pty', 'shell-pty'), spec('on-pipes', 'shell')] },
+      config,
+      backends: { shell: createShellBackend() },
+      killAll: killLiveGroups,
+      publishIntervalMs: 0,
+    });
+    const run = engine.run();
+    const pgid = (id: string): number => Number(readFileSync(join(dir, `${id}.pid`), 'utf8'));
+    await waitFor(() => existsSync(join(dir, 'in-pty.pid')) && existsSync(join(dir, 'on-pipes.pid')), 10_000, 'both agents to start');
+    const groups = [pgid('in-pty'), pgid('on-pipes')];
+    await waitFor(() => groups.every((g) => groupProcs(g).length >= 7), 10_000, 'leader, 3 subshells, 3 sleeps in each group');
+    expect(liveGroupPids()).toEqual(expect.arrayContaining(groups));
+
+    void engine.shutdown('SIGINT'); // SIGTERM: ignored by all of them
+    await new Promise((r) => setTimeout(r, 300));
+    expect(groups.map((g) => groupProcs(g).filter((p) => p.state !== 'Z').length)).toEqual([7, 7]);
+
+    const summary = await engine.shutdown('SIGINT', { force: true });
+    expect(summary.interrupted).toBe('SIGINT');
+    expect(summary.tasks.map((t) => t.state.kind)).not.toContain('running');
+    await run;
+    for (const g of groups) {
+      await waitFor(() => groupProcs(g).length === 0, 10_000, `no survivor, no zombie in ${g}: ${JSON.stringify(groupProcs(g))}`);
+      expect(liveGroupPids()).not.toContain(g);
+    }
+  }, 30_000);
+});
