@@ -73,7 +73,7 @@ async function runCommand(args: CommonArgs & { plan?: string; run?: string; forc
   if (args.tui && !tty) throw new UserError('--tui needs a terminal: stdin and stdout must both be a TTY (run it in a terminal, or use --headless)');
   const ui = await loadingUi;
   const keymap = ui?.keymapFromConfig(loaded.config.keys, loaded.sources.keys);
-  const engine = new Engine({ plan, config: loaded.config, backends: createBackends(), killAll: killLiveGroups, ...(ui ? { terminals: createTerminals({ scrollback: loaded.config.scrollback, screens: true }) } : {}), ...(args.concurrency ? { concurrency: args.concurrency } : {}), ...(persisted.restore ? { restore: persisted.restore } : {}) });
+  const engine = new Engine({ plan, config: loaded.config, backends: createBackends(), killAll: killLiveGroups, ...(ui ? { terminals: createTerminals({ scrollback: loaded.config.scrollback }) } : {}), ...(args.concurrency ? { concurrency: args.concurrency } : {}), ...(persisted.restore ? { restore: persisted.restore } : {}) });
   // Recorded from the first event on: each state change is in the run's journal before the engine acts on it.
   persisted.attach(engine.store);
   // A reader that goes away (`| head`) ends the run as SIGPIPE would: agents stopped, exit 141.

@@ -2,8 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTerminals, TranscriptOnlyScreen, XtermScreen } from '../../src/agents/xterm-screen.js';
-import { safeFileName } from '../../src/agents/transcript.js';
+import { XtermScreen } from '../../src/agents/xterm-screen.js';
+import { safeFileName, Transcript } from '../../src/agents/transcript.js';
 import type { StyledLine } from '../../src/agents/screen.js';
 
 const text = (line: StyledLine | undefined): string => (line ?? []).map((r) => r.text).join('');
@@ -96,38 +96,22 @@ describe('XtermScreen', () => {
   });
 });
 
-describe('createTerminals: transcripts', () => {
-  it('writes every task\'s full output as plain text, appending across opens', async () => {
+describe('Transcript', () => {
+  it('writes a task\'s full output as plain text, appending across attempts', () => {
     const dir = mkdtempSync(join(tmpdir(), 'orch-logs-'));
     try {
-      const terminals = createTerminals({ scrollback: 10, logDir: join(dir, 'logs') });
-      const screen = terminals.open('task-1', 80, 24);
+      const transcript = new Transcript(join(dir, 'logs'), 'task-1');
       const esc = '\x1b[1;32mgreen\x1b[0m and \x1b]0;title\x07text\r\n';
       // Split mid-escape and between \r and \n: the transcript must not care.
-      for (const piece of [esc.slice(0, 3), esc.slice(3, 20), esc.slice(20, -1), esc.slice(-1)]) screen.write(piece);
-      for (let i = 1; i <= 500; i++) screen.write(`row ${i}\r\n`);
-      screen.close();
-      const again = terminals.open('task-1', 80, 24);
+      for (const piece of [esc.slice(0, 3), esc.slice(3, 20), esc.slice(20, -1), esc.slice(-1)]) transcript.write(piece);
+      for (let i = 1; i <= 500; i++) transcript.write(`row ${i}\r\n`);
+      transcript.close();
+      const again = new Transcript(join(dir, 'logs'), 'task-1');
       again.write('\x1b[31msecond attempt\x1b[0m\n');
       again.close();
       const log = readFileSync(join(dir, 'logs', 'task-1.log'), 'utf8');
       const rows = Array.from({ length: 500 }, (_, i) => `row ${i + 1}\n`).join('');
       expect(log).toBe(`green and text\n${rows}second attempt\n`);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-
-  it('screens:false keeps no screen but still writes the transcript', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'orch-logs-'));
-    try {
-      const screen = createTerminals({ scrollback: 10, logDir: dir, screens: false }).open('t', 80, 24);
-      expect(screen).toBeInstanceOf(TranscriptOnlyScreen);
-      screen.write('\x1b[1mbold\x1b[0m\r\n');
-      expect(screen.visible()).toEqual([]);
-      expect(screen.length).toBe(0);
-      screen.close();
-      expect(readFileSync(join(dir, 't.log'), 'utf8')).toBe('bold\n');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -10,7 +10,7 @@ afterEach(async () => {
   h = undefined;
 });
 
-const terminals = () => createTerminals({ scrollback: 200, screens: true });
+const terminals = () => createTerminals({ scrollback: 200 });
 
 // 100 × 30: the frame is 29 rows, the body 25; the DAG view takes 40 columns, the pane 60.
 // An agent's terminal in the single pane is 58 × 22 (border and title off).

@@ -44,7 +44,7 @@ function checkingBackend(runId: () => string, seen: string[], outcome: (ctx: Bac
         const done = lines.some((l) => stateTo(l, dep, 'completed'));
         seen.push(`${ctx.task.id}<-${dep}:${done ? 'completed-recorded' : 'NOT-recorded'}`);
       }
-      ctx.output(`out of ${ctx.task.id}\n`);
+      ctx.output(`\x1b[32mout of ${ctx.task.id}\x1b[0m\r\n`); // the transcript is plain text
       ctx.report({ sessionId: `sess-${ctx.task.id}`, usage: { inputTokens: 10, outputTokens: 5, costUsd: 0.01 } });
       return { done: Promise.resolve(outcome(ctx)), pause() {}, resume() {} };
     },

@@ -1,37 +1,52 @@
 import xterm from '@xterm/headless';
 import type { IBufferCell, IBufferLine, Terminal as XtermTerminal } from '@xterm/headless';
 import type { StyledLine, StyledRun, TerminalFactory, TerminalScreen } from './screen.js';
-import { Transcript } from './transcript.js';
+import { ParseBudget, ScreenFeed } from './screen-feed.js';
+import type { Keep } from './screen-feed.js';
+
+/** Characters handed to xterm at a time: ~1 ms of parsing, so reading the agent's terminal gets a turn. */
+const BATCH_CHARS = 64 * 1024;
+/** Waiting output past which a screen is far behind and skips ahead (~60 ms of parsing: the most it lags). */
+const BEHIND_CHARS = 4 * 1024 * 1024;
+/**
+ * While output floods in, the screens of a run parse in at most a quarter of
+ * the main thread (after a 20 ms burst): measured, a bigger share slows down
+ * reading the agent's pty more than it makes the screen current (BENCHMARKS.md, session).
+ */
+const PARSE_SHARE = 1 / 4;
+const PARSE_BURST_MS = 20;
 
 /** What a task's screens are made with. */
 export interface TerminalsOptions {
   /** Lines of scrollback per screen (config `scrollback`). */
   scrollback: number;
-  /** The run's log folder: each task's full transcript goes to `<logDir>/<taskId>.log`. Unset: no transcript. */
-  logDir?: string;
-  /** false: keep no screen, only write transcripts (headless runs, where nobody reads a screen). Default true. */
-  screens?: boolean;
 }
 
 /**
- * The TerminalFactory the CLI hands the engine: a bounded xterm screen per
- * task for the dashboard, and the full plain-text transcript on disk.
+ * The TerminalFactory the CLI hands the engine when the dashboard draws: a
+ * bounded xterm screen per task. (The full transcript is the run recorder's:
+ * src/persist/recorder.ts writes it from the store's output events, with or
+ * without a dashboard.)
  */
 export function createTerminals(opts: TerminalsOptions): TerminalFactory {
+  const budget = newParseBudget();
   return {
-    open(taskId, cols, rows) {
-      const transcript = opts.logDir === undefined ? undefined : new Transcript(opts.logDir, taskId);
-      return opts.screens === false
-        ? new TranscriptOnlyScreen(cols, rows, transcript)
-        : new XtermScreen(cols, rows, opts.scrollback, transcript);
+    open(_taskId, cols, rows) {
+      return new XtermScreen(cols, rows, opts.scrollback, budget);
     },
   };
 }
 
 /**
  * A task's terminal screen on @xterm/headless: colours, cursor moves and
- * progress bars render as in a terminal, scrollback is capped, and every byte
- * also goes to the transcript (when there is one) before xterm parses it.
+ * progress bars render as in a terminal, and scrollback is capped.
+ *
+ * Writes are queued and handed to xterm in batches (ScreenFeed), so many
+ * small pty reads cost one parse and a flood of output cannot take the whole
+ * main thread. When more than BEHIND_CHARS wait, the screen skips the oldest
+ * waiting output, keeping what it can still show, and draws a marker line
+ * where the gap is (`skippedChars` counts it): memory stays bounded and
+ * nothing is dropped silently. The run's transcript is never skipped.
  */
 export class XtermScreen implements TerminalScreen {
   private readonly term: XtermTerminal;
@@ -39,8 +54,10 @@ export class XtermScreen implements TerminalScreen {
   private changes = 0;
   private closed = false;
   private readonly cell: IBufferCell;
+  private readonly feed: ScreenFeed;
 
-  constructor(cols: number, rows: number, scrollback: number, private readonly transcript?: Transcript) {
+  /** `budget`: the parse time shared by the screens of a run (createTerminals passes one); default: its own. */
+  constructor(cols: number, rows: number, scrollback: number, budget = newParseBudget()) {
     // convertEol: output read from pipes ends lines with a bare \n, which a terminal's line
     // discipline would have turned into \r\n; without it each line starts where the last ended.
     // A pty's \r\n is unaffected.
@@ -48,6 +65,13 @@ export class XtermScreen implements TerminalScreen {
     this.cell = this.term.buffer.active.getNullCell();
     // Fired once per parser flush however many writes it took: the coalesced change signal.
     this.term.onWriteParsed(() => this.changed());
+    this.feed = new ScreenFeed(this.term, {
+      batchChars: BATCH_CHARS,
+      highChars: BEHIND_CHARS,
+      budget,
+      keep: () => this.keep(scrollback),
+      marker: (dropped, total) => skipMarker(dropped, total, this.term.buffer.active.cursorX > 0),
+    });
   }
 
   get cols(): number {
@@ -63,15 +87,19 @@ export class XtermScreen implements TerminalScreen {
     return this.changes;
   }
 
-  write(data: string): void {
-    if (this.closed || data === '') return;
-    this.transcript?.write(data);
-    this.term.write(data);
+  /** Characters of output the screen skipped because it fell behind (the transcript has them). */
+  get skippedChars(): number {
+    return this.feed.skippedChars;
   }
 
-  /** Resolves once everything written so far is parsed (tests and benchmarks wait on it). */
+  write(data: string): void {
+    if (this.closed || data === '') return;
+    this.feed.push(data);
+  }
+
+  /** Resolves once everything written so far is parsed or skipped (tests and benchmarks wait on it). */
   parsed(): Promise<void> {
-    return this.closed ? Promise.resolve() : new Promise((resolve) => this.term.write('', resolve));
+    return this.feed.parsed();
   }
 
   resize(cols: number, rows: number): void {
@@ -117,9 +145,16 @@ export class XtermScreen implements TerminalScreen {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.transcript?.close();
     this.listeners.clear();
+    this.feed.close();
     this.term.dispose();
+  }
+
+  /** What a cut of the backlog keeps: the lines this screen can show, less the marker and a partial line. */
+  private keep(scrollback: number): Keep {
+    const { cols, rows } = this.term;
+    // Long lines wrap: this many characters fill the buffer even with wide characters and colours.
+    return { lines: Math.max(rows, scrollback + rows - 2), chars: Math.min(BEHIND_CHARS / 2, (scrollback + rows) * cols * 2) };
   }
 
   private changed(): void {
@@ -172,55 +207,21 @@ function styleOf(cell: IBufferCell): Omit<StyledRun, 'text'> {
   return style;
 }
 
-function hex(rgb: number): string {
-  return `#${rgb.toString(16).padStart(6, '0')}`;
+function newParseBudget(): ParseBudget {
+  return new ParseBudget(PARSE_SHARE, PARSE_BURST_MS);
 }
 
-/**
- * The screen of a headless run: keeps nothing, so costs nothing per byte but
- * the transcript. Readers see an empty terminal of the given size.
- */
-export class TranscriptOnlyScreen implements TerminalScreen {
-  private changes = 0;
-  private closed = false;
-  private readonly listeners = new Set<() => void>();
+/** The line drawn where the screen skipped output: styles reset, reversed, saying where the rest is. */
+function skipMarker(dropped: number, total: number, midLine: boolean): string {
+  const where = 'it came faster than the screen draws; `orchestrator logs` has every byte';
+  const all = total > dropped ? `, ${size(total)} in all` : '';
+  return `\x1b[0m${midLine ? '\r\n' : ''}\x1b[7m … ${size(dropped)} of output not drawn (${where}${all}) … \x1b[0m\r\n`;
+}
 
-  constructor(public cols: number, public rows: number, private readonly transcript?: Transcript) {}
+function size(chars: number): string {
+  return chars >= 1e6 ? `${(chars / 1e6).toFixed(1)} MB` : `${Math.ceil(chars / 1e3)} KB`;
+}
 
-  get length(): number {
-    return 0;
-  }
-  get version(): number {
-    return this.changes;
-  }
-  write(data: string): void {
-    if (this.closed || data === '') return;
-    this.transcript?.write(data);
-    this.changes++;
-  }
-  resize(cols: number, rows: number): void {
-    if (!(cols > 0 && rows > 0)) return;
-    this.cols = cols;
-    this.rows = rows;
-    this.changes++;
-    for (const listener of this.listeners) listener();
-  }
-  lines(): StyledLine[] {
-    return [];
-  }
-  visible(): StyledLine[] {
-    return [];
-  }
-  search(): number[] {
-    return [];
-  }
-  onChange(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.transcript?.close();
-  }
+function hex(rgb: number): string {
+  return `#${rgb.toString(16).padStart(6, '0')}`;
 }

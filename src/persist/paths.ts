@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { safeFileName } from '../agents/transcript.js';
 
 /** The folder of a workspace's run state: the database, and per run its journal and transcripts. */
 export function stateDir(workspace: string): string {
@@ -14,14 +15,14 @@ export function runDir(workspace: string, runId: string): string {
   return path.join(stateDir(workspace), 'runs', runId);
 }
 
-/** Where a task's transcript goes: every byte it printed, all attempts, in order. */
+/** Where a task's transcript goes: everything it printed as plain text (ANSI removed), all attempts, in order. */
 export function transcriptPath(workspace: string, runId: string, taskId: string): string {
-  return path.join(runDir(workspace, runId), 'logs', `${taskId}.log`);
+  return path.join(runDir(workspace, runId), 'logs', `${safeFileName(taskId)}.log`);
 }
 
-/** A transcript's path as the database holds it: relative to .orchestrator/ (task ids are safe file names). */
+/** A transcript's path as the database holds it: relative to .orchestrator/. */
 export function transcriptRef(runId: string, taskId: string): string {
-  return `runs/${runId}/logs/${taskId}.log`;
+  return `runs/${runId}/logs/${safeFileName(taskId)}.log`;
 }
 
 /** The run's write-ahead journal of events not yet batched into the database (see recorder.ts). */

@@ -1,8 +1,9 @@
-import { appendFileSync, closeSync, existsSync, ftruncateSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Database as Db } from 'better-sqlite3';
+import { Transcript } from '../agents/transcript.js';
 import type { RunEvent } from '../scheduler/events.js';
 import type { RunStoreReader } from '../scheduler/run-store.js';
 import { UserError } from '../errors.js';
@@ -63,7 +64,10 @@ export class RunRecorder {
   private readonly journal: number;
   /** Journal lines written since the last batch, as one string: what the writer thread gets. */
   private batch = '';
-  private output = new Map<string, string[]>();
+  /** Each task's plain-text transcript file, open for the whole run. */
+  private readonly transcripts = new Map<string, Transcript>();
+  /** Transcripts written to since the last batch. */
+  private dirty = new Set<Transcript>();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly batchMs: number;
@@ -98,6 +102,7 @@ export class RunRecorder {
   async close(): Promise<void> {
     if (this.closed) return;
     this.flush();
+    for (const transcript of this.transcripts.values()) transcript.close();
     this.closed = true;
     this.opts.store.events.off('event', this.listener);
     if (this.worker) {
@@ -154,9 +159,13 @@ export class RunRecorder {
   private onEvent(e: RunEvent): void {
     if (this.closed) return;
     if (e.type === 'task-output') {
-      let chunks = this.output.get(e.taskId);
-      if (!chunks) this.output.set(e.taskId, (chunks = []));
-      chunks.push(e.chunk);
+      let transcript = this.transcripts.get(e.taskId);
+      if (!transcript) {
+        const dir = path.dirname(transcriptPath(this.opts.workspace, this.opts.runId, e.taskId));
+        this.transcripts.set(e.taskId, (transcript = new Transcript(dir, e.taskId)));
+      }
+      transcript.write(e.chunk);
+      this.dirty.add(transcript);
       this.schedule();
       return;
     }
@@ -185,12 +194,11 @@ export class RunRecorder {
     this.timer.unref();
   }
 
+  /** Transcripts buffer up to 64 KB; each batch also writes out what they hold. */
   private writeTranscripts(): void {
-    if (this.output.size === 0) return;
-    const output = this.output;
-    this.output = new Map();
-    for (const [taskId, chunks] of output) {
-      appendFileSync(transcriptPath(this.opts.workspace, this.opts.runId, taskId), chunks.join(''));
-    }
+    if (this.dirty.size === 0) return;
+    const dirty = this.dirty;
+    this.dirty = new Set();
+    for (const transcript of dirty) transcript.flush();
   }
 }
