@@ -38,14 +38,5 @@ export function cli(cwd: string, args: string[], opts: { killAfterMs?: number; e
   return Object.assign(done, { child });
 }
 
-/** mulberry32: a seeded PRNG, so a failing trial can be replayed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, the benchmarks' seeded PRNG: a failing trial can be replayed from its seed. */
+export { prng } from '../../bench/dag.js';

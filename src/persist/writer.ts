@@ -7,6 +7,7 @@ import { addUsage, emptyUsage } from '../scheduler/run-store.js';
 import { isFinished } from '../scheduler/states.js';
 import type { TaskState } from '../scheduler/states.js';
 import type { JournalEntry } from './journal.js';
+import type { AttemptInfo } from './read.js';
 import { transcriptRef } from './paths.js';
 
 /** A task row as the writer holds it between commits. */
@@ -24,18 +25,8 @@ interface TaskRow {
   inserted: boolean;
 }
 
-interface AttemptRow {
-  taskId: string;
-  n: number;
-  session: number;
-  startedAt: number;
-  endedAt: number | null;
-  state: string;
-  reason: string | null;
-  exitCode: number | null;
-  sessionId: string | null;
-  usage: Usage;
-  pgid: number | null;
+/** An attempt as read back, plus the start time that tells its process group from a reused pid. */
+interface AttemptRow extends AttemptInfo {
   pgidStart: string | null;
 }
 
