@@ -122,6 +122,24 @@ describe('engine commands', () => {
     expect((await engine.whenIdle()).exitCode).toBe(0);
   });
 
+  it('skip on a blocked task lets its own dependents run; one still tied to the failure by another path stays blocked', async () => {
+    const backend = new ScriptedBackend();
+    const engine = engineWith(
+      [task('a'), task('b', { dependsOn: ['a'] }), task('c', { dependsOn: ['b'] }), task('d', { dependsOn: ['a'] }), task('e', { dependsOn: ['b', 'd'] })],
+      backend,
+    );
+    const run = engine.run();
+    await flush();
+    backend.finish('a', { ok: false, reason: 'no' });
+    await run;
+    expect(states(engine)).toEqual({ a: 'failed', b: 'blocked', c: 'blocked', d: 'blocked', e: 'blocked' });
+    expect(engine.skip('b').ok).toBe(true);
+    await flush();
+    expect(states(engine)).toEqual({ a: 'failed', b: 'skipped', c: 'running', d: 'blocked', e: 'blocked' });
+    backend.finish('c');
+    expect((await engine.whenIdle()).exitCode).toBe(1);
+  });
+
   it('skip on a pending task never runs it; on a running task stops it first', async () => {
     const backend = new ScriptedBackend();
     const engine = engineWith([task('a'), task('b', { dependsOn: ['a'] }), task('c', { dependsOn: ['b'] })], backend);

@@ -95,7 +95,10 @@ export function skipTask(c: CommandContext, id: string): CommandResult {
   if (c.executor.stop(id, { kind: 'skip' })) return ok(`skipping ${id}: stopping it`);
   c.store.reopen();
   c.store.setState(id, { kind: 'skipped', reason: 'skipped by you' });
-  c.settle([...reopenDependents(c, id, false), ...c.dependentsOf(id)]);
+  // A skipped blocked task's dependents are blocked by the same root failure: they may run now
+  // (settle blocks again any that another path still ties to it).
+  const blockedBy = record.state.kind === 'blocked' ? record.state.by : undefined;
+  c.settle([...reopenDependents(c, id, false, blockedBy), ...c.dependentsOf(id)]);
   c.pump();
   return ok(`skipped ${id}`);
 }
@@ -138,18 +141,19 @@ export function markTaskDone(c: CommandContext, id: string): CommandResult {
 }
 
 /**
- * Moves tasks blocked by `id` (directly or through other blocked tasks)
- * back to pending, and with `eligibleToo` eligible direct dependents as
- * well (they must wait for the retried task again); returns them.
+ * Moves tasks below `id` blocked by `id` (or by `alsoBy`, the failure that
+ * blocked `id` itself), directly or through other blocked tasks, back to
+ * pending, and with `eligibleToo` eligible direct dependents as well (they
+ * must wait for the retried task again); returns them.
  */
-function reopenDependents(c: CommandContext, id: string, eligibleToo: boolean): string[] {
+function reopenDependents(c: CommandContext, id: string, eligibleToo: boolean, alsoBy?: string): string[] {
   const reopened: string[] = [];
   const queue = c.dependentsOf(id);
   const seen = new Set(queue);
   while (queue.length) {
     const dep = queue.shift()!;
     const state = c.store.require(dep).state;
-    if (state.kind === 'blocked' && state.by === id) {
+    if (state.kind === 'blocked' && (state.by === id || (alsoBy !== undefined && state.by === alsoBy))) {
       c.store.setState(dep, { kind: 'pending' });
       reopened.push(dep);
       for (const next of c.dependentsOf(dep)) {
