@@ -1,6 +1,7 @@
 import type { Executor } from './executor.js';
 import type { RunStore } from './run-store.js';
 import type { Waits } from './waits.js';
+import { isLive } from './states.js';
 
 /** What a command did, in words fit for the dashboard's footer. */
 export interface CommandResult {
@@ -132,10 +133,7 @@ export function sendInput(c: CommandContext, id: string, data: string): CommandR
 export function markTaskDone(c: CommandContext, id: string): CommandResult {
   const record = c.store.get(id);
   if (!record) return unknown(id);
-  const kind = record.state.kind;
-  if (kind !== 'running' && !(kind === 'paused' && record.state.from === 'running')) {
-    return no(`${id} is ${kind}; only a running task can be marked done`);
-  }
+  if (!isLive(record.state)) return no(`${id} is ${record.state.kind}; only a running task can be marked done`);
   if (!c.executor.markDone(id)) return no(`${id} cannot be marked done (it is still starting)`);
   return ok(`marked ${id} done`);
 }

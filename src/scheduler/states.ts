@@ -54,6 +54,11 @@ export const STATE_KINDS: readonly TaskStateKind[] = [
   'cancelled',
 ];
 
+/** An attempt is under way with a process behind it: running, or paused while running (SIGSTOPped). */
+export function isLive(state: TaskState): boolean {
+  return state.kind === 'running' || (state.kind === 'paused' && state.from === 'running');
+}
+
 /** States a task never leaves on its own; only a command (retry, skip) moves it. */
 export function isFinished(kind: TaskStateKind): boolean {
   return kind === 'completed' || kind === 'failed' || kind === 'skipped' || kind === 'blocked' || kind === 'cancelled';
