@@ -5,7 +5,6 @@ import { checkProviders, formatDoctor } from './agents/doctor.js';
 import { preflight } from './agents/preflight.js';
 import { killLiveGroups } from './agents/process-group.js';
 import { createBackends } from './agents/registry.js';
-import { createTerminals } from './agents/xterm-screen.js';
 import { loadConfig } from './config/load.js';
 import { renderConfig } from './config/render.js';
 import { UserError } from './errors.js';
@@ -14,6 +13,7 @@ import { beginResume, beginRun } from './persist/persistence.js';
 import { formatLevels, loadPlan, planLevels } from './plan/load.js';
 import { attachReporter, formatSummary } from './report/headless.js';
 import { Engine } from './scheduler/engine.js';
+import type { RunSummary } from './scheduler/engine.js';
 import type { RunSnapshot } from './scheduler/run-store.js';
 import { rolesInRun } from './scheduler/workflows.js';
 import { findWorkspace } from './workspace.js';
@@ -58,33 +58,59 @@ function loadDashboard() {
 async function runCommand(args: CommonArgs & { plan?: string; run?: string; force?: boolean; concurrency?: number; json: boolean; headless: boolean; tui: boolean; exitOnFinish: boolean }, resume = false) {
   // The dashboard needs a terminal to draw on and keys to read; anything else runs headless.
   const tty = Boolean(process.stdout.isTTY && process.stdin.isTTY);
+  if (args.tui && !tty) throw new UserError('--tui needs a terminal: stdin and stdout must both be a TTY (run it in a terminal, or use --headless)');
   // Loaded only for the dashboard, so a headless run never loads React; started now so it overlaps config and plan loading.
   const loadingUi = tty && !args.headless && !args.json ? loadDashboard() : undefined;
   loadingUi?.catch(() => undefined);
   const { loaded, plan: planned, workspace } = await loadAll(args, resume ? undefined : args.plan);
   if (planned) preflight(loaded.config, rolesInRun(planned.tasks, loaded.config.workflows), workspace);
+  const ui = await loadingUi;
+  // Bad key overrides are refused before anything is recorded.
+  const keymap = ui?.keymapFromConfig(loaded.config.keys, loaded.sources.keys);
   const persisted = planned
     ? beginRun(planned)
-    : await beginResume({ workspace, ...(args.run ? { runId: args.run } : {}), force: Boolean(args.force), headless: !loadingUi, loadPlan: (file) => loadPlan(file, { workspace, knownRoles: Object.keys(loaded.config.agents) }) });
-  const plan = persisted.plan ?? planned;
-  if (!plan) throw new Error('unreachable: no plan');
-  if (!planned) preflight(loaded.config, rolesInRun(plan.tasks, loaded.config.workflows), workspace);
-  for (const note of persisted.notes) process.stderr.write(`${note}\n`);
-  if (args.tui && !tty) throw new UserError('--tui needs a terminal: stdin and stdout must both be a TTY (run it in a terminal, or use --headless)');
-  const ui = await loadingUi;
-  const keymap = ui?.keymapFromConfig(loaded.config.keys, loaded.sources.keys);
-  const engine = new Engine({ plan, config: loaded.config, backends: createBackends(), killAll: killLiveGroups, ...(ui ? { terminals: createTerminals({ scrollback: loaded.config.scrollback }) } : {}), ...(args.concurrency ? { concurrency: args.concurrency } : {}), ...(persisted.restore ? { restore: persisted.restore } : {}) });
+    : await beginResume({ workspace, ...(args.run ? { runId: args.run } : {}), force: Boolean(args.force), headless: !ui, loadPlan: (file) => loadPlan(file, { workspace, knownRoles: Object.keys(loaded.config.agents) }) });
+  let summary: RunSummary | undefined;
+  let engine: Engine | undefined;
+  let failed: { error: unknown } | undefined;
+  try {
+    const plan = persisted.plan ?? planned;
+    if (!plan) throw new Error('unreachable: no plan');
+    if (!planned) preflight(loaded.config, rolesInRun(plan.tasks, loaded.config.workflows), workspace);
+    for (const note of persisted.notes) process.stderr.write(`${note}\n`);
+    // Terminal screens only for the dashboard (xterm is loaded only then): headless, output goes to the transcript.
+    const terminals = ui ? (await import('./agents/xterm-screen.js')).createTerminals({ scrollback: loaded.config.scrollback }) : undefined;
+    engine = new Engine({ plan, config: loaded.config, backends: createBackends(), killAll: killLiveGroups, ...(terminals ? { terminals } : {}), ...(args.concurrency ? { concurrency: args.concurrency } : {}), ...(persisted.restore ? { restore: persisted.restore } : {}) });
+    const built = engine;
+    summary = await drive(built, args, persisted, ui && keymap ? () => ui.runDashboard({ engine: built, keymap, exitOnFinish: args.exitOnFinish }) : undefined);
+  } catch (error) {
+    failed = { error };
+  }
+  // Recording ends even when the run could not start (a missing command on resume), so the
+  // journal is left clean; a write the database refused is reported after the summary.
+  const refused = await persisted.close().then(
+    () => undefined,
+    (err: unknown) => ({ error: err }),
+  );
+  if (failed) throw failed.error;
+  if (summary && engine) finishRun(engine, summary, args.json, refused ? undefined : persisted.runId);
+  if (refused) throw refused.error;
+}
+
+/**
+ * Attaches the recorder, the reporter (or the dashboard) and the signal handlers
+ * to a built engine and runs it to its end.
+ */
+async function drive(engine: Engine, args: { json: boolean }, persisted: { attach(store: Engine['store']): void }, dashboard: (() => Promise<RunSummary>) | undefined): Promise<RunSummary> {
   // Recorded from the first event on: each state change is in the run's journal before the engine acts on it.
   persisted.attach(engine.store);
   // A reader that goes away (`| head`) ends the run as SIGPIPE would: agents stopped, exit 141.
-  let stdoutGone = false;
-  const write = (text: string) => void (stdoutGone || process.stdout.write(text));
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EPIPE') throw err;
     stdoutGone = true;
+    if (err.code !== 'EPIPE') process.stderr.write(`orchestrator: cannot write to stdout (${err.code ?? err.message}): stopping the run\n`);
     void engine.shutdown('SIGPIPE');
   });
-  if (!ui) attachReporter(engine.store, {
+  if (!dashboard) attachReporter(engine.store, {
     json: args.json,
     write,
     color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
@@ -107,14 +133,22 @@ async function runCommand(args: CommonArgs & { plan?: string; run?: string; forc
     void engine.shutdown(signal);
   };
   for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, onSignal);
+  return dashboard ? dashboard() : engine.run();
+}
 
-  const summary = ui && keymap ? await ui.runDashboard({ engine, keymap, exitOnFinish: args.exitOnFinish }) : await engine.run();
+/** The summary table below the run, the line saying where it is recorded, and the exit code. */
+function finishRun(engine: Engine, summary: RunSummary, json: boolean, recordedAs: string | undefined): void {
   const columns = process.stdout.isTTY ? process.stdout.columns : undefined;
-  const ended = runEnd(engine.store.getSnapshot(), summary.interrupted);
-  await persisted.close();
-  if (!args.json) write(formatSummary(engine.store.getSnapshot(), ended, summary.interrupted, columns));
-  if (!args.json) write(`recorded as run ${persisted.runId}: orchestrator show ${persisted.runId}${summary.interrupted ? ` · orchestrator resume ${persisted.runId}` : ''}\n`);
+  const snapshot = engine.store.getSnapshot();
+  if (!json) write(formatSummary(snapshot, runEnd(snapshot, summary.interrupted), summary.interrupted, columns));
+  if (!json && recordedAs) write(`recorded as run ${recordedAs}: orchestrator show ${recordedAs}${summary.interrupted ? ` · orchestrator resume ${recordedAs}` : ''}\n`);
   process.exitCode = summary.interrupted ? (SIGNAL_EXIT[summary.interrupted] ?? 130) : summary.exitCode;
+}
+
+/** Set once stdout is gone (a closed pipe): nothing more is written to it. */
+let stdoutGone = false;
+function write(text: string): void {
+  if (!stdoutGone) process.stdout.write(text);
 }
 
 /** `runs`, `show RUN`, `logs RUN TASK`: read the workspace's run database. */

@@ -221,7 +221,9 @@ describe('orchestrator config and help', () => {
 
 describe('orchestrator run into a closed pipe', () => {
   it('stops the run like SIGPIPE (exit 141) without a stack trace when the reader goes away', async () => {
-    const plan = write('piped.yaml', 'tasks:\n  - { id: a, agent: shell, prompt: "echo one; sleep 30" }\n');
+    // A writer only learns the reader is gone when it writes again: 'a' ends after a second,
+    // and the lines that follow meet the closed pipe while 'b' still has half a minute to go.
+    const plan = write('piped.yaml', 'tasks:\n  - { id: a, agent: shell, prompt: "sleep 1" }\n  - { id: b, agent: shell, prompt: "sleep 30", dependsOn: [a] }\n');
     const child = spawn(process.execPath, [BIN, 'run', plan], { cwd: ws, env: { PATH: process.env.PATH ?? '', HOME: home } });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));

@@ -196,3 +196,38 @@ describe('engine commands', () => {
     expect(seen.length).toBeGreaterThanOrEqual(6);
   });
 });
+
+describe('attempts that end in an unexpected way', () => {
+  it('a success that lands just before a stop stands: the task completes', async () => {
+    const backend = new ScriptedBackend();
+    const engine = engineWith([task('a'), task('b', { dependsOn: ['a'] })], backend);
+    const run = engine.run();
+    await flush();
+    backend.finish('a', { ok: true, result: 'done before the stop' });
+    // The stop arrives before the executor has seen the outcome.
+    expect(engine.cancel('a').message).toBe('cancelling a: stopping its processes');
+    await flush();
+    expect(engine.store.require('a').state).toEqual({ kind: 'completed', result: 'done before the stop' });
+    backend.finish('b');
+    expect((await run).exitCode).toBe(0);
+  });
+
+  it('an attempt whose bookkeeping throws fails its task instead of hanging the run', async () => {
+    const backend = new ScriptedBackend();
+    const engine = engineWith([task('a'), task('b')], backend);
+    // A bug stand-in: something moves 'a' to cancelled behind the executor's back while it runs,
+    // so recording its outcome is an illegal transition and the attempt's promise rejects.
+    engine.store.events.on('task-state', (e) => {
+      if (e.taskId === 'a' && e.to.kind === 'running') queueMicrotask(() => engine.store.setState('a', { kind: 'cancelled', reason: 'behind its back' }));
+    });
+    const run = engine.run();
+    await flush();
+    backend.finish('a');
+    backend.finish('b');
+    const summary = await run;
+    expect(summary.tasks.map((t) => [t.spec.id, t.state.kind])).toEqual([
+      ['a', 'cancelled'],
+      ['b', 'completed'],
+    ]);
+  });
+});

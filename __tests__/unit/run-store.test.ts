@@ -23,6 +23,18 @@ describe('RunStore', () => {
     expect(second.counts).toMatchObject({ pending: 1, eligible: 1 });
   });
 
+  it('keeps the same snapshot through output (no record changed), yet tells subscribers', () => {
+    const s = store(0);
+    let calls = 0;
+    s.subscribe(() => calls++);
+    const before = s.getSnapshot();
+    s.appendOutput('a', 'hello\n');
+    expect(calls).toBe(1);
+    expect(s.getSnapshot()).toBe(before);
+    s.report('a', { usage: { outputTokens: 3 } });
+    expect(s.getSnapshot()).not.toBe(before);
+  });
+
   it('tells subscribers at most once per publish interval, however many changes', async () => {
     const s = store(40);
     let calls = 0;

@@ -289,17 +289,40 @@ export class Engine {
         // setImmediate: tasks that end without I/O must not chain the whole run into one
         // microtask run that starves timers (snapshot publishing, the dashboard's frames).
         this.settling++;
-        void this.executor.execute(id).then((record) =>
-          setImmediate(() => {
-            this.settling--;
-            this.afterAttempt(record);
-          }),
+        void this.executor.execute(id).then(
+          (record) =>
+            setImmediate(() => {
+              this.settling--;
+              this.afterAttempt(record);
+            }),
+          (err: unknown) =>
+            setImmediate(() => {
+              this.settling--;
+              this.attemptCrashed(id, err);
+            }),
         );
       }
     } finally {
       this.pumping = false;
     }
     this.checkIdle();
+  }
+
+  /**
+   * An attempt whose bookkeeping threw (a bug, not an agent failure): the task fails with the
+   * error as its reason instead of the run hanging with a slot that never comes back.
+   */
+  private attemptCrashed(id: string, err: unknown): void {
+    const record = this.store.require(id);
+    if (!isFinished(record.state.kind)) {
+      try {
+        this.store.setState(id, { kind: 'failed', reason: `internal error: ${err instanceof Error ? err.message : String(err)}`, failure: 'permanent' });
+      } catch {
+        // Its state cannot become failed from here; it is left as it is, and the run goes on.
+      }
+    }
+    if (!this.stopping) this.settle(this.dependentsOf(id));
+    this.pump();
   }
 
   private afterAttempt(record: TaskRecord): void {

@@ -192,9 +192,11 @@ export class Executor {
         });
         active.execution = execution;
         const outcome = await execution.done;
-        if (controller.signal.aborted) final = stoppedState(controller.signal.reason);
-        else if (active.markedDone) final = { kind: 'completed', result: outcome.ok ? outcome.result : 'marked done by you' };
+        // A success stands even if a stop came after it (the agent had already ended: the
+        // backend only reports ok for an exit that came first); finished work is never thrown away.
+        if (active.markedDone) final = { kind: 'completed', result: outcome.ok ? outcome.result : 'marked done by you' };
         else if (outcome.ok) final = { kind: 'completed', result: outcome.result };
+        else if (controller.signal.aborted) final = stoppedState(controller.signal.reason);
         else {
           final = {
             kind: 'failed',

@@ -309,15 +309,17 @@ export class RunStore implements RunStoreReader {
 
   private emit(input: RunEventInput): void {
     const event = { ...input, seq: ++this.seq, time: this.now() } as RunEvent;
-    this.changed();
+    // Output changes no record: the snapshot stays the same object (readers keep their memos),
+    // but subscribers still hear of it, batched, so a dashboard can look for a new screen.
+    this.changed(event.type !== 'task-output');
     // The map types listeners; emitting by a computed name needs the untyped view.
     const emitter: EventEmitter = this.events;
     emitter.emit(event.type, event);
     emitter.emit('event', event);
   }
 
-  private changed(): void {
-    this.version++;
+  private changed(recordsChanged = true): void {
+    if (recordsChanged) this.version++;
     if (this.listeners.size === 0 || this.publishTimer) return;
     const wait = Math.max(0, this.lastPublish + this.publishIntervalMs - this.now());
     if (wait === 0 && this.publishIntervalMs === 0) {
