@@ -92,6 +92,8 @@ async function runCommand(args: CommonArgs & { plan?: string; run?: string; forc
     () => undefined,
     (err: unknown) => ({ error: err }),
   );
+  // A transcript that could not be written (disk full) never stopped the run; say so now.
+  for (const warning of persisted.warnings) process.stderr.write(`orchestrator: ${warning}\n`);
   if (failed) throw failed.error;
   if (summary && engine) finishRun(engine, summary, args.json, refused ? undefined : persisted.runId);
   if (refused) throw refused.error;

@@ -90,7 +90,7 @@ describe('XtermScreen under a flood', () => {
       const rows = screen.lines(0, screen.length).map(text);
       // One marker, the oldest line; after it the last lines in order, as a full parse shows them.
       expect(rows.filter((l) => l.includes('of output not drawn'))).toHaveLength(1);
-      expect(rows[0]).toMatch(/^ … \d+\.\d MB of output not drawn \(it came faster than the screen draws; `orchestrator logs` has every byte(, \d+\.\d MB in all)?\) … $/);
+      expect(rows[0]).toMatch(/^ … \d+\.\d MB of output not drawn \(it came faster than the screen draws; `orchestrator logs` has all of it(, \d+\.\d MB in all)?\) … $/);
       const after = rows.slice(1).filter((l) => l !== '');
       expect(after.length).toBeGreaterThan(scrollback);
       expect(after).toEqual(Array.from({ length: after.length }, (_, k) => line(count - after.length + 1 + k)));

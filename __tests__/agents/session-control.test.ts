@@ -3,6 +3,7 @@ import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { killLiveGroups, liveGroupPids } from '../../src/agents/process-group.js';
+import { ProviderSchema } from '../../src/config/schema.js';
 import { startSession } from '../../src/agents/session.js';
 import type { Session, SessionOptions } from '../../src/agents/session.js';
 import { waitFor } from './helpers.js';
@@ -128,6 +129,30 @@ describe('session (pty): a terminal', () => {
     if (escaped > 0) process.kill(escaped, 'SIGKILL');
   });
 
+  it('does not hang on an escaped process that keeps writing to the terminal', async () => {
+    // The leader exits once the writer has its own session (sid = pid), so stopping the group misses it.
+    const script = 'setsid sh -c \'while :; do echo tick; sleep 0.3; done\' & '
+      + 'until [ "$(ps -o sid= -p $! | tr -d \' \')" = "$!" ]; do sleep 0.05; done; echo "escaped $!"';
+    const { session, text } = start({ argv: ['/bin/sh', '-c', script] });
+    await waitFor(() => /escaped \d+/.test(text()), 10_000, 'the escaped writer');
+    const escaped = Number(/escaped (\d+)/.exec(text())![1]);
+    try {
+      const t0 = Date.now();
+      const outcome = await Promise.race([
+        session.exited,
+        new Promise<'hung'>((r) => setTimeout(() => r('hung'), 15_000).unref()),
+      ]);
+      expect(outcome).toEqual({ code: 0, signal: null });
+      expect(Date.now() - t0).toBeLessThan(10_000);
+    } finally {
+      try {
+        process.kill(escaped, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  });
+
   it('starts at the given size, named xterm-256color, with a tty', async () => {
     const { session, text } = start({ argv: ['/bin/sh', '-c', 'stty size; echo "$TERM"; test -t 0 && echo tty'], cols: 100, rows: 30 });
     await session.exited;
@@ -201,6 +226,24 @@ describe.each(['pty', 'pipe'] as const)('session (%s): start', (mode) => {
 });
 
 describe('session: secrets', () => {
+  it.each(['pty', 'pipe'] as const)('(%s) refuses an env value with a NUL byte naming the key, never the value', async (mode) => {
+    const { session } = start({ mode, argv: ['/bin/sh', '-c', 'exit 0'], env: { API_TOKEN: 'sk-secret\0tail' } });
+    const exit = await session.exited;
+    expect(exit).toEqual({ code: null, signal: null, error: "cannot start '/bin/sh': environment variable API_TOKEN contains a NUL byte" });
+    expect(JSON.stringify(exit)).not.toContain('sk-secret');
+  });
+
+  it('the provider schema refuses an env value with a NUL byte, naming the key, never the value', () => {
+    const parsed = ProviderSchema.safeParse({ type: 'command', command: 'x', env: { OK: 'fine', API_TOKEN: 'sk-secret\0tail' } });
+    expect(parsed.success).toBe(false);
+    const issues = parsed.error!.issues;
+    expect(issues.map((i) => ({ path: i.path, message: i.message }))).toEqual([
+      { path: ['env', 'API_TOKEN'], message: 'the value of API_TOKEN contains a NUL byte' },
+    ]);
+    expect(JSON.stringify(parsed.error)).not.toContain('sk-secret');
+    expect(ProviderSchema.safeParse({ type: 'command', command: 'x', env: { OK: 'fine' } }).success).toBe(true);
+  });
+
   it('no source file in src/ logs or emits environment values', () => {
     // Events carry only output; env is handed to the child and nowhere else.
     const offenders: string[] = [];

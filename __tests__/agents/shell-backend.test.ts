@@ -97,9 +97,9 @@ describe('shell backend: how the script is started', () => {
     }
   });
 
-  it('resolves with a clear reason when the command does not exist', async () => {
+  it('resolves with a clear reason, a permanent failure (no auto-retry), when the command does not exist', async () => {
     const outcome = await backend.start(shellRun('echo hi', {}, { command: '/bin/nosuch' }).ctx).done;
-    expect(outcome).toEqual({ ok: false, reason: "cannot start '/bin/nosuch': not found" });
+    expect(outcome).toEqual({ ok: false, reason: "cannot start '/bin/nosuch': not found", failure: 'permanent' });
   });
 
   it('resolves with a clear reason when the command is not executable', async () => {
@@ -109,7 +109,7 @@ describe('shell backend: how the script is started', () => {
     chmodSync(file, 0o644);
     try {
       const outcome = await backend.start(shellRun('echo hi', {}, { command: file }).ctx).done;
-      expect(outcome).toEqual({ ok: false, reason: `cannot start '${file}': permission denied` });
+      expect(outcome).toEqual({ ok: false, reason: `cannot start '${file}': permission denied`, failure: 'permanent' });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -120,6 +120,7 @@ describe('shell backend: how the script is started', () => {
     expect(outcome).toEqual({
       ok: false,
       reason: "cannot start '/bin/sh': working directory '/nonexistent/orch-dir' does not exist",
+      failure: 'permanent',
     });
   });
 

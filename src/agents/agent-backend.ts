@@ -87,8 +87,6 @@ function startAgent(adapter: ProviderAdapter, ctx: BackendContext): Execution {
   });
   // Recorded by the run database, so a killed orchestrator's leftover agents can be killed later.
   if (session.pid !== undefined) ctx.report({ pid: session.pid });
-  // The group id, so agents left behind by a killed orchestrator can be found later.
-  if (session.pid !== undefined) ctx.report({ pid: session.pid });
   let markedDone = false;
   const done = session.exited.then((exit) => {
     splitter?.flush();

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { Config, ProviderType } from '../config/schema.js';
-import { resolveCommand } from './preflight.js';
+import { resolveCommand } from './session.js';
 import { INSTALL_HINTS } from './registry.js';
 
 /** What `orchestrator doctor` found about one provider. */
@@ -48,7 +48,9 @@ export function probeVersion(file: string, env: Record<string, string>, timeoutM
   return new Promise((resolve) => {
     let out = '';
     let settled = false;
-    const child = spawn(file, ['--version'], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    // Not detached: it stays in our process group, so a Ctrl+C during doctor reaches it
+    // too (doctor installs no signal handlers; a group of its own would outlive us).
+    const child = spawn(file, ['--version'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const finish = (value: string | undefined): void => {
       if (settled) return;
       settled = true;
@@ -56,12 +58,8 @@ export function probeVersion(file: string, env: Record<string, string>, timeoutM
       resolve(value);
     };
     const timer = setTimeout(() => {
-      // Its whole group: a version script may have started children of its own.
-      try {
-        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
+      // SIGKILL, as a probe that ignores SIGTERM must not linger; anything it started holds no pipe we wait for.
+      child.kill('SIGKILL');
       child.stdout?.destroy();
       child.stderr?.destroy();
       finish(undefined);

@@ -1,42 +1,8 @@
-import { accessSync, constants, statSync } from 'node:fs';
-import path from 'node:path';
 import type { Config } from '../config/schema.js';
 import type { Problem } from '../errors.js';
 import { UserError } from '../errors.js';
 import { INSTALL_HINTS } from './registry.js';
-
-/** Where a provider's command was found, or why it was not. */
-export type Resolved = { found: true; path: string } | { found: false; why: 'not found' | 'not executable' };
-
-/**
- * Resolves a command as the session will: a name is looked up on PATH (the
- * provider's own env PATH wins), a path is taken relative to the workspace.
- */
-export function resolveCommand(command: string, opts: { cwd: string; env?: Record<string, string> }): Resolved {
-  const searchPath = opts.env?.PATH ?? process.env.PATH ?? '';
-  if (command.includes('/')) return check(path.resolve(opts.cwd, command));
-  let sawFile = false;
-  for (const dir of searchPath.split(path.delimiter)) {
-    const result = check(path.join(path.resolve(opts.cwd, dir || '.'), command));
-    if (result.found) return result;
-    if (result.why === 'not executable') sawFile = true;
-  }
-  return { found: false, why: sawFile ? 'not executable' : 'not found' };
-}
-
-function check(file: string): Resolved {
-  try {
-    if (statSync(file).isDirectory()) return { found: false, why: 'not executable' };
-  } catch {
-    return { found: false, why: 'not found' };
-  }
-  try {
-    accessSync(file, constants.X_OK);
-    return { found: true, path: file };
-  } catch {
-    return { found: false, why: 'not executable' };
-  }
-}
+import { resolveCommand } from './session.js';
 
 /**
  * Refuses a run before anything starts when a role it may need (the plan's,

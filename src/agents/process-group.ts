@@ -204,19 +204,33 @@ function hasLiveMember(pgid: number): boolean {
   for (const name of entries) {
     const first = name.charCodeAt(0);
     if (first < 48 || first > 57) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${name}/stat`, 'latin1');
-    } catch {
-      continue; // Exited while we looked.
-    }
-    // Fields after "pid (comm) ": state ppid pgrp ...; comm may contain spaces and parens.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ', 3);
-    if (Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') return true;
+    const stat = readStat(Number(name)); // Undefined: exited while we looked.
+    if (stat && stat.pgrp === pgid && stat.state !== 'Z' && stat.state !== 'X') return true;
   }
   return false;
 }
 
-function errnoCode(err: unknown): string | undefined {
+/** A process's state, process group and start time (clock ticks since boot), from /proc/<pid>/stat. */
+export interface ProcStat {
+  state: string;
+  pgrp: number;
+  startTime: string;
+}
+
+/** Reads /proc/<pid>/stat; undefined when the process is gone or there is no /proc. */
+export function readStat(pid: number): ProcStat | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch {
+    return undefined;
+  }
+  // After "pid (comm) ": state is field 3; comm may hold spaces and parentheses.
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return { state: fields[0] ?? '', pgrp: Number(fields[2]), startTime: fields[19] ?? '' };
+}
+
+/** The `code` of a Node system error (ENOENT, ESRCH) or of a SQLite error; undefined for anything else. */
+export function errnoCode(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : undefined;
 }

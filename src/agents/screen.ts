@@ -38,7 +38,7 @@ export interface TerminalScreen {
   search(text: string): number[];
   /** Called (at most once per parser flush) after the screen changed. */
   onChange(listener: () => void): () => void;
-  /** Flushes the transcript and frees the terminal. */
+  /** Frees the terminal (the run's transcript is written elsewhere, by the recorder). */
   close(): void;
 }
 

@@ -15,6 +15,12 @@ import { failedSession, signalName, spawnErrorReason } from './session.js';
 const DRAIN_IDLE_MS = 1000;
 
 /**
+ * The longest the drain waits for that quiet after the group was stopped: an
+ * escaped process that keeps writing would otherwise keep the session open forever.
+ */
+const DRAIN_DEADLINE_MS = 2 * DRAIN_IDLE_MS;
+
+/**
  * A session in a pseudo-terminal. node-pty's child calls setsid(), so it leads
  * its own session and process group (pid = pgid) and the pty is its controlling
  * terminal: resize() delivers SIGWINCH, and the group can be stopped as one.
@@ -64,9 +70,9 @@ export function startPtySession(opts: SessionOptions, env: Record<string, string
   guardTheTail(term, deliver, () => {
     // node-pty learnt that the leader exited, but the terminal is still open: members of
     // the group (or an escaped process) hold it. Stop the group, then wait for the
-    // terminal to go quiet before it is closed.
+    // terminal to go quiet (or the deadline) before it is closed.
     leaderExited();
-    return stop().then(() => waitIdle(() => lastData, () => ended));
+    return stop().then(() => waitIdle(() => lastData, () => ended, Date.now() + DRAIN_DEADLINE_MS));
   });
 
   const exited = new Promise<SessionExit>((resolve) => {
@@ -172,12 +178,13 @@ function guardTheTail(term: IPty, deliver: (bytes: Buffer) => void, whenOpen: ()
   }) as Socket['destroy'];
 }
 
-/** Resolves once no data arrived for DRAIN_IDLE_MS, or the session ended. */
-async function waitIdle(lastData: () => number, ended: () => boolean): Promise<void> {
+/** Resolves once no data arrived for DRAIN_IDLE_MS, the session ended, or `deadline` (epoch ms) passed. */
+async function waitIdle(lastData: () => number, ended: () => boolean, deadline: number): Promise<void> {
   for (;;) {
     if (ended()) return;
-    const idle = Date.now() - lastData();
-    if (idle >= DRAIN_IDLE_MS) return;
-    await new Promise((r) => setTimeout(r, DRAIN_IDLE_MS - idle));
+    const now = Date.now();
+    const idle = now - lastData();
+    if (idle >= DRAIN_IDLE_MS || now >= deadline) return;
+    await new Promise((r) => setTimeout(r, Math.min(DRAIN_IDLE_MS - idle, deadline - now)));
   }
 }

@@ -1,6 +1,7 @@
 import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
-import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import path from 'node:path';
+import { errnoCode } from './process-group.js';
 import { startPipeSession } from './session-pipe.js';
 import { startPtySession } from './session-pty.js';
 
@@ -87,37 +88,58 @@ export function startProblem(argv: readonly string[], cwd: string, env: Record<s
   if (command === undefined || command === '') return 'cannot start: the command is empty';
   const say = (what: string): string => `cannot start '${command}': ${what}`;
   if (argv.some((a) => a.includes('\0'))) return say('an argument contains a NUL byte');
+  for (const [key, value] of Object.entries(env)) {
+    // Named, never quoted: the value may be a secret, and this reason is journaled and printed.
+    if (key.includes('\0')) return say('an environment variable name contains a NUL byte');
+    if (value.includes('\0')) return say(`environment variable ${key} contains a NUL byte`);
+  }
   try {
     if (!statSync(cwd).isDirectory()) return say(`working directory '${cwd}' is not a directory`);
   } catch {
     return say(`working directory '${cwd}' does not exist`);
   }
-  if (command.includes('/')) return executableProblem(isAbsolute(command) ? command : resolve(cwd, command), say);
-  let denied = false;
-  for (const dir of (env.PATH ?? '').split(delimiter)) {
-    const found = executableProblem(join(resolve(cwd, dir || '.'), command), say);
-    if (found === undefined) return undefined;
-    if (found.endsWith('permission denied')) denied = true;
-  }
-  return say(denied ? 'permission denied' : 'not found');
+  const resolved = resolveCommand(command, { cwd, env });
+  return resolved.found ? undefined : say(resolved.why === 'not found' ? 'not found' : 'permission denied');
 }
 
-function executableProblem(file: string, say: (what: string) => string): string | undefined {
+/** Where a provider's command was found, or why it was not. */
+export type Resolved = { found: true; path: string } | { found: false; why: 'not found' | 'not executable' };
+
+/**
+ * Resolves a command as the session will: a name is looked up on PATH (the
+ * provider's own env PATH wins), a path is taken relative to `cwd`.
+ */
+export function resolveCommand(command: string, opts: { cwd: string; env?: Record<string, string> }): Resolved {
+  const searchPath = opts.env?.PATH ?? process.env.PATH ?? '';
+  if (command.includes('/')) return check(path.resolve(opts.cwd, command));
+  let sawFile = false;
+  for (const dir of searchPath.split(path.delimiter)) {
+    const result = check(path.join(path.resolve(opts.cwd, dir || '.'), command));
+    if (result.found) return result;
+    if (result.why === 'not executable') sawFile = true;
+  }
+  return { found: false, why: sawFile ? 'not executable' : 'not found' };
+}
+
+function check(file: string): Resolved {
   try {
-    if (statSync(file).isDirectory()) return say('permission denied');
+    if (statSync(file).isDirectory()) return { found: false, why: 'not executable' };
     accessSync(file, fsConstants.X_OK);
-    return undefined;
+    return { found: true, path: file };
   } catch (err) {
-    return say(errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR' ? 'not found' : 'permission denied');
+    const code = errnoCode(err);
+    return { found: false, why: code === 'ENOENT' || code === 'ENOTDIR' ? 'not found' : 'not executable' };
   }
 }
 
-/** The reason for a spawn error that slipped past startProblem (a race, a NUL byte in env). */
+/** The reason for a spawn error that slipped past startProblem (a race); never quotes argv or env values. */
 export function spawnErrorReason(command: string, err: unknown): string {
   const code = errnoCode(err);
   const what =
     code === 'ENOENT' ? 'not found'
     : code === 'EACCES' ? 'permission denied'
+    // Node's message quotes the offending value, which may be a secret from env.
+    : code === 'ERR_INVALID_ARG_VALUE' || code === 'ERR_INVALID_ARG_TYPE' ? 'an argument or environment value is invalid'
     : err instanceof Error ? err.message
     : String(err);
   return `cannot start '${command}': ${what}`;
@@ -128,8 +150,4 @@ export function signalName(signal: number | undefined | null): string | null {
   if (!signal) return null;
   for (const [name, value] of Object.entries(osConstants.signals)) if (value === signal) return name;
   return `signal ${signal}`;
-}
-
-function errnoCode(err: unknown): string | undefined {
-  return typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : undefined;
 }

@@ -54,7 +54,8 @@ function startShell(ctx: BackendContext): Execution {
 
   const done = session.exited.then((exit): BackendOutcome => {
     ctx.signal.removeEventListener('abort', onAbort);
-    if (exit.error !== undefined) return { ok: false, reason: exit.error };
+    // It could not start (a missing binary, a bad workdir): no retry can fix that, and it says nothing about the provider's health.
+    if (exit.error !== undefined) return { ok: false, reason: exit.error, failure: 'permanent' };
     if (markedDone) return { ok: true, result: tail.text(RESULT_LINES, RESULT_CHARS) };
     // An abort that arrived after the script had already ended changes nothing.
     if (abortedWith !== undefined && !(exit.code === 0 && exit.signal === null)) return { ok: false, reason: abortedWith };

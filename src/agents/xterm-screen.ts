@@ -213,7 +213,7 @@ function newParseBudget(): ParseBudget {
 
 /** The line drawn where the screen skipped output: styles reset, reversed, saying where the rest is. */
 function skipMarker(dropped: number, total: number, midLine: boolean): string {
-  const where = 'it came faster than the screen draws; `orchestrator logs` has every byte';
+  const where = 'it came faster than the screen draws; `orchestrator logs` has all of it';
   const all = total > dropped ? `, ${size(total)} in all` : '';
   return `\x1b[0m${midLine ? '\r\n' : ''}\x1b[7m … ${size(dropped)} of output not drawn (${where}${all}) … \x1b[0m\r\n`;
 }

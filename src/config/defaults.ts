@@ -55,7 +55,7 @@ const DEFAULTS: Config = {
     shell: { type: 'shell', command: '/bin/sh', args: [], env: {} },
   },
   agents: {
-    orchestrator: { provider: 'claude', model: 'opus', systemPrompt: ORCHESTRATOR_PROMPT, tools: [] },
+    orchestrator: { provider: 'claude', model: 'opus', systemPrompt: ORCHESTRATOR_PROMPT, tools: ['Read', 'Grep', 'Glob'] },
     coder: { provider: 'claude', systemPrompt: CODER_PROMPT },
     reviewer: { provider: 'claude', systemPrompt: REVIEWER_PROMPT, tools: ['Read', 'Grep', 'Glob'] },
     tester: { provider: 'claude', systemPrompt: TESTER_PROMPT },

@@ -17,7 +17,16 @@ export const ProviderSchema = z.strictObject({
   type: ProviderTypeSchema,
   command: z.string().min(1),
   args: z.array(z.string()).default([]),
-  env: z.record(z.string(), z.string()).default({}),
+  env: z
+    .record(z.string(), z.string())
+    // No process environment can hold a NUL byte; the message names the key only, as the value may be a secret.
+    .superRefine((env, ctx) => {
+      for (const [key, value] of Object.entries(env)) {
+        if (key.includes('\0')) ctx.addIssue({ code: 'custom', message: 'an environment variable name contains a NUL byte' });
+        else if (value.includes('\0')) ctx.addIssue({ code: 'custom', path: [key], message: `the value of ${key} contains a NUL byte` });
+      }
+    })
+    .default({}),
   /** codex only: the sandbox for the commands the agent runs (`codex exec --sandbox`). Unset: Codex's own default. */
   sandbox: z.enum(['read-only', 'workspace-write', 'danger-full-access']).optional(),
   /** goose only: the LLM provider goose itself uses (`goose run --provider`), e.g. ollama for a local model. */

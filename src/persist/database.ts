@@ -1,6 +1,7 @@
 import { closeSync, existsSync, fstatSync, linkSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { Database as Db } from 'better-sqlite3';
+import { errnoCode } from '../agents/process-group.js';
 import { UserError } from '../errors.js';
 import { databasePath, ensureStateDir } from './paths.js';
 
@@ -147,7 +148,7 @@ function createDatabase(file: string): void {
   try {
     linkSync(aside, file);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err; // Another process created it first: use theirs.
+    if (errnoCode(err) !== 'EEXIST') throw err; // Another process created it first: use theirs.
   } finally {
     rmSync(aside, { force: true });
   }
@@ -213,7 +214,7 @@ export function guard<T>(file: string, fn: () => T): T {
 
 export function asUserError(file: string, err: unknown): unknown {
   if (err instanceof UserError) return err;
-  const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : '';
+  const code = errnoCode(err) ?? '';
   const message = err instanceof Error ? err.message : String(err);
   if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') return corrupt(file, message);
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
@@ -234,7 +235,7 @@ export interface Refusal {
 }
 
 export function refusal(err: unknown): Refusal {
-  const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : undefined;
+  const code = errnoCode(err);
   return { error: err instanceof Error ? err.message : String(err), ...(code ? { code } : {}) };
 }
 

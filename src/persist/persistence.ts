@@ -23,6 +23,11 @@ export interface PersistedRun {
   /** For resume: the plan the engine runs (the recorded one, or the changed file with --force). */
   plan?: Plan;
   attach(store: RunStoreReader): void;
+  /**
+   * Problems that did not stop the run but lost part of its record (a transcript
+   * that could not be written), one line each, for stderr; filled by close().
+   */
+  readonly warnings: string[];
   /** Writes what is left, releases the workspace lock, closes the database. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -172,11 +177,13 @@ function recorded(
 ): PersistedRun {
   let recorder: RunRecorder | undefined;
   let closed = false;
+  const warnings: string[] = [];
   // Every agent started from here on carries the run's id in its environment (see killRunProcesses).
   process.env[RUN_ENV] = runId;
   return {
     runId,
     notes: [],
+    warnings,
     attach(store) {
       const newRun = extra.newRun && { ...extra.newRun, concurrency: store.getSnapshot().concurrency };
       recorder = new RunRecorder({ db, store, workspace, runId, session, ...(newRun ? { newRun } : {}), ...(extra.batchMs !== undefined ? { batchMs: extra.batchMs } : {}) });
@@ -188,6 +195,7 @@ function recorded(
         await recorder?.close();
         release();
       } finally {
+        warnings.push(...(recorder?.warnings ?? []));
         db.close();
       }
     },

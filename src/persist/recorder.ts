@@ -72,8 +72,16 @@ export class RunRecorder {
   private closed = false;
   private readonly batchMs: number;
   private readonly worker: Worker | undefined;
+  /** Settles on the writer thread's 'closed' reply, or when the thread exits (it may already have died). */
+  private closedOrExited: Promise<'closed' | 'exited'> | undefined;
   private readonly inline: RunWriter | undefined;
   private failure: Refusal | undefined;
+  /**
+   * Filled by close(): why a task's transcript file stopped being written (disk
+   * full, unwritable folder). The run goes on without it, but the person should
+   * know `orchestrator logs` will be incomplete.
+   */
+  readonly warnings: string[] = [];
   private readonly listener = (e: RunEvent) => this.onEvent(e);
 
   constructor(private readonly opts: RecorderOptions) {
@@ -81,13 +89,19 @@ export class RunRecorder {
     mkdirSync(path.join(runDir(opts.workspace, opts.runId), 'logs'), { recursive: true });
     this.journal = openSync(journalPath(opts.workspace, opts.runId), 'a');
     if (opts.thread !== false && existsSync(WORKER_FILE)) {
-      this.worker = new Worker(WORKER_FILE, { workerData: { file: databasePath(opts.workspace), runId: opts.runId } });
-      this.worker.on('message', (reply: WorkerReply) => {
-        if ('error' in reply) this.failure ??= reply;
+      const worker = new Worker(WORKER_FILE, { workerData: { file: databasePath(opts.workspace), runId: opts.runId } });
+      this.worker = worker;
+      // Listened for from the start: a thread that died before close() would otherwise never answer it.
+      this.closedOrExited = new Promise((resolve) => {
+        worker.on('message', (reply: WorkerReply) => {
+          if ('error' in reply) this.failure ??= reply;
+          else if ('closed' in reply) resolve('closed');
+        });
+        worker.once('exit', () => resolve('exited'));
       });
       // A thread that dies (it could not open the database) is a refused write, not a crash of the run.
-      this.worker.on('error', (err) => (this.failure ??= refusal(err)));
-      this.worker.unref();
+      worker.on('error', (err) => (this.failure ??= refusal(err)));
+      worker.unref();
     } else {
       this.inline = new RunWriter(opts.db, opts.runId);
     }
@@ -96,27 +110,26 @@ export class RunRecorder {
 
   /**
    * Sends what is queued, waits until the database has all of it, then empties
-   * the journal and detaches. Rejects with a UserError if the database
-   * refused a write (the journal is then kept, and replayed on the next read).
+   * the journal and detaches. Resolves with `warnings`. Rejects with a UserError
+   * if the database refused a write (the journal is then kept, and replayed on
+   * the next read); `warnings` is filled either way.
    */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  async close(): Promise<string[]> {
+    if (this.closed) return this.warnings;
     this.flush();
-    for (const transcript of this.transcripts.values()) transcript.close();
+    for (const transcript of this.transcripts.values()) {
+      transcript.close();
+      if (transcript.error !== undefined) this.warnings.push(transcript.error);
+    }
     this.closed = true;
     this.opts.store.events.off('event', this.listener);
     if (this.worker) {
       const worker = this.worker;
       worker.ref(); // Keep the process alive until the database has everything.
-      await new Promise<void>((resolve) => {
-        worker.on('message', (reply: WorkerReply) => 'closed' in reply && resolve());
-        worker.on('exit', () => {
-          this.failure ??= { error: 'the database writer thread stopped before it had written everything' };
-          resolve();
-        });
-        worker.postMessage({ close: true } satisfies WorkerRequest);
-      });
-      worker.removeAllListeners('exit');
+      worker.postMessage({ close: true } satisfies WorkerRequest);
+      if ((await this.closedOrExited) === 'exited') {
+        this.failure ??= { error: 'the database writer thread stopped before it had written everything' };
+      }
       await worker.terminate();
     }
     if (this.failure) {
@@ -130,6 +143,7 @@ export class RunRecorder {
     }
     ftruncateSync(this.journal, 0);
     closeSync(this.journal);
+    return this.warnings;
   }
 
   /** Hands the journal lines written since the last batch to the database, and writes transcripts. */

@@ -14,6 +14,7 @@ describe('claude adapter through the real backend and session', () => {
     const outcome = await run.done;
     expect(outcome).toEqual({ ok: true, result: 'Added sum() to src/a.ts with a test; npm test passes.' });
     expect(new Set(run.sessionIds()).size).toBe(1);
+    expect(run.reports.filter((r) => r.pid !== undefined)).toEqual([{ pid: expect.any(Number) }]); // one task-process per attempt
     expect(run.usage()).toEqual({ inputTokens: 16, outputTokens: 412, cacheReadTokens: 44020, cacheWriteTokens: 2183, costUsd: 0.0421 });
     const text = run.text();
     expect(text).toContain('→ Edit src/a.ts\r\n');

@@ -1,10 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { checkProviders, formatDoctor } from '../../../src/agents/doctor.js';
-import { preflight, resolveCommand } from '../../../src/agents/preflight.js';
+import { checkProviders, formatDoctor, probeVersion } from '../../../src/agents/doctor.js';
+import { readStat } from '../../../src/agents/process-group.js';
+import { preflight } from '../../../src/agents/preflight.js';
+import { resolveCommand } from '../../../src/agents/session.js';
 import { defaultConfig } from '../../../src/config/defaults.js';
 import { UserError } from '../../../src/errors.js';
+import { waitFor } from '../helpers.js';
 import { FIXTURES, workdir } from './helpers.js';
 
 describe('preflight', () => {
@@ -60,5 +63,21 @@ describe('doctor', () => {
     expect(text).toMatch(/codex \(codex\): no-such-codex-xyz — MISSING/);
     expect(text).toMatch(/version: unknown/);
     expect(text).toMatch(/Missing: codex\./);
+  });
+
+  it('probes --version in our process group (not detached, so Ctrl+C reaches it) and kills a probe that does not answer', async () => {
+    const dir = workdir();
+    const pidFile = path.join(dir, 'pid');
+    const hang = path.join(dir, 'hang');
+    // Ignores SIGTERM; `exec` so the probe itself is the process that hangs.
+    writeFileSync(hang, `#!/bin/sh\ntrap '' TERM\necho $$ > '${pidFile}'\nexec sleep 30\n`);
+    chmodSync(hang, 0o755);
+    const version = probeVersion(hang, process.env as Record<string, string>, 1000);
+    await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'), 10_000, 'the probe to start');
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    // A Ctrl+C at the terminal reaches the foreground group: the probe must be in ours.
+    expect(readStat(pid)?.pgrp).toBe(readStat(process.pid)?.pgrp);
+    expect(await version).toBeUndefined();
+    await waitFor(() => readStat(pid) === undefined, 10_000, 'the probe to be killed');
   });
 });

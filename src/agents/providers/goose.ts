@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { BackendContext } from '../backend.js';
+import { safeFileName } from '../transcript.js';
 import { arr, defined, isObject, jsonObject, num, obj, str, toolLine } from './json-line.js';
 import type { Invocation, LineUpdate, ProviderAdapter } from './types.js';
 import { preview, progressOnly, promptFor } from './types.js';
@@ -21,7 +22,7 @@ import { preview, progressOnly, promptFor } from './types.js';
 export const gooseAdapter: ProviderAdapter = {
   invocation(ctx: BackendContext): Invocation {
     const { provider, role } = ctx;
-    const sessionId = ctx.resumeSessionId ?? `orchestrator-${safeName(ctx.task.id)}-${randomBytes(4).toString('hex')}`;
+    const sessionId = ctx.resumeSessionId ?? `orchestrator-${safeFileName(ctx.task.id).slice(0, 40)}-${randomBytes(4).toString('hex')}`;
     const args = [
       'run',
       `--name=${sessionId}`,
@@ -42,10 +43,6 @@ export const gooseAdapter: ProviderAdapter = {
     };
   },
 };
-
-function safeName(id: string): string {
-  return id.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 40);
-}
 
 /** One line of `goose run --output-format stream-json`. */
 export function parseGooseLine(line: string): LineUpdate {
