@@ -171,14 +171,14 @@ export class XtermScreen implements TerminalScreen {
     const cell = this.cell;
     for (let x = 0; x < line.length; x++) {
       if (!line.getCell(x, cell) || cell.getWidth() === 0) continue; // the second half of a wide character
-      const next = styleOf(cell);
-      const nextKey = JSON.stringify(next);
-      if (style !== undefined && nextKey !== key) {
-        runs.push({ ...style, text });
+      // The style object is built only where the style changes; most cells repeat their neighbour's.
+      const nextKey = styleKey(cell);
+      if (style === undefined || nextKey !== key) {
+        if (style !== undefined) runs.push({ ...style, text });
         text = '';
+        style = styleOf(cell);
+        key = nextKey;
       }
-      style = next;
-      key = nextKey;
       text += cell.getChars() || ' ';
     }
     if (style !== undefined) runs.push({ ...style, text });
@@ -190,6 +190,13 @@ export class XtermScreen implements TerminalScreen {
     }
     return runs;
   }
+}
+
+/** Equal for two cells exactly when styleOf would give them equal styles. */
+function styleKey(cell: IBufferCell): string {
+  const flags =
+    (cell.isBold() ? 1 : 0) | (cell.isDim() ? 2 : 0) | (cell.isItalic() ? 4 : 0) | (cell.isUnderline() ? 8 : 0) | (cell.isInverse() ? 16 : 0);
+  return `${cell.getFgColorMode()}:${cell.getFgColor()}:${cell.getBgColorMode()}:${cell.getBgColor()}:${flags}`;
 }
 
 /** The style of one cell, with only the attributes that are set. */
