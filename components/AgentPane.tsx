@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import { memo } from 'react';
+import { memo, useMemo } from 'react';
 import type { StyledLine } from '../src/agents/screen.js';
 import { fit } from './glyphs.js';
 import { useEngine } from './hooks/engine-context.js';
@@ -49,18 +49,22 @@ export function AgentPane(props: {
 }) {
   const { id, width, height, focused, attached, view } = props;
   const engine = useEngine();
-  const { screen } = useScreen(id);
+  const { screen, version } = useScreen(id);
   const state = useRun((s) => (id === undefined ? undefined : s.tasks.find((t) => t.spec.id === id)?.state.kind));
   const rows = Math.max(1, height - 3);
   const inner = width - 2;
+  const length = screen?.length ?? 0;
+  const bottom = Math.max(0, length - rows);
+  const first = screen && view && !view.follow ? Math.min(view.top, bottom) : bottom;
+  const end = Math.min(length, first + rows);
+  // lines() builds fresh arrays: styled once per screen version and row range, so an unchanged
+  // screen keeps the same line objects and every ScreenLine's memo holds across other redraws.
+  // `version` is a dependency on purpose: it is what says the screen changed.
+  const styled = useMemo(() => screen?.lines(first, end) ?? [], [screen, version, first, end]);
   let lines: StyledLine[];
-  let first = 0;
   let where: string;
   if (screen) {
-    const length = screen.length;
-    const bottom = Math.max(0, length - rows);
-    first = view && !view.follow ? Math.min(view.top, bottom) : bottom;
-    lines = screen.lines(first, Math.min(length, first + rows));
+    lines = styled;
     where = view && !view.follow ? `line ${first + 1}–${first + lines.length} of ${length}` : 'following';
   } else {
     // No terminal screen (a headless engine, or nothing printed yet): the store's last lines.

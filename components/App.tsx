@@ -2,6 +2,7 @@ import { Box, useApp, useStdin } from 'ink';
 import { useEffect, useMemo, useReducer, useRef } from 'react';
 import type { Engine } from '../src/scheduler/engine.js';
 import type { RunSnapshot } from '../src/scheduler/run-store.js';
+import { isLive } from '../src/scheduler/states.js';
 import { AgentPane } from './AgentPane.js';
 import { Controller } from './controller.js';
 import { initialUi } from './ui-state.js';
@@ -60,7 +61,7 @@ function Dashboard({ keymap = DEFAULT_KEYMAP, size: fixed, exitOnFinish = false 
   if (order.length && (ui.selected === undefined || !order.includes(ui.selected))) ctl.select(order[0]);
 
   const lay = layout(size.columns, size.rows, { zoom: ui.zoom, paneFocused: ui.focus === 'pane' || ui.attached !== undefined });
-  const live = tasks.filter((t) => t.state.kind === 'running' || (t.state.kind === 'paused' && t.state.from === 'running'));
+  const live = tasks.filter((t) => isLive(t.state));
   const paneIds = ui.split && !ui.zoom
     ? [...new Set([...(live.some((t) => t.spec.id === ui.selected) ? [ui.selected!] : []), ...live.map((t) => t.spec.id)])].slice(0, 4)
     : [ui.selected];

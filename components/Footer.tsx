@@ -2,7 +2,7 @@ import { Box, Text } from 'ink';
 import type { Feedback, Overlay } from './ui-state.js';
 import { fit } from './glyphs.js';
 import type { Keymap } from './keymap.js';
-import { DETACH_KEY, hintsFor } from './keymap.js';
+import { DETACH_KEY, helpCloseText, hintsFor } from './keymap.js';
 
 /**
  * Two lines: what the last action did (or the question being asked, or the
@@ -31,7 +31,7 @@ export function Footer(props: {
     hints = overlay.purpose === 'filter' ? 'text or state:failed · enter keep · esc clear' : 'enter find · esc cancel';
   } else if (overlay.kind === 'help') {
     line = { text: feedback?.text ?? 'help', color: 'cyan' };
-    hints = 'esc/? close';
+    hints = `${helpCloseText(keymap)} close`;
   } else {
     line = feedback ? { text: feedback.text, color: feedback.ok ? 'green' : 'red' } : { text: result ?? '', color: 'white' };
     hints = hintsFor(keymap, scope)

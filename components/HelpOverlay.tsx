@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import type { Keymap, Scope } from './keymap.js';
-import { DETACH_KEY } from './keymap.js';
+import { DETACH_KEY, helpCloseText } from './keymap.js';
 import { fit } from './glyphs.js';
 
 const TITLES: Record<Scope, string> = { global: 'anywhere', tasks: 'task list', pane: 'agent pane (enter/tab focuses it)' };
@@ -21,7 +21,7 @@ export function HelpOverlay({ keymap, width, height }: { keymap: Keymap; width: 
   const colWidth = Math.floor((width - 4) / columns);
   return (
     <Box borderStyle="round" borderColor="cyan" flexDirection="column" width={width} height={height} paddingX={1} overflow="hidden">
-      <Text bold color="cyan" wrap="truncate">keys — Esc or ? closes · override them in config `keys:`</Text>
+      <Text bold color="cyan" wrap="truncate">{`keys — ${helpCloseText(keymap)} closes · override them in config \`keys:\``}</Text>
       <Box flexDirection="row">
         {Array.from({ length: columns }, (_, c) => (
           <Box key={c} flexDirection="column" width={colWidth}>

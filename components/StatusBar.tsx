@@ -6,10 +6,11 @@ import { formatCount, formatElapsed, totalTokens } from '../src/report/format.js
 import { STATE_STYLE, fit } from './glyphs.js';
 import { useNow } from './hooks/use-now.js';
 import { useRun } from './hooks/use-run.js';
+import { liveCount } from './ui-state.js';
 
 const whole = (s: RunSnapshot) => s;
 
-/** The header: plan, progress, counts per state, elapsed, slots in use, tokens and cost, PAUSED. */
+/** The header: plan, progress, counts per state, elapsed, slots in use (running, paused mid-run, waiting for a lock), tokens and cost, PAUSED. */
 export function StatusBar({ width }: { width: number }) {
   const s = useRun(whole);
   const now = useNow(!s.finished);
@@ -27,7 +28,7 @@ export function StatusBar({ width }: { width: number }) {
           <Text bold>{fit(`${s.plan} `, 28)}</Text>
           <Text color="green">{'█'.repeat(filled)}</Text>
           <Text color="gray">{'░'.repeat(barWidth - filled)}</Text>
-          <Text>{` ${done}/${total}  ⏱ ${formatElapsed(elapsed)}  running ${s.counts.running}/${s.concurrency}`}</Text>
+          <Text>{` ${done}/${total}  ⏱ ${formatElapsed(elapsed)}  running ${liveCount(s)}/${s.concurrency}`}</Text>
           <Text color="gray">{`  ${formatCount(tokens)} tok $${s.usage.costUsd.toFixed(2)}`}</Text>
           {s.paused ? <Text color="black" backgroundColor="yellow" bold>{' PAUSED '}</Text> : null}
           {s.finished ? <Text color="green" bold>{'  FINISHED'}</Text> : null}

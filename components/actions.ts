@@ -1,7 +1,7 @@
 import type { Engine } from '../src/scheduler/engine.js';
 import type { RunSnapshot } from '../src/scheduler/run-store.js';
-import { isFinished } from '../src/scheduler/states.js';
-import { keysOf } from './keymap.js';
+import { canTransition, isLive } from '../src/scheduler/states.js';
+import { helpCloseText, keysOf } from './keymap.js';
 import type { CommandId, Keymap } from './keymap.js';
 import { liveCount, say } from './ui-state.js';
 import type { Feedback, UiState, ViewInfo } from './ui-state.js';
@@ -33,7 +33,7 @@ export function runCommand(a: Actor, id: CommandId, view: ViewInfo): Feedback | 
   switch (id) {
     case 'help':
       ui.overlay = { kind: 'help' };
-      return say(true, 'help: Esc or ? closes it');
+      return say(true, `help: ${helpCloseText(a.keymap)} closes it`);
     case 'quit':
       return quit(a, snapshot, true);
     case 'quit-now':
@@ -56,10 +56,13 @@ export function runCommand(a: Actor, id: CommandId, view: ViewInfo): Feedback | 
       return needTask((t) => result(engine.markDone(t)));
     case 'cancel':
       return needTask((t) => {
-        if (isFinished(record!.state.kind)) return result(engine.cancel(t));
+        const state = record!.state;
+        // Ask before every cancel that changes something (a blocked task too); the engine explains a refusal.
+        if (!canTransition(state, 'cancelled')) return result(engine.cancel(t));
+        const effect = isLive(state) ? 'its processes are stopped' : 'its dependents are blocked unless their failure mode allows it';
         ui.overlay = {
           kind: 'confirm',
-          question: `cancel ${t} (${record!.state.kind})? its processes are stopped · y / n`,
+          question: `cancel ${t} (${state.kind})? ${effect} · y / n`,
           onYes: () => result(engine.cancel(t)),
           onNo: `kept ${t}`,
         };
@@ -77,7 +80,7 @@ export function runCommand(a: Actor, id: CommandId, view: ViewInfo): Feedback | 
       });
     case 'split':
       ui.split = !ui.split;
-      return say(true, ui.split ? `split view: ${Math.min(4, liveCount(snapshot))} running agents (up to four)` : 'split view off');
+      return say(true, ui.split ? `split view: ${Math.min(4, snapshot.tasks.filter((t) => isLive(t.state)).length)} running agents (up to four)` : 'split view off');
     case 'zoom':
       ui.zoom = !ui.zoom;
       if (ui.zoom) ui.focus = 'pane';

@@ -1,9 +1,10 @@
 import type { Engine } from '../src/scheduler/engine.js';
 import type { RunSnapshot } from '../src/scheduler/run-store.js';
+import { isLive } from '../src/scheduler/states.js';
 import { runCommand, searchOutput } from './actions.js';
 import type { Actor } from './actions.js';
 import { keyName, printable } from './key-names.js';
-import { DETACH_KEY, commandFor } from './keymap.js';
+import { DETACH_KEY, commandFor, helpCloseKeys, helpCloseText } from './keymap.js';
 import type { Keymap } from './keymap.js';
 import { freshPane, say } from './ui-state.js';
 import type { Overlay, UiState, ViewInfo } from './ui-state.js';
@@ -38,12 +39,19 @@ export class Controller implements Actor {
     const key = keyName(raw);
     if (ui.attached !== undefined) return this.attached(ui.attached, raw, key);
     const overlay = ui.overlay;
+    // The stop key works through any overlay: in raw mode no SIGINT arrives, so this is the only ctrl+c.
+    // A prompt still takes it as text when it is printable (a rebinding to a plain character).
+    if (overlay.kind !== 'none' && key !== undefined && this.keymap.some((b) => b.id === 'quit-now' && b.keys.includes(key)) && !(overlay.kind === 'prompt' && printable(raw))) {
+      ui.overlay = { kind: 'none' };
+      ui.feedback = runCommand(this, 'quit-now', view) ?? ui.feedback;
+      return true;
+    }
     switch (overlay.kind) {
       case 'help':
-        if (key === 'escape' || key === '?' || key === 'q') {
+        if (key !== undefined && helpCloseKeys(this.keymap).includes(key)) {
           ui.overlay = { kind: 'none' };
           ui.feedback = say(true, 'help closed');
-        } else ui.feedback = say(false, 'help is open: press Esc or ? to close it');
+        } else ui.feedback = say(false, `help is open: ${helpCloseText(this.keymap)} closes it`);
         return true;
       case 'confirm':
         ui.overlay = { kind: 'none' };
@@ -120,7 +128,7 @@ export class Controller implements Actor {
     const id = this.ui.attached;
     if (id === undefined) return;
     const state = snapshot.tasks.find((t) => t.spec.id === id)?.state;
-    if (state?.kind === 'running' || (state?.kind === 'paused' && state.from === 'running')) return;
+    if (state && isLive(state)) return;
     this.ui.attached = undefined;
     this.ui.feedback = say(true, `${id} is ${state?.kind ?? 'gone'}: detached`);
   }

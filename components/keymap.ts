@@ -209,3 +209,15 @@ export function hintsFor(keymap: Keymap, scope: Exclude<Scope, 'global'>): Array
   }
   return out;
 }
+
+/** Keys that close the help overlay: Esc, and the keys of `help` and `quit` (q closes help rather than quitting). */
+export function helpCloseKeys(keymap: Keymap): string[] {
+  const of = (id: CommandId) => keymap.find((b) => b.id === id)?.keys ?? [];
+  return ['escape', ...of('help'), ...of('quit')];
+}
+
+/** What the help header and footer say closes it: `Esc, ? or q`. */
+export function helpCloseText(keymap: Keymap): string {
+  const keys = helpCloseKeys(keymap).map((k) => (k === 'escape' ? 'Esc' : k));
+  return keys.length > 1 ? `${keys.slice(0, -1).join(', ')} or ${keys.at(-1)!}` : keys.join('');
+}

@@ -6,10 +6,6 @@ export interface Box {
 }
 
 export interface Layout {
-  /** Under 80 columns: one column, the task list or the pane. */
-  narrow: boolean;
-  header: number;
-  footer: number;
   /** The DAG view, or undefined when hidden (zoom, or narrow with the pane shown). */
   dag?: Box;
   /** The pane area (split into up to four), or undefined when hidden. */
@@ -18,11 +14,11 @@ export interface Layout {
   term: { cols: number; rows: number };
 }
 
-export const HEADER_ROWS = 2;
-export const FOOTER_ROWS = 2;
+const HEADER_ROWS = 2;
+const FOOTER_ROWS = 2;
 /** A pane's border (2) plus its title row. */
 export const PANE_CHROME_ROWS = 3;
-export const PANE_CHROME_COLS = 2;
+const PANE_CHROME_COLS = 2;
 
 /**
  * The frame is one row shorter than the terminal: Ink clears the whole
@@ -32,7 +28,9 @@ export function layout(columns: number, rows: number, opts: { zoom: boolean; pan
   const cols = Math.max(20, columns);
   const height = Math.max(8, rows - 1);
   const body = height - HEADER_ROWS - FOOTER_ROWS;
+  // Under 80 columns: one column, the task list or the pane.
   const narrow = cols < 80;
+  const dagWidth = narrow ? 0 : dagWidthFor(cols);
   let dag: Box | undefined;
   let panes: Box | undefined;
   if (opts.zoom) panes = { width: cols, height: body };
@@ -40,15 +38,18 @@ export function layout(columns: number, rows: number, opts: { zoom: boolean; pan
     if (opts.paneFocused) panes = { width: cols, height: body };
     else dag = { width: cols, height: body };
   } else {
-    const dagWidth = Math.min(64, Math.max(34, Math.floor(cols * 0.4)));
     dag = { width: dagWidth, height: body };
     panes = { width: cols - dagWidth, height: body };
   }
   // Agents keep the size of the pane they would have when shown alone, even while hidden or
   // zoomed: only the agents on screen in zoom or split get their own size (see paneSizes).
-  const paneWidth = narrow ? cols : cols - Math.min(64, Math.max(34, Math.floor(cols * 0.4)));
-  const term = termOf({ width: paneWidth, height: body });
-  return { narrow, header: HEADER_ROWS, footer: FOOTER_ROWS, ...(dag ? { dag } : {}), ...(panes ? { panes } : {}), term };
+  const term = termOf({ width: cols - dagWidth, height: body });
+  return { ...(dag ? { dag } : {}), ...(panes ? { panes } : {}), term };
+}
+
+/** The DAG view's width beside the panes: 40% of the terminal, between 34 and 64 columns. */
+function dagWidthFor(cols: number): number {
+  return Math.min(64, Math.max(34, Math.floor(cols * 0.4)));
 }
 
 /** The grid of `n` split panes (1–4) in an area: one, two stacked, or two by two. */
@@ -66,7 +67,7 @@ export function splitGrid(area: Box, n: number): Box[][] {
 }
 
 /** The terminal size inside a pane box: its border and title row taken off. */
-export function termOf(box: Box): { cols: number; rows: number } {
+function termOf(box: Box): { cols: number; rows: number } {
   return { cols: Math.max(10, box.width - PANE_CHROME_COLS), rows: Math.max(3, box.height - PANE_CHROME_ROWS) };
 }
 

@@ -1,4 +1,5 @@
 import type { RunSnapshot } from '../src/scheduler/run-store.js';
+import { isLive } from '../src/scheduler/states.js';
 
 /** What the footer says after an action: every key gives visible feedback. */
 export interface Feedback {
@@ -71,7 +72,10 @@ export function freshPane(): PaneView {
 
 export const say = (ok: boolean, text: string): Feedback => ({ ok, text });
 
-/** Tasks whose agents are alive: the ones a quit would stop. */
+/**
+ * Tasks holding a concurrency slot: running, paused while running, or waiting
+ * for a file lock. They are the ones a quit stops, and the header's "running N/c".
+ */
 export function liveCount(snapshot: RunSnapshot): number {
-  return snapshot.counts.running + snapshot.counts['waiting-lock'] + snapshot.tasks.filter((t) => t.state.kind === 'paused' && t.state.from === 'running').length;
+  return snapshot.counts['waiting-lock'] + snapshot.tasks.filter((t) => isLive(t.state)).length;
 }

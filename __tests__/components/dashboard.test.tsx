@@ -106,7 +106,7 @@ describe('the dashboard on a real engine', () => {
     h = renderWithEngine([task('a')]);
     await h.until((f) => f.includes('running 1/4'), 'a running');
     await h.press('?');
-    await h.until((f) => f.includes('keys — Esc or ? closes'), 'help open');
+    await h.until((f) => f.includes('keys — Esc, ? or q closes'), 'help open');
     await h.press('p');
     await h.until((f) => f.includes('help is open'), 'help keeps keys');
     expect(h.engine.store.require('a').state.kind).toBe('running');

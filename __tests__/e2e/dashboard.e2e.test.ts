@@ -75,9 +75,9 @@ afterEach(() => {
     await r.see('got: blue');
     await r.waitFor((s) => s.includes('chat is completed: detached') || !s.includes('ATTACHED'), 'detached when chat ended');
 
-    // ? shows the help generated from the keymap; Esc closes it.
+    // ? shows the help generated from the keymap; Esc (or ? or q) closes it.
     await r.press('?');
-    await r.see('keys — Esc or ? closes');
+    await r.see('keys — Esc, ? or q closes');
     expect(r.screen()).toMatch(/i\s+attach: keys go to the selected/);
     await r.press(KEYS.escape);
     await r.waitFor((s) => !s.includes('keys — Esc'), 'help closed');

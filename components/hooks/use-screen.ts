@@ -1,21 +1,38 @@
 import { useCallback, useSyncExternalStore } from 'react';
 import type { TerminalScreen } from '../../src/agents/screen.js';
 import { useEngine } from './engine-context.js';
-import { useRun } from './use-run.js';
 
-const version = (s: { version: number }) => s.version;
 const noop = () => () => {};
 
 /**
  * A task's terminal screen and its version, so a pane redraws when the agent
- * writes. The screen appears on the task's first output, which the run's
- * snapshot version tells us about.
+ * writes. The screen appears on the task's first output; the store notifies
+ * its subscribers after output even when the snapshot version stays the same,
+ * so every notification re-checks `engine.screen(id)` (a stable object, so
+ * React re-renders only when it appears or changes), then the screen's own
+ * onChange tells us about its content.
  */
 export function useScreen(id: string | undefined): { screen: TerminalScreen | undefined; version: number } {
   const engine = useEngine();
-  // A new snapshot (output arrived, a task started) is when a screen may first exist.
-  useRun(version);
-  const screen = id === undefined ? undefined : engine.screen(id);
+  const store = engine.store;
+  // The store hears of a first output before the executor opens the screen for it (same tick):
+  // look again once that is done, so an unbatched store (publish interval 0) does not miss it.
+  const onStore = useCallback(
+    (listener: () => void) => {
+      let subscribed = true;
+      const off = store.subscribe(() => {
+        listener();
+        queueMicrotask(() => subscribed && listener());
+      });
+      return () => {
+        subscribed = false;
+        off();
+      };
+    },
+    [store],
+  );
+  const getScreen = useCallback(() => (id === undefined ? undefined : engine.screen(id)), [engine, id]);
+  const screen = useSyncExternalStore(onStore, getScreen, getScreen);
   const subscribe = useCallback(
     (listener: () => void) => (screen ? screen.onChange(listener) : noop()),
     [screen],

@@ -103,19 +103,15 @@ export class Executor {
     return true;
   }
 
-  /** Frees every task's screen (the run is over and nobody will read them). */
-  closeScreens(): void {
-    for (const screen of this.screens.values()) screen.close();
-    this.screens.clear();
-  }
-
   private output(id: string, chunk: string): void {
-    this.opts.store.appendOutput(id, chunk);
+    // The screen first: when the store tells its subscribers about the output, the screen exists.
     const factory = this.opts.terminals;
-    if (!factory) return;
-    let screen = this.screens.get(id);
-    if (!screen) this.screens.set(id, (screen = factory.open(id, this.cols, this.rows)));
-    screen.write(chunk);
+    if (factory) {
+      let screen = this.screens.get(id);
+      if (!screen) this.screens.set(id, (screen = factory.open(id, this.cols, this.rows)));
+      screen.write(chunk);
+    }
+    this.opts.store.appendOutput(id, chunk);
   }
 
   /** Whether the task has an attempt under way (waiting for a lock, running or paused). */
