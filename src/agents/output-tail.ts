@@ -1,7 +1,7 @@
 /** Lines kept by default: enough for a result (20) and a failure reason (5). */
-export const DEFAULT_TAIL_LINES = 20;
+const DEFAULT_TAIL_LINES = 20;
 /** Longest line kept; a longer line keeps its end, the part printed last. */
-export const DEFAULT_MAX_LINE_CHARS = 4096;
+const DEFAULT_MAX_LINE_CHARS = 4096;
 
 /**
  * The last few non-empty lines of a stream of text, in bounded memory.

@@ -76,11 +76,6 @@ export class CircuitBreakers {
     return set ? [...set] : [];
   }
 
-  /** The tasks held for `provider`, kept held (to re-label them). */
-  holding(provider: string): string[] {
-    return [...(this.held.get(provider) ?? [])];
-  }
-
   /** Records how task `id`'s attempt on `provider` ended; says what changed. */
   record(provider: string, id: string, verdict: AttemptVerdict, retryAfterMs?: number): BreakerChange {
     const state = this.state(provider);

@@ -2,7 +2,7 @@ import type { Config } from '../config/schema.js';
 import { MAX_TIMEOUT_MS } from '../plan/schema.js';
 import type { TaskSpec } from '../plan/schema.js';
 import type { TaskRecord } from './run-store.js';
-import type { RetryWait, TaskState } from './states.js';
+import type { RetryWait } from './states.js';
 
 /** The automatic retries a task gets: its own `retries`, else its role's, else none. */
 export function retriesFor(spec: Pick<TaskSpec, 'retries' | 'agent'>, config: Pick<Config, 'agents'>): number {
@@ -23,11 +23,6 @@ export function backoffMs(n: number, baseMs: number, maxMs: number, random: () =
   const cap = Math.min(maxMs, baseMs * 2 ** Math.max(0, n - 1));
   const r = Math.min(Math.max(random(), 0), 1 - Number.EPSILON);
   return Math.floor(r * (cap + 1));
-}
-
-/** Whether a failure may be worth trying again: everything but a failure the agent called permanent. */
-export function isTransient(state: TaskState): boolean {
-  return state.kind === 'failed' && state.failure !== 'permanent';
 }
 
 /** What to do after an attempt ended in `failed`. */

@@ -6,10 +6,10 @@ import type { Invocation, ProviderAdapter } from './types.js';
 import { newSessionId, promptFor } from './types.js';
 
 /** The placeholders a `command` provider's args may use. */
-export const PLACEHOLDERS = ['prompt', 'promptFile', 'model', 'systemPrompt', 'sessionId', 'workdir'] as const;
+const PLACEHOLDERS = ['prompt', 'promptFile', 'model', 'systemPrompt', 'sessionId', 'workdir'] as const;
 type Placeholder = (typeof PLACEHOLDERS)[number];
 
-const PATTERN = /\{(prompt|promptFile|model|systemPrompt|sessionId|workdir)\}/g;
+const PATTERN = new RegExp(`\\{(${PLACEHOLDERS.join('|')})\\}`, 'g');
 
 /**
  * Any CLI (aider, gemini, llm, a local model runner): the provider's `args`
