@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Backend } from '../../src/agents/backend.js';
 import { RunStore } from '../../src/scheduler/run-store.js';
-import { Executor, NotEligibleError } from '../../src/scheduler/executor.js';
+import { Executor, KEPT_ENDED_SCREENS, NotEligibleError } from '../../src/scheduler/executor.js';
+import { createTerminals } from '../../src/agents/xterm-screen.js';
 import type { BackendRegistry } from '../../src/scheduler/executor.js';
 import { ResourceLockManager } from '../../src/scheduler/locks.js';
 import type { TaskSpec } from '../../src/plan/schema.js';
@@ -49,6 +50,26 @@ describe('Executor', () => {
     backend.finish('a');
     backend.finish('b');
     await Promise.all([run, second]);
+  });
+
+  it('keeps the screens of the tasks that ended last and frees older ones', async () => {
+    const n = KEPT_ENDED_SCREENS + 5;
+    const tasks = Array.from({ length: n }, (_, i) => task(`t${i}`));
+    const printing: Backend = {
+      start: (ctx) => {
+        ctx.output(`output of ${ctx.task.id}\r\n`);
+        return { done: Promise.resolve({ ok: true, result: 'ok' }), pause() {}, resume() {} };
+      },
+    };
+    const store = new RunStore({ plan: 't', file: 't.yaml', workspace: WORKSPACE, concurrency: 4, publishIntervalMs: 0 });
+    store.start(tasks);
+    for (const t of tasks) store.setState(t.id, { kind: 'eligible' });
+    const executor = new Executor({ store, config: config(), backends: { shell: printing }, locks: new ResourceLockManager({ workspace: WORKSPACE }), workspace: WORKSPACE, terminals: createTerminals({ scrollback: 10 }) });
+    for (const t of tasks) await executor.execute(t.id);
+    const kept = tasks.filter((t) => executor.screen(t.id) !== undefined).map((t) => t.id);
+    expect(kept).toEqual(tasks.slice(5).map((t) => t.id));
+    // A freed task's last lines are still in the store for its pane.
+    expect(store.outputTail('t0')).toEqual(['output of t0']);
   });
 
   it('records a backend failure as failed, with reason and exit code', async () => {

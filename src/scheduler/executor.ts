@@ -29,6 +29,9 @@ export interface ExecutorOptions {
   rows?: number;
 }
 
+/** Screens of ended tasks kept for the dashboard to show (the rest fall back to the store's last lines). */
+export const KEPT_ENDED_SCREENS = 32;
+
 /** Thrown when asked to run a task that is not eligible: a caller bug, not a task failure. */
 export class NotEligibleError extends Error {
   constructor(
@@ -56,6 +59,8 @@ export class Executor {
   private readonly active = new Map<string, Active>();
   /** Each task's screen, made on its first output and kept after it ends so it can still be read. */
   private readonly screens = new Map<string, TerminalScreen>();
+  /** Tasks whose last attempt has ended and whose screen is still kept, oldest first. */
+  private readonly ended = new Set<string>();
   private cols: number;
   private rows: number;
 
@@ -101,6 +106,24 @@ export class Executor {
     active.markedDone = true;
     active.execution.markDone();
     return true;
+  }
+
+  /**
+   * Keeps the screens of the KEPT_ENDED_SCREENS tasks that ended last and frees older ones:
+   * a screen holds up to `scrollback` lines, so keeping every task's would grow with the
+   * plan. A freed task's pane shows the store's last lines; the transcript has everything.
+   */
+  private retireScreen(id: string): void {
+    if (!this.screens.has(id)) return;
+    this.ended.delete(id);
+    this.ended.add(id);
+    for (const oldest of this.ended) {
+      if (this.ended.size <= KEPT_ENDED_SCREENS) break;
+      this.ended.delete(oldest);
+      if (this.active.has(oldest)) continue; // running again (a retry): its screen is live
+      this.screens.get(oldest)?.close();
+      this.screens.delete(oldest);
+    }
   }
 
   private output(id: string, chunk: string): void {
@@ -213,7 +236,9 @@ export class Executor {
       release?.();
       this.active.delete(id);
     }
-    return store.setState(id, final);
+    const ended = store.setState(id, final);
+    this.retireScreen(id);
+    return ended;
   }
 
   /** Stops an attempt under way; its final state follows from the cause. False when none is. */
