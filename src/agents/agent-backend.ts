@@ -1,4 +1,5 @@
 import stripAnsi from 'strip-ansi';
+import { REASON_CHARS, REASON_LINES, RESULT_CHARS, RESULT_LINES, abortReason, settled } from './attempt.js';
 import type { Backend, BackendContext, BackendOutcome, Execution } from './backend.js';
 import { OutputTail } from './output-tail.js';
 import { classifyFailure } from './providers/classify.js';
@@ -6,12 +7,6 @@ import type { Invocation, LineUpdate, ProviderAdapter } from './providers/types.
 import type { SessionExit } from './session.js';
 import { startSession } from './session.js';
 
-/** Lines and characters of output that make a result taken from the transcript. */
-const RESULT_LINES = 20;
-const RESULT_CHARS = 4096;
-/** Lines and characters of output quoted in a failure reason. */
-const REASON_LINES = 5;
-const REASON_CHARS = 1024;
 /** Longest progress line shown in the pane; an agent's line can be megabytes. */
 const PROGRESS_CHARS = 2000;
 /** Longest unfinished line kept while waiting for its newline; beyond it the line is dropped. */
@@ -187,14 +182,4 @@ export class LineSplitter {
     const clean = line.endsWith('\r') ? line.slice(0, -1) : line;
     if (clean.trim() !== '') this.onLine(clean);
   }
-}
-
-function settled(result: BackendOutcome): Execution {
-  return { done: Promise.resolve(result), pause() {}, resume() {} };
-}
-
-function abortReason(signal: AbortSignal): string {
-  const reason: unknown = signal.reason;
-  const message = typeof reason === 'object' && reason !== null && 'message' in reason ? reason.message : undefined;
-  return String(message ?? reason ?? 'aborted');
 }

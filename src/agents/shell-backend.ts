@@ -1,14 +1,9 @@
+import { REASON_CHARS, REASON_LINES, RESULT_CHARS, RESULT_LINES, abortReason, settled } from './attempt.js';
 import type { Backend, BackendContext, BackendOutcome, Execution } from './backend.js';
 import { OutputTail } from './output-tail.js';
 import { startSession } from './session.js';
 import type { SessionExit } from './session.js';
 
-/** Lines and characters of output that make a successful task's result. */
-const RESULT_LINES = 20;
-const RESULT_CHARS = 4096;
-/** Lines and characters of output quoted in a failure reason. */
-const REASON_LINES = 5;
-const REASON_CHARS = 1024;
 
 /**
  * The `shell` provider: the task's prompt is a shell script, run as
@@ -90,14 +85,4 @@ function outcome(exit: SessionExit, tail: OutputTail): BackendOutcome {
     : 'ended without an exit status';
   const reason = last === '' ? head : `${head}: ${last}`;
   return exit.code !== null ? { ok: false, reason, exitCode: exit.code } : { ok: false, reason };
-}
-
-function settled(outcome: BackendOutcome): Execution {
-  return { done: Promise.resolve(outcome), pause() {}, resume() {} };
-}
-
-function abortReason(signal: AbortSignal): string {
-  const reason: unknown = signal.reason;
-  const message = typeof reason === 'object' && reason !== null && 'message' in reason ? reason.message : undefined;
-  return String(message ?? reason ?? 'aborted');
 }
