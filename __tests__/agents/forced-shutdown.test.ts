@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { killLiveGroups, liveGroupPids } from '../../src/agents/process-group.js';
@@ -7,7 +7,7 @@ import { createShellBackend } from '../../src/agents/shell-backend.js';
 import { defaultConfig } from '../../src/config/defaults.js';
 import type { TaskSpec } from '../../src/plan/schema.js';
 import { Engine } from '../../src/scheduler/engine.js';
-import { waitFor } from './helpers.js';
+import { groupProcs, waitFor } from './helpers.js';
 
 const STUBBORN = resolve('__tests__/fixtures/session-stubborn.sh');
 let ws: string | undefined;
@@ -17,22 +17,6 @@ afterEach(() => {
   ws = undefined;
 });
 
-/** Every process in the process group `pgid`, zombies included, from /proc. */
-function groupProcs(pgid: number): { pid: number; state: string }[] {
-  const rows: { pid: number; state: string }[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${name}/stat`, 'latin1');
-    } catch {
-      continue;
-    }
-    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(pgrp) === pgid) rows.push({ pid: Number(name), state: state! });
-  }
-  return rows;
-}
 
 describe('a forced shutdown (second Ctrl+C) reaches every session', () => {
   it('SIGKILLs pty and pipe agents whose whole trees ignore SIGTERM, without waiting out the grace', async () => {

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import type { BackendContext } from '../../src/agents/backend.js';
@@ -82,4 +83,23 @@ export function groupGoneForKernel(pgid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'ESRCH';
   }
+}
+
+export interface ProcRow { pid: number; state: string; ppid: number }
+
+/** Every process whose process group is `pgid`, zombies included, read from /proc. */
+export function groupProcs(pgid: number): ProcRow[] {
+  const rows: ProcRow[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, 'latin1');
+    } catch {
+      continue;
+    }
+    const [state, ppid, pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(pgrp) === pgid) rows.push({ pid: Number(name), state: state!, ppid: Number(ppid) });
+  }
+  return rows;
 }

@@ -6,7 +6,7 @@ import { killLiveGroups, liveGroupPids } from '../../src/agents/process-group.js
 import { ProviderSchema } from '../../src/config/schema.js';
 import { startSession } from '../../src/agents/session.js';
 import type { Session, SessionOptions } from '../../src/agents/session.js';
-import { waitFor } from './helpers.js';
+import { groupProcs, waitFor } from './helpers.js';
 
 const STUBBORN = resolve('__tests__/fixtures/session-stubborn.sh');
 const started: Session[] = [];
@@ -30,24 +30,6 @@ afterEach(async () => {
   }
 });
 
-interface ProcRow { pid: number; state: string; ppid: number }
-
-/** Every process whose process group is `pgid`, zombies included, read from /proc. */
-function groupProcs(pgid: number): ProcRow[] {
-  const rows: ProcRow[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${name}/stat`, 'latin1');
-    } catch {
-      continue;
-    }
-    const [state, ppid, pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(pgrp) === pgid) rows.push({ pid: Number(name), state: state!, ppid: Number(ppid) });
-  }
-  return rows;
-}
 
 describe.each(['pty', 'pipe'] as const)('session (%s): stop', (mode) => {
   it('kills a group that ignores SIGTERM, grandchildren included: no survivor, no zombie', async () => {
