@@ -66,7 +66,7 @@ export async function dashboardBench(): Promise<BenchRow[]> {
     const firsts: number[] = [];
     for (let i = 0; i < 3; i++) {
       progress(`dashboard: first frame ${i + 1}/3`);
-      const run = start(['run', path.join(ROOT, 'examples/demo.yaml'), '--workspace', dir, '--exit-on-finish'], ROOT);
+      const run = start(['run', path.join(ROOT, 'examples/demo.yaml'), '--workspace', dir, '--exit-on-finish', '--tui'], ROOT);
       const at = await run.until((s) => s.includes('running ') && s.includes('level 1'));
       firsts.push(at - run.t0);
       await run.exited;
@@ -78,7 +78,7 @@ export async function dashboardBench(): Promise<BenchRow[]> {
     const plan = ['name: firehose', 'tasks:', ...Array.from({ length: AGENTS }, (_, i) => `  - id: agent-${i}\n    agent: shell\n    prompt: '${script}'`)].join('\n');
     await writeFile(path.join(dir, 'firehose.yaml'), `${plan}\n`);
     progress('dashboard: 8 agents at 1 MB/s each');
-    const run = start(['run', 'firehose.yaml', '--workspace', dir, '--concurrency', String(AGENTS)], dir);
+    const run = start(['run', 'firehose.yaml', '--workspace', dir, '--concurrency', String(AGENTS), '--tui'], dir);
     await run.until((s) => s.includes(`running ${AGENTS}/${AGENTS}`));
     await new Promise((r) => setTimeout(r, 2000));
     const before = usage(run.proc.pid);

@@ -32,7 +32,7 @@ const esc = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 async function main(out: string) {
   const term = new xterm.Terminal({ cols: COLS, rows: ROWS, allowProposedApi: true });
   const ws = mkdtempSync(path.join(os.tmpdir(), 'orch-svg-'));
-  const proc = pty.spawn(process.execPath, [path.join(ROOT, 'bin/orchestrator.js'), 'run', 'examples/dashboard.yaml', '--config', 'examples/dashboard.orchestratorrc', '--workspace', ws], {
+  const proc = pty.spawn(process.execPath, [path.join(ROOT, 'bin/orchestrator.js'), 'run', 'examples/dashboard.yaml', '--config', 'examples/dashboard.orchestratorrc', '--workspace', ws, '--tui'], {
     name: 'xterm-256color', cols: COLS, rows: ROWS, cwd: ROOT, env: { ...process.env, FORCE_COLOR: '3' } as Record<string, string>,
   });
   proc.onData((d) => term.write(d));

@@ -7,6 +7,7 @@ import { killLiveGroups } from './agents/process-group.js';
 import { createBackends } from './agents/registry.js';
 import { loadConfig } from './config/load.js';
 import { renderConfig } from './config/render.js';
+import { chooseDisplay, importOutsideCi } from './display.js';
 import { UserError } from './errors.js';
 import { logsText, runsText, showText } from './persist/commands.js';
 import { beginResume, beginRun } from './persist/persistence.js';
@@ -51,16 +52,14 @@ function runEnd(snapshot: RunSnapshot, interrupted: string | undefined): number 
 
 /** Imports the dashboard (React, Ink, yoga: most of the time to the first frame) only when it draws. */
 function loadDashboard() {
-  return import('../components/run-dashboard.js');
+  return importOutsideCi(() => import('../components/run-dashboard.js'));
 }
 
 /** `run PLAN`, or with `resume` set, `resume [RUN]`: the same run loop, recorded in the workspace's database. */
 async function runCommand(args: CommonArgs & { plan?: string; run?: string; force?: boolean; concurrency?: number; json: boolean; headless: boolean; tui: boolean; exitOnFinish: boolean }, resume = false) {
-  // The dashboard needs a terminal to draw on and keys to read; anything else runs headless.
   const tty = Boolean(process.stdout.isTTY && process.stdin.isTTY);
-  if (args.tui && !tty) throw new UserError('--tui needs a terminal: stdin and stdout must both be a TTY (run it in a terminal, or use --headless)');
   // Loaded only for the dashboard, so a headless run never loads React; started now so it overlaps config and plan loading.
-  const loadingUi = tty && !args.headless && !args.json ? loadDashboard() : undefined;
+  const loadingUi = chooseDisplay({ tty, tui: args.tui, headless: args.headless, json: args.json }) === 'dashboard' ? loadDashboard() : undefined;
   loadingUi?.catch(() => undefined);
   const { loaded, plan: planned, workspace } = await loadAll(args, resume ? undefined : args.plan);
   if (planned) preflight(loaded.config, rolesInRun(planned.tasks, loaded.config.workflows), workspace);
@@ -205,8 +204,8 @@ const common = {
 /** The flags `run` and `resume` share: how the run is shown, and how wide it goes. */
 const display = {
   concurrency: { type: 'number', describe: 'most tasks running at once (default from config: 4)' },
-  headless: { type: 'boolean', default: false, describe: 'print a line per state change instead of the dashboard (automatic when stdin or stdout is not a terminal)' },
-  tui: { type: 'boolean', default: false, describe: 'insist on the dashboard: fail (exit 2) when stdin or stdout is not a terminal' },
+  headless: { type: 'boolean', default: false, describe: 'print a line per state change instead of the dashboard (automatic when stdin or stdout is not a terminal, or when CI is set)' },
+  tui: { type: 'boolean', default: false, describe: 'insist on the dashboard, in CI too: fail (exit 2) when stdin or stdout is not a terminal' },
   'exit-on-finish': { type: 'boolean', default: false, describe: 'leave the dashboard as soon as the run finishes instead of waiting for q (for scripts)' },
   json: { type: 'boolean', default: false, describe: 'print one JSON event per line (schema: docs/events.md)' },
 } as const;

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { KEYS, PtyRun, ROOT, alive, aliveInGroups, descendants, groupsOf, tempWorkspace } from './pty-harness.js';
 
@@ -120,6 +120,23 @@ afterEach(() => {
     const headless = spawnSync(process.execPath, [`${ROOT}/bin/orchestrator.js`, 'run', 'examples/demo.yaml', '--workspace', ws], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
     expect(headless.stdout).toContain('run demo: 8 tasks');
     expect(headless.stdout).not.toContain('╭');
+  }, 90_000);
+
+  it('in CI it runs headless in a terminal too; --tui there draws the dashboard, and agents still see CI', async () => {
+    const ws = tempWorkspace();
+    writeFileSync(path.join(ws, 'ci.yaml'), 'name: ci\ntasks:\n  - id: env\n    agent: shell\n    prompt: echo "agent sees CI=$CI"\n');
+    run = new PtyRun(['run', 'ci.yaml', '--workspace', ws], { cwd: ws, env: { CI: 'true' } });
+    expect((await run.exited).exitCode).toBe(0);
+    expect(run.all()).toContain('run ci: 1 task');
+    expect(run.all()).not.toContain('╭');
+    // Ink reads CI at import and would draw nothing until the end; --tui must draw while the run is live.
+    run = new PtyRun(['run', 'ci.yaml', '--workspace', ws, '--tui'], { cwd: ws, env: { CI: 'true' } });
+    await run.see('FINISHED');
+    expect(run.screen()).toContain('╭');
+    await run.press('q');
+    expect((await run.exited).exitCode).toBe(0);
+    const logs = readdirSync(path.join(ws, '.orchestrator/runs')).map((id) => readFileSync(path.join(ws, '.orchestrator/runs', id, 'logs/env.log'), 'utf8'));
+    expect(logs).toEqual([expect.stringContaining('agent sees CI=true'), expect.stringContaining('agent sees CI=true')]);
   }, 90_000);
 
   it('--exit-on-finish leaves when the run ends, with the summary below the final frame', async () => {

@@ -15,6 +15,15 @@ export function tempWorkspace(): string {
 }
 
 /**
+ * The environment a person's terminal has: a CI job's `CI` would make the
+ * binary choose headless, so tests that want CI pass it in `env` themselves.
+ */
+export function withoutCi(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { CI: _ci, CONTINUOUS_INTEGRATION: _ci2, ...rest } = env;
+  return rest;
+}
+
+/**
  * The built binary in a real pty, its screen kept by @xterm/headless as a
  * terminal would show it. Everything waits for screen conditions with
  * generous timeouts: the machine may be loaded.
@@ -37,7 +46,7 @@ export class PtyRun {
       cols,
       rows,
       cwd: opts.cwd ?? ROOT,
-      env: { ...process.env, FORCE_COLOR: '3', ...opts.env } as Record<string, string>,
+      env: { ...withoutCi(process.env), FORCE_COLOR: '3', ...opts.env } as Record<string, string>,
     });
     this.proc.onData((d) => {
       this.firstOutputAt ??= performance.now();

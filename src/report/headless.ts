@@ -58,7 +58,7 @@ function lineWriter(store: RunStoreReader, opts: ReporterOptions): (e: RunEvent)
       case 'run-started':
         idWidth = e.tasks.reduce((w, t) => Math.max(w, Math.min(40, t.id.length)), 12);
         workspace = e.workspace;
-        opts.write(`run ${e.plan}: ${e.tasks.length} tasks, concurrency ${e.concurrency}, workspace ${e.workspace}\n`);
+        opts.write(`run ${e.plan}: ${e.tasks.length} task${e.tasks.length === 1 ? '' : 's'}, concurrency ${e.concurrency}, workspace ${e.workspace}\n`);
         return;
       case 'task-state': {
         if (e.to.kind === 'eligible' && e.from.kind === 'pending') return;
