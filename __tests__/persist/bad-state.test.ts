@@ -166,6 +166,11 @@ describe('the plan changed since the run began', () => {
     expect(r.stderr).toMatch(/added: c/);
     expect(r.stderr).toMatch(/removed: gone/);
     expect(r.stderr).toMatch(/changed: b/);
+    // A forced resume that preflight refuses (the shell's command is missing) changes nothing:
+    // the next resume still sees the plan as changed.
+    writeFileSync(path.join(ws, 'broken.yaml'), 'providers: { shell: { command: /no/such-shell-4417 } }\n');
+    refused(await cli(ws, ['resume', '--headless', '--force', '--config', 'broken.yaml']), /such-shell-4417/);
+    refused(await cli(ws, ['resume', '--headless']), /plan .*plan\.yaml changed since run \S+ began/);
     const forced = await cli(ws, ['resume', '--headless', '--force']);
     expect(`${forced.code} ${forced.stderr}`).toMatch(/^0 /);
     expect(forced.stderr).toMatch(/plan\.yaml changed \(--force\)/);

@@ -107,16 +107,17 @@ export async function beginResume(opts: ResumeOptions): Promise<PersistedRun> {
     const records = loadTaskRecords(db, target);
     const notes: string[] = [];
     const { plan, tasks } = await planFor(run, records, opts, notes);
-    // Forced past a change: the run goes on with the file as it is now, so later resumes compare against it.
+    // Forced past a change: once the run goes on with the file as it is now (attach; not if
+    // preflight refuses it first), later resumes compare against it.
     const hash = hashPlanFile(run.file);
-    if (opts.force && hash !== undefined && hash !== run.planHash) db.prepare('UPDATE runs SET plan_hash = ? WHERE id = ?').run(hash, target);
+    const planHash = opts.force && hash !== undefined && hash !== run.planHash ? hash : undefined;
     const resumed = tasks.map(resumedState);
     const requeued = resumed.filter((r, i) => r.state !== tasks[i]!.state && r.state.kind === 'pending' && tasks[i]!.state.kind !== 'pending').length;
     const done = resumed.filter((r) => r.state.kind === 'completed' || r.state.kind === 'skipped').length;
     notes.unshift(`resuming run ${target} (${run.plan}): ${done} of ${resumed.length} tasks done, ${requeued} re-queued`);
     const { records: restore, note } = opts.headless ? releasePaused(resumed) : { records: resumed, note: undefined };
     if (note) notes.push(note);
-    const persisted = recorded(db, workspace, target, release, run.session + 1, {});
+    const persisted = recorded(db, workspace, target, release, run.session + 1, planHash ? { planHash } : {});
     return { ...persisted, notes, restore, plan: { ...plan, tasks: restore.map((r) => r.spec) } };
   } catch (err) {
     try {
@@ -173,7 +174,7 @@ function recorded(
   runId: string,
   release: () => void,
   session: number,
-  extra: { newRun?: ConstructorParameters<typeof RunRecorder>[0]['newRun']; batchMs?: number },
+  extra: { newRun?: ConstructorParameters<typeof RunRecorder>[0]['newRun']; batchMs?: number; planHash?: string },
 ): PersistedRun {
   let recorder: RunRecorder | undefined;
   let closed = false;
@@ -185,6 +186,7 @@ function recorded(
     notes: [],
     warnings,
     attach(store) {
+      if (extra.planHash) db.prepare('UPDATE runs SET plan_hash = ? WHERE id = ?').run(extra.planHash, runId);
       const newRun = extra.newRun && { ...extra.newRun, concurrency: store.getSnapshot().concurrency };
       recorder = new RunRecorder({ db, store, workspace, runId, session, ...(newRun ? { newRun } : {}), ...(extra.batchMs !== undefined ? { batchMs: extra.batchMs } : {}) });
     },
