@@ -18,7 +18,7 @@ let ws: string;
 let home: string;
 
 beforeAll(() => {
-  if (!existsSync(path.join(ROOT, 'dist/src/cli.js'))) throw new Error('build first: npm run build (npm test does)');
+  if (!existsSync(path.join(ROOT, 'dist/bundle/cli.js'))) throw new Error('build first: npm run build (npm test does)');
   ws = mkdtempSync(path.join(os.tmpdir(), 'orch-cli-'));
   home = mkdtempSync(path.join(os.tmpdir(), 'orch-cli-home-'));
 });

@@ -12,7 +12,7 @@ let home: string;
 const dirs: string[] = [];
 
 beforeAll(() => {
-  if (!existsSync(path.join(ROOT, 'dist/src/cli.js'))) throw new Error('build first: npm run build (npm test does)');
+  if (!existsSync(path.join(ROOT, 'dist/bundle/cli.js'))) throw new Error('build first: npm run build (npm test does)');
   home = mkdtempSync(path.join(os.tmpdir(), 'orch-shutdown-home-'));
 });
 

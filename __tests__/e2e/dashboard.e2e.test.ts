@@ -6,7 +6,7 @@ import { KEYS, PtyRun, ROOT, alive, aliveInGroups, descendants, groupsOf, tempWo
 const CTRL_C = '\u0003';
 
 // The built binary is what is tested: `npm run build` first.
-const built = existsSync(`${ROOT}/dist/src/cli.js`) && existsSync(`${ROOT}/dist/components/run-dashboard.js`);
+const built = existsSync(`${ROOT}/dist/bundle/cli.js`);
 const args = (ws: string) => ['run', 'examples/dashboard.yaml', '--config', 'examples/dashboard.orchestratorrc', '--workspace', ws];
 
 let run: PtyRun | undefined;

@@ -8,7 +8,10 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const BIN = path.join(ROOT, 'bin/orchestrator.js');
 
 export function requireBuild(): void {
-  if (!existsSync(path.join(ROOT, 'dist/src/persist/persistence.js'))) throw new Error('build first: npm run build (npm test does)');
+  // Both outputs of the build: tsc's modules (imported by some tests) and the bundle BIN runs.
+  for (const file of ['dist/src/persist/persistence.js', 'dist/bundle/cli.js']) {
+    if (!existsSync(path.join(ROOT, file))) throw new Error('build first: npm run build (npm test does)');
+  }
 }
 
 export interface CliResult {
