@@ -29,8 +29,9 @@ function writePlan(ws: string, rand: () => number): void {
   const lines = ['name: crash', 'tasks:'];
   for (let i = 0; i < TASKS; i++) {
     const deps = i >= 3 && rand() < 0.6 ? [`t${Math.floor(rand() * i)}`] : [];
-    // Long enough that a run outlasts most kill times (150–1050 ms), or too few kills land mid-run on a quiet machine.
-    const sleep = (0.05 + rand() * 0.15).toFixed(3);
+    // Long enough that a run outlasts most kill times (150–1050 ms) even though the binary starts in ~0.2 s,
+    // or too few kills land mid-run on a quiet machine.
+    const sleep = (0.08 + rand() * 0.2).toFixed(3);
     lines.push(
       `  - id: t${i}`,
       '    agent: shell',
