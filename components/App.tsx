@@ -10,6 +10,7 @@ import { buildRows, levelsOf, parseFilter } from './dag-rows.js';
 import { DagView } from './DagView.js';
 import { Footer } from './Footer.js';
 import { HelpOverlay } from './HelpOverlay.js';
+import { helpLayout } from './help.js';
 import { EngineContext, useEngine } from './hooks/engine-context.js';
 import { useAgentSizes } from './hooks/use-agent-sizes.js';
 import { useRun } from './hooks/use-run.js';
@@ -66,12 +67,15 @@ function Dashboard({ keymap = DEFAULT_KEYMAP, size: fixed, exitOnFinish = false 
     ? [...new Set([...(live.some((t) => t.spec.id === ui.selected) ? [ui.selected!] : []), ...live.map((t) => t.spec.id)])].slice(0, 4)
     : [ui.selected];
   const selectedScreen = ui.selected === undefined ? undefined : engine.screen(ui.selected);
+  const width = Math.max(20, size.columns);
+  const body = lay.dag?.height ?? lay.panes?.height ?? 1;
   ctl.view = {
     snapshot,
     order,
     listHeight: Math.max(1, (lay.dag?.height ?? 10) - 4),
     paneRows: Math.max(1, (lay.panes?.height ?? 10) - PANE_CHROME_ROWS),
     paneLength: selectedScreen?.length ?? 0,
+    help: helpLayout(keymap, width, body),
     search: (q) => selectedScreen?.search(q) ?? [],
   };
 
@@ -93,8 +97,6 @@ function Dashboard({ keymap = DEFAULT_KEYMAP, size: fixed, exitOnFinish = false 
     if (snapshot.finished && exitOnFinish) exit();
   }, [snapshot.finished, exitOnFinish, exit]);
 
-  const width = Math.max(20, size.columns);
-  const body = lay.dag?.height ?? lay.panes?.height ?? 1;
   const grid = lay.panes ? splitGrid(lay.panes, paneIds.length) : [];
   const shown = grid.flat().map((box, i) => ({ id: paneIds[i], box }));
   useAgentSizes(engine, lay.term, paneSizes(shown, lay.term));
@@ -103,7 +105,7 @@ function Dashboard({ keymap = DEFAULT_KEYMAP, size: fixed, exitOnFinish = false 
     <Box flexDirection="column" width={width} height={Math.max(8, size.rows - 1)}>
       <StatusBar width={width} />
       {ui.overlay.kind === 'help' ? (
-        <HelpOverlay keymap={keymap} width={width} height={body} />
+        <HelpOverlay keymap={keymap} width={width} height={body} top={ui.overlay.top} />
       ) : (
         <Box flexDirection="row" height={body}>
           {lay.dag ? (

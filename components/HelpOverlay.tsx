@@ -1,43 +1,50 @@
 import { Box, Text } from 'ink';
-import type { Keymap, Scope } from './keymap.js';
-import { DETACH_KEY, helpCloseText } from './keymap.js';
-import { fit } from './glyphs.js';
+import { COLUMN_GAP, helpLayout, helpScrollText } from './help.js';
+import type { HelpRow } from './help.js';
+import type { Keymap } from './keymap.js';
+import { helpCloseText } from './keymap.js';
 
-const TITLES: Record<Scope, string> = { global: 'anywhere', tasks: 'task list', pane: 'agent pane (enter/tab focuses it)' };
-
-/** The key help, generated from the keymap so it cannot drift from what the keys do. */
-export function HelpOverlay({ keymap, width, height }: { keymap: Keymap; width: number; height: number }) {
-  const keyWidth = Math.max(...keymap.map((b) => b.keys.join(' ').length)) + 2;
-  const lines: Array<{ title?: string; keys?: string; text?: string }> = [];
-  for (const scope of ['global', 'tasks', 'pane'] as const) {
-    lines.push({ title: TITLES[scope] });
-    for (const b of keymap.filter((k) => k.scope === scope)) lines.push({ keys: b.keys.join(' '), text: b.description });
+function Row({ row, keyWidth }: { row: HelpRow; keyWidth: number }) {
+  if (row.kind === 'title') {
+    return (
+      <Text bold underline wrap="truncate">
+        {row.text}
+      </Text>
+    );
   }
-  lines.push({ title: 'attached to an agent' }, { keys: DETACH_KEY, text: 'detach; every other key goes to the agent' });
-  // Two columns when the list does not fit one.
-  const rows = Math.max(1, height - 3);
-  const columns = lines.length > rows && width >= 120 ? 2 : 1;
-  const per = Math.ceil(lines.length / columns);
-  const colWidth = Math.floor((width - 4) / columns);
+  return (
+    <Text wrap="truncate">
+      <Text color="yellow">{row.keys.padEnd(keyWidth)}</Text>
+      {row.text}
+    </Text>
+  );
+}
+
+/**
+ * The key help, generated from the keymap so it cannot drift from what the
+ * keys do. `top` is the first row shown when it scrolls (see helpLayout).
+ */
+export function HelpOverlay({ keymap, width, height, top }: { keymap: Keymap; width: number; height: number; top: number }) {
+  const help = helpLayout(keymap, width, height);
+  const first = Math.min(Math.max(0, top), help.maxTop);
+  const scrolls = help.maxTop > 0;
   return (
     <Box borderStyle="round" borderColor="cyan" flexDirection="column" width={width} height={height} paddingX={1} overflow="hidden">
       <Text bold color="cyan" wrap="truncate">{`keys — ${helpCloseText(keymap)} closes · override them in config \`keys:\``}</Text>
-      <Box flexDirection="row">
-        {Array.from({ length: columns }, (_, c) => (
-          <Box key={c} flexDirection="column" width={colWidth}>
-            {lines.slice(c * per, (c + 1) * per).map((l, i) =>
-              l.title ? (
-                <Text key={i} bold underline wrap="truncate">{l.title}</Text>
-              ) : (
-                <Text key={i} wrap="truncate">
-                  <Text color="yellow">{l.keys!.padEnd(keyWidth)}</Text>
-                  {fit(l.text!, colWidth - keyWidth - 1)}
-                </Text>
-              ),
-            )}
+      <Box flexDirection="row" flexShrink={0}>
+        {help.columns.map((column, c) => (
+          <Box key={c} flexDirection="column" width={help.columnWidth} marginRight={c < help.columns.length - 1 ? COLUMN_GAP : 0} flexShrink={0}>
+            {column.slice(first, first + help.visible).map((row, i) => (
+              <Row key={i} row={row} keyWidth={help.keyWidth} />
+            ))}
           </Box>
         ))}
       </Box>
+      {scrolls ? (
+        <Text dimColor wrap="truncate">
+          {`rows ${first + 1}–${first + help.visible} of ${help.maxTop + help.visible} · ${helpScrollText(keymap)} scroll`}
+        </Text>
+      ) : null}
     </Box>
   );
 }

@@ -32,7 +32,7 @@ export function runCommand(a: Actor, id: CommandId, view: ViewInfo): Feedback | 
   };
   switch (id) {
     case 'help':
-      ui.overlay = { kind: 'help' };
+      ui.overlay = { kind: 'help', top: 0 };
       return say(true, `help: ${helpCloseText(a.keymap)} closes it`);
     case 'quit':
       return quit(a, snapshot, true);

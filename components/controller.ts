@@ -3,6 +3,7 @@ import type { RunSnapshot } from '../src/scheduler/run-store.js';
 import { isLive } from '../src/scheduler/states.js';
 import { runCommand, searchOutput } from './actions.js';
 import type { Actor } from './actions.js';
+import { helpScrollText, scrollHelp } from './help.js';
 import { keyName, printable } from './key-names.js';
 import { DETACH_KEY, commandFor, helpCloseKeys, helpCloseText } from './keymap.js';
 import type { Keymap } from './keymap.js';
@@ -47,12 +48,20 @@ export class Controller implements Actor {
       return true;
     }
     switch (overlay.kind) {
-      case 'help':
+      case 'help': {
+        const top = key === undefined ? undefined : scrollHelp(this.keymap, key, overlay.top, view.help);
         if (key !== undefined && helpCloseKeys(this.keymap).includes(key)) {
           ui.overlay = { kind: 'none' };
           ui.feedback = say(true, 'help closed');
-        } else ui.feedback = say(false, `help is open: ${helpCloseText(this.keymap)} closes it`);
+        } else if (top !== undefined && view.help.maxTop > 0) {
+          ui.overlay = { kind: 'help', top };
+          ui.feedback = say(true, `help: rows ${top + 1}–${top + view.help.visible} of ${view.help.maxTop + view.help.visible}`);
+        } else {
+          const scroll = view.help.maxTop > 0 ? ` · ${helpScrollText(this.keymap)} scroll it` : '';
+          ui.feedback = say(false, `help is open: ${helpCloseText(this.keymap)} closes it${scroll}`);
+        }
         return true;
+      }
       case 'confirm':
         ui.overlay = { kind: 'none' };
         if (key === 'y' || key === 'Y') ui.feedback = overlay.onYes() ?? ui.feedback;

@@ -10,7 +10,7 @@ export interface Feedback {
 /** A modal thing on top of the keymap: the first stop of the input router (STYLE §9). */
 export type Overlay =
   | { kind: 'none' }
-  | { kind: 'help' }
+  | { kind: 'help'; top: number }
   | { kind: 'confirm'; question: string; onYes: () => Feedback | void; onNo: string }
   | { kind: 'prompt'; purpose: 'filter' | 'search'; text: string };
 
@@ -48,6 +48,8 @@ export interface ViewInfo {
   paneRows: number;
   /** Lines in the selected task's screen buffer (0 without one). */
   paneLength: number;
+  /** The help as drawn now: how far it scrolls. */
+  help: { visible: number; maxTop: number };
   search(query: string): number[];
 }
 

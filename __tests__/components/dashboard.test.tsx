@@ -118,6 +118,20 @@ describe('the dashboard on a real engine', () => {
     await h.until((f) => !f.includes('keys — Esc'), 'help closed by Esc');
   });
 
+  it('scrolls the help with the pane keys when the terminal is too small for it', async () => {
+    h = renderWithEngine([task('a')], { columns: 80, rows: 20 });
+    await h.until((f) => f.includes('running 1/4'), 'a running');
+    await h.press('?');
+    await h.until((f) => f.includes('keys — Esc') && /rows 1–\d+ of/.test(f), 'help open at the top');
+    await h.press('G');
+    await h.until((f) => f.includes('detach; every other key goes to the agent'), 'help scrolled to the end');
+    await h.press('k');
+    await h.until((f) => !f.includes('detach; every other key'), 'a row back');
+    expect(h.engine.store.require('a').state.kind).toBe('running');
+    await h.press(KEY.escape);
+    await h.until((f) => !f.includes('keys — Esc'), 'help closed');
+  });
+
   it('attaches to a running agent: keys go to its terminal until ctrl+]', async () => {
     h = renderWithEngine([task('a')]);
     await h.until((f) => f.includes('running 1/4'), 'a running');

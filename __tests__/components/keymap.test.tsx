@@ -1,6 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { render } from 'ink-testing-library';
 import { HelpOverlay } from '../../components/HelpOverlay.js';
+import { helpLayout, scrollHelp, wrapWords } from '../../components/help.js';
+import type { HelpRow } from '../../components/help.js';
 import { keyName } from '../../components/key-names.js';
 import { COMMAND_IDS, DEFAULT_KEYMAP, buildKeymap, commandFor, findClashes, hintsFor, isKeyName } from '../../components/keymap.js';
 import { keymapFromConfig } from '../../components/run-dashboard.js';
@@ -74,7 +76,7 @@ describe('the keymap', () => {
 
 describe('the help overlay', () => {
   it('lists every command with its keys and description', () => {
-    const { lastFrame, unmount } = render(<HelpOverlay keymap={DEFAULT_KEYMAP} width={100} height={60} />);
+    const { lastFrame, unmount } = render(<HelpOverlay keymap={DEFAULT_KEYMAP} width={100} height={60} top={0} />);
     const frame = lastFrame() ?? '';
     for (const b of DEFAULT_KEYMAP) {
       expect(frame).toContain(b.description);
@@ -86,9 +88,76 @@ describe('the help overlay', () => {
 
   it('lists overridden keys, not the defaults', () => {
     const { keymap } = buildKeymap({ split: 'V' });
-    const { lastFrame, unmount } = render(<HelpOverlay keymap={keymap} width={100} height={60} />);
+    const { lastFrame, unmount } = render(<HelpOverlay keymap={keymap} width={100} height={60} top={0} />);
     const line = (lastFrame() ?? '').split('\n').find((l) => l.includes('split view'));
     expect(line).toMatch(/V\s+split view/);
     unmount();
+  });
+
+  /** The frame's rows inside the border, without the title, right-trimmed. */
+  const inside = (frame: string) =>
+    frame
+      .split('\n')
+      .slice(2, -1)
+      .map((l) => l.replace(/^│ ?/, '').replace(/ ?│$/, '').trimEnd());
+  const drawn = (row: HelpRow, keyWidth: number) => (row.kind === 'title' ? row.text : `${row.keys.padEnd(keyWidth)}${row.text}`).trimEnd();
+
+  it.each([
+    [70, 30],
+    [80, 24],
+    [100, 20],
+    [120, 36],
+    [200, 60],
+  ])('at %i×%i draws each row once, in order, whole (no row on top of another, nothing cut)', (width, height) => {
+    const help = helpLayout(DEFAULT_KEYMAP, width, height);
+    const { lastFrame, unmount } = render(<HelpOverlay keymap={DEFAULT_KEYMAP} width={width} height={height} top={0} />);
+    const rows = inside(lastFrame() ?? '');
+    if (help.columns.length === 1) {
+      const want = help.columns[0]!.slice(0, help.visible).map((r) => drawn(r, help.keyWidth));
+      expect(rows.slice(0, want.length)).toEqual(want);
+    } else {
+      for (const [i, row] of help.columns[0]!.entries()) expect(rows[i]!.startsWith(drawn(row, help.keyWidth))).toBe(true);
+    }
+    for (const column of help.columns) for (const row of column) expect(row.kind === 'title' ? row.text.length : help.keyWidth + row.text.length).toBeLessThanOrEqual(help.columnWidth);
+    unmount();
+  });
+
+  it('wraps descriptions instead of cutting them: every word of every binding is there', () => {
+    const help = helpLayout(DEFAULT_KEYMAP, 60, 200);
+    const text = help.columns.flat().map((r) => r.text).join(' ');
+    for (const b of DEFAULT_KEYMAP) expect(text).toContain(b.description.split(' ').slice(-3).join(' ').split(' ')[0]!);
+    const joined = help.columns.flat().reduce<string[]>((out, r) => {
+      if (r.kind === 'key' && r.keys === '' && out.length) out[out.length - 1] += ` ${r.text}`;
+      else out.push(r.text);
+      return out;
+    }, []);
+    for (const b of DEFAULT_KEYMAP) expect(joined).toContain(b.description);
+  });
+
+  it('scrolls when it does not fit, and says how', () => {
+    const help = helpLayout(DEFAULT_KEYMAP, 80, 20);
+    expect(help.maxTop).toBeGreaterThan(0);
+    const first = render(<HelpOverlay keymap={DEFAULT_KEYMAP} width={80} height={20} top={0} />);
+    expect(first.lastFrame()).toMatch(/rows 1–\d+ of \d+ · j\/k\/pagedown\/pageup scroll/);
+    expect(first.lastFrame()).not.toContain('detach; every other key');
+    first.unmount();
+    const last = render(<HelpOverlay keymap={DEFAULT_KEYMAP} width={80} height={20} top={help.maxTop} />);
+    expect(last.lastFrame()).toContain('detach; every other key goes to the agent');
+    last.unmount();
+    expect(scrollHelp(DEFAULT_KEYMAP, 'j', 0, help)).toBe(1);
+    expect(scrollHelp(DEFAULT_KEYMAP, 'k', 0, help)).toBe(0);
+    expect(scrollHelp(DEFAULT_KEYMAP, 'G', 0, help)).toBe(help.maxTop);
+    expect(scrollHelp(DEFAULT_KEYMAP, 'pagedown', help.maxTop, help)).toBe(help.maxTop);
+    expect(scrollHelp(DEFAULT_KEYMAP, 'g', 5, help)).toBe(0);
+    expect(scrollHelp(DEFAULT_KEYMAP, 'p', 0, help)).toBeUndefined();
+  });
+
+  it.each([
+    ['a b c', 3, ['a b', 'c']],
+    ['abcdefgh', 3, ['abc', 'def', 'gh']],
+    ['', 5, ['']],
+    ['one two', 7, ['one two']],
+  ])('wrapWords(%j, %i)', (text, width, want) => {
+    expect(wrapWords(text, width)).toEqual(want);
   });
 });
