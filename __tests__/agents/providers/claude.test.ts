@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { claudeAdapter } from '../../../src/agents/providers/claude.js';
+import { claudeAdapter, claudeLineParser } from '../../../src/agents/providers/claude.js';
 import { fake, runAgent, workdir } from './helpers.js';
 
 const provider = { type: 'claude' as const, command: fake('claude') };
@@ -83,6 +83,8 @@ describe('claude adapter through the real backend and session', () => {
     expect(outcome).toMatchObject({ ok: false });
     if (!outcome.ok) expect(outcome.reason).toMatch(/killed by SIGKILL/);
     expect(run.text()).toContain('→ Edit src/a.ts');
+    // The tokens of the message streamed before the crash still count (no result, so no cost).
+    expect(run.usage()).toEqual({ inputTokens: 4, outputTokens: 2, cacheReadTokens: 13368, cacheWriteTokens: 1853 });
   });
 
   it('exit code 0 without a final result is a failure', async () => {
@@ -129,5 +131,43 @@ describe('claude adapter through the real backend and session', () => {
     const run = runAgent(claudeAdapter, { prompt: 'scenario:slow', provider });
     run.controller.abort('cancelled');
     expect(await run.done).toEqual({ ok: false, reason: 'cancelled' });
+  });
+});
+
+describe('claude usage, counted as it streams', () => {
+  const assistant = (id: string, usage: Record<string, number>) => JSON.stringify({ type: 'assistant', message: { id, content: [], usage } });
+  const sum = (updates: Array<{ usage?: Record<string, number | undefined> }>) => {
+    const total: Record<string, number> = {};
+    for (const u of updates) for (const [k, v] of Object.entries(u.usage ?? {})) total[k] = (total[k] ?? 0) + (v ?? 0);
+    return total;
+  };
+
+  it('counts a message once however many content blocks repeat its usage, and grows with it', () => {
+    const parse = claudeLineParser();
+    const updates = [
+      parse(assistant('m1', { input_tokens: 5, output_tokens: 1 })),
+      parse(assistant('m1', { input_tokens: 5, output_tokens: 1 })),
+      parse(assistant('m1', { input_tokens: 5, output_tokens: 7 })),
+      parse(assistant('m2', { input_tokens: 3, cache_read_input_tokens: 100, output_tokens: 2 })),
+    ];
+    expect(updates[1]!.usage).toBeUndefined();
+    expect(sum(updates)).toEqual({ inputTokens: 8, outputTokens: 9, cacheReadTokens: 100 });
+  });
+
+  it("settles to the result's totals exactly, whatever the messages said", () => {
+    const parse = claudeLineParser();
+    const updates = [
+      parse(assistant('m1', { input_tokens: 5, output_tokens: 1 })),
+      parse(assistant('m2', { input_tokens: 3, output_tokens: 2 })),
+      parse(JSON.stringify({ type: 'result', subtype: 'success', result: 'ok', total_cost_usd: 0.5, usage: { input_tokens: 8, output_tokens: 40, cache_read_input_tokens: 9 } })),
+    ];
+    expect(sum(updates)).toEqual({ inputTokens: 8, outputTokens: 40, cacheReadTokens: 9, costUsd: 0.5 });
+  });
+
+  it('each attempt has its own count', () => {
+    const first = claudeLineParser();
+    first(assistant('m1', { input_tokens: 5 }));
+    const second = claudeLineParser();
+    expect(second(assistant('m1', { input_tokens: 5 })).usage).toEqual({ inputTokens: 5 });
   });
 });

@@ -31,15 +31,76 @@ export const claudeAdapter: ProviderAdapter = {
     return {
       argv: [provider.command, ...provider.args, '-p', '--output-format', 'stream-json', '--verbose', ...flags, '--', prompt],
       mode: 'pipe',
-      parseLine: parseClaudeLine,
+      parseLine: claudeLineParser(),
       sessionId,
     };
   },
 };
 
-/** One line of `claude -p --output-format stream-json --verbose`. */
+type Tokens = Partial<Record<'inputTokens' | 'outputTokens' | 'cacheReadTokens' | 'cacheWriteTokens', number>>;
+const TOKEN_FIELDS = ['inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheWriteTokens'] as const;
+
+/** An Anthropic `usage` object's token counts (absent fields stay absent). */
+function tokensOf(usage: unknown): Tokens | undefined {
+  return defined({
+    inputTokens: num(usage, 'input_tokens'),
+    outputTokens: num(usage, 'output_tokens'),
+    cacheReadTokens: num(usage, 'cache_read_input_tokens'),
+    cacheWriteTokens: num(usage, 'cache_creation_input_tokens'),
+  });
+}
+
+/** `a - b` for the fields `a` has; undefined when every difference is 0. */
+function minus(a: Tokens, b: Tokens): Tokens | undefined {
+  const out: Tokens = {};
+  for (const f of TOKEN_FIELDS) if (a[f] !== undefined && a[f] !== (b[f] ?? 0)) out[f] = a[f] - (b[f] ?? 0);
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/**
+ * The parser for one attempt. Tokens are counted as each assistant message
+ * reports them (its `usage`, repeated on every content block of the message,
+ * counted once by message id), so an attempt cut off before its `result`
+ * (killed, timed out, crashed) still counts what it used; the `result`'s
+ * totals then settle the count exactly (streamed messages under-report
+ * output tokens). Cost is only in the `result`.
+ */
+export function claudeLineParser(): (line: string) => LineUpdate {
+  const byMessage = new Map<string, Tokens>();
+  const counted: Tokens = {};
+  const count = (delta: Tokens | undefined) => {
+    if (delta) for (const f of TOKEN_FIELDS) if (delta[f] !== undefined) counted[f] = (counted[f] ?? 0) + delta[f];
+    return delta;
+  };
+  return (line) => {
+    const event = jsonObject(line);
+    const update = parseClaudeEvent(event, line);
+    if (event === undefined) return update;
+    const type = str(event, 'type');
+    if (type === 'assistant') {
+      const message = obj(event, 'message');
+      const id = str(message, 'id');
+      const tokens = tokensOf(obj(message, 'usage'));
+      if (id === undefined || tokens === undefined) return update;
+      const delta = count(minus(tokens, byMessage.get(id) ?? {}));
+      byMessage.set(id, { ...byMessage.get(id), ...tokens });
+      if (delta) update.usage = delta;
+    } else if (type === 'result' && update.usage) {
+      const { costUsd, ...totals } = update.usage;
+      const delta = count(minus(totals, counted));
+      update.usage = { ...delta, ...(costUsd !== undefined ? { costUsd } : {}) };
+      if (Object.keys(update.usage).length === 0) delete update.usage;
+    }
+    return update;
+  };
+}
+
+/** One line of `claude -p --output-format stream-json --verbose`, on its own (usage as the line reports it). */
 export function parseClaudeLine(line: string): LineUpdate {
-  const event = jsonObject(line);
+  return parseClaudeEvent(jsonObject(line), line);
+}
+
+function parseClaudeEvent(event: Record<string, unknown> | undefined, line: string): LineUpdate {
   if (event === undefined) return progressOnly(line.trimEnd());
   const sessionId = str(event, 'session_id');
   const update: LineUpdate = { progress: [], ...(sessionId ? { sessionId } : {}) };
@@ -86,15 +147,9 @@ function assistant(event: Record<string, unknown>, update: LineUpdate): LineUpda
 }
 
 function result(event: Record<string, unknown>, update: LineUpdate): LineUpdate {
-  const usage = obj(event, 'usage');
-  const reported = defined({
-    inputTokens: num(usage, 'input_tokens'),
-    outputTokens: num(usage, 'output_tokens'),
-    cacheReadTokens: num(usage, 'cache_read_input_tokens'),
-    cacheWriteTokens: num(usage, 'cache_creation_input_tokens'),
-    costUsd: num(event, 'total_cost_usd') ?? num(event, 'cost_usd'),
-  });
-  if (reported) update.usage = reported;
+  const cost = num(event, 'total_cost_usd') ?? num(event, 'cost_usd');
+  const reported = { ...tokensOf(obj(event, 'usage')), ...(cost !== undefined ? { costUsd: cost } : {}) };
+  if (Object.keys(reported).length > 0) update.usage = reported;
   const text = str(event, 'result');
   const subtype = str(event, 'subtype') ?? 'success';
   const turns = num(event, 'num_turns');
@@ -104,7 +159,6 @@ function result(event: Record<string, unknown>, update: LineUpdate): LineUpdate 
   } else {
     update.result = text ?? '';
     update.completed = true;
-    const cost = num(event, 'total_cost_usd');
     update.progress.push(`✓ done${turns !== undefined ? ` in ${turns} turn${turns === 1 ? '' : 's'}` : ''}${cost !== undefined ? `, $${cost.toFixed(4)}` : ''}`);
   }
   return update;
