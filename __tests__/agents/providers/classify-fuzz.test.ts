@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { LineSplitter } from '../../../src/agents/agent-backend.js';
-import { parseClaudeLine } from '../../../src/agents/providers/claude.js';
+import { claudeLineParser, parseClaudeLine } from '../../../src/agents/providers/claude.js';
 import { classifyFailure, retryAfter } from '../../../src/agents/providers/classify.js';
 import { parseCodexLine } from '../../../src/agents/providers/codex.js';
 import { parseGooseLine } from '../../../src/agents/providers/goose.js';
@@ -61,6 +61,38 @@ describe.each(Object.entries(parsers))('%s line parser (fuzz)', (_, parse) => {
         const update = parse(JSON.stringify(value) ?? 'null');
         for (const v of Object.values(update.usage ?? {})) expect(Number.isFinite(v) && v >= 0).toBe(true);
         if (update.sessionId !== undefined) expect(typeof update.sessionId).toBe('string');
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('claude line parser of one attempt (fuzz)', () => {
+  it('keeps every running token total finite and never below zero, and ends at the result totals', () => {
+    // Counts as agents report them, and what the parser must ignore (fractions, huge, negative).
+    const n = fc.option(fc.oneof(fc.nat({ max: 1e12 }), fc.double({ min: 0, max: 1e9, noNaN: true }), fc.double(), fc.constant(-1)), { nil: undefined });
+    const usage = fc.record({ input_tokens: n, output_tokens: n, cache_read_input_tokens: n, cache_creation_input_tokens: n }, { requiredKeys: [] });
+    const assistant = fc.record({ type: fc.constant('assistant'), message: fc.record({ id: fc.constantFrom('m1', 'm2', 'm3'), usage }) });
+    const result = fc.record({ type: fc.constant('result'), subtype: fc.constant('success'), result: fc.constant('ok'), usage });
+    fc.assert(
+      fc.property(fc.array(fc.oneof(assistant, fc.jsonValue()), { maxLength: 20 }), fc.option(result, { nil: undefined }), (lines, last) => {
+        const parse = claudeLineParser();
+        const total: Record<string, number> = {};
+        for (const value of [...lines, ...(last ? [last] : [])]) {
+          const update = parse(JSON.stringify(value) ?? 'null');
+          for (const [k, v] of Object.entries(update.usage ?? {})) {
+            expect(Number.isFinite(v)).toBe(true);
+            total[k] = (total[k] ?? 0) + v!;
+            expect(total[k]).toBeGreaterThanOrEqual(0);
+          }
+        }
+        if (last) {
+          const want = { input_tokens: 'inputTokens', output_tokens: 'outputTokens', cache_read_input_tokens: 'cacheReadTokens', cache_creation_input_tokens: 'cacheWriteTokens' } as const;
+          for (const [raw, field] of Object.entries(want)) {
+            const v = last.usage[raw as keyof typeof want];
+            if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) expect((total[field] ?? 0) - v).toBe(0);
+          }
+        }
       }),
       { numRuns: 500 },
     );

@@ -40,13 +40,19 @@ export const claudeAdapter: ProviderAdapter = {
 type Tokens = Partial<Record<'inputTokens' | 'outputTokens' | 'cacheReadTokens' | 'cacheWriteTokens', number>>;
 const TOKEN_FIELDS = ['inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheWriteTokens'] as const;
 
-/** An Anthropic `usage` object's token counts (absent fields stay absent). */
+/** A token count: a whole number a sum stays exact with; anything else is not one. */
+function count(usage: unknown, key: string): number | undefined {
+  const n = num(usage, key);
+  return n !== undefined && Number.isSafeInteger(n) ? n : undefined;
+}
+
+/** An Anthropic `usage` object's token counts (absent or malformed fields stay absent). */
 function tokensOf(usage: unknown): Tokens | undefined {
   return defined({
-    inputTokens: num(usage, 'input_tokens'),
-    outputTokens: num(usage, 'output_tokens'),
-    cacheReadTokens: num(usage, 'cache_read_input_tokens'),
-    cacheWriteTokens: num(usage, 'cache_creation_input_tokens'),
+    inputTokens: count(usage, 'input_tokens'),
+    outputTokens: count(usage, 'output_tokens'),
+    cacheReadTokens: count(usage, 'cache_read_input_tokens'),
+    cacheWriteTokens: count(usage, 'cache_creation_input_tokens'),
   });
 }
 
@@ -68,7 +74,7 @@ function minus(a: Tokens, b: Tokens): Tokens | undefined {
 export function claudeLineParser(): (line: string) => LineUpdate {
   const byMessage = new Map<string, Tokens>();
   const counted: Tokens = {};
-  const count = (delta: Tokens | undefined) => {
+  const add = (delta: Tokens | undefined) => {
     if (delta) for (const f of TOKEN_FIELDS) if (delta[f] !== undefined) counted[f] = (counted[f] ?? 0) + delta[f];
     return delta;
   };
@@ -82,12 +88,12 @@ export function claudeLineParser(): (line: string) => LineUpdate {
       const id = str(message, 'id');
       const tokens = tokensOf(obj(message, 'usage'));
       if (id === undefined || tokens === undefined) return update;
-      const delta = count(minus(tokens, byMessage.get(id) ?? {}));
+      const delta = add(minus(tokens, byMessage.get(id) ?? {}));
       byMessage.set(id, { ...byMessage.get(id), ...tokens });
       if (delta) update.usage = delta;
     } else if (type === 'result' && update.usage) {
       const { costUsd, ...totals } = update.usage;
-      const delta = count(minus(totals, counted));
+      const delta = add(minus(totals, counted));
       update.usage = { ...delta, ...(costUsd !== undefined ? { costUsd } : {}) };
       if (Object.keys(update.usage).length === 0) delete update.usage;
     }
