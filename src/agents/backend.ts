@@ -51,6 +51,12 @@ export interface BackendContext {
   resumeSessionId?: string;
   /** Why the previous attempt failed, to tell the agent when it continues its conversation. */
   retryNote?: string;
+  /**
+   * With resumeSessionId: the task's tokens and cost over its earlier
+   * attempts. An agent that reports its session's running totals (Goose)
+   * has them taken off, so a resumed conversation is not counted twice.
+   */
+  usageSoFar?: Usage;
   /** What the task's pane shows, as it happens: raw terminal bytes, or readable progress lines. */
   output(chunk: string): void;
   /** The agent's session id and usage, as soon as the backend learns them. */

@@ -206,6 +206,7 @@ export class Executor {
           rows: this.rows,
           ...(resume ? { resumeSessionId: now.sessionId } : {}),
           ...(resume && now.lastFailure !== undefined ? { retryNote: now.lastFailure } : {}),
+          ...(resume && now.usage !== undefined ? { usageSoFar: now.usage } : {}),
           output: (chunk) => this.output(id, chunk),
           report: (info) => store.report(id, info),
         });

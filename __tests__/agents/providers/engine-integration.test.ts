@@ -47,3 +47,21 @@ describe('a plan through the real Engine with a (fake) Claude Code provider', ()
     expect(snap.usage.outputTokens).toBe(824);
   });
 });
+
+describe('a retried Goose task that resumes its session', () => {
+  it("counts the session's tokens once: the resumed run's totals less what the first run reported", async () => {
+    writeFileSync(
+      path.join(ws, '.orchestratorrc'),
+      `providers:\n  goose: { type: goose, command: ${JSON.stringify(fake('goose'))} }\nagents:\n  local: { provider: goose }\nretryBaseMs: 1\nretryMaxMs: 1\n`,
+    );
+    writeFileSync(path.join(ws, 'plan.yaml'), 'name: p\ntasks:\n  - { id: g, agent: local, prompt: "scenario:session-totals", retries: 1, followUps: false }\n');
+    const { config } = await loadConfig({ cwd: ws, env: { HOME: home, XDG_CONFIG_HOME: path.join(home, '.config') } });
+    const plan = await loadPlan(path.join(ws, 'plan.yaml'), { workspace: ws, knownRoles: Object.keys(config.agents) });
+    const engine = new Engine({ plan, config, backends: createBackends(), publishIntervalMs: 0 });
+    await engine.run();
+    const g = engine.store.require('g');
+    expect(g.state.kind).toBe('completed');
+    expect(g.attempts).toBe(2);
+    expect(g.usage).toMatchObject({ inputTokens: 8400, outputTokens: 600 });
+  });
+});
