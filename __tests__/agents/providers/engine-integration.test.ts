@@ -48,11 +48,15 @@ describe('a plan through the real Engine with a (fake) Claude Code provider', ()
   });
 });
 
-describe('a retried Goose task that resumes its session', () => {
-  it("counts the session's tokens once: the resumed run's totals less what the first run reported", async () => {
+describe('a retried agent task that resumes its session', () => {
+  // Goose's `complete` and Codex's `turn.completed` report the session's running totals.
+  it.each([
+    ['goose', { inputTokens: 8400, outputTokens: 600 }],
+    ['codex', { inputTokens: 5400, cacheReadTokens: 3000, outputTokens: 600 }],
+  ] as const)("%s: counts the session's tokens once: the resumed run's totals less what the first run reported", async (type, want) => {
     writeFileSync(
       path.join(ws, '.orchestratorrc'),
-      `providers:\n  goose: { type: goose, command: ${JSON.stringify(fake('goose'))} }\nagents:\n  local: { provider: goose }\nretryBaseMs: 1\nretryMaxMs: 1\n`,
+      `providers:\n  ${type}: { type: ${type}, command: ${JSON.stringify(fake(type))} }\nagents:\n  local: { provider: ${type} }\nretryBaseMs: 1\nretryMaxMs: 1\n`,
     );
     writeFileSync(path.join(ws, 'plan.yaml'), 'name: p\ntasks:\n  - { id: g, agent: local, prompt: "scenario:session-totals", retries: 1, followUps: false }\n');
     const { config } = await loadConfig({ cwd: ws, env: { HOME: home, XDG_CONFIG_HOME: path.join(home, '.config') } });
@@ -62,6 +66,6 @@ describe('a retried Goose task that resumes its session', () => {
     const g = engine.store.require('g');
     expect(g.state.kind).toBe('completed');
     expect(g.attempts).toBe(2);
-    expect(g.usage).toMatchObject({ inputTokens: 8400, outputTokens: 600 });
+    expect(g.usage).toMatchObject(want);
   });
 });

@@ -1,7 +1,7 @@
 import type { BackendContext } from '../backend.js';
 import { arr, defined, jsonObject, num, obj, str } from './json-line.js';
 import type { Invocation, LineUpdate, ProviderAdapter } from './types.js';
-import { preview, progressOnly, promptFor } from './types.js';
+import { lessEarlierAttempts, preview, progressOnly, promptFor } from './types.js';
 
 /**
  * Codex CLI. Flags from codex-rs/exec/src/cli.rs and the shared CLI options
@@ -38,7 +38,9 @@ export const codexAdapter: ProviderAdapter = {
     return {
       argv: [provider.command, ...provider.args, 'exec', '--json', '--skip-git-repo-check', ...options, ...resume, '--', prompt],
       mode: 'pipe',
-      parseLine: parseCodexLine,
+      // turn.completed's usage is the thread's running total (exec builds it from ThreadTokenUsage.total,
+      // seeded from the rollout on resume): on a resumed thread the earlier attempts are taken off.
+      parseLine: lessEarlierAttempts(parseCodexLine, ctx),
     };
   },
 };

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import type { BackendContext, Usage } from '../backend.js';
+import type { BackendContext } from '../backend.js';
 import { safeFileName } from '../transcript.js';
 import { arr, defined, isObject, jsonObject, num, obj, str, toolLine } from './json-line.js';
 import type { Invocation, LineUpdate, ProviderAdapter } from './types.js';
-import { preview, progressOnly, promptFor } from './types.js';
+import { lessEarlierAttempts, preview, progressOnly, promptFor } from './types.js';
 
 /**
  * Goose. Flags from goose-cli's `run` command (crates/goose-cli/src/cli.rs):
@@ -38,30 +38,13 @@ export const gooseAdapter: ProviderAdapter = {
     return {
       argv: [provider.command, ...provider.args, ...args, '--output-format=stream-json', text],
       mode: 'pipe',
-      parseLine: gooseLineParser(ctx.resumeSessionId !== undefined ? ctx.usageSoFar : undefined),
+      // `complete` carries the session's running totals (block/goose#8870; before it, the last
+      // turn's context size): on a resumed session the earlier attempts are taken off.
+      parseLine: lessEarlierAttempts(parseGooseLine, ctx),
       sessionId,
     };
   },
 };
-
-/**
- * The parser for one attempt. Goose's `complete` event carries the
- * session's running totals (goose-cli's accumulated_* tokens since
- * block/goose#8870; before it, the last turn's context size), so on a
- * resumed session the task's earlier attempts (`before`) are taken off,
- * never below zero.
- */
-export function gooseLineParser(before: Usage | undefined): (line: string) => LineUpdate {
-  if (!before) return parseGooseLine;
-  return (line) => {
-    const update = parseGooseLine(line);
-    if (!update.usage) return update;
-    const usage: Partial<Usage> = {};
-    for (const [field, total] of Object.entries(update.usage) as Array<[keyof Usage, number]>) usage[field] = Math.max(0, total - before[field]);
-    update.usage = usage;
-    return update;
-  };
-}
 
 /** One line of `goose run --output-format stream-json`, on its own (usage as the line reports it). */
 export function parseGooseLine(line: string): LineUpdate {

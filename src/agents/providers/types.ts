@@ -74,3 +74,22 @@ export function preview(text: string, max = 160): string {
 export function progressOnly(...lines: string[]): LineUpdate {
   return { progress: lines.filter((l) => l !== '') };
 }
+
+/**
+ * For an agent whose usage reports are its session's running totals (Goose's
+ * `complete`, Codex's `turn.completed`): on an attempt that resumes the
+ * session, the task's earlier attempts (`ctx.usageSoFar`) are taken off each
+ * report, never below zero, so a resumed conversation is counted once.
+ */
+export function lessEarlierAttempts(parse: LineParser, ctx: Pick<BackendContext, 'resumeSessionId' | 'usageSoFar'>): LineParser {
+  const before = ctx.resumeSessionId !== undefined ? ctx.usageSoFar : undefined;
+  if (!before) return parse;
+  return (line) => {
+    const update = parse(line);
+    if (!update.usage) return update;
+    const usage: Partial<Usage> = {};
+    for (const [field, total] of Object.entries(update.usage) as Array<[keyof Usage, number]>) usage[field] = Math.max(0, total - before[field]);
+    update.usage = usage;
+    return update;
+  };
+}
