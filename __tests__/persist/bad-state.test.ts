@@ -77,6 +77,7 @@ describe('unknown run id', () => {
     expect((await cli(ws, ['logs', id, 'a'])).stdout).toBe('done-a\n');
     const shown = JSON.parse((await cli(ws, ['show', id, '--json'])).stdout) as { tasks: { id: string; attempts: { state: string }[] }[] };
     expect(shown.tasks.map((t) => [t.id, t.attempts.map((a) => a.state)])).toEqual([['a', ['completed']], ['b', ['completed']]]);
+    expect((await cli(ws, ['show', id])).stdout).toMatch(/TASK\s+STATE\s+ATTEMPTS\s+TIME SPENT\s+TOKENS\s+COST\s+REASON\na\s+completed\s+1\s+\d/);
     refused(await cli(ws, ['resume', '--headless']), /no run to resume/);
   });
 });

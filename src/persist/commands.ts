@@ -67,11 +67,11 @@ export function showText(workspace: string, runId: string, json: boolean): strin
   }
   const rows = tasks.map((t) => taskRow(t, byTask.get(t.spec.id) ?? [], run));
   const head = `run ${run.id} · ${run.plan} (${run.file}) · ${run.state} · started ${new Date(run.startedAt).toISOString()}`;
-  return `${head}\n\n${table(['TASK', 'STATE', 'ATTEMPTS', 'DURATION', 'TOKENS', 'COST', 'REASON'], rows)}\n`;
+  return `${head}\n\n${table(['TASK', 'STATE', 'ATTEMPTS', 'TIME SPENT', 'TOKENS', 'COST', 'REASON'], rows)}\n`;
 }
 
 function taskRow(t: TaskRecord, attempts: AttemptInfo[], run: RunInfo): string[] {
-  // The running time of every attempt, so a resumed task counts all of them.
+  // TIME SPENT: the running time of every attempt, across resumes (the run's summary shows the last attempt's).
   const ms = attempts.reduce((sum, a) => sum + ((a.endedAt ?? (run.state === 'running' ? Date.now() : a.startedAt)) - a.startedAt), 0);
   const tokens = t.usage ? totalTokens(t.usage) : 0;
   const state = t.state.kind === 'running' && run.state !== 'running' ? `running (${run.state})` : t.state.kind;
