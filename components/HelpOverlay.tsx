@@ -30,7 +30,7 @@ export function HelpOverlay({ keymap, width, height, top }: { keymap: Keymap; wi
   const scrolls = help.maxTop > 0;
   return (
     <Box borderStyle="round" borderColor="cyan" flexDirection="column" width={width} height={height} paddingX={1} overflow="hidden">
-      <Text bold color="cyan" wrap="truncate">{`keys — ${helpCloseText(keymap)} closes · override them in config \`keys:\``}</Text>
+      {help.title ? <Text bold color="cyan" wrap="truncate">{`keys — ${helpCloseText(keymap)} closes · override them in config \`keys:\``}</Text> : null}
       <Box flexDirection="row" flexShrink={0}>
         {help.columns.map((column, c) => (
           <Box key={c} flexDirection="column" width={help.columnWidth} marginRight={c < help.columns.length - 1 ? COLUMN_GAP : 0} flexShrink={0}>
@@ -40,7 +40,7 @@ export function HelpOverlay({ keymap, width, height, top }: { keymap: Keymap; wi
           </Box>
         ))}
       </Box>
-      {scrolls ? (
+      {scrolls && help.scrollLine ? (
         <Text dimColor wrap="truncate">
           {`rows ${first + 1}–${first + help.visible} of ${help.maxTop + help.visible} · ${helpScrollText(keymap)} scroll`}
         </Text>

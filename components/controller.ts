@@ -49,7 +49,8 @@ export class Controller implements Actor {
     }
     switch (overlay.kind) {
       case 'help': {
-        const top = key === undefined ? undefined : scrollHelp(this.keymap, key, overlay.top, view.help);
+        // From where the help is drawn now: a resize may have made it scroll less.
+        const top = key === undefined ? undefined : scrollHelp(this.keymap, key, Math.min(overlay.top, view.help.maxTop), view.help);
         if (key !== undefined && helpCloseKeys(this.keymap).includes(key)) {
           ui.overlay = { kind: 'none' };
           ui.feedback = say(true, 'help closed');

@@ -11,14 +11,19 @@ export interface HelpLayout {
   columns: HelpRow[][];
   keyWidth: number;
   columnWidth: number;
-  /** Rows of the list shown at once (the box's inside, less the title and a "more" line when it scrolls). */
+  /** Whether the title line (what closes the help) fits above the rows. */
+  title: boolean;
+  /** Whether the "rows a–b of n" line is drawn below them (it scrolls and there is room). */
+  scrollLine: boolean;
+  /** Rows of the list shown at once. */
   visible: number;
   /** The largest first row; 0 when everything is shown. */
   maxTop: number;
 }
 
-/** Title, border and padding around the rows. */
-const CHROME_ROWS = 3;
+/** The border above and below the rows. */
+const BORDER_ROWS = 2;
+/** The border and padding left and right. */
 const CHROME_COLUMNS = 4;
 /** Spaces between the two columns. */
 export const COLUMN_GAP = 2;
@@ -49,7 +54,10 @@ export function wrapWords(text: string, width: number): string[] {
 function rows(keymap: Keymap, columnWidth: number, keyWidth: number): HelpRow[] {
   const out: HelpRow[] = [];
   const add = (keys: string, description: string) => {
-    wrapWords(description, columnWidth - keyWidth).forEach((text, i) => out.push({ kind: 'key', keys: i === 0 ? keys : '', text }));
+    // Keys too long for their column (a long `keys:` override) get a row of their own.
+    const own = keys.length >= keyWidth;
+    if (own) out.push({ kind: 'key', keys, text: '' });
+    wrapWords(description, columnWidth - keyWidth).forEach((text, i) => out.push({ kind: 'key', keys: i === 0 && !own ? keys : '', text }));
   };
   for (const scope of ['global', 'tasks', 'pane'] as const) {
     out.push({ kind: 'title', text: TITLES[scope] });
@@ -60,27 +68,40 @@ function rows(keymap: Keymap, columnWidth: number, keyWidth: number): HelpRow[] 
   return out;
 }
 
+/** The key column: as wide as the longest keys, but never more than 40% of the column. */
+function keyColumn(keymap: Keymap, columnWidth: number): number {
+  const longest = Math.max(...keymap.map((b) => b.keys.join(' ').length), DETACH_KEY.length) + 2;
+  return Math.max(1, Math.min(longest, Math.max(4, Math.floor(columnWidth * 0.4))));
+}
+
 /**
  * Lays the key help out in a `width` × `height` box: descriptions wrap (a
  * person must be able to read them), two columns when the screen is wide
- * and they fit, else one column that scrolls.
+ * and they fit, else one column that scrolls. On a very short box the title
+ * and the scroll line give way so at least one row of keys shows.
  */
 export function helpLayout(keymap: Keymap, width: number, height: number): HelpLayout {
-  const keyWidth = Math.max(...keymap.map((b) => b.keys.join(' ').length), DETACH_KEY.length) + 2;
-  const inside = Math.max(1, height - CHROME_ROWS);
+  const inner = Math.max(1, height - BORDER_ROWS);
   if (width >= 120) {
     const columnWidth = Math.floor((width - CHROME_COLUMNS - COLUMN_GAP) / 2);
+    const keyWidth = keyColumn(keymap, columnWidth);
     const all = rows(keymap, columnWidth, keyWidth);
-    if (all.length <= inside * 2) {
+    const visible = inner - 1;
+    if (all.length <= visible * 2) {
       const per = Math.ceil(all.length / 2);
-      return { columns: [all.slice(0, per), all.slice(per)], keyWidth, columnWidth, visible: inside, maxTop: 0 };
+      return { columns: [all.slice(0, per), all.slice(per)], keyWidth, columnWidth, title: true, scrollLine: false, visible, maxTop: 0 };
     }
   }
-  const columnWidth = Math.max(keyWidth + 10, width - CHROME_COLUMNS);
+  const columnWidth = Math.max(1, width - CHROME_COLUMNS);
+  const keyWidth = keyColumn(keymap, columnWidth);
   const all = rows(keymap, columnWidth, keyWidth);
-  if (all.length <= inside) return { columns: [all], keyWidth, columnWidth, visible: inside, maxTop: 0 };
-  const visible = Math.max(1, inside - 1);
-  return { columns: [all], keyWidth, columnWidth, visible, maxTop: all.length - visible };
+  const title = inner >= 2;
+  if (all.length <= inner - (title ? 1 : 0)) return { columns: [all], keyWidth, columnWidth, title, scrollLine: false, visible: all.length, maxTop: 0 };
+  // It scrolls: the rows get what is left after the title and the scroll line, in that order of giving way.
+  const scrollLine = inner >= 2;
+  const withTitle = inner >= 3;
+  const visible = Math.max(1, inner - (withTitle ? 1 : 0) - (scrollLine ? 1 : 0));
+  return { columns: [all], keyWidth, columnWidth, title: withTitle, scrollLine, visible, maxTop: all.length - visible };
 }
 
 /** The pane's scrolling commands, reused to scroll the help (so `keys:` overrides apply to both). */

@@ -160,4 +160,53 @@ describe('the help overlay', () => {
   ])('wrapWords(%j, %i)', (text, width, want) => {
     expect(wrapWords(text, width)).toEqual(want);
   });
+
+  it.each([3, 4, 5, 6])('in a box %i rows high still shows at least one row of keys', (height) => {
+    const help = helpLayout(DEFAULT_KEYMAP, 80, height);
+    const { lastFrame, unmount } = render(<HelpOverlay keymap={DEFAULT_KEYMAP} width={80} height={height} top={0} />);
+    const frame = lastFrame() ?? '';
+    expect(frame).toContain('anywhere');
+    expect(frame.split('\n')).toHaveLength(height);
+    expect(help.visible + (help.title ? 1 : 0) + (help.scrollLine ? 1 : 0)).toBeLessThanOrEqual(height - 2);
+    unmount();
+  });
+
+  it.each([
+    [20, {}],
+    [40, { split: ['V', 'ctrl+v', 'backspace', 'delete'] }],
+    [80, { split: ['V', 'ctrl+v', 'backspace', 'delete', 'home'], zoom: ['Z', 'ctrl+z'] }],
+  ])('at %i columns with keys %j every row fits its column and no description is lost', (width, overrides) => {
+    const { keymap } = buildKeymap(overrides);
+    const help = helpLayout(keymap, width, 200);
+    expect(help.columnWidth).toBeLessThanOrEqual(width - 4);
+    for (const row of help.columns.flat()) {
+      if (row.kind === 'key' && row.text !== '') expect(help.keyWidth + row.text.length).toBeLessThanOrEqual(help.columnWidth);
+    }
+    const words = help.columns.flat().flatMap((r) => r.text.split(' ')).filter(Boolean);
+    for (const b of keymap) for (const word of b.description.split(' ')) expect(words.join(' ')).toContain(word.slice(0, Math.max(1, help.columnWidth - help.keyWidth)));
+    for (const b of keymap) expect(help.columns.flat().some((r) => r.kind === 'key' && r.keys === b.keys.join(' '))).toBe(true);
+  });
+});
+
+describe('the help, scrolled, after the terminal grows', () => {
+  it('scrolls from where it is drawn, not from a position the new size no longer has', async () => {
+    const { Controller } = await import('../../components/controller.js');
+    const { initialUi } = await import('../../components/ui-state.js');
+    const { Engine } = await import('../../src/scheduler/engine.js');
+    const { config, task } = await import('../engine/harness.js');
+    const engine = new Engine({ plan: { name: 'p', file: '/p.yaml', workspace: '/', tasks: [task('a')] }, config: config(), backends: {} });
+    const ui = initialUi();
+    const ctl = new Controller(ui, engine, DEFAULT_KEYMAP, () => undefined);
+    const view = (help: { visible: number; maxTop: number }) => ({ snapshot: engine.store.getSnapshot(), order: ['a'], listHeight: 10, paneRows: 10, paneLength: 0, help, search: () => [] });
+    ctl.view = view(helpLayout(DEFAULT_KEYMAP, 80, 12));
+    ctl.handle('?');
+    ctl.handle('G');
+    const small = helpLayout(DEFAULT_KEYMAP, 80, 12);
+    expect(ui.overlay).toEqual({ kind: 'help', top: small.maxTop });
+    // Taller: it now scrolls less far; one k moves one row up from the bottom it shows.
+    const tall = helpLayout(DEFAULT_KEYMAP, 80, 40);
+    ctl.view = view(tall);
+    ctl.handle('k');
+    expect(ui.overlay).toEqual({ kind: 'help', top: tall.maxTop - 1 });
+  });
 });

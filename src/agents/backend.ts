@@ -52,9 +52,10 @@ export interface BackendContext {
   /** Why the previous attempt failed, to tell the agent when it continues its conversation. */
   retryNote?: string;
   /**
-   * With resumeSessionId: the task's tokens and cost over its earlier
-   * attempts. An agent that reports its session's running totals (Goose)
-   * has them taken off, so a resumed conversation is not counted twice.
+   * With resumeSessionId: the task's tokens and cost already counted in that
+   * conversation (its earlier attempts in it). An agent that reports its
+   * session's running totals (Goose, Codex) has them taken off, so a resumed
+   * conversation is not counted twice.
    */
   usageSoFar?: Usage;
   /** What the task's pane shows, as it happens: raw terminal bytes, or readable progress lines. */

@@ -81,9 +81,22 @@ export function isResumable(run: RunInfo): boolean {
 /** The run's tasks as records, in run order (plan tasks, then follow-ups as they were spawned). */
 export function loadTaskRecords(db: Db, runId: string): TaskRecord[] {
   const rows = db.prepare('SELECT * FROM tasks WHERE run_id = ? ORDER BY ord').all(runId) as {
-    ord: number; spec: string; state: string; attempts: number; started_at: number | null; ended_at: number | null;
+    id: string; ord: number; spec: string; state: string; attempts: number; started_at: number | null; ended_at: number | null;
     session_id: string | null; usage: string | null; last_failure: string | null;
   }[];
+  // What each task's attempts in its current conversation were counted for (TaskRecord.sessionUsage).
+  const spent = new Map(
+    (
+      db
+        .prepare(
+          `SELECT a.task_id AS id, SUM(a.input_tokens) AS i, SUM(a.output_tokens) AS o, SUM(a.cache_read_tokens) AS cr,
+             SUM(a.cache_write_tokens) AS cw, SUM(a.cost_usd) AS c
+           FROM attempts a JOIN tasks t ON t.run_id = a.run_id AND t.id = a.task_id AND t.session_id = a.session_id
+           WHERE a.run_id = ? GROUP BY a.task_id`,
+        )
+        .all(runId) as { id: string; i: number; o: number; cr: number; cw: number; c: number }[]
+    ).map((u) => [u.id, { inputTokens: u.i, outputTokens: u.o, cacheReadTokens: u.cr, cacheWriteTokens: u.cw, costUsd: u.c } satisfies Usage]),
+  );
   return rows.map((r) => ({
     spec: JSON.parse(r.spec) as TaskSpec,
     order: r.ord,
@@ -93,6 +106,7 @@ export function loadTaskRecords(db: Db, runId: string): TaskRecord[] {
     ...(r.ended_at !== null ? { endedAt: r.ended_at } : {}),
     ...(r.session_id !== null ? { sessionId: r.session_id } : {}),
     ...(r.usage !== null ? { usage: JSON.parse(r.usage) as Usage } : {}),
+    ...(spent.has(r.id) ? { sessionUsage: spent.get(r.id)! } : {}),
     ...(r.last_failure !== null ? { lastFailure: r.last_failure } : {}),
   }));
 }

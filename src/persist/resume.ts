@@ -105,7 +105,11 @@ export function mergePlan(records: readonly TaskRecord[], plan: readonly TaskSpe
   const byId = new Map(records.map((r) => [r.spec.id, r]));
   const merged: TaskRecord[] = plan.map((spec, order) => {
     const old = byId.get(spec.id);
-    return old && old.spec.spawnedBy === undefined ? { ...old, spec, order } : { spec, order, state: { kind: 'pending' }, attempts: 0 };
+    if (!old || old.spec.spawnedBy !== undefined) return { spec, order, state: { kind: 'pending' }, attempts: 0 };
+    if (old.spec.agent === spec.agent) return { ...old, spec, order };
+    // Another role may be another agent CLI: its conversation cannot be continued.
+    const { sessionId: _id, sessionUsage: _spent, ...rest } = old;
+    return { ...rest, spec, order };
   });
   const kept = new Set(merged.map((r) => r.spec.id));
   for (const r of records) {

@@ -206,7 +206,7 @@ export class Executor {
           rows: this.rows,
           ...(resume ? { resumeSessionId: now.sessionId } : {}),
           ...(resume && now.lastFailure !== undefined ? { retryNote: now.lastFailure } : {}),
-          ...(resume && now.usage !== undefined ? { usageSoFar: now.usage } : {}),
+          ...(resume && now.sessionUsage !== undefined ? { usageSoFar: now.sessionUsage } : {}),
           output: (chunk) => this.output(id, chunk),
           report: (info) => store.report(id, info),
         });

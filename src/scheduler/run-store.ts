@@ -22,6 +22,12 @@ export interface TaskRecord {
   readonly sessionId?: string;
   /** Tokens and cost over all attempts, when the agent reports them. */
   readonly usage?: Usage;
+  /**
+   * The part of `usage` spent in the conversation `sessionId` names: what an
+   * agent that reports its session's running totals (Goose, Codex) has
+   * already been counted for when an attempt resumes that conversation.
+   */
+  readonly sessionUsage?: Usage;
   /** Why the last attempt failed or was cancelled, kept after a retry so the agent can be told. */
   readonly lastFailure?: string;
 }
@@ -202,14 +208,17 @@ export class RunStore implements RunStoreReader {
     const prev = this.require(id);
     if (info.pid !== undefined) this.emit({ type: 'task-process', taskId: id, pid: info.pid });
     if (info.sessionId !== undefined && info.sessionId !== prev.sessionId) {
-      this.records.set(id, { ...this.require(id), sessionId: info.sessionId });
+      // A new conversation: nothing spent in it yet.
+      const { sessionUsage: _spent, ...rest } = this.require(id);
+      this.records.set(id, { ...rest, sessionId: info.sessionId });
       this.emit({ type: 'task-session', taskId: id, sessionId: info.sessionId });
     }
     const delta = info.usage;
     if (delta && Object.values(delta).some((v) => v !== undefined && v !== 0)) {
-      const usage = addUsage(this.require(id).usage ?? emptyUsage(), delta);
+      const now = this.require(id);
+      const usage = addUsage(now.usage ?? emptyUsage(), delta);
       this.usage = addUsage(this.usage, delta);
-      this.records.set(id, { ...this.require(id), usage });
+      this.records.set(id, { ...now, usage, sessionUsage: addUsage(now.sessionUsage ?? emptyUsage(), delta) });
       this.emit({ type: 'task-usage', taskId: id, usage, run: this.usage });
     }
   }

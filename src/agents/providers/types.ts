@@ -75,11 +75,15 @@ export function progressOnly(...lines: string[]): LineUpdate {
   return { progress: lines.filter((l) => l !== '') };
 }
 
+/** The counts a session-total report restates; cost is left as reported (neither agent's totals are known to include it). */
+const SESSION_TOTALS = ['inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheWriteTokens'] as const;
+
 /**
- * For an agent whose usage reports are its session's running totals (Goose's
+ * For an agent whose token reports are its session's running totals (Goose's
  * `complete`, Codex's `turn.completed`): on an attempt that resumes the
- * session, the task's earlier attempts (`ctx.usageSoFar`) are taken off each
- * report, never below zero, so a resumed conversation is counted once.
+ * session, what the task's earlier attempts in it were counted for
+ * (`ctx.usageSoFar`) is taken off each report, never below zero, so a
+ * resumed conversation is counted once.
  */
 export function lessEarlierAttempts(parse: LineParser, ctx: Pick<BackendContext, 'resumeSessionId' | 'usageSoFar'>): LineParser {
   const before = ctx.resumeSessionId !== undefined ? ctx.usageSoFar : undefined;
@@ -87,8 +91,11 @@ export function lessEarlierAttempts(parse: LineParser, ctx: Pick<BackendContext,
   return (line) => {
     const update = parse(line);
     if (!update.usage) return update;
-    const usage: Partial<Usage> = {};
-    for (const [field, total] of Object.entries(update.usage) as Array<[keyof Usage, number]>) usage[field] = Math.max(0, total - before[field]);
+    const usage: Partial<Usage> = { ...update.usage };
+    for (const field of SESSION_TOTALS) {
+      const total = usage[field];
+      if (total !== undefined) usage[field] = Math.max(0, total - before[field]);
+    }
     update.usage = usage;
     return update;
   };
