@@ -106,7 +106,7 @@ describe('cross references, checked after merging', () => {
         file,
         line: 4,
         field: 'agents.coder.provider',
-        message: "unknown provider 'claud' (known: claude, codex, goose, shell, mine)",
+        message: "unknown provider 'claud' (known: claude, codex, goose, shell, mine); did you mean 'claude'?",
       },
     ]);
   });

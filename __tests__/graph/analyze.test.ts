@@ -77,7 +77,7 @@ describe('analyzeTasks: reports problems', () => {
     {
       name: 'missing dependency names both tasks',
       tasks: plan('build', 'deploy:biuld'),
-      problems: [{ field: 'tasks[1].dependsOn[0]', message: "task deploy depends on 'biuld', which is not in the plan" }],
+      problems: [{ field: 'tasks[1].dependsOn[0]', message: "task deploy depends on 'biuld', which is not in the plan; did you mean 'build'?" }],
     },
     {
       name: 'duplicate id names both positions',
@@ -110,8 +110,19 @@ describe('analyzeTasks: reports problems', () => {
 
   it('reports an unknown role with the known ones', () => {
     const result = analyzeTasks([{ id: 'a', agent: 'codr', dependsOn: [] }], ROLES);
-    expect(result.problems).toEqual([{ field: 'tasks[0].agent', message: "unknown role 'codr' (known: coder, orchestrator, reviewer)" }]);
+    expect(result.problems).toEqual([{ field: 'tasks[0].agent', message: "unknown role 'codr' (known: coder, orchestrator, reviewer); did you mean 'coder'?" }]);
     expect(result.levels).toEqual([['a']]);
+  });
+
+  it('suggests a near task id for a missing dependency only when one is close, and for the first 20 only', () => {
+    const far = analyzeTasks([{ id: 'build', dependsOn: [] }, { id: 'x', dependsOn: ['zzzzzz'] }], ROLES);
+    expect(far.problems[0]!.message).toBe("task x depends on 'zzzzzz', which is not in the plan");
+    const many = analyzeTasks(
+      [{ id: 'build', dependsOn: [] }, ...Array.from({ length: 30 }, (_, i) => ({ id: `t${i}`, dependsOn: ['biuld'] }))],
+      ROLES,
+    );
+    expect(many.problems).toHaveLength(30);
+    expect(many.problems.filter((p) => p.message.endsWith("did you mean 'build'?"))).toHaveLength(20);
   });
 
   it('reports every problem at once, in plan order', () => {

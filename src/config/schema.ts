@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { didYouMean } from '../input/suggest.js';
 
 /** How a failure counts downstream: see DESIGN §3. */
 export const FailureModeSchema = z.enum(['hard', 'soft', 'skip']);
@@ -143,7 +144,7 @@ function checkReferences(config: unknown, ctx: z.RefinementCtx): void {
       ctx.addIssue({
         code: 'custom',
         path: ['agents', role, 'provider'],
-        message: `unknown provider '${provider}' (known: ${Object.keys(providers).join(', ') || 'none'})`,
+        message: `unknown provider '${provider}' (known: ${Object.keys(providers).join(', ') || 'none'})${didYouMean(provider, Object.keys(providers))}`,
         input: provider,
       });
     }
@@ -156,7 +157,7 @@ function checkReferences(config: unknown, ctx: z.RefinementCtx): void {
         ctx.addIssue({
           code: 'custom',
           path: ['workflows', name, 'steps', i, 'agent'],
-          message: `unknown role '${agent}' (known: ${Object.keys(agents).join(', ') || 'none'})`,
+          message: `unknown role '${agent}' (known: ${Object.keys(agents).join(', ') || 'none'})${didYouMean(agent, Object.keys(agents))}`,
           input: agent,
         });
       }

@@ -1,4 +1,5 @@
 import type { Problem } from '../errors.js';
+import { didYouMean } from '../input/suggest.js';
 import { findCycles } from './cycles.js';
 import type { IndexedGraph } from './cycles.js';
 
@@ -77,12 +78,16 @@ export function analyzeTasks(
       knownList ??= knownRoles.length ? knownRoles.join(', ') : 'none';
       found.push({
         at: i,
-        problem: { field: `tasks[${pos(i)}].agent`, message: `unknown role '${agent}' (known: ${knownList})` },
+        problem: { field: `tasks[${pos(i)}].agent`, message: `unknown role '${agent}' (known: ${knownList})${didYouMean(agent, knownRoles)}` },
       });
     }
     edgeCount += dependsOn.length;
   }
 
+  // A missing dependency is often a typo of a task id: the first few get a suggestion (each one compares against every id).
+  let suggestions = 0;
+  let allIds: string[] | undefined;
+  const ids = () => (allIds ??= [...first.keys()]);
   // Edges dependency → dependent, gathered and then laid out as CSR.
   const from = new Int32Array(edgeCount);
   const to = new Int32Array(edgeCount);
@@ -98,7 +103,7 @@ export function analyzeTasks(
           at: i,
           problem: {
             field: `tasks[${pos(i)}].dependsOn[${j}]`,
-            message: `task ${id} depends on '${dep}', which is not in the plan`,
+            message: `task ${id} depends on '${dep}', which is not in the plan${suggestions++ < MAX_SUGGESTIONS ? didYouMean(dep, ids()) : ''}`,
           },
         });
       } else if (alive[i]) {
@@ -191,3 +196,6 @@ function cycleProblem(
     message: cycle.length === 2 ? `${path} (task ${ids[0]} depends on itself)` : `${path} (each task depends on the next)`,
   };
 }
+
+/** How many missing dependencies get a "did you mean": each suggestion compares against every task id. */
+const MAX_SUGGESTIONS = 20;

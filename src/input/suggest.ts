@@ -12,6 +12,12 @@ export function closest(key: string, allowed: readonly string[]): string | undef
   return best;
 }
 
+/** `; did you mean 'coder'?` when a known name is close to `name` (and is not it), else ''. */
+export function didYouMean(name: string, known: readonly string[]): string {
+  const near = closest(name, known);
+  return near !== undefined && near !== name ? `; did you mean '${near}'?` : '';
+}
+
 /** Edit distance counting a swap of neighbours as one edit (optimal string alignment), so `modle` is 1 from `model`. */
 function distance(a: string, b: string): number {
   const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
