@@ -27,7 +27,6 @@ function Row({ row, keyWidth }: { row: HelpRow; keyWidth: number }) {
 export function HelpOverlay({ keymap, width, height, top }: { keymap: Keymap; width: number; height: number; top: number }) {
   const help = helpLayout(keymap, width, height);
   const first = Math.min(Math.max(0, top), help.maxTop);
-  const scrolls = help.maxTop > 0;
   return (
     <Box borderStyle="round" borderColor="cyan" flexDirection="column" width={width} height={height} paddingX={1} overflow="hidden">
       {help.title ? <Text bold color="cyan" wrap="truncate">{`keys — ${helpCloseText(keymap)} closes · override them in config \`keys:\``}</Text> : null}
@@ -40,7 +39,7 @@ export function HelpOverlay({ keymap, width, height, top }: { keymap: Keymap; wi
           </Box>
         ))}
       </Box>
-      {scrolls && help.scrollLine ? (
+      {help.scrollLine ? (
         <Text dimColor wrap="truncate">
           {`rows ${first + 1}–${first + help.visible} of ${help.maxTop + help.visible} · ${helpScrollText(keymap)} scroll`}
         </Text>

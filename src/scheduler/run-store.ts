@@ -119,14 +119,7 @@ export class RunStore implements RunStoreReader {
   /** Records the plan's tasks and announces the run. */
   start(tasks: readonly TaskSpec[]): void {
     for (const spec of tasks) this.insert(spec);
-    this.emit({
-      type: 'run-started',
-      plan: this.opts.plan,
-      file: this.opts.file,
-      workspace: this.opts.workspace,
-      concurrency: this.opts.concurrency,
-      tasks: [...tasks],
-    });
+    this.announce([...tasks]);
   }
 
   /**
@@ -139,14 +132,13 @@ export class RunStore implements RunStoreReader {
       this.records.set(record.spec.id, { ...record, order: this.records.size });
       if (record.usage) this.usage = addUsage(this.usage, record.usage);
     }
-    this.emit({
-      type: 'run-started',
-      plan: this.opts.plan,
-      file: this.opts.file,
-      workspace: this.opts.workspace,
-      concurrency: this.opts.concurrency,
-      tasks: records.map((r) => r.spec),
-    });
+    this.announce(records.map((r) => r.spec));
+  }
+
+  /** The run-started event, for a new run or a resumed one. */
+  private announce(tasks: TaskSpec[]): void {
+    const { plan, file, workspace, concurrency } = this.opts;
+    this.emit({ type: 'run-started', plan, file, workspace, concurrency, tasks });
   }
 
   /** Adds a follow-up task spawned by `spawnedBy`. */
