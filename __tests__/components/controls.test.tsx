@@ -5,7 +5,7 @@ import { createTerminals } from '../../src/agents/xterm-screen.js';
 import type { XtermScreen } from '../../src/agents/xterm-screen.js';
 import type { TaskRecord } from '../../src/scheduler/run-store.js';
 import { TaskList } from '../../components/TaskList.js';
-import { WORKSPACE, task } from '../engine/harness.js';
+import { WORKSPACE, task } from '../scheduler/harness.js';
 import { KEY, renderWithEngine } from './render-with-engine.js';
 
 type Harness = ReturnType<typeof renderWithEngine>;

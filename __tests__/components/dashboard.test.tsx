@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { task } from '../engine/harness.js';
+import { task } from '../scheduler/harness.js';
 import { KEY, renderWithEngine } from './render-with-engine.js';
 
 type Harness = ReturnType<typeof renderWithEngine>;

@@ -193,7 +193,7 @@ describe('the help, scrolled, after the terminal grows', () => {
     const { Controller } = await import('../../components/controller.js');
     const { initialUi } = await import('../../components/ui-state.js');
     const { Engine } = await import('../../src/scheduler/engine.js');
-    const { config, task } = await import('../engine/harness.js');
+    const { config, task } = await import('../scheduler/harness.js');
     const engine = new Engine({ plan: { name: 'p', file: '/p.yaml', workspace: '/', tasks: [task('a')] }, config: config(), backends: {} });
     const ui = initialUi();
     const ctl = new Controller(ui, engine, DEFAULT_KEYMAP, () => undefined);

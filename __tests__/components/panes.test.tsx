@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { createTerminals } from '../../src/agents/xterm-screen.js';
-import { task } from '../engine/harness.js';
+import { task } from '../scheduler/harness.js';
 import { KEY, renderWithEngine } from './render-with-engine.js';
 
 type Harness = ReturnType<typeof renderWithEngine>;

@@ -5,7 +5,7 @@ import type { TaskSpec } from '../../src/plan/schema.js';
 import { Engine } from '../../src/scheduler/engine.js';
 import { App } from '../../components/App.js';
 import type { Keymap } from '../../components/keymap.js';
-import { ScriptedBackend, config, plan } from '../engine/harness.js';
+import { ScriptedBackend, config, plan } from '../scheduler/harness.js';
 
 /**
  * The scripted backend of the engine tests, plus a terminal: what is typed

@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { loadPlan } from '../../src/plan/load.js';
 import { Engine } from '../../src/scheduler/engine.js';
 import type { BackendRegistry } from '../../src/scheduler/executor.js';
-import { ScriptedBackend } from '../engine/harness.js';
+import { ScriptedBackend } from '../scheduler/harness.js';
 
 let ws: string;
 let home: string;

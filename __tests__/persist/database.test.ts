@@ -13,7 +13,7 @@ import { beginRun } from '../../src/persist/persistence.js';
 import { killLeftoverGroup, processStartTime } from '../../src/persist/proc.js';
 import { listRuns, loadAttempts, loadTaskRecords, recoverJournal } from '../../src/persist/read.js';
 import { Engine } from '../../src/scheduler/engine.js';
-import { config, task } from '../engine/harness.js';
+import { config, task } from '../scheduler/harness.js';
 
 let ws: string;
 beforeEach(() => {

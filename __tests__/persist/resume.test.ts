@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { CRASH_NOTE, diffPlans, mergePlan, releasePaused, resumedState } from '../../src/persist/resume.js';
 import type { TaskRecord } from '../../src/scheduler/run-store.js';
 import type { TaskState } from '../../src/scheduler/states.js';
-import { task } from '../engine/harness.js';
+import { task } from '../scheduler/harness.js';
 
 function rec(state: TaskState, over: Partial<TaskRecord> = {}): TaskRecord {
   return { spec: task('t'), order: 0, state, attempts: 1, sessionId: 's1', endedAt: 5, ...over };

@@ -8,7 +8,7 @@ import { beginRun } from '../../src/persist/persistence.js';
 import { loadTaskRecords } from '../../src/persist/read.js';
 import { mergePlan } from '../../src/persist/resume.js';
 import { Engine } from '../../src/scheduler/engine.js';
-import { config, task } from '../engine/harness.js';
+import { config, task } from '../scheduler/harness.js';
 
 let ws: string;
 beforeEach(() => {

@@ -9,7 +9,7 @@ import { decodeJournal, encodeEntry } from '../../src/persist/journal.js';
 import type { JournalEntry } from '../../src/persist/journal.js';
 import { RunWriter } from '../../src/persist/writer.js';
 import { Engine } from '../../src/scheduler/engine.js';
-import { config, task } from '../engine/harness.js';
+import { config, task } from '../scheduler/harness.js';
 import { prng } from './helpers.js';
 
 let root: string;

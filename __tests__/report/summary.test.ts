@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { formatCount, formatUsage } from '../../src/report/format.js';
 import { formatSummary } from '../../src/report/headless.js';
 import { RunStore } from '../../src/scheduler/run-store.js';
-import { task } from '../engine/harness.js';
+import { task } from '../scheduler/harness.js';
 
 function finishedStore(now: () => number) {
   const store = new RunStore({ plan: 'p', file: '/w/p.yaml', workspace: '/w', concurrency: 2, now });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { RunStore } from '../../src/scheduler/run-store.js';
 import { IllegalTransitionError } from '../../src/scheduler/states.js';
-import { task } from '../engine/harness.js';
+import { task } from '../scheduler/harness.js';
 
 function store(publishIntervalMs = 0, outputTailLines = 200) {
   const s = new RunStore({ plan: 'p', file: '/w/p.yaml', workspace: '/w', concurrency: 2, publishIntervalMs, outputTailLines });

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { ResourceLockManager } from '../../src/scheduler/locks.js';
-import { flush, pool, sleep, within } from './helpers.js';
+import { flush, pool, sleep, within } from './lock-helpers.js';
 
 const WS = path.resolve('/work/ws');
 const make = (): ResourceLockManager => new ResourceLockManager({ workspace: WS });

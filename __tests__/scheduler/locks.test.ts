@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { ResourceLockManager } from '../../src/scheduler/locks.js';
-import { flush, track, within } from './helpers.js';
+import { flush, track, within } from './lock-helpers.js';
 
 const WS = path.resolve('/work/ws');
 const abs = (p: string): string => path.join(WS, p);

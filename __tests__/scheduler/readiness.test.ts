@@ -3,7 +3,7 @@ import type { FailureMode } from '../../src/config/schema.js';
 import { readiness } from '../../src/scheduler/eligibility.js';
 import type { TaskRecord } from '../../src/scheduler/run-store.js';
 import type { TaskState } from '../../src/scheduler/states.js';
-import { task } from '../engine/harness.js';
+import { task } from '../scheduler/harness.js';
 
 function world(entries: Record<string, [TaskState, FailureMode?]>) {
   const records = new Map<string, TaskRecord>(
