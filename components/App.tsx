@@ -59,7 +59,8 @@ function Dashboard({ keymap = DEFAULT_KEYMAP, size: fixed, exitOnFinish = false 
   // What is shown: the state as the run now stands (selection listed, detached from an ended task).
   const ui = useMemo(() => settle(state, { snapshot, order }), [state, snapshot, order]);
 
-  const lay = layout(size.columns, size.rows, { zoom: ui.zoom, paneFocused: ui.focus === 'pane' || ui.attached !== undefined });
+  const paneFocused = ui.focus === 'pane' || ui.attached !== undefined;
+  const lay = useMemo(() => layout(size.columns, size.rows, { zoom: ui.zoom, paneFocused }), [size.columns, size.rows, ui.zoom, paneFocused]);
   const live = tasks.filter((t) => isLive(t.state));
   const paneIds = ui.split && !ui.zoom
     ? [...new Set([...(live.some((t) => t.spec.id === ui.selected) ? [ui.selected!] : []), ...live.map((t) => t.spec.id)])].slice(0, 4)
@@ -70,6 +71,13 @@ function Dashboard({ keymap = DEFAULT_KEYMAP, size: fixed, exitOnFinish = false 
   const body = lay.dag?.height ?? lay.panes?.height ?? 1;
   const listHeight = Math.max(1, (lay.dag?.height ?? 10) - 4);
   const paneRows = Math.max(1, (lay.panes?.height ?? 10) - PANE_CHROME_ROWS);
+  useEffect(() => {
+    if (snapshot.finished && exitOnFinish) exit();
+  }, [snapshot.finished, exitOnFinish, exit]);
+
+  const grid = lay.panes ? splitGrid(lay.panes, paneIds.length) : [];
+  const shown = grid.flat().map((box, i) => ({ id: paneIds[i], box }));
+  useAgentSizes(engine, lay.term, paneSizes(shown, lay.term));
   const view = useMemo<View>(
     () => ({
       snapshot,
@@ -86,13 +94,6 @@ function Dashboard({ keymap = DEFAULT_KEYMAP, size: fixed, exitOnFinish = false 
   );
   useRawInput(useCallback((raw: string) => dispatch({ type: 'key', raw }, view), [dispatch, view]));
 
-  useEffect(() => {
-    if (snapshot.finished && exitOnFinish) exit();
-  }, [snapshot.finished, exitOnFinish, exit]);
-
-  const grid = lay.panes ? splitGrid(lay.panes, paneIds.length) : [];
-  const shown = grid.flat().map((box, i) => ({ id: paneIds[i], box }));
-  useAgentSizes(engine, lay.term, paneSizes(shown, lay.term));
   let paneIndex = 0;
   return (
     <Box flexDirection="column" width={width} height={Math.max(8, size.rows - 1)}>
