@@ -57,7 +57,12 @@ function Dashboard({ keymap = DEFAULT_KEYMAP, size: fixed, exitOnFinish = false 
   const rows = useMemo(() => buildRows(tasks, levels, parseFilter(state.filter)), [tasks, levels, state.filter]);
   const order = useMemo(() => rows.flatMap((r) => (r.kind === 'task' ? [r.record.spec.id] : [])), [rows]);
   // What is shown: the state as the run now stands (selection listed, detached from an ended task).
-  const ui = useMemo(() => settle(state, { snapshot, order }), [state, snapshot, order]);
+  // Another filter's order (keys typed before this frame changed it) is worked out when asked.
+  const orderOf = useCallback(
+    (filter: string) => (filter === state.filter ? order : buildRows(tasks, levels, parseFilter(filter)).flatMap((r) => (r.kind === 'task' ? [r.record.spec.id] : []))),
+    [order, state.filter, tasks, levels],
+  );
+  const ui = useMemo(() => settle(state, { snapshot, order: orderOf }), [state, snapshot, orderOf]);
 
   const paneFocused = ui.focus === 'pane' || ui.attached !== undefined;
   const lay = useMemo(() => layout(size.columns, size.rows, { zoom: ui.zoom, paneFocused }), [size.columns, size.rows, ui.zoom, paneFocused]);
@@ -65,8 +70,6 @@ function Dashboard({ keymap = DEFAULT_KEYMAP, size: fixed, exitOnFinish = false 
   const paneIds = ui.split && !ui.zoom
     ? [...new Set([...(live.some((t) => t.spec.id === ui.selected) ? [ui.selected!] : []), ...live.map((t) => t.spec.id)])].slice(0, 4)
     : [ui.selected];
-  const selectedScreen = ui.selected === undefined ? undefined : engine.screen(ui.selected);
-  const paneLength = selectedScreen?.length ?? 0;
   const width = Math.max(20, size.columns);
   const body = lay.dag?.height ?? lay.panes?.height ?? 1;
   const listHeight = Math.max(1, (lay.dag?.height ?? 10) - 4);
@@ -82,15 +85,14 @@ function Dashboard({ keymap = DEFAULT_KEYMAP, size: fixed, exitOnFinish = false 
     () => ({
       snapshot,
       keymap,
-      order,
+      order: orderOf,
       listHeight,
       paneRows,
-      // The length is read in render: a screen grows without a new snapshot.
-      paneLength,
+      paneLength: (id) => (id === undefined ? 0 : (engine.screen(id)?.length ?? 0)),
+      search: (id, q) => (id === undefined ? [] : (engine.screen(id)?.search(q) ?? [])),
       help: helpLayout(keymap, width, body),
-      search: (q) => selectedScreen?.search(q) ?? [],
     }),
-    [snapshot, keymap, order, listHeight, paneRows, paneLength, width, body, selectedScreen],
+    [snapshot, keymap, orderOf, listHeight, paneRows, width, body, engine],
   );
   useRawInput(useCallback((raw: string) => dispatch({ type: 'key', raw }, view), [dispatch, view]));
 

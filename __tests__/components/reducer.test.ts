@@ -23,7 +23,8 @@ const running: TaskState = { kind: 'running' };
 const pending: TaskState = { kind: 'pending' };
 
 function viewOf(snap: RunSnapshot, over: Partial<View> = {}): View {
-  return { snapshot: snap, keymap: DEFAULT_KEYMAP, order: snap.tasks.map((t) => t.spec.id), listHeight: 10, paneRows: 10, paneLength: 0, help: helpLayout(DEFAULT_KEYMAP, 100, 25), search: () => [], ...over };
+  const ids = snap.tasks.map((t) => t.spec.id);
+  return { snapshot: snap, keymap: DEFAULT_KEYMAP, order: (filter) => ids.filter((id) => id.includes(filter)), listHeight: 10, paneRows: 10, paneLength: () => 0, help: helpLayout(DEFAULT_KEYMAP, 100, 25), search: () => [], ...over };
 }
 
 /** Deeply frozen: a reducer that mutates its input throws. */
@@ -55,7 +56,7 @@ describe('the dashboard reducer', () => {
     ({ ui } = keys(ui, two, 'k', '\t'));
     expect(ui).toMatchObject({ selected: 'a', focus: 'pane' });
     // In the pane j scrolls the output instead of moving the selection.
-    ({ ui } = keys(ui, viewOf(two.snapshot, { paneLength: 100 }), 'g', 'j'));
+    ({ ui } = keys(ui, viewOf(two.snapshot, { paneLength: () => 100 }), 'g', 'j'));
     expect(ui).toMatchObject({ selected: 'a', pane: { follow: false, top: 1 } });
     expect(keys(ui, two, 'Q').ui.feedback).toEqual({ ok: false, text: "'Q' does nothing here — press ? for the keys" });
   });
@@ -123,17 +124,19 @@ describe('the dashboard reducer', () => {
   it('filters as it is typed; Enter keeps it, Esc clears it', () => {
     let { ui } = keys(initialUi(), two, '/', 'b', 'x', '\u007f');
     expect(ui).toMatchObject({ filter: 'b', overlay: { kind: 'prompt', purpose: 'filter', text: 'b' } });
-    ({ ui } = keys(ui, viewOf(two.snapshot, { order: ['b'] }), '\r'));
+    ({ ui } = keys(ui, two, '\r'));
     expect(ui).toMatchObject({ filter: 'b', overlay: { kind: 'none' }, feedback: { text: 'filter: b (1 tasks) — / then Esc clears it' } });
     expect(keys(ui, two, '/', '\u001b').ui).toMatchObject({ filter: '', feedback: { text: 'filter cleared' } });
+    // Pasted in one chunk, before any frame shows the filter: the count is the filter's own.
+    expect(keys(initialUi(), two, '/b\r').ui).toMatchObject({ filter: 'b', feedback: { text: 'filter: b (1 tasks) — / then Esc clears it' } });
   });
 
   it('settles on the run as it stands: a listed selection, detached from an agent that ended', () => {
     const ui = frozen({ ...initialUi(), selected: 'gone', attached: 'a' });
     const ended = snapshot({ a: { kind: 'completed', result: 'ok' }, b: pending });
-    expect(settle(ui, { snapshot: ended, order: ['a', 'b'] })).toMatchObject({ selected: 'a', attached: undefined, feedback: { text: 'a is completed: detached' } });
+    expect(settle(ui, { snapshot: ended, order: () => ['a', 'b'] })).toMatchObject({ selected: 'a', attached: undefined, feedback: { text: 'a is completed: detached' } });
     const same = initialUi();
-    expect(settle(same, { snapshot: two.snapshot, order: [] })).toBe(same);
+    expect(settle(same, { snapshot: two.snapshot, order: () => [] })).toBe(same);
   });
 });
 

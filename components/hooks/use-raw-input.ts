@@ -1,5 +1,5 @@
 import { useStdin } from 'ink';
-import { useEffect, useRef } from 'react';
+import { useEffect, useLayoutEffect, useRef } from 'react';
 import { createKeypressSplitter } from '../keypresses.js';
 
 /**
@@ -14,7 +14,8 @@ import { createKeypressSplitter } from '../keypresses.js';
 export function useRawInput(onKey: (raw: string) => void): void {
   const { stdin, setRawMode, isRawModeSupported } = useStdin();
   const handler = useRef(onKey);
-  useEffect(() => {
+  // At commit, not after: the next key of a chunk already acts on the frame this key produced.
+  useLayoutEffect(() => {
     handler.current = onKey;
   }, [onKey]);
   useEffect(() => {

@@ -5,17 +5,18 @@ import type { Handler, Step, View } from './types.js';
 
 /** Selects the task at `i` in the listed order (clamped); says so when nothing is listed. */
 function moveTo(ui: UiState, view: View, i: number): Step {
-  const { order } = view;
+  const order = view.order(ui.filter);
   if (!order.length) return tell(ui, false, ui.filter ? `no task matches the filter '${ui.filter}'` : 'no tasks');
   return { ui: select(ui, order[Math.max(0, Math.min(order.length - 1, i))]), effects: [] };
 }
 
-const at = (ui: UiState, view: View) => (ui.selected === undefined ? -1 : view.order.indexOf(ui.selected));
+const at = (ui: UiState, view: View) => (ui.selected === undefined ? -1 : view.order(ui.filter).indexOf(ui.selected));
 const page = (view: View) => Math.max(1, view.listHeight - 1);
 
 /** The failed task after (`step` 1) or before (-1) the selection, going round. */
 function jumpFailed(ui: UiState, view: View, dir: 1 | -1): Step {
-  const { order, snapshot } = view;
+  const { snapshot } = view;
+  const order = view.order(ui.filter);
   const failed = order.filter((t) => snapshot.tasks.find((r) => r.spec.id === t)?.state.kind === 'failed');
   if (!failed.length) return tell(ui, false, 'no failed task' + (ui.filter ? ' matches the filter' : ''));
   const index = at(ui, view);
@@ -31,7 +32,7 @@ export const LIST = {
   up: (ui, view) => moveTo(ui, view, at(ui, view) - 1),
   down: (ui, view) => moveTo(ui, view, at(ui, view) + 1),
   first: (ui, view) => moveTo(ui, view, 0),
-  last: (ui, view) => moveTo(ui, view, view.order.length - 1),
+  last: (ui, view) => moveTo(ui, view, view.order(ui.filter).length - 1),
   'page-up': (ui, view) => moveTo(ui, view, at(ui, view) - page(view)),
   'page-down': (ui, view) => moveTo(ui, view, at(ui, view) + page(view)),
   filter: (ui) => step(ui, { overlay: { kind: 'prompt', purpose: 'filter', text: ui.filter } }, { ok: true, text: 'filter: type text or state:failed, Enter keeps it, Esc clears it' }),

@@ -7,11 +7,12 @@ const withPane = (ui: UiState, pane: Partial<PaneView>) => ({ pane: { ...ui.pane
 
 /** Scrolls the pane by `by` lines; reaching the end follows the output again. */
 function scroll(ui: UiState, view: View, by: number): Step {
-  const bottom = Math.max(0, view.paneLength - view.paneRows);
+  const length = view.paneLength(ui.selected);
+  const bottom = Math.max(0, length - view.paneRows);
   const from = ui.pane.follow ? bottom : ui.pane.top;
   const top = Math.max(0, Math.min(bottom, from + by));
   const follow = top >= bottom;
-  return step(ui, withPane(ui, { top, follow }), say(true, follow ? 'following the output' : `scrolled: line ${top + 1} of ${view.paneLength}`));
+  return step(ui, withPane(ui, { top, follow }), say(true, follow ? 'following the output' : `scrolled: line ${top + 1} of ${length}`));
 }
 
 /** Shows match `index` (going round) of the pane's search, in the middle of the pane. */
@@ -20,13 +21,13 @@ function jumpMatch(ui: UiState, view: View, index: number): Step {
   if (!matches.length) return tell(ui, false, query ? `no match for '${query}'` : 'no search yet: press / in the pane');
   const match = (index + matches.length) % matches.length;
   const line = matches[match]!;
-  const top = Math.max(0, Math.min(line - Math.floor(view.paneRows / 2), view.paneLength - view.paneRows));
+  const top = Math.max(0, Math.min(line - Math.floor(view.paneRows / 2), view.paneLength(ui.selected) - view.paneRows));
   return step(ui, withPane(ui, { match, follow: false, top }), say(true, `match ${match + 1}/${matches.length} for '${query}' (line ${line + 1})`));
 }
 
 /** Searches the selected task's output and shows the newest match. */
 export function searchOutput(ui: UiState, view: View, query: string): Step {
-  const matches = query ? view.search(query) : [];
+  const matches = query ? view.search(ui.selected, query) : [];
   const searched = { ...ui, ...withPane(ui, { query, matches }) };
   if (!query) return tell(searched, true, 'search cleared');
   if (!matches.length) return step(searched, withPane(searched, { match: -1 }), say(false, `no line of ${ui.selected ?? 'the output'} contains '${query}'`));

@@ -43,7 +43,8 @@ export function reduce(ui: UiState, action: Action, view: View): Step {
  * task has stopped running. Render shows this; the reducer starts from it.
  */
 export function settle(ui: UiState, view: Pick<View, 'snapshot' | 'order'>): UiState {
-  const { order, snapshot } = view;
+  const { snapshot } = view;
+  const order = view.order(ui.filter);
   let next = ui;
   if (order.length && (ui.selected === undefined || !order.includes(ui.selected))) next = select(next, order[0]);
   const id = next.attached;

@@ -36,20 +36,25 @@ export interface Step {
   readonly effects: readonly Effect[];
 }
 
-/** What the last frame showed, which the reducer needs to move the selection and scroll. */
+/**
+ * What the reducer reads of the run and the screen. What depends on the
+ * dashboard's own state is asked of it (the order under a filter, a task's
+ * output), so keys that arrive before the next frame — a paste, fast
+ * typing — act on the state the keys before them made, not on the last frame.
+ */
 export interface View {
   readonly snapshot: RunSnapshot;
   readonly keymap: Keymap;
-  /** Task ids in the order the DAG view lists them (filtered). */
-  readonly order: readonly string[];
+  /** Task ids in the order the DAG view lists them under `filter`. */
+  order(filter: string): readonly string[];
   readonly listHeight: number;
   readonly paneRows: number;
-  /** Lines in the selected task's screen buffer (0 without one). */
-  readonly paneLength: number;
+  /** Lines in a task's screen buffer (0 without one). */
+  paneLength(id: string | undefined): number;
+  /** Lines of a task's output that contain `query`. */
+  search(id: string | undefined, query: string): number[];
   /** The help as drawn now: how far it scrolls. */
   readonly help: { readonly visible: number; readonly maxTop: number };
-  /** Lines of the selected task's output that contain `query`. */
-  search(query: string): number[];
 }
 
 /** A handler of one keymap command. */
