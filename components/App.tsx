@@ -4,7 +4,7 @@ import type { Engine } from '../src/scheduler/engine.js';
 import type { RunSnapshot } from '../src/scheduler/run-store.js';
 import { isLive } from '../src/scheduler/states.js';
 import { AgentPane } from './AgentPane.js';
-import { buildRows, levelsOf, parseFilter } from './dag-rows.js';
+import { buildRows, levelsOf, parseFilter, taskOrder } from './dag-rows.js';
 import { DagView } from './DagView.js';
 import { Footer } from './Footer.js';
 import { HelpOverlay } from './HelpOverlay.js';
@@ -55,13 +55,13 @@ function Dashboard({ keymap = DEFAULT_KEYMAP, size: fixed, exitOnFinish = false 
   // eslint-disable-next-line react-hooks/exhaustive-deps -- the count is the version: a new tasks array with the same specs needs no new levels
   const levels = useMemo(() => levelsOf(tasks), [tasks.length]);
   const rows = useMemo(() => buildRows(tasks, levels, parseFilter(state.filter)), [tasks, levels, state.filter]);
-  const order = useMemo(() => rows.flatMap((r) => (r.kind === 'task' ? [r.record.spec.id] : [])), [rows]);
-  // What is shown: the state as the run now stands (selection listed, detached from an ended task).
+  const order = useMemo(() => taskOrder(rows), [rows]);
   // Another filter's order (keys typed before this frame changed it) is worked out when asked.
   const orderOf = useCallback(
-    (filter: string) => (filter === state.filter ? order : buildRows(tasks, levels, parseFilter(filter)).flatMap((r) => (r.kind === 'task' ? [r.record.spec.id] : []))),
+    (filter: string) => (filter === state.filter ? order : taskOrder(buildRows(tasks, levels, parseFilter(filter)))),
     [order, state.filter, tasks, levels],
   );
+  // What is shown: the state as the run now stands (selection listed, detached from an ended task).
   const ui = useMemo(() => settle(state, { snapshot, order: orderOf }), [state, snapshot, orderOf]);
 
   const paneFocused = ui.focus === 'pane' || ui.attached !== undefined;
