@@ -1,6 +1,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+import reactHooks from 'eslint-plugin-react-hooks';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'examples/.out/**'] },
@@ -28,6 +29,11 @@ export default tseslint.config(
         ],
       }],
     },
+  },
+  {
+    // The dashboard's hooks: the rules of hooks and the React Compiler's checks (no mutation in render, no ref reads in render).
+    files: ['components/**'],
+    ...reactHooks.configs.flat.recommended,
   },
   {
     files: ['bench/**', '__tests__/**', 'bin/**'],

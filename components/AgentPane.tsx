@@ -59,7 +59,7 @@ export function AgentPane(props: {
   const end = Math.min(length, first + rows);
   // lines() builds fresh arrays: styled once per screen version and row range, so an unchanged
   // screen keeps the same line objects and every ScreenLine's memo holds across other redraws.
-  // `version` is a dependency on purpose: it is what says the screen changed.
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- `version` on purpose: the screen is mutable, its version is what says it changed
   const styled = useMemo(() => screen?.lines(first, end) ?? [], [screen, version, first, end]);
   let lines: StyledLine[];
   let where: string;

@@ -1,24 +1,26 @@
-import { Box, useApp, useStdin } from 'ink';
-import { useEffect, useMemo, useReducer, useRef } from 'react';
+import { Box, useApp } from 'ink';
+import { useCallback, useEffect, useMemo } from 'react';
 import type { Engine } from '../src/scheduler/engine.js';
 import type { RunSnapshot } from '../src/scheduler/run-store.js';
 import { isLive } from '../src/scheduler/states.js';
 import { AgentPane } from './AgentPane.js';
-import { Controller } from './controller.js';
-import { initialUi } from './ui-state.js';
-import { buildRows, levelsOf, parseFilter } from './dag-rows.js';
+import { buildRows, levelsOf, parseFilter, taskOrder } from './dag-rows.js';
 import { DagView } from './DagView.js';
 import { Footer } from './Footer.js';
 import { HelpOverlay } from './HelpOverlay.js';
 import { helpLayout } from './help.js';
 import { EngineContext, useEngine } from './hooks/engine-context.js';
 import { useAgentSizes } from './hooks/use-agent-sizes.js';
+import { useRawInput } from './hooks/use-raw-input.js';
 import { useRun } from './hooks/use-run.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
 import type { Size } from './hooks/use-terminal-size.js';
+import { useUi } from './hooks/use-ui.js';
 import type { Keymap } from './keymap.js';
 import { DEFAULT_KEYMAP } from './keymap.js';
 import { PANE_CHROME_ROWS, layout, paneSizes, splitGrid } from './layout.js';
+import { settle } from './reducer/reduce.js';
+import type { View } from './reducer/types.js';
 import { resultLine } from './result-line.js';
 import { StatusBar } from './StatusBar.js';
 
@@ -47,52 +49,31 @@ function Dashboard({ keymap = DEFAULT_KEYMAP, size: fixed, exitOnFinish = false 
   const { exit } = useApp();
   const snapshot = useRun(whole);
   const size = useTerminalSize(fixed);
-  const [, redraw] = useReducer((n: number) => n + 1, 0);
-  const controller = useRef<Controller>(null);
-  controller.current ??= new Controller(initialUi(), engine, keymap, () => exit());
-  const ctl = controller.current;
-  const ui = ctl.ui;
-
-  ctl.sync(snapshot);
+  const [state, dispatch] = useUi(engine, exit);
   const tasks = snapshot.tasks;
   // Specs never change and tasks are only ever added, so the count is the levels' version.
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- the count is the version: a new tasks array with the same specs needs no new levels
   const levels = useMemo(() => levelsOf(tasks), [tasks.length]);
-  const rows = useMemo(() => buildRows(tasks, levels, parseFilter(ui.filter)), [tasks, levels, ui.filter]);
-  const order = useMemo(() => rows.flatMap((r) => (r.kind === 'task' ? [r.record.spec.id] : [])), [rows]);
-  if (order.length && (ui.selected === undefined || !order.includes(ui.selected))) ctl.select(order[0]);
+  const rows = useMemo(() => buildRows(tasks, levels, parseFilter(state.filter)), [tasks, levels, state.filter]);
+  const order = useMemo(() => taskOrder(rows), [rows]);
+  // Another filter's order (keys typed before this frame changed it) is worked out when asked.
+  const orderOf = useCallback(
+    (filter: string) => (filter === state.filter ? order : taskOrder(buildRows(tasks, levels, parseFilter(filter)))),
+    [order, state.filter, tasks, levels],
+  );
+  // What is shown: the state as the run now stands (selection listed, detached from an ended task).
+  const ui = useMemo(() => settle(state, { snapshot, order: orderOf }), [state, snapshot, orderOf]);
 
-  const lay = layout(size.columns, size.rows, { zoom: ui.zoom, paneFocused: ui.focus === 'pane' || ui.attached !== undefined });
+  const paneFocused = ui.focus === 'pane' || ui.attached !== undefined;
+  const lay = useMemo(() => layout(size.columns, size.rows, { zoom: ui.zoom, paneFocused }), [size.columns, size.rows, ui.zoom, paneFocused]);
   const live = tasks.filter((t) => isLive(t.state));
   const paneIds = ui.split && !ui.zoom
     ? [...new Set([...(live.some((t) => t.spec.id === ui.selected) ? [ui.selected!] : []), ...live.map((t) => t.spec.id)])].slice(0, 4)
     : [ui.selected];
-  const selectedScreen = ui.selected === undefined ? undefined : engine.screen(ui.selected);
   const width = Math.max(20, size.columns);
   const body = lay.dag?.height ?? lay.panes?.height ?? 1;
-  ctl.view = {
-    snapshot,
-    order,
-    listHeight: Math.max(1, (lay.dag?.height ?? 10) - 4),
-    paneRows: Math.max(1, (lay.panes?.height ?? 10) - PANE_CHROME_ROWS),
-    paneLength: selectedScreen?.length ?? 0,
-    help: helpLayout(keymap, width, body),
-    search: (q) => selectedScreen?.search(q) ?? [],
-  };
-
-  const { stdin, setRawMode, isRawModeSupported, internal_eventEmitter: input } = useStdin();
-  useEffect(() => {
-    if (isRawModeSupported) setRawMode(true);
-    const onInput = (raw: string) => {
-      ctl.handle(raw);
-      redraw();
-    };
-    input?.on('input', onInput);
-    return () => {
-      input?.off('input', onInput);
-      if (isRawModeSupported) setRawMode(false);
-    };
-  }, [stdin, input, isRawModeSupported, setRawMode, ctl]);
-
+  const listHeight = Math.max(1, (lay.dag?.height ?? 10) - 4);
+  const paneRows = Math.max(1, (lay.panes?.height ?? 10) - PANE_CHROME_ROWS);
   useEffect(() => {
     if (snapshot.finished && exitOnFinish) exit();
   }, [snapshot.finished, exitOnFinish, exit]);
@@ -100,6 +81,21 @@ function Dashboard({ keymap = DEFAULT_KEYMAP, size: fixed, exitOnFinish = false 
   const grid = lay.panes ? splitGrid(lay.panes, paneIds.length) : [];
   const shown = grid.flat().map((box, i) => ({ id: paneIds[i], box }));
   useAgentSizes(engine, lay.term, paneSizes(shown, lay.term));
+  const view = useMemo<View>(
+    () => ({
+      snapshot,
+      keymap,
+      order: orderOf,
+      listHeight,
+      paneRows,
+      paneLength: (id) => (id === undefined ? 0 : (engine.screen(id)?.length ?? 0)),
+      search: (id, q) => (id === undefined ? [] : (engine.screen(id)?.search(q) ?? [])),
+      help: helpLayout(keymap, width, body),
+    }),
+    [snapshot, keymap, orderOf, listHeight, paneRows, width, body, engine],
+  );
+  useRawInput(useCallback((raw: string) => dispatch({ type: 'key', raw }, view), [dispatch, view]));
+
   let paneIndex = 0;
   return (
     <Box flexDirection="column" width={width} height={Math.max(8, size.rows - 1)}>

@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import { useMemo, useRef } from 'react';
+import { useMemo, useState } from 'react';
 import type { DagRow } from './dag-rows.js';
 import { windowTop } from './dag-rows.js';
 import { fit } from './glyphs.js';
@@ -26,11 +26,15 @@ export function DagView(props: {
   const inner = width - 2;
   const listHeight = Math.max(1, height - 4);
   const index = rows.findIndex((r) => r.kind === 'task' && r.record.spec.id === selected);
-  const topRef = useRef(0);
-  topRef.current = windowTop(topRef.current, index, listHeight, rows.length);
+  // Where the window starts depends on where it was (it scrolls only to keep the selection in view):
+  // information from the previous render, kept as state and adjusted while rendering (react.dev, useState).
+  const [shownTop, setShownTop] = useState(0);
+  const top = windowTop(shownTop, index, listHeight, rows.length);
+  if (top !== shownTop) setShownTop(top);
   const record = index >= 0 ? (rows[index] as Extract<DagRow, { kind: 'task' }>).record : undefined;
   const upstream = useMemo(() => new Set(record?.spec.dependsOn ?? []), [record?.spec]);
   // dependentsOf grows as follow-ups spawn; rows change then too.
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- rows.length is the version of the engine's dependents (follow-ups add both)
   const downstream = useMemo(() => new Set(selected ? engine.dependentsOf(selected) : []), [engine, selected, rows.length]);
   const now = useNow(props.live, 500);
   const tasks = rows.filter((r) => r.kind === 'task').length;
@@ -51,7 +55,7 @@ export function DagView(props: {
       </Text>
       <TaskList
         rows={rows}
-        top={topRef.current}
+        top={top}
         height={listHeight}
         width={inner}
         selected={selected}

@@ -96,3 +96,8 @@ export function windowTop(prevTop: number, selected: number, height: number, tot
   else if (selected >= top + height) top = selected - height + 1;
   return Math.max(0, top);
 }
+
+/** The task ids of `rows`, in the order they are listed. */
+export function taskOrder(rows: readonly DagRow[]): string[] {
+  return rows.flatMap((r) => (r.kind === 'task' ? [r.record.spec.id] : []));
+}

@@ -1,56 +1,44 @@
 import type { RunSnapshot } from '../src/scheduler/run-store.js';
 import { isLive } from '../src/scheduler/states.js';
+import type { Action } from './reducer/types.js';
 
 /** What the footer says after an action: every key gives visible feedback. */
 export interface Feedback {
-  ok: boolean;
-  text: string;
+  readonly ok: boolean;
+  readonly text: string;
 }
 
 /** A modal thing on top of the keymap: the first stop of the input router (STYLE §9). */
 export type Overlay =
   | { kind: 'none' }
   | { kind: 'help'; top: number }
-  | { kind: 'confirm'; question: string; onYes: () => Feedback | void; onNo: string }
+  /** A question; `yes` is what y does, `no` what the footer says to anything else. */
+  | { kind: 'confirm'; question: string; yes: Action; no: string }
   | { kind: 'prompt'; purpose: 'filter' | 'search'; text: string };
 
 /** The pane's view of the scrollback: following the end, or pinned with `back` lines hidden below. */
 export interface PaneView {
-  follow: boolean;
+  readonly follow: boolean;
   /** Buffer line shown at the top when not following. */
-  top: number;
-  query: string;
-  matches: number[];
-  match: number;
+  readonly top: number;
+  readonly query: string;
+  readonly matches: readonly number[];
+  readonly match: number;
 }
 
 /** The dashboard's own state: what is selected and shown, never the run's state. */
 export interface UiState {
-  selected: string | undefined;
-  focus: 'tasks' | 'pane';
-  overlay: Overlay;
-  attached: string | undefined;
-  filter: string;
-  split: boolean;
-  zoom: boolean;
-  feedback: Feedback | undefined;
+  readonly selected: string | undefined;
+  readonly focus: 'tasks' | 'pane';
+  readonly overlay: Overlay;
+  readonly attached: string | undefined;
+  readonly filter: string;
+  readonly split: boolean;
+  readonly zoom: boolean;
+  readonly feedback: Feedback | undefined;
   /** A quit is under way: agents are being stopped gracefully; a second ctrl+c forces. */
-  quitting: boolean;
-  pane: PaneView;
-}
-
-/** What the last frame showed, which the router needs to move the selection and scroll. */
-export interface ViewInfo {
-  snapshot: RunSnapshot;
-  /** Task ids in the order the DAG view lists them (filtered). */
-  order: readonly string[];
-  listHeight: number;
-  paneRows: number;
-  /** Lines in the selected task's screen buffer (0 without one). */
-  paneLength: number;
-  /** The help as drawn now: how far it scrolls. */
-  help: { visible: number; maxTop: number };
-  search(query: string): number[];
+  readonly quitting: boolean;
+  readonly pane: PaneView;
 }
 
 export function initialUi(): UiState {
@@ -71,8 +59,6 @@ export function initialUi(): UiState {
 export function freshPane(): PaneView {
   return { follow: true, top: 0, query: '', matches: [], match: -1 };
 }
-
-export const say = (ok: boolean, text: string): Feedback => ({ ok, text });
 
 /**
  * Tasks holding a concurrency slot: running, paused while running, or waiting

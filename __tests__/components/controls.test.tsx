@@ -98,12 +98,15 @@ describe('the agent pane does not restyle an unchanged screen', () => {
     // The real xterm screens, counting how often the pane asks one for its styled lines.
     const real = createTerminals({ scrollback: 200 });
     let reads = 0;
+    /** The screen version the pane last styled. */
+    let styled = -1;
     const terminals: TerminalFactory = {
       open(taskId, cols, rows) {
         const screen = real.open(taskId, cols, rows);
         const lines = screen.lines.bind(screen);
         screen.lines = (start, end) => {
           reads++;
+          styled = screen.version;
           return lines(start, end);
         };
         return screen;
@@ -113,8 +116,9 @@ describe('the agent pane does not restyle an unchanged screen', () => {
     await h.until((f) => f.includes('running 1/4'), 'a running');
     h.backend.print('a', 'steady output\r\n');
     await h.until((f) => f.includes('steady output'), 'output shown');
-    await (h.engine.screen('a') as XtermScreen).parsed();
-    await new Promise((r) => setTimeout(r, 100));
+    const screen = h.engine.screen('a') as XtermScreen;
+    await screen.parsed();
+    await h.until(() => styled === screen.version, 'the pane styled the newest screen');
     const before = reads;
     await h.press('Q', 'W', 'Q');
     await h.until((f) => f.includes("'Q' does nothing here"), 'three redraws');

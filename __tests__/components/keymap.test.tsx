@@ -190,23 +190,19 @@ describe('the help overlay', () => {
 
 describe('the help, scrolled, after the terminal grows', () => {
   it('scrolls from where it is drawn, not from a position the new size no longer has', async () => {
-    const { Controller } = await import('../../components/controller.js');
+    const { reduce } = await import('../../components/reducer/reduce.js');
     const { initialUi } = await import('../../components/ui-state.js');
     const { Engine } = await import('../../src/scheduler/engine.js');
     const { config, task } = await import('../scheduler/harness.js');
     const engine = new Engine({ plan: { name: 'p', file: '/p.yaml', workspace: '/', tasks: [task('a')] }, config: config(), backends: {} });
-    const ui = initialUi();
-    const ctl = new Controller(ui, engine, DEFAULT_KEYMAP, () => undefined);
-    const view = (help: { visible: number; maxTop: number }) => ({ snapshot: engine.store.getSnapshot(), order: ['a'], listHeight: 10, paneRows: 10, paneLength: 0, help, search: () => [] });
-    ctl.view = view(helpLayout(DEFAULT_KEYMAP, 80, 12));
-    ctl.handle('?');
-    ctl.handle('G');
+    const view = (help: { visible: number; maxTop: number }) => ({ snapshot: engine.store.getSnapshot(), keymap: DEFAULT_KEYMAP, order: () => ['a'], listHeight: 10, paneRows: 10, paneLength: () => 0, help, search: () => [] });
     const small = helpLayout(DEFAULT_KEYMAP, 80, 12);
+    let ui = initialUi();
+    for (const raw of ['?', 'G']) ui = reduce(ui, { type: 'key', raw }, view(small)).ui;
     expect(ui.overlay).toEqual({ kind: 'help', top: small.maxTop });
     // Taller: it now scrolls less far; one k moves one row up from the bottom it shows.
     const tall = helpLayout(DEFAULT_KEYMAP, 80, 40);
-    ctl.view = view(tall);
-    ctl.handle('k');
+    ui = reduce(ui, { type: 'key', raw: 'k' }, view(tall)).ui;
     expect(ui.overlay).toEqual({ kind: 'help', top: tall.maxTop - 1 });
   });
 });

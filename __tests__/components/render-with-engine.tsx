@@ -82,11 +82,9 @@ export function renderWithEngine(
       await new Promise((r) => setTimeout(r, 10));
     }
   };
+  /** Types keys one by one; each is handled, and the frame redrawn, before write returns (Ink's legacy root renders synchronously). */
   const press = async (...keys: string[]) => {
-    for (const k of keys) {
-      ui.stdin.write(k);
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    for (const k of keys) ui.stdin.write(k);
   };
   const cleanup = async () => {
     ui.unmount();

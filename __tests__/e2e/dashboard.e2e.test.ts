@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { formatElapsed } from '../../src/report/format.js';
 import { KEYS, PtyRun, ROOT, alive, aliveInGroups, descendants, groupsOf, tempWorkspace } from './pty-harness.js';
 
 const CTRL_C = '\u0003';
@@ -13,6 +14,8 @@ let run: PtyRun | undefined;
 /** Agent process groups a failed test must not leave behind (killing the pty does not reach them). */
 let groups: number[] = [];
 afterEach(() => {
+  // Whatever agents the dashboard still runs are their own process groups: kill them with it.
+  if (run) groups.push(...groupsOf(descendants(run.proc.pid)));
   run?.kill();
   run = undefined;
   for (const g of groups) {
@@ -25,23 +28,50 @@ afterEach(() => {
   groups = [];
 });
 
+/** Polls `test` until it holds; fails naming `what` after `timeoutMs`. */
+async function until(test: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const end = performance.now() + timeoutMs;
+  while (!test()) {
+    if (performance.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** `promise`, or a failure naming `what` once `timeoutMs` has passed. */
+function within<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no ${what} within ${timeoutMs} ms`)), timeoutMs);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+/** The dashboard plan in a fresh workspace, its second level running (setup done). */
+async function dashboard(): Promise<PtyRun> {
+  run = new PtyRun(args(tempWorkspace()));
+  await run.see('running 4/4');
+  return run;
+}
+
 (built ? describe : describe.skip)('the dashboard, end to end in a real terminal', () => {
-  it('shows tasks moving, obeys p P r s x i ? and resize, and quits leaving no agent alive', async () => {
-    run = new PtyRun(args(tempWorkspace()));
-    const r = run;
-    await r.see('dashboard');
-    await r.see('running 4/4');
+  it('shows the plan by level with tasks moving through their states', async () => {
+    const r = await dashboard();
     await r.see('✗ 1 failed');
     expect(r.screen()).toMatch(/level 1 · 1 task/);
     expect(r.screen()).toMatch(/✓ setup/);
+  }, 60_000);
 
-    // n selects the failed task; r retries it.
+  it('n selects the failed task and r retries it', async () => {
+    const r = await dashboard();
+    await r.see('✗ 1 failed');
     await r.press('n');
     await r.see('failed: lint (1/1)');
     await r.press('r');
     await r.see('retrying lint (attempt 2)');
+  }, 60_000);
 
-    // p pauses the selected running task (its processes are stopped), p again resumes it.
+  it('p pauses the selected running task (its processes are stopped), p again resumes it', async () => {
+    const r = await dashboard();
     await r.press('g', 'j');
     await r.see('needs setup · unblocks test');
     await r.press('p');
@@ -49,67 +79,82 @@ afterEach(() => {
     await r.waitFor((s) => /‖ compile/.test(s), 'the paused glyph');
     await r.press('p');
     await r.see('resumed compile');
+  }, 60_000);
 
-    // P pauses the run: the header says so.
+  it('P pauses the run (the header says so) and resumes it', async () => {
+    const r = await dashboard();
     await r.press('P');
     await r.see('PAUSED');
     await r.press('P');
     await r.waitFor((s) => !s.includes('PAUSED') && s.includes('run resumed'), 'run resumed');
+  }, 60_000);
 
-    // s skips docs; x cancels compile after asking.
-    await r.press('j', 'j', 's');
+  it('s skips the selected task', async () => {
+    const r = await dashboard();
+    await r.press('g', 'j', 'j', 'j');
+    await r.see('tasks 4/7');
+    await r.press('s');
     await r.see('skipping docs');
     await r.see('↷ 1 skipped');
+  }, 60_000);
+
+  it('x cancels after asking, and says why a cancel of an ended task does not apply', async () => {
+    const r = await dashboard();
     await r.press('g', 'j', 'x');
     await r.see('cancel compile (running)?');
     await r.press('y');
     await r.see('■ 1 cancelled');
-    // An action that does not apply says why.
     await r.press('x');
     await r.see('compile has already ended (cancelled)');
+  }, 60_000);
 
-    // i attaches to the terminal of chat: what is typed reaches the agent.
-    await r.press('j', 'j', 'j', 'i');
+  it('i attaches to a terminal: what is typed reaches the agent, and it detaches when the agent ends', async () => {
+    const r = await dashboard();
+    await r.press('g', 'j', 'j', 'j', 'j');
+    await r.see('tasks 5/7');
+    await r.press('i');
     await r.see('ATTACHED');
     await r.press('b', 'l', 'u', 'e', KEYS.enter);
     await r.see('got: blue');
     await r.waitFor((s) => s.includes('chat is completed: detached') || !s.includes('ATTACHED'), 'detached when chat ended');
+  }, 60_000);
 
-    // ? shows the help generated from the keymap; Esc (or ? or q) closes it.
+  it('? shows the help generated from the keymap; Esc closes it', async () => {
+    const r = await dashboard();
     await r.press('?');
     await r.see('keys — Esc, ? or q closes');
     expect(r.screen()).toMatch(/i\s+attach: keys go to the selected/);
     await r.press(KEYS.escape);
     await r.waitFor((s) => !s.includes('keys — Esc'), 'help closed');
+  }, 60_000);
 
-    // Resize: under 80 columns the layout is one column, and nothing is wider than the terminal.
+  it('under 80 columns lays out one column (tab toggles list and pane), nothing wider than the terminal', async () => {
+    const r = await dashboard();
     r.resize(70, 30);
-    // Attaching focused the pane: one column shows it; tab toggles to the task list.
-    await r.waitFor((s) => s.includes('got: blue') && !s.includes('╮╭'), 'one column with the pane');
-    await r.press(KEYS.tab);
     await r.waitFor((s) => s.includes('level 1') && !s.includes('╮╭'), 'one column with the task list');
+    for (const line of r.screen().split('\n')) expect(line.length).toBeLessThanOrEqual(70);
+    await r.press(KEYS.tab);
+    await r.waitFor((s) => s.includes('setup · completed') && !s.includes('level 1') && !s.includes('╮╭'), 'one column with the pane');
     for (const line of r.screen().split('\n')) expect(line.length).toBeLessThanOrEqual(70);
     r.resize(120, 40);
     await r.waitFor((s) => s.includes('╮╭'), 'two columns again');
+  }, 60_000);
 
-    // Retry compile so an agent runs, then quit: asked first, then every agent is stopped.
-    await r.press('g', 'j', 'r');
-    await r.see('retrying compile (attempt 2)');
-    await r.waitFor((s) => /compile shell \d/.test(s) && s.includes('running 1/4'), 'compile running again');
+  it('q asks while agents run, then stops every agent, leaving the last frame and the summary below it', async () => {
+    const r = await dashboard();
     const agents = descendants(r.proc.pid);
     expect(agents.length).toBeGreaterThan(0);
     await r.press('q');
-    await r.see('1 task is running: stop it and quit?');
+    await r.see('tasks are running: stop them and quit?');
     await r.press('y');
     const exit = await r.exited;
     expect(exit.exitCode).toBe(130);
     expect(alive(agents)).toEqual([]);
-    // The last frame stays, and the summary is printed below it.
     const all = r.all();
     expect(all).toMatch(/TASK\s+STATE\s+ATTEMPTS/);
     expect(all).toContain('interrupted by SIGINT');
-    expect(all.indexOf('tasks 2/7')).toBeLessThan(all.indexOf('TASK '));
-  }, 120_000);
+    expect(all.indexOf('tasks 1/7')).toBeLessThan(all.indexOf('TASK '));
+  }, 60_000);
 
   it('falls back to headless without a TTY, and --tui then fails with exit 2', async () => {
     const { spawnSync } = await import('node:child_process');
@@ -149,25 +194,27 @@ afterEach(() => {
   it('ctrl+c stops gracefully, and ctrl+c again kills agents that ignore SIGTERM at once', async () => {
     const ws = tempWorkspace();
     // Agents that ignore SIGTERM, and a grace period far longer than the test: only a forced stop ends them in time.
-    const stubborn = `trap '' TERM; echo holding on; while true; do sleep 0.2; done`;
+    // Each says so when a SIGTERM reaches it (and kills only its current sleep).
+    const stubborn = `trap 'echo ignoring TERM' TERM; echo holding on; while true; do sleep 0.2; done`;
     writeFileSync(path.join(ws, 'stubborn.yaml'), `name: stubborn\ntasks:\n${['a', 'b'].map((id) => `  - id: ${id}\n    agent: shell\n    prompt: "${stubborn}"\n`).join('')}`);
     writeFileSync(path.join(ws, 'stubborn.orchestratorrc'), 'killGraceMs: 120000\n');
     run = new PtyRun(['run', 'stubborn.yaml', '--config', 'stubborn.orchestratorrc', '--workspace', ws], { cwd: ws });
     const r = run;
     await r.see('running 2/4');
-    await r.see('holding on');
+    // Split view: both agents' panes on screen.
+    await r.press('v');
+    await r.waitFor((s) => s.split('holding on').length === 3, 'both agents holding on');
     // Each agent is its own process group: the shell and whichever `sleep` it runs now.
     groups = groupsOf(descendants(r.proc.pid));
     expect(groups.length).toBe(2);
     await r.press(CTRL_C);
     await r.see('stopping 2 running tasks… ctrl+c again kills them now');
-    // SIGTERM is ignored: a second later both groups are still there, and so is the dashboard.
-    await new Promise((res) => setTimeout(res, 1000));
+    // Both got the SIGTERM and lived on: their groups are still there, and so is the dashboard.
+    await r.waitFor((s) => s.split('ignoring TERM').length === 3, 'SIGTERM reached both agents');
     expect(groupsOf(aliveInGroups(groups)).sort()).toEqual([...groups].sort());
-    const forcedAt = performance.now();
     await r.press(CTRL_C);
-    const exit = await r.exited;
-    expect(performance.now() - forcedAt).toBeLessThan(15_000);
+    // The grace period is 120 s: only the forced stop ends the run before this deadline.
+    const exit = await within(r.exited, 60_000, 'exit after the forced stop');
     expect(exit.exitCode).toBe(130);
     expect(aliveInGroups(groups)).toEqual([]);
     expect(r.all()).toContain('interrupted by SIGINT');
@@ -176,11 +223,13 @@ afterEach(() => {
   it('ends its summary with the run\'s own duration, not the time the dashboard stayed open', async () => {
     run = new PtyRun(['run', 'examples/demo.yaml', '--workspace', tempWorkspace()], { cols: 120, rows: 30 });
     const r = run;
-    await r.see('run succeeded', 60_000);
+    const seenAt = await r.see('run succeeded', 60_000);
     const shown = /run succeeded: 8 tasks \(.*?\) in ([\d.]+m?s)/.exec(r.screen())?.[1];
     expect(shown).toBeDefined();
-    // The person reads the result for a while before quitting.
-    await new Promise((res) => setTimeout(res, 3000));
+    // The person reads the result before quitting: until a duration measured at the quit would
+    // read differently from the run's own (the run ended before the result showed).
+    const least = leastElapsed(shown!);
+    await until(() => formatElapsed(least + performance.now() - seenAt) !== shown, 'a quit-time duration to read differently');
     await r.press('q');
     const exit = await r.exited;
     expect(exit.exitCode).toBe(0);
@@ -188,3 +237,14 @@ afterEach(() => {
     expect(summary).toBe(shown);
   }, 90_000);
 });
+
+/** The least duration in ms that formatElapsed shows as `text` (`812ms`, `4.2s`, `1m05s`). */
+function leastElapsed(text: string): number {
+  const ms = /^(\d+)ms$/.exec(text);
+  if (ms) return Number(ms[1]) - 0.5;
+  const s = /^([\d.]+)s$/.exec(text);
+  if (s) return Number(s[1]) * 1000 - 50;
+  const m = /^(\d+)m(\d+)s$/.exec(text);
+  if (m) return (Number(m[1]) * 60 + Number(m[2])) * 1000;
+  throw new Error(`not a duration: ${text}`);
+}

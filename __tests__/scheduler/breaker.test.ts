@@ -209,7 +209,7 @@ describe('circuit breakers in the engine (fake clock)', () => {
     await flush();
     backend.finish('c2');
     await flush();
-    expect(engine.retry('s4')).toEqual({ ok: true, message: "starting s4 now, past the open circuit breaker of provider 'shell'" });
+    expect(engine.retry('s4')).toEqual({ ok: true, did: 'started-past-breaker', id: 's4', provider: 'shell' });
     await flush();
     expect([...backend.live.keys()]).toEqual(['s4']);
     backend.finish('s4');

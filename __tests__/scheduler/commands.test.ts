@@ -27,7 +27,7 @@ describe('engine commands', () => {
     expect(engine.pause('a').ok).toBe(true);
     expect(engine.store.require('a').state).toEqual({ kind: 'paused', from: 'running' });
     expect(backend.calls[0]!.paused).toBe(1);
-    expect(engine.pause('a')).toEqual({ ok: false, message: 'a is already paused' });
+    expect(engine.pause('a')).toEqual({ ok: false, reason: 'already', id: 'a', state: 'paused' });
     expect(engine.resume('a').ok).toBe(true);
     expect(backend.calls[0]!.resumed).toBe(1);
     expect(states(engine).a).toBe('running');
@@ -41,12 +41,14 @@ describe('engine commands', () => {
     const engine = engineWith([task('a'), task('b', { dependsOn: ['a'] }), task('c', { dependsOn: ['a'] })], backend);
     const done = engine.run();
     await flush();
-    expect(engine.pauseAll().ok).toBe(true);
+    expect(engine.pauseAll()).toEqual({ ok: true, did: 'run-paused' });
+    expect(engine.pauseAll()).toEqual({ ok: false, reason: 'run-already-paused' });
     expect(engine.store.getSnapshot().paused).toBe(true);
     backend.finish('a');
     await flush();
     expect(states(engine)).toEqual({ a: 'completed', b: 'eligible', c: 'eligible' });
-    expect(engine.resumeAll().ok).toBe(true);
+    expect(engine.resumeAll()).toEqual({ ok: true, did: 'run-resumed' });
+    expect(engine.resumeAll()).toEqual({ ok: false, reason: 'run-not-paused' });
     await flush();
     expect(backend.started()).toEqual(['a', 'b', 'c']);
     backend.finish('b');
@@ -62,7 +64,7 @@ describe('engine commands', () => {
     backend.finish('a', { ok: false, reason: 'exit code 1' });
     await first;
     expect(states(engine)).toEqual({ a: 'failed', b: 'blocked', c: 'blocked' });
-    expect(engine.retry('a')).toEqual({ ok: true, message: 'retrying a (attempt 2)' });
+    expect(engine.retry('a')).toEqual({ ok: true, did: 'retrying', id: 'a', attempt: 2 });
     await flush();
     expect(states(engine)).toEqual({ a: 'running', b: 'pending', c: 'pending' });
     const second = engine.whenIdle();
@@ -82,7 +84,8 @@ describe('engine commands', () => {
     await flush();
     backend.finish('a', { ok: false, reason: 'no' });
     await run;
-    expect(engine.retry('b').message).toBe('retrying a (attempt 2)');
+    // Retrying a blocked task retries the failure that blocks it: the result names that task.
+    expect(engine.retry('b')).toEqual({ ok: true, did: 'retrying', id: 'a', attempt: 2 });
     expect(states(engine)).toMatchObject({ b: 'pending' });
   });
 
@@ -104,8 +107,8 @@ describe('engine commands', () => {
     const engine = engineWith([task('a')], backend);
     void engine.run();
     await flush();
-    expect(engine.retry('a')).toEqual({ ok: false, message: 'a is running; only failed, cancelled or blocked tasks can be retried' });
-    expect(engine.retry('nope')).toEqual({ ok: false, message: "no task 'nope' in this run" });
+    expect(engine.retry('a')).toEqual({ ok: false, reason: 'wrong-state', id: 'a', state: 'running' });
+    expect(engine.retry('nope')).toEqual({ ok: false, reason: 'unknown-task', id: 'nope' });
   });
 
   it('skip on a failed task counts as success downstream and unblocks dependents', async () => {
@@ -145,8 +148,8 @@ describe('engine commands', () => {
     const engine = engineWith([task('a'), task('b', { dependsOn: ['a'] }), task('c', { dependsOn: ['b'] })], backend);
     const run = engine.run();
     await flush();
-    expect(engine.skip('b').message).toBe('skipped b');
-    expect(engine.skip('a').message).toBe('skipping a: stopping it');
+    expect(engine.skip('b')).toEqual({ ok: true, did: 'skipped', id: 'b' });
+    expect(engine.skip('a')).toEqual({ ok: true, did: 'stopping', id: 'a' });
     await flush();
     expect(backend.calls[0]!.ctx.signal.aborted).toBe(true);
     backend.finish('c');
@@ -165,7 +168,7 @@ describe('engine commands', () => {
     expect(engine.store.require('a').state).toEqual({ kind: 'cancelled', reason: 'cancelled' });
     expect(engine.store.require('b').state).toEqual({ kind: 'blocked', by: 'a', reason: 'a was cancelled' });
     expect(summary.exitCode).toBe(1);
-    expect(engine.cancel('a').ok).toBe(false);
+    expect(engine.cancel('a')).toEqual({ ok: false, reason: 'already', id: 'a', state: 'cancelled' });
     expect(engine.retry('a').ok).toBe(true);
   });
 
@@ -205,7 +208,7 @@ describe('attempts that end in an unexpected way', () => {
     await flush();
     backend.finish('a', { ok: true, result: 'done before the stop' });
     // The stop arrives before the executor has seen the outcome.
-    expect(engine.cancel('a').message).toBe('cancelling a: stopping its processes');
+    expect(engine.cancel('a')).toEqual({ ok: true, did: 'stopping', id: 'a' });
     await flush();
     expect(engine.store.require('a').state).toEqual({ kind: 'completed', result: 'done before the stop' });
     backend.finish('b');

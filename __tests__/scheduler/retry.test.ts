@@ -233,7 +233,7 @@ describe('commands on a task waiting to retry', () => {
 
   it('retry starts it now and the old timer never fires', async () => {
     const { clock, backend, engine, done } = await waiting();
-    expect(engine.retry('a')).toEqual({ ok: true, message: 'retrying a now, without waiting out its backoff' });
+    expect(engine.retry('a')).toEqual({ ok: true, did: 'retrying-now', id: 'a' });
     await flush();
     expect(stateOf(engine, 'a')).toBe('running');
     expect(clock.pending).toBe(0);

@@ -33,6 +33,6 @@ export function useAgentSizes(engine: Engine, term: TermSize, sized: ReadonlyMap
       engine.resize(size.cols, size.rows, id);
     }
     applied.current = { term: prev.term, sized: want };
-    // `key` is the whole of term and sized, screens included.
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- `key` is the whole of term and sized, screens included: fresh objects every render, a resize (SIGWINCH) only when it changes
   }, [engine, key]);
 }

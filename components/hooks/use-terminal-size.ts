@@ -6,14 +6,15 @@ export interface Size {
   rows: number;
 }
 
+const read = (stdout: NodeJS.WriteStream): Size => ({ columns: stdout.columns || 80, rows: stdout.rows || 24 });
+
 /** The terminal's size, updated on resize; `fixed` (tests) wins over the real one. */
 export function useTerminalSize(fixed?: Size): Size {
   const { stdout } = useStdout();
-  const read = (): Size => ({ columns: stdout.columns || 80, rows: stdout.rows || 24 });
-  const [size, setSize] = useState<Size>(read);
+  const [size, setSize] = useState<Size>(() => read(stdout));
   useEffect(() => {
     if (fixed) return;
-    const onResize = () => setSize(read());
+    const onResize = () => setSize(read(stdout));
     stdout.on('resize', onResize);
     return () => {
       stdout.off('resize', onResize);

@@ -2,12 +2,42 @@ import type { Executor } from './executor.js';
 import type { RunStore } from './run-store.js';
 import type { Waits } from './waits.js';
 import { isLive } from './states.js';
+import type { TaskStateKind } from './states.js';
 
-/** What a command did, in words fit for the dashboard's footer. */
-export interface CommandResult {
-  ok: boolean;
-  message: string;
-}
+/**
+ * What a command did, as facts (STYLE §18): each front end phrases them
+ * itself. `id` is the task acted on — for a retry of a blocked task, the
+ * failure that blocks it.
+ */
+export type CommandDone =
+  | { ok: true; did: 'paused'; id: string; from: 'pending' | 'running' }
+  | { ok: true; did: 'resumed' | 'skipped' | 'cancelled' | 'sent' | 'marked-done'; id: string }
+  | { ok: true; did: 'retrying'; id: string; attempt: number }
+  /** A task waiting out a retry's backoff starts now. */
+  | { ok: true; did: 'retrying-now'; id: string }
+  /** A task held by its provider's open circuit breaker starts now. */
+  | { ok: true; did: 'started-past-breaker'; id: string; provider: string }
+  /** A skip or cancel of a running task: its processes are being stopped; the state follows when they are down. */
+  | { ok: true; did: 'stopping'; id: string }
+  | { ok: true; did: 'run-paused' | 'run-resumed' };
+
+/** Why a command did nothing, with what the front end needs to explain it. */
+export type CommandRefusal =
+  | { ok: false; reason: 'unknown-task'; id: string }
+  /** The command does not apply to a task in `state`. */
+  | { ok: false; reason: 'wrong-state'; id: string; state: TaskStateKind }
+  /** The task is already where the command would put it (paused, skipped, ended). */
+  | { ok: false; reason: 'already'; id: string; state: TaskStateKind }
+  /** Its process is still being started: try again in a moment. */
+  | { ok: false; reason: 'starting'; id: string }
+  | { ok: false; reason: 'waiting-lock'; id: string; file: string }
+  /** Paused mid-run: its processes are stopped until resumed. */
+  | { ok: false; reason: 'stopped'; id: string }
+  | { ok: false; reason: 'no-terminal'; id: string }
+  | { ok: false; reason: 'shutting-down' }
+  | { ok: false; reason: 'run-already-paused' | 'run-not-paused' };
+
+export type CommandResult = CommandDone | CommandRefusal;
 
 /** The parts of the run loop the person's commands act through (the Engine provides them). */
 export interface CommandContext {
@@ -31,17 +61,17 @@ export function pauseTask(c: CommandContext, id: string): CommandResult {
     case 'pending':
     case 'eligible':
       c.store.setState(id, { kind: 'paused', from: 'pending' });
-      return ok(`paused ${id}: it will not start until resumed`);
+      return { ok: true, did: 'paused', id, from: 'pending' };
     case 'running':
-      if (!c.executor.pause(id)) return no(`${id} is starting; try again in a moment`);
+      if (!c.executor.pause(id)) return { ok: false, reason: 'starting', id };
       c.store.setState(id, { kind: 'paused', from: 'running' });
-      return ok(`paused ${id} (its processes are stopped)`);
+      return { ok: true, did: 'paused', id, from: 'running' };
     case 'waiting-lock':
-      return no(`${id} is waiting for a lock on ${record.state.file}; cancel it instead`);
+      return { ok: false, reason: 'waiting-lock', id, file: record.state.file };
     case 'paused':
-      return no(`${id} is already paused`);
+      return { ok: false, reason: 'already', id, state: 'paused' };
     default:
-      return no(`${id} is ${record.state.kind}; only pending or running tasks can be paused`);
+      return wrongState(id, record.state.kind);
   }
 }
 
@@ -49,7 +79,7 @@ export function pauseTask(c: CommandContext, id: string): CommandResult {
 export function resumeTask(c: CommandContext, id: string): CommandResult {
   const record = c.store.get(id);
   if (!record) return unknown(id);
-  if (record.state.kind !== 'paused') return no(`${id} is not paused (it is ${record.state.kind})`);
+  if (record.state.kind !== 'paused') return wrongState(id, record.state.kind);
   if (record.state.from === 'running') {
     c.executor.resume(id);
     c.store.setState(id, { kind: 'running' });
@@ -58,7 +88,7 @@ export function resumeTask(c: CommandContext, id: string): CommandResult {
     c.settle([id]);
     c.pump();
   }
-  return ok(`resumed ${id}`);
+  return { ok: true, did: 'resumed', id };
 }
 
 /**
@@ -72,19 +102,21 @@ export function retryTask(c: CommandContext, id: string): CommandResult {
   if (!record) return unknown(id);
   const state = record.state;
   if (state.kind === 'blocked') return retryTask(c, state.by);
-  if (c.isStopping()) return no('the run is shutting down');
-  const now = c.waits.retryNow(record);
-  if (now !== undefined) return ok(now);
-  if (state.kind !== 'failed' && state.kind !== 'cancelled') {
-    return no(`${id} is ${state.kind}; only failed, cancelled or blocked tasks can be retried`);
+  if (c.isStopping()) return { ok: false, reason: 'shutting-down' };
+  // retryNow decides by the same two states: waiting out a backoff, or held by an open breaker.
+  if (c.waits.retryNow(record) !== undefined) {
+    return state.kind === 'eligible' && state.breaker
+      ? { ok: true, did: 'started-past-breaker', id, provider: state.breaker.provider }
+      : { ok: true, did: 'retrying-now', id };
   }
+  if (state.kind !== 'failed' && state.kind !== 'cancelled') return wrongState(id, state.kind);
   c.store.reopen();
   c.waits.allowPastBreaker(id);
   c.store.setState(id, { kind: 'pending' });
   const again = [id, ...reopenDependents(c, id, true)];
   c.settle(again);
   c.pump();
-  return ok(`retrying ${id} (attempt ${record.attempts + 1})`);
+  return { ok: true, did: 'retrying', id, attempt: record.attempts + 1 };
 }
 
 /** Marks a task skipped (success for its dependents); a running one is stopped first. */
@@ -92,8 +124,8 @@ export function skipTask(c: CommandContext, id: string): CommandResult {
   const record = c.store.get(id);
   if (!record) return unknown(id);
   const kind = record.state.kind;
-  if (kind === 'completed' || kind === 'skipped') return no(`${id} is already ${kind}`);
-  if (c.executor.stop(id, { kind: 'skip' })) return ok(`skipping ${id}: stopping it`);
+  if (kind === 'completed' || kind === 'skipped') return { ok: false, reason: 'already', id, state: kind };
+  if (c.executor.stop(id, { kind: 'skip' })) return { ok: true, did: 'stopping', id };
   c.store.reopen();
   c.store.setState(id, { kind: 'skipped', reason: 'skipped by you' });
   // A skipped blocked task's dependents are blocked by the same root failure: they may run now
@@ -101,7 +133,7 @@ export function skipTask(c: CommandContext, id: string): CommandResult {
   const blockedBy = record.state.kind === 'blocked' ? record.state.by : undefined;
   c.settle([...reopenDependents(c, id, false, blockedBy), ...c.dependentsOf(id)]);
   c.pump();
-  return ok(`skipped ${id}`);
+  return { ok: true, did: 'skipped', id };
 }
 
 /** Cancels a task; a running one has its process group stopped. */
@@ -110,32 +142,32 @@ export function cancelTask(c: CommandContext, id: string): CommandResult {
   if (!record) return unknown(id);
   const kind = record.state.kind;
   if (kind === 'completed' || kind === 'skipped' || kind === 'failed' || kind === 'cancelled') {
-    return no(`${id} has already ended (${kind})`);
+    return { ok: false, reason: 'already', id, state: kind };
   }
-  if (c.executor.stop(id, { kind: 'cancel' })) return ok(`cancelling ${id}: stopping its processes`);
+  if (c.executor.stop(id, { kind: 'cancel' })) return { ok: true, did: 'stopping', id };
   c.store.setState(id, { kind: 'cancelled', reason: 'cancelled' });
   c.settle(c.dependentsOf(id));
   c.pump();
-  return ok(`cancelled ${id}`);
+  return { ok: true, did: 'cancelled', id };
 }
 
 /** Sends keystrokes to a running task's terminal (the person attached to it). */
 export function sendInput(c: CommandContext, id: string, data: string): CommandResult {
   const record = c.store.get(id);
   if (!record) return unknown(id);
-  if (record.state.kind === 'paused' && record.state.from === 'running') return no(`${id} is paused; resume it to type into it`);
-  if (record.state.kind !== 'running') return no(`${id} is ${record.state.kind}; only a running task takes input`);
-  if (!c.executor.write(id, data)) return no(`${id} runs without a terminal; it takes no input`);
-  return ok(`sent to ${id}`);
+  if (record.state.kind === 'paused' && record.state.from === 'running') return { ok: false, reason: 'stopped', id };
+  if (record.state.kind !== 'running') return wrongState(id, record.state.kind);
+  if (!c.executor.write(id, data)) return { ok: false, reason: 'no-terminal', id };
+  return { ok: true, did: 'sent', id };
 }
 
 /** Completes a running task at the person's word (an interactive agent), stopping its processes. */
 export function markTaskDone(c: CommandContext, id: string): CommandResult {
   const record = c.store.get(id);
   if (!record) return unknown(id);
-  if (!isLive(record.state)) return no(`${id} is ${record.state.kind}; only a running task can be marked done`);
-  if (!c.executor.markDone(id)) return no(`${id} cannot be marked done (it is still starting)`);
-  return ok(`marked ${id} done`);
+  if (!isLive(record.state)) return wrongState(id, record.state.kind);
+  if (!c.executor.markDone(id)) return { ok: false, reason: 'starting', id };
+  return { ok: true, did: 'marked-done', id };
 }
 
 /**
@@ -167,14 +199,10 @@ function reopenDependents(c: CommandContext, id: string, eligibleToo: boolean, a
   return reopened;
 }
 
-export function ok(message: string): CommandResult {
-  return { ok: true, message };
+function wrongState(id: string, state: TaskStateKind): CommandRefusal {
+  return { ok: false, reason: 'wrong-state', id, state };
 }
 
-export function no(message: string): CommandResult {
-  return { ok: false, message };
-}
-
-function unknown(id: string): CommandResult {
-  return no(`no task '${id}' in this run`);
+function unknown(id: string): CommandRefusal {
+  return { ok: false, reason: 'unknown-task', id };
 }

@@ -15,7 +15,7 @@ import { readiness } from './eligibility.js';
 import { ReadyQueue } from './ready-queue.js';
 import { endedOk, isFinished } from './states.js';
 import { Waits } from './waits.js';
-import { cancelTask, markTaskDone, no, ok, pauseTask, resumeTask, retryTask, sendInput, skipTask } from './commands.js';
+import { cancelTask, markTaskDone, pauseTask, resumeTask, retryTask, sendInput, skipTask } from './commands.js';
 import type { CommandContext, CommandResult } from './commands.js';
 import { followUpsFor } from './workflows.js';
 
@@ -45,7 +45,7 @@ export interface EngineOptions {
   restore?: readonly TaskRecord[];
 }
 
-export type { CommandResult } from './commands.js';
+export type { CommandDone, CommandRefusal, CommandResult } from './commands.js';
 
 /** How a run ended. */
 export interface RunSummary {
@@ -176,16 +176,16 @@ export class Engine {
 
   /** No new task starts until resumeAll; running tasks go on. */
   pauseAll(): CommandResult {
-    if (this.store.isPaused) return no('the run is already paused');
+    if (this.store.isPaused) return { ok: false, reason: 'run-already-paused' };
     this.store.setPaused(true);
-    return ok('run paused: no new task will start; running tasks go on');
+    return { ok: true, did: 'run-paused' };
   }
 
   resumeAll(): CommandResult {
-    if (!this.store.isPaused) return no('the run is not paused');
+    if (!this.store.isPaused) return { ok: false, reason: 'run-not-paused' };
     this.store.setPaused(false);
     this.pump();
-    return ok('run resumed');
+    return { ok: true, did: 'run-resumed' };
   }
 
   /** Runs a failed, cancelled or blocked task again (see retryTask), or one waiting to retry now. */

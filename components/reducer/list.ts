@@ -1,0 +1,41 @@
+import type { CommandId } from '../keymap.js';
+import type { UiState } from '../ui-state.js';
+import { select, step, tell } from './step.js';
+import type { Handler, Step, View } from './types.js';
+
+/** Selects the task at `i` in the listed order (clamped); says so when nothing is listed. */
+function moveTo(ui: UiState, view: View, i: number): Step {
+  const order = view.order(ui.filter);
+  if (!order.length) return tell(ui, false, ui.filter ? `no task matches the filter '${ui.filter}'` : 'no tasks');
+  return { ui: select(ui, order[Math.max(0, Math.min(order.length - 1, i))]), effects: [] };
+}
+
+const at = (ui: UiState, view: View) => (ui.selected === undefined ? -1 : view.order(ui.filter).indexOf(ui.selected));
+const page = (view: View) => Math.max(1, view.listHeight - 1);
+
+/** The failed task after (`step` 1) or before (-1) the selection, going round. */
+function jumpFailed(ui: UiState, view: View, dir: 1 | -1): Step {
+  const { snapshot } = view;
+  const order = view.order(ui.filter);
+  const failed = order.filter((t) => snapshot.tasks.find((r) => r.spec.id === t)?.state.kind === 'failed');
+  if (!failed.length) return tell(ui, false, 'no failed task' + (ui.filter ? ' matches the filter' : ''));
+  const index = at(ui, view);
+  for (let i = 1; i <= order.length; i++) {
+    const id = order[(index + dir * i + order.length * 2) % order.length]!;
+    if (failed.includes(id)) return step(select(ui, id), {}, { ok: true, text: `failed: ${id} (${failed.indexOf(id) + 1}/${failed.length})` });
+  }
+  return { ui, effects: [] };
+}
+
+/** The task list's commands: moving the selection, the filter, the failed tasks. */
+export const LIST = {
+  up: (ui, view) => moveTo(ui, view, at(ui, view) - 1),
+  down: (ui, view) => moveTo(ui, view, at(ui, view) + 1),
+  first: (ui, view) => moveTo(ui, view, 0),
+  last: (ui, view) => moveTo(ui, view, view.order(ui.filter).length - 1),
+  'page-up': (ui, view) => moveTo(ui, view, at(ui, view) - page(view)),
+  'page-down': (ui, view) => moveTo(ui, view, at(ui, view) + page(view)),
+  filter: (ui) => step(ui, { overlay: { kind: 'prompt', purpose: 'filter', text: ui.filter } }, { ok: true, text: 'filter: type text or state:failed, Enter keeps it, Esc clears it' }),
+  'next-failed': (ui, view) => jumpFailed(ui, view, 1),
+  'prev-failed': (ui, view) => jumpFailed(ui, view, -1),
+} satisfies Partial<Record<CommandId, Handler>>;
