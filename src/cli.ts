@@ -3,7 +3,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { checkProviders, formatDoctor } from './agents/doctor.js';
 import { preflight } from './agents/preflight.js';
-import { killLiveGroups } from './agents/process-group.js';
+import { killLiveGroups } from './os/process-group.js';
 import { createBackends } from './agents/registry.js';
 import { loadConfig } from './config/load.js';
 import { renderConfig } from './config/render.js';

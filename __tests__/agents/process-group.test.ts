@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import ts from 'typescript';
-import { isGroupAlive, liveGroupPids, signalGroup, spawnGroup, stopGroup } from '../../src/agents/process-group.js';
+import { isGroupAlive, liveGroupPids, signalGroup, spawnGroup, stopGroup } from '../../src/os/process-group.js';
 import { groupGoneForKernel, liveMembers, psStat, waitFor } from './helpers.js';
 
 const env = { ...process.env };

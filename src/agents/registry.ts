@@ -1,11 +1,14 @@
 import type { ProviderType } from '../config/schema.js';
-import type { BackendRegistry } from '../scheduler/executor.js';
+import type { Backend } from './backend.js';
 import { createAgentBackend } from './agent-backend.js';
 import { claudeAdapter } from './providers/claude.js';
 import { codexAdapter } from './providers/codex.js';
 import { commandAdapter } from './providers/command.js';
 import { gooseAdapter } from './providers/goose.js';
 import { createShellBackend } from './shell-backend.js';
+
+/** Backends by provider type; a type with no backend cannot run here. */
+export type BackendRegistry = Partial<Record<ProviderType, Backend>>;
 
 /** What to tell someone whose provider's command is missing, per provider type. */
 export const INSTALL_HINTS: Record<ProviderType, string> = {

@@ -3,9 +3,9 @@ import type { IPty } from 'node-pty';
 import { readSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
-import { forgetGroupIfGone, isGroupAlive, signalGroup, stopGroupOf, trackGroup } from './process-group.js';
-import type { Session, SessionExit, SessionOptions } from './session.js';
-import { failedSession, signalName, spawnErrorReason } from './session.js';
+import { forgetGroupIfGone, isGroupAlive, signalGroup, stopGroupOf, trackGroup } from '../os/process-group.js';
+import type { Session, SessionExit, SessionOptions } from './session-base.js';
+import { failedSession, signalName, spawnErrorReason } from './session-base.js';
 
 /**
  * After the leader exited and its group is gone, how long the terminal may

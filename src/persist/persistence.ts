@@ -6,7 +6,7 @@ import type { Plan } from '../plan/schema.js';
 import type { RunStoreReader, TaskRecord } from '../scheduler/run-store.js';
 import { asUserError, openRunDatabase } from './database.js';
 import { databasePath } from './paths.js';
-import { RUN_ENV } from './proc.js';
+import { RUN_ENV } from '../os/proc.js';
 import { acquireRunLock, liveHolder, settleCrashedRuns } from './lock.js';
 import { getRun, isResumable, listRuns, loadTaskRecords, recoverJournal, recoverJournals } from './read.js';
 import type { RunInfo } from './read.js';
