@@ -80,11 +80,16 @@ export function killLeftoverGroup(pgid: number, leaderStart: string | null | und
 }
 
 /**
- * The variable every agent inherits from the orchestrator: the run it
+ * The variable every agent of a run gets (through createBackends({ env })): the run it
  * belongs to. It marks a killed run's leftovers even when their process
  * group id never reached the journal (killed between spawn and the write).
  */
 export const RUN_ENV = 'ORCHESTRATOR_RUN';
+
+/** The environment that marks an agent as `runId`'s: pass it to createBackends({ env }). */
+export function runEnv(runId: string): Record<string, string> {
+  return { [RUN_ENV]: runId };
+}
 
 /**
  * SIGKILLs every process (and its group) whose environment says it belongs
