@@ -25,8 +25,17 @@ export default tseslint.config(
           { name: 'ink', message: 'src/ is the headless engine; UI code lives in components/.' },
         ],
         patterns: [
-          { group: ['react/*', 'ink/*', 'ink-*', '../components/*', '../../components/*'], message: 'src/ must not depend on the UI.' },
+          { group: ['react/*', 'ink/*', 'ink-*', '**/components/*', '**/app/*'], message: 'src/ must not depend on the UI or the composition root (app/).' },
         ],
+      }],
+      // no-restricted-imports sees only static imports: import() of the UI is refused here.
+      'no-restricted-syntax': ['error', {
+        // esquery regexes cannot hold a slash: \\u002F is one.
+        selector: 'ImportExpression[source.value=/(^|\\u002F)(components|app)\\u002F|^(react|ink)(\\u002F|$)|^ink-/]',
+        message: 'src/ must not load the UI, even with import(): app/ (the composition root) does.',
+      }, {
+        selector: 'ImportExpression > TemplateLiteral',
+        message: 'src/ imports with a literal path, so the layering can be checked.',
       }],
     },
   },

@@ -1,4 +1,4 @@
-// Bundles tsc's output (dist/src/cli.js) into dist/bundle/, what bin/orchestrator.js runs.
+// Bundles tsc's output (dist/app/cli.js, the composition root) into dist/bundle/, what bin/orchestrator.js runs.
 // Node 20 has no module compile cache: loading Ink, React, yargs and zod as hundreds of
 // small files cost most of the time to the first frame (BENCHMARKS.md, dashboard).
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,7 +9,7 @@ import * as esbuild from 'esbuild';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.join(ROOT, 'dist/bundle');
-const CLI = path.join(ROOT, 'dist/src/cli.js');
+const CLI = path.join(ROOT, 'dist/app/cli.js');
 
 /**
  * Text patches to dependencies, each for a reason the bundle creates or can
@@ -108,7 +108,8 @@ const staticClosure = (file, seen = new Set()) => {
   for (const imp of byFile.get(file)?.imports ?? []) if (imp.kind === 'import-statement' && !imp.external) staticClosure(imp.path, seen);
   return seen;
 };
-const cliOut = outputs.find(([, o]) => o.entryPoint?.endsWith('dist/src/cli.js'))?.[0];
+const cliOut = outputs.find(([, o]) => o.entryPoint?.endsWith('dist/app/cli.js'))?.[0];
+if (!cliOut) fail('no output chunk for dist/app/cli.js: the start-up check would check nothing');
 const eager = [...staticClosure(cliOut)].flatMap((f) => Object.keys(byFile.get(f)?.inputs ?? {}));
 const ui = eager.filter((i) => /node_modules[\\/](react|ink|@xterm)[\\/]|dist[\\/]components[\\/]/.test(i));
 if (ui.length > 0) fail(`cli.js loads UI code at start-up: ${ui.slice(0, 5).join(', ')}`);

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { killLiveGroups, liveGroupPids } from '../../src/agents/process-group.js';
+import { killLiveGroups, liveGroupPids } from '../../src/os/process-group.js';
 import { createShellBackend } from '../../src/agents/shell-backend.js';
 import { defaultConfig } from '../../src/config/defaults.js';
 import type { TaskSpec } from '../../src/plan/schema.js';

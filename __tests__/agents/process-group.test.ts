@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import ts from 'typescript';
-import { isGroupAlive, liveGroupPids, signalGroup, spawnGroup, stopGroup } from '../../src/agents/process-group.js';
+import { isGroupAlive, liveGroupPids, signalGroup, spawnGroup, stopGroup } from '../../src/os/process-group.js';
 import { groupGoneForKernel, liveMembers, psStat, waitFor } from './helpers.js';
 
 const env = { ...process.env };
@@ -66,14 +66,18 @@ describe('process groups', () => {
     // Run the real module in a separate Node: transpile it, start a group, exit without stopping it.
     const dir = mkdtempSync(join(tmpdir(), 'orch-exit-hook-'));
     try {
-      const source = readFileSync(resolve('src/agents/process-group.ts'), 'utf8');
-      const { outputText } = ts.transpileModule(source, {
-        compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
-      });
-      writeFileSync(join(dir, 'process-group.mjs'), outputText);
+      // The module and the src/os/ modules it imports, as ESM .js files side by side.
+      writeFileSync(join(dir, 'package.json'), '{ "type": "module" }');
+      for (const name of ['process-group', 'proc', 'errno']) {
+        const source = readFileSync(resolve(`src/os/${name}.ts`), 'utf8');
+        const { outputText } = ts.transpileModule(source, {
+          compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+        });
+        writeFileSync(join(dir, `${name}.js`), outputText);
+      }
       writeFileSync(
         join(dir, 'main.mjs'),
-        `import { spawnGroup } from './process-group.mjs';
+        `import { spawnGroup } from './process-group.js';
          const child = spawnGroup(['/bin/sh', '-c', 'trap "" TERM; sleep 1000 & echo $$; wait'], { cwd: '/', env: process.env });
          child.stdout.on('data', (d) => { process.stdout.write(d); process.exit(0); });`,
       );

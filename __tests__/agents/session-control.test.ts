@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { killLiveGroups, liveGroupPids } from '../../src/agents/process-group.js';
+import { killLiveGroups, liveGroupPids } from '../../src/os/process-group.js';
 import { ProviderSchema } from '../../src/config/schema.js';
 import { startSession } from '../../src/agents/session.js';
 import type { Session, SessionOptions } from '../../src/agents/session.js';

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { liveGroupPids } from '../../src/agents/process-group.js';
+import { liveGroupPids } from '../../src/os/process-group.js';
 import { createShellBackend } from '../../src/agents/shell-backend.js';
 import type { Execution } from '../../src/agents/backend.js';
 import { groupMembers, liveMembers, psStat, shellRun, waitFor } from './helpers.js';

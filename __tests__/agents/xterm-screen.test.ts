@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XtermScreen } from '../../src/agents/xterm-screen.js';
-import { safeFileName, Transcript } from '../../src/agents/transcript.js';
+import { safeFileName } from '../../src/os/file-name.js';
+import { Transcript } from '../../src/agents/transcript.js';
 import type { StyledLine } from '../../src/agents/screen.js';
 
 const text = (line: StyledLine | undefined): string => (line ?? []).map((r) => r.text).join('');

@@ -10,7 +10,7 @@ import { decodeJournal } from '../../src/persist/journal.js';
 import type { JournalEntry } from '../../src/persist/journal.js';
 import { journalPath } from '../../src/persist/paths.js';
 import { beginRun } from '../../src/persist/persistence.js';
-import { killLeftoverGroup, processStartTime } from '../../src/persist/proc.js';
+import { killLeftoverGroup, processStartTime } from '../../src/os/proc.js';
 import { listRuns, loadAttempts, loadTaskRecords, recoverJournal } from '../../src/persist/read.js';
 import { Engine } from '../../src/scheduler/engine.js';
 import { config, task } from '../scheduler/harness.js';

@@ -3,7 +3,7 @@ import type { Backend } from '../../src/agents/backend.js';
 import { RunStore } from '../../src/scheduler/run-store.js';
 import { Executor, KEPT_ENDED_SCREENS, NotEligibleError } from '../../src/scheduler/executor.js';
 import { createTerminals } from '../../src/agents/xterm-screen.js';
-import type { BackendRegistry } from '../../src/scheduler/executor.js';
+import type { BackendRegistry } from '../../src/agents/registry.js';
 import { ResourceLockManager } from '../../src/scheduler/locks.js';
 import type { TaskSpec } from '../../src/plan/schema.js';
 import { ScriptedBackend, WORKSPACE, config, flush, task } from './harness.js';

@@ -4,7 +4,7 @@ import type { Config } from '../../src/config/schema.js';
 import type { Plan, TaskSpec } from '../../src/plan/schema.js';
 import type { Clock } from '../../src/scheduler/clock.js';
 import { Engine } from '../../src/scheduler/engine.js';
-import type { BackendRegistry } from '../../src/scheduler/executor.js';
+import type { BackendRegistry } from '../../src/agents/registry.js';
 
 export const WORKSPACE = '/tmp/orchestrator-test-ws';
 

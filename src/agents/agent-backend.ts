@@ -1,6 +1,6 @@
 import stripAnsi from 'strip-ansi';
 import { REASON_CHARS, REASON_LINES, RESULT_CHARS, RESULT_LINES, abortReason, settled } from './attempt.js';
-import type { Backend, BackendContext, BackendOutcome, Execution } from './backend.js';
+import type { Backend, BackendContext, BackendOptions, BackendOutcome, Execution } from './backend.js';
 import { OutputTail } from './output-tail.js';
 import { classifyFailure } from './providers/classify.js';
 import type { Invocation, LineUpdate, ProviderAdapter } from './providers/types.js';
@@ -27,11 +27,11 @@ interface Parsed {
  * as soon as they are known, and decides the outcome from the agent's own
  * final event, never from exit code 0 alone.
  */
-export function createAgentBackend(adapter: ProviderAdapter): Backend {
-  return { start: (ctx) => startAgent(adapter, ctx) };
+export function createAgentBackend(adapter: ProviderAdapter, opts: BackendOptions = {}): Backend {
+  return { start: (ctx) => startAgent(adapter, ctx, opts) };
 }
 
-function startAgent(adapter: ProviderAdapter, ctx: BackendContext): Execution {
+function startAgent(adapter: ProviderAdapter, ctx: BackendContext, opts: BackendOptions): Execution {
   if (ctx.signal.aborted) return settled({ ok: false, reason: abortReason(ctx.signal) });
   let inv: Invocation;
   try {
@@ -72,7 +72,7 @@ function startAgent(adapter: ProviderAdapter, ctx: BackendContext): Execution {
   const session = startSession({
     argv: inv.argv,
     cwd: ctx.workdir,
-    env: ctx.provider.env,
+    env: { ...ctx.provider.env, ...opts.env },
     mode: inv.mode,
     cols: ctx.cols,
     rows: ctx.rows,

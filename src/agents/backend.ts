@@ -98,6 +98,16 @@ export interface Execution {
   markDone?(): void;
 }
 
+/** What a backend is built with: the same for every task of a run. */
+export interface BackendOptions {
+  /**
+   * Added to every agent's environment, over the provider's own `env`: per-run
+   * values such as ORCHESTRATOR_RUN, the marker by which a killed run's
+   * leftover agents are found in /proc. Never written into `process.env`.
+   */
+  env?: Readonly<Record<string, string>>;
+}
+
 /**
  * A provider implementation: starts one attempt of a task. Registered per
  * provider type (`shell`, `claude`, ...); the engine routes each role to one.

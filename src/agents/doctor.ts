@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { Config, ProviderType } from '../config/schema.js';
-import { resolveCommand } from './session.js';
+import { resolveCommand } from '../os/command.js';
 import { INSTALL_HINTS } from './registry.js';
 
 /** What `orchestrator doctor` found about one provider. */

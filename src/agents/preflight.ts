@@ -2,7 +2,7 @@ import type { Config } from '../config/schema.js';
 import type { Problem } from '../errors.js';
 import { UserError } from '../errors.js';
 import { INSTALL_HINTS } from './registry.js';
-import { resolveCommand } from './session.js';
+import { resolveCommand } from '../os/command.js';
 
 /**
  * Refuses a run before anything starts when a role it may need (the plan's,

@@ -1,11 +1,14 @@
 import type { ProviderType } from '../config/schema.js';
-import type { BackendRegistry } from '../scheduler/executor.js';
+import type { Backend, BackendOptions } from './backend.js';
 import { createAgentBackend } from './agent-backend.js';
 import { claudeAdapter } from './providers/claude.js';
 import { codexAdapter } from './providers/codex.js';
 import { commandAdapter } from './providers/command.js';
 import { gooseAdapter } from './providers/goose.js';
 import { createShellBackend } from './shell-backend.js';
+
+/** Backends by provider type; a type with no backend cannot run here. */
+export type BackendRegistry = Partial<Record<ProviderType, Backend>>;
 
 /** What to tell someone whose provider's command is missing, per provider type. */
 export const INSTALL_HINTS: Record<ProviderType, string> = {
@@ -18,14 +21,15 @@ export const INSTALL_HINTS: Record<ProviderType, string> = {
 
 /**
  * Every backend this build can drive, one per provider type; the CLI's one
- * composition root hands this to the Engine.
+ * composition root hands this to the Engine. `opts.env` reaches every agent
+ * (the run's ORCHESTRATOR_RUN marker: see runEnv in src/os/proc.ts).
  */
-export function createBackends(): BackendRegistry {
+export function createBackends(opts: BackendOptions = {}): BackendRegistry {
   return {
-    shell: createShellBackend(),
-    claude: createAgentBackend(claudeAdapter),
-    codex: createAgentBackend(codexAdapter),
-    goose: createAgentBackend(gooseAdapter),
-    command: createAgentBackend(commandAdapter),
+    shell: createShellBackend(opts),
+    claude: createAgentBackend(claudeAdapter, opts),
+    codex: createAgentBackend(codexAdapter, opts),
+    goose: createAgentBackend(gooseAdapter, opts),
+    command: createAgentBackend(commandAdapter, opts),
   };
 }

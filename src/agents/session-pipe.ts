@@ -1,8 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import { signalGroup, spawnGroup, stopGroup } from './process-group.js';
-import type { Session, SessionExit, SessionOptions } from './session.js';
-import { failedSession, spawnErrorReason } from './session.js';
+import { signalGroup, spawnGroup, stopGroup } from '../os/process-group.js';
+import type { Session, SessionExit, SessionOptions } from './session-base.js';
+import { failedSession, spawnErrorReason } from './session-base.js';
 
 /**
  * After the leader has exited and its group is gone, how long to wait for the

@@ -3,9 +3,10 @@ import type { IPty } from 'node-pty';
 import { readSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
-import { forgetGroupIfGone, isGroupAlive, signalGroup, stopGroupOf, trackGroup } from './process-group.js';
-import type { Session, SessionExit, SessionOptions } from './session.js';
-import { failedSession, signalName, spawnErrorReason } from './session.js';
+import { errnoCode } from '../os/errno.js';
+import { forgetGroupIfGone, isGroupAlive, signalGroup, stopGroupOf, trackGroup } from '../os/process-group.js';
+import type { Session, SessionExit, SessionOptions } from './session-base.js';
+import { failedSession, signalName, spawnErrorReason } from './session-base.js';
 
 /**
  * After the leader exited and its group is gone, how long the terminal may
@@ -148,7 +149,7 @@ function guardTheTail(term: IPty, deliver: (bytes: Buffer) => void, whenOpen: ()
       try {
         n = readSync(fd, buffer, 0, buffer.length, null);
       } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
+        const code = errnoCode(err);
         return code === 'EAGAIN' ? 'open' : code === 'EBADF' ? 'closed' : 'hangup';
       }
       if (n === 0) return 'hangup';

@@ -1,9 +1,8 @@
 import { REASON_CHARS, REASON_LINES, RESULT_CHARS, RESULT_LINES, abortReason, settled } from './attempt.js';
-import type { Backend, BackendContext, BackendOutcome, Execution } from './backend.js';
+import type { Backend, BackendContext, BackendOptions, BackendOutcome, Execution } from './backend.js';
 import { OutputTail } from './output-tail.js';
 import { startSession } from './session.js';
 import type { SessionExit } from './session.js';
-
 
 /**
  * The `shell` provider: the task's prompt is a shell script, run as
@@ -15,11 +14,11 @@ import type { SessionExit } from './session.js';
  * waiting for a person who is not there. A role with `interactive: true` gets
  * a pty instead, so the person can type into it and mark it done.
  */
-export function createShellBackend(): Backend {
-  return { start: startShell };
+export function createShellBackend(opts: BackendOptions = {}): Backend {
+  return { start: (ctx) => startShell(ctx, opts) };
 }
 
-function startShell(ctx: BackendContext): Execution {
+function startShell(ctx: BackendContext, opts: BackendOptions): Execution {
   if (ctx.signal.aborted) return settled({ ok: false, reason: abortReason(ctx.signal) });
   const { command } = ctx.provider;
   const interactive = ctx.role.interactive === true;
@@ -29,7 +28,7 @@ function startShell(ctx: BackendContext): Execution {
   const session = startSession({
     argv: [command, ...ctx.provider.args, '-c', ctx.task.prompt],
     cwd: ctx.workdir,
-    env: ctx.provider.env,
+    env: { ...ctx.provider.env, ...opts.env },
     mode: interactive ? 'pty' : 'pipe',
     cols: ctx.cols,
     rows: ctx.rows,

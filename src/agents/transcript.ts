@@ -1,6 +1,7 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import stripAnsi from 'strip-ansi';
+import { safeFileName } from '../os/file-name.js';
 
 /** Text gathered before one write to the file: big enough that writes are few, small enough to stay flat. */
 const FLUSH_CHARS = 64 * 1024;
@@ -84,15 +85,6 @@ export class Transcript {
     }
     this.fd = undefined;
   }
-}
-
-/**
- * A task id as a file name: ids are letters, digits, `-`, `_` and `.`, but a
- * transcript must never land outside its folder whatever the id holds.
- */
-export function safeFileName(id: string): string {
-  const name = id.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 200);
-  return name === '' || /^\.+$/.test(name) ? `_${name}` : name;
 }
 
 /** An escape sequence cut off by the end of a chunk: CSI without its final byte, OSC without BEL, ... */

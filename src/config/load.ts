@@ -7,6 +7,7 @@ import type { Loader } from 'lilconfig';
 import { UserError } from '../errors.js';
 import type { Problem } from '../errors.js';
 import { valueAt } from '../input/zod-problems.js';
+import { errnoCode } from '../os/errno.js';
 import { DEFAULTS_SOURCE, defaultConfig } from './defaults.js';
 import { configProblems } from './issues.js';
 import type { Origin } from './issues.js';
@@ -135,7 +136,7 @@ async function readConfigFile(file: string): Promise<ParseResult | undefined> {
   try {
     text = await fs.readFile(file, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (errnoCode(err) === 'ENOENT') return undefined;
     return { ok: false, problems: [{ file, message: `cannot read: ${err instanceof Error ? err.message : String(err)}` }] };
   }
   return parseConfigText(file, text);

@@ -1,7 +1,7 @@
 import { closeSync, existsSync, fstatSync, linkSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { Database as Db } from 'better-sqlite3';
-import { errnoCode } from '../agents/process-group.js';
+import { errnoCode } from '../os/errno.js';
 import { UserError } from '../errors.js';
 import { databasePath, ensureStateDir } from './paths.js';
 

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { safeFileName } from '../agents/transcript.js';
+import { safeFileName } from '../os/file-name.js';
 
 /** The folder of a workspace's run state: the database, and per run its journal and transcripts. */
 export function stateDir(workspace: string): string {

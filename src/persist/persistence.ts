@@ -6,7 +6,6 @@ import type { Plan } from '../plan/schema.js';
 import type { RunStoreReader, TaskRecord } from '../scheduler/run-store.js';
 import { asUserError, openRunDatabase } from './database.js';
 import { databasePath } from './paths.js';
-import { RUN_ENV } from './proc.js';
 import { acquireRunLock, liveHolder, settleCrashedRuns } from './lock.js';
 import { getRun, isResumable, listRuns, loadTaskRecords, recoverJournal, recoverJournals } from './read.js';
 import type { RunInfo } from './read.js';
@@ -179,8 +178,6 @@ function recorded(
   let recorder: RunRecorder | undefined;
   let closed = false;
   const warnings: string[] = [];
-  // Every agent started from here on carries the run's id in its environment (see killRunProcesses).
-  process.env[RUN_ENV] = runId;
   return {
     runId,
     notes: [],

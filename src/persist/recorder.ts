@@ -12,7 +12,7 @@ import type { Refusal } from './database.js';
 import { decodeJournal, encodeEntry } from './journal.js';
 import type { RunRow } from './journal.js';
 import { databasePath, journalPath, runDir, transcriptPath } from './paths.js';
-import { processStartTime } from './proc.js';
+import { processStartTime } from '../os/proc.js';
 import type { WorkerReply, WorkerRequest } from './writer-worker.js';
 import { RunWriter } from './writer.js';
 

@@ -8,6 +8,7 @@ import type { AnalyzableTask, GraphAnalysis } from '../graph/analyze.js';
 import { jsonLocator, jsonSyntaxError, yamlLocator } from '../input/locate.js';
 import type { Locator } from '../input/locate.js';
 import type { FieldProblem } from '../input/zod-problems.js';
+import { errnoCode } from '../os/errno.js';
 import { resolveWritePath } from '../workspace.js';
 import { planIssueProblems } from './issues.js';
 import { fastParsePlan } from './fast-path.js';
@@ -32,7 +33,7 @@ export async function loadPlan(file: string, opts: LoadPlanOptions): Promise<Pla
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
+    const code = errnoCode(err);
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (err as Error).message;
     throw new UserError(`cannot read plan ${file}: ${why}`, [{ file, message: `cannot read the plan: ${why}` }]);
   }

@@ -1,6 +1,7 @@
-import type { Backend, Execution } from '../agents/backend.js';
+import type { Execution } from '../agents/backend.js';
+import type { BackendRegistry } from '../agents/registry.js';
 import type { TerminalFactory, TerminalScreen } from '../agents/screen.js';
-import type { Config, ProviderType } from '../config/schema.js';
+import type { Config } from '../config/schema.js';
 import { formatDuration } from '../plan/schema.js';
 import type { ResourceLockManager } from './locks.js';
 import type { RunStore, TaskRecord } from './run-store.js';
@@ -12,9 +13,6 @@ export type StopCause =
   | { kind: 'skip' }
   | { kind: 'timeout'; ms: number }
   | { kind: 'shutdown'; signal: string };
-
-/** Backends by provider type; a type with no backend cannot run here. */
-export type BackendRegistry = Partial<Record<ProviderType, Backend>>;
 
 export interface ExecutorOptions {
   store: RunStore;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { BackendContext } from '../backend.js';
-import { safeFileName } from '../transcript.js';
+import { safeFileName } from '../../os/file-name.js';
 import { arr, defined, isObject, jsonObject, num, obj, str, toolLine } from './json-line.js';
 import type { Invocation, LineUpdate, ProviderAdapter } from './types.js';
 import { lessEarlierAttempts, preview, progressOnly, promptFor } from './types.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { chooseDisplay, importOutsideCi, inCi } from '../../src/display.js';
+import { chooseDisplay, importOutsideCi, inCi } from '../../app/display.js';
 import { UserError } from '../../src/errors.js';
 
 describe('inCi', () => {

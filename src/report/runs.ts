@@ -1,43 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
-import type { Database as Db } from 'better-sqlite3';
-import { UserError } from '../errors.js';
-import { formatCount, formatElapsed, reasonLine, stateDetail, table, totalTokens } from '../report/format.js';
+import { readRun, readRuns, transcriptFile } from '../persist/queries.js';
+import type { AttemptInfo, RunInfo } from '../persist/read.js';
 import type { TaskRecord } from '../scheduler/run-store.js';
-import { asUserError, openRunDatabase } from './database.js';
-import { liveHolder } from './lock.js';
-import { databasePath } from './paths.js';
-import { unknownRun } from './persistence.js';
-import { listRuns, loadAttempts, loadTaskRecords, recoverJournal, recoverJournals, transcriptOf } from './read.js';
-import type { AttemptInfo, RunInfo } from './read.js';
-
-/**
- * Opens the workspace's database for a read command, with every run's state
- * as it really is: a run marked running whose orchestrator is gone is shown
- * as crashed, after its journal has been replayed. Undefined when no run was
- * ever recorded here (nothing is created).
- */
-function openForReading<T>(workspace: string, fn: (db: Db, runs: RunInfo[]) => T): T | undefined {
-  if (!existsSync(databasePath(workspace))) return undefined;
-  const db = openRunDatabase(workspace);
-  try {
-    const live = liveHolder(db);
-    recoverJournals(db, workspace, live?.runId);
-    let runs = listRuns(db);
-    const dead = runs.filter((r) => r.state === 'running' && r.id !== live?.runId);
-    for (const run of dead) recoverJournal(db, workspace, run.id);
-    if (dead.length) runs = listRuns(db);
-    for (const run of runs) if (run.state === 'running' && run.id !== live?.runId) run.state = 'crashed';
-    return fn(db, runs);
-  } catch (err) {
-    throw asUserError(databasePath(workspace), err);
-  } finally {
-    db.close();
-  }
-}
+import { formatCount, formatElapsed, reasonLine, stateDetail, table, totalTokens } from './format.js';
 
 /** `orchestrator runs`: every recorded run, newest first. */
 export function runsText(workspace: string, json: boolean): string {
-  const runs = openForReading(workspace, (_db, runs) => runs) ?? [];
+  const runs = readRuns(workspace);
   if (json) return `${JSON.stringify({ workspace, runs }, null, 2)}\n`;
   if (runs.length === 0) return `no runs recorded in ${workspace}\n`;
   const rows = runs.map((r) => [
@@ -52,13 +21,7 @@ export function runsText(workspace: string, json: boolean): string {
 
 /** `orchestrator show RUN`: the tasks of one run with their attempts. */
 export function showText(workspace: string, runId: string, json: boolean): string {
-  const shown = openForReading(workspace, (db, runs) => {
-    const run = runs.find((r) => r.id === runId);
-    if (!run) return undefined;
-    return { run, tasks: loadTaskRecords(db, runId), attempts: loadAttempts(db, runId) };
-  });
-  if (!shown) throw unknownRun(runId, workspace);
-  const { run, tasks, attempts } = shown;
+  const { run, tasks, attempts } = readRun(workspace, runId);
   const byTask = new Map<string, AttemptInfo[]>();
   for (const a of attempts) byTask.set(a.taskId, [...(byTask.get(a.taskId) ?? []), a]);
   if (json) {
@@ -82,13 +45,7 @@ function taskRow(t: TaskRecord, attempts: AttemptInfo[], run: RunInfo): string[]
 
 /** `orchestrator logs RUN TASK`: the task's transcript, every attempt. */
 export function logsText(workspace: string, runId: string, taskId: string, json: boolean): string {
-  const file = openForReading(workspace, (db, runs) => {
-    if (!runs.some((r) => r.id === runId)) return undefined;
-    const path = transcriptOf(db, workspace, runId, taskId);
-    if (!path) throw new UserError(`run ${runId} has no task '${taskId}' (see: orchestrator show ${runId})`);
-    return path;
-  });
-  if (!file) throw unknownRun(runId, workspace);
+  const file = transcriptFile(workspace, runId, taskId);
   const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
   return json ? `${JSON.stringify({ run: runId, task: taskId, file, transcript: text })}\n` : text;
 }

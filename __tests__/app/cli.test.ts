@@ -1,24 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const BIN = path.join(ROOT, 'bin/orchestrator.js');
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+import { requireBuild, ROOT, runCli } from '../helpers/cli.js';
+import type { CliResult } from '../helpers/cli.js';
 
 let ws: string;
 let home: string;
 
 beforeAll(() => {
-  if (!existsSync(path.join(ROOT, 'dist/bundle/cli.js'))) throw new Error('build first: npm run build (npm test does)');
+  requireBuild();
   ws = mkdtempSync(path.join(os.tmpdir(), 'orch-cli-'));
   home = mkdtempSync(path.join(os.tmpdir(), 'orch-cli-home-'));
 });
@@ -29,21 +20,9 @@ afterAll(() => {
 });
 
 /** Runs the real binary in the temp workspace; `onStdout` may act mid-run (send a signal). */
-function cli(args: string[], opts: { env?: Record<string, string>; onStdout?: (text: string, kill: (s: NodeJS.Signals) => void) => void } = {}): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: ws,
-      env: { PATH: process.env.PATH ?? '', HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), ...opts.env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
-      opts.onStdout?.(stdout, (s) => child.kill(s));
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function cli(args: string[], opts: { env?: Record<string, string>; onStdout?: (text: string, kill: (s: NodeJS.Signals) => void) => void } = {}): Promise<CliResult> {
+  const { onStdout } = opts;
+  return runCli(args, { cwd: ws, home, ...(opts.env ? { env: opts.env } : {}), ...(onStdout ? { onStdout: (text, child) => onStdout(text, (s) => child.kill(s)) } : {}) });
 }
 
 function write(name: string, text: string): string {
@@ -122,6 +101,16 @@ describe('orchestrator run (headless)', () => {
     expect(events.at(-1)).toMatchObject({ type: 'run-finished', exitCode: 1 });
     expect(events.filter((e) => e.type === 'task-output').map((e) => (e as unknown as { chunk: string }).chunk).join('')).toContain('hi');
     expect(events.find((e) => e.taskId === 'b' && e.to?.kind === 'failed')).toBeDefined();
+  });
+
+  it("gives every agent the run's id as ORCHESTRATOR_RUN (the marker a crashed run's leftovers are found by)", async () => {
+    const marker = path.join(ws, 'marker.txt');
+    const plan = write('marker.yaml', `tasks:\n  - { id: m, agent: shell, prompt: 'echo "$ORCHESTRATOR_RUN" > ${marker}' }\n`);
+    const r = await cli(['run', plan]);
+    expect(r.code).toBe(0);
+    const runId = /recorded as run (\S+):/.exec(r.stdout)?.[1];
+    expect(runId).toBeDefined();
+    expect(readFileSync(marker, 'utf8').trim()).toBe(runId);
   });
 
   it('Ctrl+C (SIGINT) stops the running agents, leaves none alive, and exits 130', async () => {
@@ -224,12 +213,8 @@ describe('orchestrator run into a closed pipe', () => {
     // A writer only learns the reader is gone when it writes again: 'a' ends after a second,
     // and the lines that follow meet the closed pipe while 'b' still has half a minute to go.
     const plan = write('piped.yaml', 'tasks:\n  - { id: a, agent: shell, prompt: "sleep 1" }\n  - { id: b, agent: shell, prompt: "sleep 30", dependsOn: [a] }\n');
-    const child = spawn(process.execPath, [BIN, 'run', plan], { cwd: ws, env: { PATH: process.env.PATH ?? '', HOME: home } });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.stdout.once('data', () => child.stdout.destroy());
     const started = Date.now();
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const { code, stderr } = await runCli(['run', plan], { cwd: ws, home, onStdout: (_text, child) => child.stdout!.destroy() });
     expect(code).toBe(141);
     expect(stderr).not.toMatch(/EPIPE|\n\s+at /);
     expect(Date.now() - started).toBeLessThan(20_000);

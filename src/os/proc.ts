@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { errnoCode, readStat } from '../agents/process-group.js';
+import { errnoCode } from './errno.js';
 
 /**
  * A process's identity beyond its pid: its start time since boot (clock
@@ -80,11 +80,16 @@ export function killLeftoverGroup(pgid: number, leaderStart: string | null | und
 }
 
 /**
- * The variable every agent inherits from the orchestrator: the run it
+ * The variable every agent of a run gets (through createBackends({ env })): the run it
  * belongs to. It marks a killed run's leftovers even when their process
  * group id never reached the journal (killed between spawn and the write).
  */
 export const RUN_ENV = 'ORCHESTRATOR_RUN';
+
+/** The environment that marks an agent as `runId`'s: pass it to createBackends({ env }). */
+export function runEnv(runId: string): Record<string, string> {
+  return { [RUN_ENV]: runId };
+}
 
 /**
  * SIGKILLs every process (and its group) whose environment says it belongs
@@ -120,4 +125,41 @@ export function killRunProcesses(runId: string): number {
     }
   }
   return found;
+}
+
+/** A process's state, process group and start time (clock ticks since boot), from /proc/<pid>/stat. */
+export interface ProcStat {
+  state: string;
+  pgrp: number;
+  startTime: string;
+}
+
+/** Reads /proc/<pid>/stat; undefined when the process is gone or there is no /proc. */
+export function readStat(pid: number): ProcStat | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch {
+    return undefined;
+  }
+  // After "pid (comm) ": state is field 3; comm may hold spaces and parentheses.
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return { state: fields[0] ?? '', pgrp: Number(fields[2]), startTime: fields[19] ?? '' };
+}
+
+/** Scans /proc for a non-zombie whose process group is `pgid`. */
+export function hasLiveMember(pgid: number): boolean {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return true; // No /proc to look in: trust kill(-pgid, 0).
+  }
+  for (const name of entries) {
+    const first = name.charCodeAt(0);
+    if (first < 48 || first > 57) continue;
+    const stat = readStat(Number(name)); // Undefined: exited while we looked.
+    if (stat && stat.pgrp === pgid && stat.state !== 'Z' && stat.state !== 'X') return true;
+  }
+  return false;
 }

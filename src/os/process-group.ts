@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { errnoCode } from './errno.js';
+import { hasLiveMember } from './proc.js';
 
 /** Where and with what environment a group's leader starts. */
 export interface GroupSpawnOptions {
@@ -191,46 +192,4 @@ function groupExists(pgid: number): boolean {
   } catch (err) {
     return errnoCode(err) === 'EPERM';
   }
-}
-
-/** Scans /proc for a non-zombie whose process group is `pgid`. */
-function hasLiveMember(pgid: number): boolean {
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return true; // No /proc to look in: trust kill(-pgid, 0).
-  }
-  for (const name of entries) {
-    const first = name.charCodeAt(0);
-    if (first < 48 || first > 57) continue;
-    const stat = readStat(Number(name)); // Undefined: exited while we looked.
-    if (stat && stat.pgrp === pgid && stat.state !== 'Z' && stat.state !== 'X') return true;
-  }
-  return false;
-}
-
-/** A process's state, process group and start time (clock ticks since boot), from /proc/<pid>/stat. */
-export interface ProcStat {
-  state: string;
-  pgrp: number;
-  startTime: string;
-}
-
-/** Reads /proc/<pid>/stat; undefined when the process is gone or there is no /proc. */
-export function readStat(pid: number): ProcStat | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, 'latin1');
-  } catch {
-    return undefined;
-  }
-  // After "pid (comm) ": state is field 3; comm may hold spaces and parentheses.
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return { state: fields[0] ?? '', pgrp: Number(fields[2]), startTime: fields[19] ?? '' };
-}
-
-/** The `code` of a Node system error (ENOENT, ESRCH) or of a SQLite error; undefined for anything else. */
-export function errnoCode(err: unknown): string | undefined {
-  return typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : undefined;
 }

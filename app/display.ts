@@ -1,4 +1,4 @@
-import { UserError } from './errors.js';
+import { UserError } from '../src/errors.js';
 
 /** The variables that say "this is CI", read the way Ink's is-in-ci reads them. */
 const CI_VARS = ['CI', 'CONTINUOUS_INTEGRATION'] as const;

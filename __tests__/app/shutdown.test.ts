@@ -1,18 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const BIN = path.join(ROOT, 'bin/orchestrator.js');
+import { requireBuild, runCli } from '../helpers/cli.js';
 
 let home: string;
 const dirs: string[] = [];
 
 beforeAll(() => {
-  if (!existsSync(path.join(ROOT, 'dist/bundle/cli.js'))) throw new Error('build first: npm run build (npm test does)');
+  requireBuild();
   home = mkdtempSync(path.join(os.tmpdir(), 'orch-shutdown-home-'));
 });
 
@@ -74,15 +70,10 @@ async function interrupt(signals: NodeJS.Signals[], killGraceMs: number): Promis
   dirs.push(ws);
   writeFileSync(path.join(ws, '.orchestratorrc'), JSON.stringify({ killGraceMs }));
   writeFileSync(path.join(ws, 'plan.yaml'), `tasks:\n  - id: stubborn\n    agent: shell\n    prompt: ${JSON.stringify(STUBBORN)}\n  - { id: later, agent: shell, prompt: 'echo never', dependsOn: [stubborn] }\n`);
-  const child = spawn(process.execPath, [BIN, 'run', 'plan.yaml', '--headless'], {
-    cwd: ws,
-    env: { PATH: process.env.PATH ?? '', HOME: home, XDG_CONFIG_HOME: path.join(home, '.config') },
-  });
-  let stdout = '';
   let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  const running = runCli(['run', 'plan.yaml', '--headless'], { cwd: ws, home });
+  const { child } = running;
+  child.stderr!.on('data', (d: string) => (stderr += d));
   const pidFile = path.join(ws, 'pids');
   const deadline = Date.now() + 20_000;
   while (!existsSync(pidFile) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
@@ -99,7 +90,7 @@ async function interrupt(signals: NodeJS.Signals[], killGraceMs: number): Promis
     }
     child.kill(signal);
   }
-  const code = await closed;
+  const { code, stdout } = await running;
   return { code, stdout, stderr, pids, pgid, ms: Date.now() - sent };
 }
 

@@ -6,7 +6,7 @@ import { createShellBackend } from '../../src/agents/shell-backend.js';
 import { loadConfig } from '../../src/config/load.js';
 import { loadPlan } from '../../src/plan/load.js';
 import { Engine } from '../../src/scheduler/engine.js';
-import type { BackendRegistry } from '../../src/scheduler/executor.js';
+import type { BackendRegistry } from '../../src/agents/registry.js';
 import { ScriptedBackend } from '../scheduler/harness.js';
 
 let ws: string;

@@ -1,0 +1,141 @@
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { UserError } from '../src/errors.js';
+import { configCommand, doctorCommand, readCommand, validateCommand } from './commands.js';
+import { runCommand } from './run.js';
+
+// The composition root: the only module tree that imports both the engine (src/) and the
+// dashboard (components/, loaded by import() only when it draws). Exit codes: 0 ok ·
+// 1 a task failed · 2 invalid input · 130/143/129 interrupted · 70 internal error.
+
+function fail(err: unknown): never {
+  if (err instanceof UserError) {
+    process.stderr.write(`orchestrator: ${err.message}\n`);
+    if (process.env.DEBUG) process.stderr.write(`${err.stack}\n`);
+    process.exit(2);
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`orchestrator: internal error: ${message}\n`);
+  process.stderr.write(process.env.DEBUG && err instanceof Error ? `${err.stack}\n` : '(set DEBUG=1 for a stack trace)\n');
+  process.exit(70);
+}
+
+const common = {
+  config: { type: 'string', describe: 'use this config file instead of searching for .orchestratorrc', normalize: true },
+  workspace: { type: 'string', describe: 'workspace root (default: the git root above the working directory, else the working directory)', normalize: true },
+} as const;
+
+/** The flags `run` and `resume` share: how the run is shown, and how wide it goes. */
+const display = {
+  concurrency: { type: 'number', describe: 'most tasks running at once (default from config: 4)' },
+  headless: { type: 'boolean', default: false, describe: 'print a line per state change instead of the dashboard (automatic when stdin or stdout is not a terminal, or when CI is set)' },
+  tui: { type: 'boolean', default: false, describe: 'insist on the dashboard, in CI too: fail (exit 2) when stdin or stdout is not a terminal' },
+  'exit-on-finish': { type: 'boolean', default: false, describe: 'leave the dashboard as soon as the run finishes instead of waiting for q (for scripts)' },
+  json: { type: 'boolean', default: false, describe: 'print one JSON event per line (schema: docs/events.md)' },
+} as const;
+
+function checkDisplay(a: { tui: boolean; headless: boolean; json: boolean; concurrency?: number | undefined }): true {
+  if (a.tui && (a.headless || a.json)) throw new Error(`--tui cannot be combined with ${a.headless ? '--headless' : '--json'}`);
+  if (a.concurrency !== undefined && (!Number.isInteger(a.concurrency) || a.concurrency < 1)) {
+    throw new Error(`--concurrency must be a whole number of at least 1, got ${a.concurrency}`);
+  }
+  return true;
+}
+
+await yargs(hideBin(process.argv))
+  .scriptName('orchestrator')
+  .usage('$0 <command> [options]\n\nRun a plan of AI coding tasks as a dependency graph across agent CLIs.')
+  .command(
+    'run <plan>',
+    'run a plan: tasks in parallel up to --concurrency, a line per state change, a summary at the end',
+    (y) =>
+      y
+        .positional('plan', { type: 'string', demandOption: true, describe: 'plan file (YAML or JSON)' })
+        .options({
+          ...common,
+          ...display,
+        })
+        .check(checkDisplay)
+        .example('$0 run examples/demo.yaml', 'run the demo plan')
+        .example('$0 run plan.yaml --json | jq .type', 'machine-readable events'),
+    (a) => runCommand(a as never).catch(fail),
+  )
+  .command(
+    'resume [run]',
+    'continue a run that was interrupted or crashed: finished tasks stay done, interrupted ones run again (default: the latest unfinished run)',
+    (y) =>
+      y
+        .positional('run', { type: 'string', describe: 'run id (see: orchestrator runs)' })
+        .options({
+          ...common,
+          ...display,
+          force: { type: 'boolean', default: false, describe: 'resume even though the plan file changed since the run began (its tasks as they are now)' },
+        })
+        .check(checkDisplay)
+        .epilogue('Paused tasks stay paused in the dashboard; a headless resume releases them (nobody could un-pause them) and says so.')
+        .example('$0 resume', 'resume the latest unfinished run')
+        .example('$0 resume 20250101-120000-ab12 --force', 'resume a run whose plan file was edited'),
+    (a) => runCommand(a as never, true).catch(fail),
+  )
+  .command(
+    'runs',
+    'list the runs recorded in this workspace: id, plan, start, state, tasks by state',
+    (y) => y.options({ ...common, json: { type: 'boolean', default: false, describe: 'print JSON instead of a table' } }),
+    (a) => readCommand(a as never, 'runs').catch(fail),
+  )
+  .command(
+    'show <run>',
+    'show the tasks of one run: state, attempts, duration, tokens, cost, reason',
+    (y) =>
+      y
+        .positional('run', { type: 'string', demandOption: true, describe: 'run id (see: orchestrator runs)' })
+        .options({ ...common, json: { type: 'boolean', default: false, describe: 'print JSON, with every attempt' } }),
+    (a) => readCommand(a as never, 'show').catch(fail),
+  )
+  .command(
+    'logs <run> <task>',
+    "print a task's transcript: everything its agent printed, all attempts",
+    (y) =>
+      y
+        .positional('run', { type: 'string', demandOption: true, describe: 'run id (see: orchestrator runs)' })
+        .positional('task', { type: 'string', demandOption: true, describe: 'task id (see: orchestrator show RUN)' })
+        .options({ ...common, json: { type: 'boolean', default: false, describe: 'print {run, task, file, transcript} as JSON' } }),
+    (a) => readCommand(a as never, 'logs').catch(fail),
+  )
+  .command(
+    'validate <plan>',
+    'check a plan (cycles, missing or duplicate tasks, unknown roles, field types) and print its tasks by level',
+    (y) =>
+      y
+        .positional('plan', { type: 'string', demandOption: true, describe: 'plan file (YAML or JSON)' })
+        .options({ ...common, json: { type: 'boolean', default: false, describe: 'print the levels as JSON' } }),
+    (a) => validateCommand(a as never).catch(fail),
+  )
+  .command(
+    'config',
+    'print the merged config and which file each top-level key came from',
+    (y) => y.options({ ...common, json: { type: 'boolean', default: false, describe: 'print JSON instead of YAML' } }),
+    (a) => configCommand(a as never).catch(fail),
+  )
+  .command(
+    'doctor',
+    'list providers: whether each command is found, its version, and which roles use it',
+    (y) => y.options({ ...common, json: { type: 'boolean', default: false, describe: 'print JSON instead of text' } }),
+    (a) => doctorCommand(a as never).catch(fail),
+  )
+  .demandCommand(1, 'say which command to run: run, resume, runs, show, logs, validate, config or doctor (see --help)')
+  .strict()
+  .epilogue(
+    'Exit codes: 0 every task completed, skipped or failed softly · 1 a task failed · 2 invalid input · 130 interrupted.\nConfig: ~/.config/orchestrator/config.yaml, then .orchestratorrc in the project (see .orchestratorrc.example).',
+  )
+  .fail((msg, err) => {
+    // Handlers catch their own errors; what lands here is a usage problem (a flag, a missing argument).
+    if (err instanceof UserError || (err && process.env.DEBUG)) fail(err);
+    process.stderr.write(`orchestrator: ${msg ?? err?.message}\nRun 'orchestrator --help' for usage.\n`);
+    process.exit(2);
+  })
+  .help()
+  .alias('h', 'help')
+  .version()
+  .wrap(Math.min(100, process.stdout.columns || 100))
+  .parseAsync();

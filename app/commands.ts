@@ -1,0 +1,41 @@
+import { checkProviders, formatDoctor } from '../src/agents/doctor.js';
+import { renderConfig } from '../src/config/render.js';
+import { formatLevels, planLevels } from '../src/plan/load.js';
+import { logsText, runsText, showText } from '../src/report/runs.js';
+import { loadAll } from './load.js';
+import type { CommonArgs } from './load.js';
+
+/** `runs`, `show RUN`, `logs RUN TASK`: read the workspace's run database. */
+export async function readCommand(args: CommonArgs & { run?: string; task?: string; json: boolean }, what: 'runs' | 'show' | 'logs') {
+  const { workspace } = await loadAll(args);
+  const text =
+    what === 'runs' ? runsText(workspace, args.json)
+    : what === 'show' ? showText(workspace, args.run!, args.json)
+    : logsText(workspace, args.run!, args.task!, args.json);
+  process.stdout.write(text);
+}
+
+/** `validate PLAN`: the plan's tasks by level, or why it is invalid. */
+export async function validateCommand(args: CommonArgs & { plan: string; json: boolean }) {
+  const { plan } = await loadAll(args, args.plan);
+  if (!plan) throw new Error('unreachable: no plan');
+  const levels = planLevels(plan);
+  if (args.json) {
+    process.stdout.write(`${JSON.stringify({ plan: plan.name, file: plan.file, tasks: plan.tasks.length, levels }, null, 2)}\n`);
+  } else {
+    process.stdout.write(`${formatLevels(plan, levels)}\n`);
+  }
+}
+
+/** `config`: the merged config and where each key came from. */
+export async function configCommand(args: CommonArgs & { json: boolean }) {
+  const { loaded } = await loadAll(args);
+  process.stdout.write(renderConfig(loaded, { json: args.json }));
+}
+
+/** `doctor`: each provider's command, whether it is found, and its version. */
+export async function doctorCommand(args: CommonArgs & { json: boolean }) {
+  const { loaded, workspace } = await loadAll(args);
+  const checks = await checkProviders(loaded.config, workspace);
+  process.stdout.write(args.json ? `${JSON.stringify({ providers: checks }, null, 2)}\n` : formatDoctor(checks));
+}

@@ -1,0 +1,15 @@
+/** Set once stdout is gone (a closed pipe): nothing more is written to it. */
+let stdoutGone = false;
+
+/** Writes to stdout unless its reader went away. */
+export function write(text: string): void {
+  if (!stdoutGone) process.stdout.write(text);
+}
+
+/** Stops every later write(): the reader of stdout is gone (EPIPE). */
+export function stdoutClosed(): void {
+  stdoutGone = true;
+}
+
+/** Exit codes of a run stopped by a signal, as a shell reports them (128 + the signal's number). */
+export const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129, SIGPIPE: 141 };

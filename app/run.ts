@@ -1,0 +1,148 @@
+import { preflight } from '../src/agents/preflight.js';
+import { createBackends } from '../src/agents/registry.js';
+import { runEnv } from '../src/os/proc.js';
+import { killLiveGroups } from '../src/os/process-group.js';
+import { beginResume, beginRun } from '../src/persist/persistence.js';
+import type { PersistedRun } from '../src/persist/persistence.js';
+import { loadPlan } from '../src/plan/load.js';
+import { formatSummary } from '../src/report/headless.js';
+import { Engine } from '../src/scheduler/engine.js';
+import type { RunSummary } from '../src/scheduler/engine.js';
+import type { RunSnapshot } from '../src/scheduler/run-store.js';
+import { rolesInRun } from '../src/scheduler/workflows.js';
+import { chooseDisplay, importOutsideCi } from './display.js';
+import { drive } from './drive.js';
+import { loadAll } from './load.js';
+import type { CommonArgs } from './load.js';
+import { SIGNAL_EXIT, write } from './output.js';
+
+/** The flags of `run` and `resume`. */
+export interface RunArgs extends CommonArgs {
+  plan?: string;
+  run?: string;
+  force?: boolean;
+  concurrency?: number;
+  json: boolean;
+  headless: boolean;
+  tui: boolean;
+  exitOnFinish: boolean;
+}
+
+/** Imports the dashboard (React, Ink, yoga: most of the time to the first frame) only when it draws. */
+function loadDashboard() {
+  return importOutsideCi(() => import('../components/run-dashboard.js'));
+}
+
+type Dashboard = Awaited<ReturnType<typeof loadDashboard>>;
+
+/** Everything a run needs before its engine exists; the recording is open from here on. */
+interface OpenedRun {
+  loaded: Awaited<ReturnType<typeof loadAll>>['loaded'];
+  workspace: string;
+  /** The plan file given to `run`; undefined on resume (the recording has it). */
+  planned: Awaited<ReturnType<typeof loadAll>>['plan'];
+  /** The dashboard and its keymap; undefined when headless. */
+  ui: { dashboard: Dashboard; keymap: ReturnType<Dashboard['keymapFromConfig']> } | undefined;
+  persisted: PersistedRun;
+}
+
+/** `run PLAN`, or with `resume` set, `resume [RUN]`: the same run loop, recorded in the workspace's database. */
+export async function runCommand(args: RunArgs, resume = false): Promise<void> {
+  const opened = await openRun(args, resume);
+  const { persisted } = opened;
+  let ran: { engine: Engine; summary: RunSummary } | undefined;
+  let failed: { error: unknown } | undefined;
+  try {
+    const engine = await buildEngine(opened, args);
+    const { ui } = opened;
+    const dashboard = ui ? () => ui.dashboard.runDashboard({ engine, keymap: ui.keymap, exitOnFinish: args.exitOnFinish }) : undefined;
+    ran = { engine, summary: await drive(engine, args, persisted, dashboard) };
+  } catch (error) {
+    failed = { error };
+  }
+  const refused = await closeRecording(persisted);
+  if (failed) throw failed.error;
+  if (ran) finish(ran.engine, ran.summary, args.json, refused ? undefined : persisted.runId);
+  if (refused) throw refused.error;
+}
+
+/**
+ * Loads config and plan (the dashboard's code meanwhile, when it will draw),
+ * checks the plan's providers, and opens the run's recording: a new run, or
+ * the one to resume. Bad input is refused before anything is recorded.
+ */
+async function openRun(args: RunArgs, resume: boolean): Promise<OpenedRun> {
+  const tty = Boolean(process.stdout.isTTY && process.stdin.isTTY);
+  // Loaded only for the dashboard, so a headless run never loads React; started now so it overlaps config and plan loading.
+  const loadingUi = chooseDisplay({ tty, tui: args.tui, headless: args.headless, json: args.json }) === 'dashboard' ? loadDashboard() : undefined;
+  loadingUi?.catch(() => undefined);
+  const { loaded, plan: planned, workspace } = await loadAll(args, resume ? undefined : args.plan);
+  if (planned) preflight(loaded.config, rolesInRun(planned.tasks, loaded.config.workflows), workspace);
+  const dashboard = await loadingUi;
+  // Bad key overrides are refused before anything is recorded.
+  const ui = dashboard && { dashboard, keymap: dashboard.keymapFromConfig(loaded.config.keys, loaded.sources.keys) };
+  const persisted = planned
+    ? beginRun(planned)
+    : await beginResume({
+        workspace,
+        ...(args.run ? { runId: args.run } : {}),
+        force: Boolean(args.force),
+        headless: !ui,
+        loadPlan: (file) => loadPlan(file, { workspace, knownRoles: Object.keys(loaded.config.agents) }),
+      });
+  return { loaded, workspace, planned, ui, persisted };
+}
+
+/** The engine for an opened run: its plan (or the resumed one), backends marked with the run's id, screens for the dashboard. */
+async function buildEngine(opened: OpenedRun, args: RunArgs): Promise<Engine> {
+  const { loaded, planned, persisted, workspace, ui } = opened;
+  const plan = persisted.plan ?? planned;
+  if (!plan) throw new Error('unreachable: no plan');
+  if (!planned) preflight(loaded.config, rolesInRun(plan.tasks, loaded.config.workflows), workspace);
+  for (const note of persisted.notes) process.stderr.write(`${note}\n`);
+  // Terminal screens only for the dashboard (xterm is loaded only then): headless, output goes to the transcript.
+  const terminals = ui ? (await import('../src/agents/xterm-screen.js')).createTerminals({ scrollback: loaded.config.scrollback }) : undefined;
+  return new Engine({
+    plan,
+    config: loaded.config,
+    // Every agent carries the run's id, so a killed run's leftovers can be found in /proc.
+    backends: createBackends({ env: runEnv(persisted.runId) }),
+    killAll: killLiveGroups,
+    ...(terminals ? { terminals } : {}),
+    ...(args.concurrency ? { concurrency: args.concurrency } : {}),
+    ...(persisted.restore ? { restore: persisted.restore } : {}),
+  });
+}
+
+/**
+ * Ends the recording, even when the run could not start (a missing command on
+ * resume), so the journal is left clean. A write the database refused is
+ * returned, to be reported after the summary; a transcript that could not be
+ * written (disk full) never stopped the run, and is told now.
+ */
+async function closeRecording(persisted: PersistedRun): Promise<{ error: unknown } | undefined> {
+  const refused = await persisted.close().then(
+    () => undefined,
+    (err: unknown) => ({ error: err }),
+  );
+  for (const warning of persisted.warnings) process.stderr.write(`orchestrator: ${warning}\n`);
+  return refused;
+}
+
+/** The summary table below the run, the line saying where it is recorded, and the exit code. */
+function finish(engine: Engine, summary: RunSummary, json: boolean, recordedAs: string | undefined): void {
+  const columns = process.stdout.isTTY ? process.stdout.columns : undefined;
+  const snapshot = engine.store.getSnapshot();
+  if (!json) write(formatSummary(snapshot, runEnd(snapshot, summary.interrupted), summary.interrupted, columns));
+  if (!json && recordedAs) write(`recorded as run ${recordedAs}: orchestrator show ${recordedAs}${summary.interrupted ? ` · orchestrator resume ${recordedAs}` : ''}\n`);
+  process.exitCode = summary.interrupted ? (SIGNAL_EXIT[summary.interrupted] ?? 130) : summary.exitCode;
+}
+
+/**
+ * When the run ended, for its summary: a finished run ended with its last
+ * task, however long the dashboard stayed open after it; an interrupted one now.
+ */
+function runEnd(snapshot: RunSnapshot, interrupted: string | undefined): number {
+  if (interrupted || !snapshot.finished) return Date.now();
+  return snapshot.tasks.reduce((t, r) => Math.max(t, r.endedAt ?? 0), snapshot.startedAt);
+}

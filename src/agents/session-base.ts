@@ -1,0 +1,83 @@
+import { constants as osConstants } from 'node:os';
+import { errnoCode } from '../os/errno.js';
+
+/** How to run one agent process: its argv, where, with what, and where its output goes. */
+export interface SessionOptions {
+  /** [command, ...args]; never a shell string built from a prompt. */
+  argv: readonly string[];
+  cwd: string;
+  /** Added on top of process.env (these win). */
+  env?: Record<string, string>;
+  /** pty: a real terminal a person can type into; pipe: stdout+stderr, stdin /dev/null. */
+  mode: 'pty' | 'pipe';
+  cols: number;
+  rows: number;
+  /** Grace between SIGTERM and SIGKILL when stopping. */
+  killGraceMs: number;
+  /** Abort → stop(). */
+  signal?: AbortSignal;
+  /** Every byte the process wrote, UTF-8 decoded, in order, none lost. */
+  onData(chunk: string): void;
+}
+
+/** How a session ended. */
+export interface SessionExit {
+  code: number | null;
+  signal: string | null;
+  /** Set when the process could not start: "cannot start 'x': not found" etc. */
+  error?: string;
+}
+
+/** One running agent process in its own process group. */
+export interface Session {
+  readonly pid: number | undefined;
+  /**
+   * Types into the process's terminal (pty mode). A no-op on pipes: a pipe
+   * session's stdin is /dev/null, so an agent that reads stdin (claude -p
+   * does when stdin is not a TTY) sees end-of-file instead of waiting forever.
+   */
+  write(data: string): void;
+  /** pty: resizes the terminal, so SIGWINCH reaches the process. A no-op on pipes. */
+  resize(cols: number, rows: number): void;
+  /** SIGSTOP to the process group. */
+  pause(): void;
+  /** SIGCONT to the process group. */
+  resume(): void;
+  /** SIGTERM to the group, killGraceMs, SIGKILL; resolves when the group is gone. */
+  stop(): Promise<void>;
+  /** Resolves after the process exited AND every byte was delivered to onData, group cleaned up. */
+  readonly exited: Promise<SessionExit>;
+}
+
+/** A session that never started: every control is a no-op, `exited` carries the reason. */
+export function failedSession(error: string): Session {
+  return {
+    pid: undefined,
+    write() {},
+    resize() {},
+    pause() {},
+    resume() {},
+    stop: () => Promise.resolve(),
+    exited: Promise.resolve({ code: null, signal: null, error }),
+  };
+}
+
+/** The reason for a spawn error that slipped past startProblem (a race); never quotes argv or env values. */
+export function spawnErrorReason(command: string, err: unknown): string {
+  const code = errnoCode(err);
+  const what =
+    code === 'ENOENT' ? 'not found'
+    : code === 'EACCES' ? 'permission denied'
+    // Node's message quotes the offending value, which may be a secret from env.
+    : code === 'ERR_INVALID_ARG_VALUE' || code === 'ERR_INVALID_ARG_TYPE' ? 'an argument or environment value is invalid'
+    : err instanceof Error ? err.message
+    : String(err);
+  return `cannot start '${command}': ${what}`;
+}
+
+/** A signal number as its name (9 → SIGKILL); null for 0 or unknown. */
+export function signalName(signal: number | undefined | null): string | null {
+  if (!signal) return null;
+  for (const [name, value] of Object.entries(osConstants.signals)) if (value === signal) return name;
+  return `signal ${signal}`;
+}
