@@ -1,5 +1,5 @@
 import type { CommandRefusal, CommandResult } from '../src/scheduler/commands.js';
-import type { EngineCommand } from './reducer/types.js';
+import type { EngineCommand } from './reducer/actions.js';
 
 /** What each command applies to, for "only … can be …" when it refuses a task's state. */
 const APPLIES: Record<EngineCommand, string> = {

@@ -1,6 +1,6 @@
 import type { Engine } from '../src/scheduler/engine.js';
 import type { CommandResult } from '../src/scheduler/commands.js';
-import type { Effect } from './reducer/types.js';
+import type { Effect } from './reducer/actions.js';
 
 /**
  * Carries out one effect on the engine; an engine command's typed result is

@@ -1,6 +1,6 @@
 import type { RunSnapshot } from '../src/scheduler/run-store.js';
 import { isLive } from '../src/scheduler/states.js';
-import type { Action } from './reducer/types.js';
+import type { Action } from './reducer/actions.js';
 
 /** What the footer says after an action: every key gives visible feedback. */
 export interface Feedback {

@@ -2,7 +2,8 @@ import { useCallback, useRef, useState } from 'react';
 import type { Engine } from '../../src/scheduler/engine.js';
 import { runEffect } from '../effects.js';
 import { reduce } from '../reducer/reduce.js';
-import type { Action, View } from '../reducer/types.js';
+import type { Action } from '../reducer/actions.js';
+import type { View } from '../reducer/types.js';
 import { initialUi } from '../ui-state.js';
 import type { UiState } from '../ui-state.js';
 

@@ -4,7 +4,8 @@ import { helpCloseKeys, helpCloseText } from '../keymap.js';
 import type { Overlay, UiState } from '../ui-state.js';
 import { searchOutput } from './pane.js';
 import { say, step } from './step.js';
-import type { Action, Step, View } from './types.js';
+import type { Action } from './actions.js';
+import type { Step, View } from './types.js';
 
 type Of<K extends Overlay['kind']> = Extract<Overlay, { kind: K }>;
 const closed = { overlay: { kind: 'none' } } as const;

@@ -9,7 +9,8 @@ import { confirmKey, helpKey, promptKey } from './overlays.js';
 import { PANE } from './pane.js';
 import { select, step, say } from './step.js';
 import { TASK_COMMANDS, commandResult } from './task-commands.js';
-import type { Action, Handler, Step, View } from './types.js';
+import type { Action } from './actions.js';
+import type { Handler, Step, View } from './types.js';
 
 /** Every keymap command's handler, by scope; `satisfies` makes a command without one a type error. */
 const COMMANDS = { ...GLOBAL, ...TASK_COMMANDS, ...LIST, ...PANE } satisfies Record<CommandId, Handler>;

@@ -1,6 +1,7 @@
 import type { Feedback, UiState } from '../ui-state.js';
 import { freshPane } from '../ui-state.js';
-import type { Effect, Step } from './types.js';
+import type { Effect } from './actions.js';
+import type { Step } from './types.js';
 
 export const say = (ok: boolean, text: string): Feedback => ({ ok, text });
 

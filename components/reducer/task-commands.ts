@@ -4,7 +4,8 @@ import { commandWords } from '../command-words.js';
 import type { CommandId } from '../keymap.js';
 import type { UiState } from '../ui-state.js';
 import { say, step, tell } from './step.js';
-import type { Action, Effect, Handler, Step } from './types.js';
+import type { Action, Effect } from './actions.js';
+import type { Handler, Step } from './types.js';
 
 const run = (ui: UiState, effect: Effect): Step => ({ ui, effects: [effect] });
 
