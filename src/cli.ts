@@ -102,7 +102,7 @@ async function runCommand(args: CommonArgs & { plan?: string; run?: string; forc
  * Attaches the recorder, the reporter (or the dashboard) and the signal handlers
  * to a built engine and runs it to its end.
  */
-async function drive(engine: Engine, args: { json: boolean }, persisted: { attach(store: Engine['store']): void }, dashboard: (() => Promise<RunSummary>) | undefined): Promise<RunSummary> {
+async function drive(engine: Engine, args: { json: boolean }, persisted: { runId: string; attach(store: Engine['store']): void }, dashboard: (() => Promise<RunSummary>) | undefined): Promise<RunSummary> {
   // Recorded from the first event on: each state change is in the run's journal before the engine acts on it.
   persisted.attach(engine.store);
   // A reader that goes away (`| head`) ends the run as SIGPIPE would: agents stopped, exit 141.
@@ -113,6 +113,7 @@ async function drive(engine: Engine, args: { json: boolean }, persisted: { attac
   });
   if (!dashboard) attachReporter(engine.store, {
     json: args.json,
+    runId: persisted.runId,
     write,
     color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
     ...(process.stdout.isTTY && process.stdout.columns ? { columns: process.stdout.columns } : {}),
