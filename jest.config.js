@@ -22,6 +22,8 @@ export const base = {
 };
 
 export default {
+  // Read from the top level only: inside a project jest ignores it (and falls back to 5 s).
+  testTimeout: base.testTimeout,
   projects: [
     {
       ...base,
