@@ -7,12 +7,13 @@ import { SIGNAL_EXIT, stdoutClosed, write } from './output.js';
  * Attaches the recorder, the reporter (or the dashboard) and the signal handlers
  * to a built engine and runs it to its end.
  */
-export async function drive(engine: Engine, args: { json: boolean }, persisted: Pick<PersistedRun, 'attach'>, dashboard: (() => Promise<RunSummary>) | undefined): Promise<RunSummary> {
+export async function drive(engine: Engine, args: { json: boolean }, persisted: Pick<PersistedRun, 'attach' | 'runId'>, dashboard: (() => Promise<RunSummary>) | undefined): Promise<RunSummary> {
   // Recorded from the first event on: each state change is in the run's journal before the engine acts on it.
   persisted.attach(engine.store);
   stopOnClosedStdout(engine);
   if (!dashboard) attachReporter(engine.store, {
     json: args.json,
+    runId: persisted.runId,
     write,
     color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
     ...(process.stdout.isTTY && process.stdout.columns ? { columns: process.stdout.columns } : {}),

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { killLiveGroups, liveGroupPids } from '../../src/os/process-group.js';
 import { createShellBackend } from '../../src/agents/shell-backend.js';
 import { defaultConfig } from '../../src/config/defaults.js';
@@ -9,7 +9,6 @@ import type { TaskSpec } from '../../src/plan/schema.js';
 import { Engine } from '../../src/scheduler/engine.js';
 import { groupProcs, waitFor } from './helpers.js';
 
-const STUBBORN = resolve('__tests__/fixtures/session-stubborn.sh');
 let ws: string | undefined;
 
 afterEach(() => {
@@ -26,9 +25,16 @@ describe('a forced shutdown (second Ctrl+C) reaches every session', () => {
     // A grace far longer than the test: only the forced shutdown can end these groups in time.
     config.killGraceMs = 600_000;
     config.agents['shell-pty'] = { provider: 'shell', interactive: true };
-    // The leader records its pid (its process group: sh -c leads a new group), then becomes the stubborn agent.
+    // The leader records its pid (its process group: sh -c leads a new group) and starts three
+    // grandchildren that ignore SIGTERM; it survives SIGTERM too, noting each one it gets, so the
+    // test sees the graceful stop was tried (a group signal reaches every member at once).
     const spec = (id: string, agent: string): TaskSpec => ({
-      id, agent, prompt: `echo $$ > '${dir}/${id}.pid'; exec '${STUBBORN}'`,
+      id, agent, prompt: [
+        `echo $$ > '${dir}/${id}.pid'`,
+        `for i in 1 2 3; do sh -c 'trap "" TERM; sleep 1000' & done`,
+        `trap 'echo term >> "${dir}/${id}.term"' TERM`,
+        'while :; do wait; done',
+      ].join('\n'),
       dependsOn: [], writes: [], failureMode: 'hard', retries: 0, followUps: false,
     });
     const engine = new Engine({
@@ -46,7 +52,7 @@ describe('a forced shutdown (second Ctrl+C) reaches every session', () => {
     expect(liveGroupPids()).toEqual(expect.arrayContaining(groups));
 
     void engine.shutdown('SIGINT'); // SIGTERM: ignored by all of them
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor(() => existsSync(join(dir, 'in-pty.term')) && existsSync(join(dir, 'on-pipes.term')), 10_000, 'both leaders to get SIGTERM');
     expect(groups.map((g) => groupProcs(g).filter((p) => p.state !== 'Z').length)).toEqual([7, 7]);
 
     const summary = await engine.shutdown('SIGINT', { force: true });

@@ -102,7 +102,7 @@ describe('XtermScreen under a flood', () => {
     const screen = new XtermScreen(80, 10, 100);
     for (let i = 1; i <= 50; i++) {
       screen.write(numbered(1, 2000).map((l) => `${i} ${l}\r\n`).join(''));
-      await new Promise((r) => setTimeout(r, 5));
+      await screen.parsed(); // the pace it can parse: the next block comes once this one is drawn
     }
     await screen.parsed();
     expect(screen.skippedChars).toBe(0);

@@ -28,6 +28,20 @@ export async function runCounting(mode: SessionOptions['mode'], argv: string[]):
   return { chars, end, code: exit.code };
 }
 
+type Counted = Awaited<ReturnType<typeof runCounting>>;
+
+/** What a pty run of BURST lost, or undefined when it ended whole. */
+export function burstLost(r: Counted): string | undefined {
+  const ok = r.code === 0 && r.chars === 5_000_000 + 'END\r\n'.length && r.end.endsWith('xxxEND\r\n');
+  return ok ? undefined : `burst: ${r.chars} chars, code ${r.code}, ends ${JSON.stringify(r.end.slice(-20))}`;
+}
+
+/** What a pty run of `seq 1 200000` lost, or undefined when it ended whole. */
+export function seqLost(r: Counted): string | undefined {
+  const ok = r.code === 0 && r.chars === SEQ_BYTES + 200_000 && r.end.endsWith('\r\n199999\r\n200000\r\n');
+  return ok ? undefined : `seq: ${r.chars} chars, code ${r.code}, ends ${JSON.stringify(r.end.slice(-20))}`;
+}
+
 /** `count` runs, `width` at a time; returns the runs that lost anything. */
 export async function many(count: number, width: number, run: () => Promise<string | undefined>): Promise<string[]> {
   const failures: string[] = [];

@@ -6,16 +6,17 @@ import { createTerminals } from '../../src/agents/xterm-screen.js';
 import type { BackendRegistry } from '../../src/agents/registry.js';
 import { ResourceLockManager } from '../../src/scheduler/locks.js';
 import type { TaskSpec } from '../../src/plan/schema.js';
+import { FakeClock } from './fake-clock.js';
 import { ScriptedBackend, WORKSPACE, config, flush, task } from './harness.js';
 
-/** A store with the tasks already eligible, and an executor over real locks. */
-function setup(tasks: TaskSpec[], backends: BackendRegistry, cfg = config()) {
-  const store = new RunStore({ plan: 't', file: 't.yaml', workspace: WORKSPACE, concurrency: 4, publishIntervalMs: 0 });
+/** A store with the tasks already eligible, and an executor over real locks; task timeouts run on `clock`. */
+function setup(tasks: TaskSpec[], backends: BackendRegistry, cfg = config(), clock = new FakeClock()) {
+  const store = new RunStore({ plan: 't', file: 't.yaml', workspace: WORKSPACE, concurrency: 4, publishIntervalMs: 0, now: clock.now });
   store.start(tasks);
   for (const t of tasks) store.setState(t.id, { kind: 'eligible' });
   const locks = new ResourceLockManager({ workspace: WORKSPACE });
-  const executor = new Executor({ store, config: cfg, backends, locks, workspace: WORKSPACE });
-  return { store, locks, executor };
+  const executor = new Executor({ store, config: cfg, backends, locks, workspace: WORKSPACE, clock });
+  return { store, locks, executor, clock };
 }
 
 const FILE = `${WORKSPACE}/src/a.ts`;
@@ -176,23 +177,45 @@ describe('Executor', () => {
 
   it('a timeout aborts the task and fails it with "timed out after"', async () => {
     const backend = new ScriptedBackend();
-    const { executor } = setup([task('a', { timeoutMs: 50 })], { shell: backend });
-    const record = await executor.execute('a');
-    expect(record.state).toEqual({ kind: 'failed', reason: 'timed out after 50ms' });
+    const { executor, clock } = setup([task('a', { timeoutMs: 50 })], { shell: backend });
+    const run = executor.execute('a');
+    await flush();
+    clock.advance(49);
+    expect(backend.calls[0]!.ctx.signal.aborted).toBe(false);
+    clock.advance(1);
+    expect((await run).state).toEqual({ kind: 'failed', reason: 'timed out after 50ms' });
     expect(backend.calls[0]!.ctx.signal.aborted).toBe(true);
+    expect(clock.pending).toBe(0);
   });
 
   it('the timeout clock stands still while the task is paused', async () => {
     const backend = new ScriptedBackend();
-    const { executor, store } = setup([task('a', { timeoutMs: 120 })], { shell: backend });
+    const { executor, store, clock } = setup([task('a', { timeoutMs: 120 })], { shell: backend });
     const run = executor.execute('a');
     await flush();
+    clock.advance(100);
     executor.pause('a');
     store.setState('a', { kind: 'paused', from: 'running' });
-    await new Promise((r) => setTimeout(r, 250));
+    expect(clock.pending).toBe(0);
+    clock.advance(10_000);
     expect(backend.calls[0]!.ctx.signal.aborted).toBe(false);
     executor.resume('a');
     store.setState('a', { kind: 'running' });
+    // 100 ms of the 120 had passed before the pause: 20 are left.
+    clock.advance(19);
+    expect(backend.calls[0]!.ctx.signal.aborted).toBe(false);
+    clock.advance(1);
     expect((await run).state).toEqual({ kind: 'failed', reason: 'timed out after 120ms' });
+  });
+
+  it('a task that ends first clears its timeout', async () => {
+    const backend = new ScriptedBackend();
+    const { executor, clock } = setup([task('a', { timeoutMs: 50 })], { shell: backend });
+    const run = executor.execute('a');
+    await flush();
+    expect(clock.pending).toBe(1);
+    backend.finish('a');
+    expect((await run).state.kind).toBe('completed');
+    expect(clock.pending).toBe(0);
   });
 });

@@ -37,5 +37,3 @@ export async function pool<T>(items: readonly T[], limit: number, run: (item: T,
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
-
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

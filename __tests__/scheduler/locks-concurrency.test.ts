@@ -2,7 +2,7 @@ import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { ResourceLockManager } from '../../src/scheduler/locks.js';
-import { flush, pool, sleep, within } from './lock-helpers.js';
+import { flush, pool, within } from './lock-helpers.js';
 
 const WS = path.resolve('/work/ws');
 const make = (): ResourceLockManager => new ResourceLockManager({ workspace: WS });
@@ -74,7 +74,8 @@ describe('ResourceLockManager multi-key acquisition', () => {
     const task = fc.record({
       files: fc.uniqueArray(fc.integer({ min: 0, max: files.length - 1 }), { maxLength: files.length }),
       spelling: fc.array(fc.integer({ min: 0, max: 2 }), { minLength: files.length, maxLength: files.length }),
-      holdMs: fc.integer({ min: 0, max: 3 }),
+      // How long it holds its files, in event-loop turns: others queue up meanwhile, no wall clock involved.
+      holdTurns: fc.integer({ min: 0, max: 3 }),
     });
     await fc.assert(
       fc.asyncProperty(fc.array(task, { minLength: 1, maxLength: 40 }), async (tasks) => {
@@ -87,7 +88,7 @@ describe('ResourceLockManager multi-key acquisition', () => {
           pool(tasks, 16, async (t) => {
             await work(
               t.files.map((f) => spell(files[f] as string, t.spelling[f] ?? 0)),
-              () => sleep(t.holdMs),
+              () => flush(t.holdTurns),
             );
             finished++;
           }),

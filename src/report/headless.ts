@@ -3,10 +3,16 @@ import type { RunEvent } from '../scheduler/events.js';
 import type { RunStoreReader, RunSnapshot } from '../scheduler/run-store.js';
 import { endedOk } from '../scheduler/states.js';
 import { formatElapsed, formatUsage, stateDetail, table, taskDuration } from './format.js';
+import { toJsonEvent } from './json-events.js';
 
 export interface ReporterOptions {
   /** One JSON event per line instead of readable lines (see docs/events.md). */
   json: boolean;
+  /**
+   * The recorded run's id, which every JSON event carries so a script can call
+   * `orchestrator show RUN`; unset when the run is not recorded (then it is null).
+   */
+  runId?: string;
   write: (text: string) => void;
   /** Colour the state words (a TTY without NO_COLOR). */
   color?: boolean;
@@ -31,7 +37,8 @@ const COLORS: Record<string, string> = {
  * function that detaches it.
  */
 export function attachReporter(store: RunStoreReader, opts: ReporterOptions): () => void {
-  const listener = opts.json ? (e: RunEvent) => opts.write(`${JSON.stringify(e)}\n`) : lineWriter(store, opts);
+  const runId = opts.runId ?? null;
+  const listener = opts.json ? (e: RunEvent) => opts.write(`${JSON.stringify(toJsonEvent(e, runId))}\n`) : lineWriter(store, opts);
   store.events.on('event', listener);
   return () => {
     store.events.off('event', listener);

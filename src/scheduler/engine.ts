@@ -32,7 +32,7 @@ export interface EngineOptions {
   /** The size agents' terminals start at (the dashboard's pane); default 80×24. */
   cols?: number;
   rows?: number;
-  /** Time for retry backoffs and breaker cooldowns; tests pass a fake one. Default: the real clock. */
+  /** Time for retry backoffs, breaker cooldowns and task timeouts; tests pass a fake one. Default: the real clock. */
   clock?: Clock;
   /** Uniform in [0, 1): the backoff's jitter. Default: Math.random. */
   random?: () => number;
@@ -101,6 +101,7 @@ export class Engine {
       backends: opts.backends,
       locks: new ResourceLockManager({ workspace: plan.workspace }),
       workspace: plan.workspace,
+      clock: opts.clock ?? realClock,
       ...(opts.terminals ? { terminals: opts.terminals } : {}),
       ...(opts.cols !== undefined ? { cols: opts.cols } : {}),
       ...(opts.rows !== undefined ? { rows: opts.rows } : {}),

@@ -3,6 +3,8 @@ import type { BackendRegistry } from '../agents/registry.js';
 import type { TerminalFactory, TerminalScreen } from '../agents/screen.js';
 import type { Config } from '../config/schema.js';
 import { formatDuration } from '../plan/schema.js';
+import { realClock } from './clock.js';
+import type { Clock, TimerHandle } from './clock.js';
 import type { ResourceLockManager } from './locks.js';
 import type { RunStore, TaskRecord } from './run-store.js';
 import type { TaskState } from './states.js';
@@ -25,6 +27,8 @@ export interface ExecutorOptions {
   /** The size a task's terminal starts at (its pane's size). */
   cols?: number;
   rows?: number;
+  /** Times task timeouts; the engine's clock, so a fake one drives them in tests. Default: the real clock. */
+  clock?: Clock;
 }
 
 /** Screens of ended tasks kept for the dashboard to show (the rest fall back to the store's last lines). */
@@ -148,7 +152,7 @@ export class Executor {
     if (this.active.has(id)) throw new NotEligibleError(id, 'already running');
 
     const controller = new AbortController();
-    const active: Active = { controller, timer: new PausableTimer() };
+    const active: Active = { controller, timer: new PausableTimer(this.opts.clock ?? realClock) };
     const onOuterAbort = () => controller.abort(signal?.reason);
     signal?.addEventListener('abort', onOuterAbort, { once: true });
     if (signal?.aborted) onOuterAbort();
@@ -301,12 +305,14 @@ function isStopCause(value: unknown): value is StopCause {
   return typeof value === 'object' && value !== null && typeof (value as { kind?: unknown }).kind === 'string';
 }
 
-/** A one-shot timer that can be held while its task is paused. */
+/** A one-shot timer on the engine's clock that can be held while its task is paused. */
 class PausableTimer {
-  private handle: NodeJS.Timeout | undefined;
+  private handle: TimerHandle | undefined;
   private remaining = 0;
   private since = 0;
   private fire: (() => void) | undefined;
+
+  constructor(private readonly clock: Clock) {}
 
   start(ms: number, fire: () => void): void {
     this.fire = fire;
@@ -315,20 +321,20 @@ class PausableTimer {
   }
 
   pause(): void {
-    if (!this.handle) return;
-    clearTimeout(this.handle);
+    if (this.handle === undefined) return;
+    this.clock.clearTimeout(this.handle);
     this.handle = undefined;
-    this.remaining -= Date.now() - this.since;
+    this.remaining -= this.clock.now() - this.since;
   }
 
   resume(): void {
-    if (this.handle || !this.fire) return;
-    this.since = Date.now();
-    this.handle = setTimeout(this.fire, Math.max(0, this.remaining));
+    if (this.handle !== undefined || !this.fire) return;
+    this.since = this.clock.now();
+    this.handle = this.clock.setTimeout(this.fire, Math.max(0, this.remaining));
   }
 
   stop(): void {
-    if (this.handle) clearTimeout(this.handle);
+    if (this.handle !== undefined) this.clock.clearTimeout(this.handle);
     this.handle = undefined;
     this.fire = undefined;
   }

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { claudeAdapter, claudeLineParser } from '../../../src/agents/providers/claude.js';
+import { waitFor } from '../helpers.js';
 import { fake, runAgent, workdir } from './helpers.js';
 
 const provider = { type: 'claude' as const, command: fake('claude') };
@@ -109,8 +110,7 @@ describe('claude adapter through the real backend and session', () => {
 
   it('slow output arrives as it is written, before the end', async () => {
     const run = runAgent(claudeAdapter, { prompt: 'scenario:slow', provider });
-    const start = Date.now();
-    while (!run.text().includes('Claude Code session') && Date.now() - start < 10_000) await new Promise((r) => setTimeout(r, 20));
+    await waitFor(() => run.text().includes('Claude Code session'), 10_000, 'the first output');
     expect(run.text()).not.toContain('✓ done');
     expect(await run.done).toMatchObject({ ok: true });
     expect(run.text()).toContain('✓ done in 4 turns, $0.0421');
