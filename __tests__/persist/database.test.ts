@@ -11,7 +11,8 @@ import type { JournalEntry } from '../../src/persist/journal.js';
 import { journalPath } from '../../src/persist/paths.js';
 import { beginRun } from '../../src/persist/persistence.js';
 import { killLeftoverGroup, processStartTime } from '../../src/persist/proc.js';
-import { listRuns, loadAttempts, loadTaskRecords, recoverJournal } from '../../src/persist/read.js';
+import { listRuns, loadAttempts, loadTaskRecords } from '../../src/persist/read.js';
+import { recoverJournal } from '../../src/persist/recover.js';
 import { Engine } from '../../src/scheduler/engine.js';
 import { config, task } from '../scheduler/harness.js';
 
@@ -206,7 +207,7 @@ describe('openRunDatabase', () => {
     writeFileSync(path.join(ws, '.orchestrator', 'runs.db.new-99999999'), ''); // what a killed creation leaves
     const db = openRunDatabase(ws);
     try {
-      expect(db.pragma('user_version', { simple: true })).toBe(2);
+      expect(db.pragma('user_version', { simple: true })).toBe(3);
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     } finally {
       db.close();
