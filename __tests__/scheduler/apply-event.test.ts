@@ -35,7 +35,7 @@ describe('applyEvent', () => {
       move(30, failed, { kind: 'pending' }, 1),
     ]);
     expect(record).toEqual({ spec: task('a'), order: 0, state: { kind: 'pending' }, attempts: 1, startedAt: 10, lastFailure: 'boom' });
-    expect('endedAt' in record).toBe(false);
+    expect(record.endedAt).toBeUndefined();
     expect(attempts.get(1)).toMatchObject({ startedAt: 10, endedAt: 20, state: 'failed', reason: 'boom', exitCode: 2, pgid: 42 });
   });
 

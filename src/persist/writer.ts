@@ -16,9 +16,6 @@ interface HeldTask {
   inserted: boolean;
 }
 
-/** An attempt as held, plus the start time that tells its process group from a reused pid (a journal extra, not an event's). */
-type AttemptRow = AttemptRecord & { pgidStart: string | null };
-
 /**
  * Turns journal entries into rows for one run, used live (a batch at a time,
  * on the writer thread) and when a crashed run's journal is replayed, so both
@@ -32,10 +29,12 @@ type AttemptRow = AttemptRecord & { pgidStart: string | null };
 export class RunWriter {
   private readonly s: Record<string, Statement>;
   private readonly tasks = new Map<string, HeldTask>();
-  private readonly attempts = new Map<string, AttemptRow>();
+  private readonly attempts = new Map<string, AttemptRecord>();
+  /** By attempt key: the start time that tells an attempt's process group from a reused pid (a journal extra, not an event's). */
+  private readonly pgidStarts = new Map<string, string | null>();
   private readonly dirtyTasks = new Set<HeldTask>();
   /** By attempt key: an attempt's record is replaced on every change, and written once per commit. */
-  private readonly dirtyAttempts = new Map<string, AttemptRow>();
+  private readonly dirtyAttempts = new Map<string, AttemptRecord>();
   private log: { session: number; first: number; last: number; lines: string[] } | undefined;
   private nextOrd: number | undefined;
   private lastSeq: number | undefined;
@@ -126,10 +125,10 @@ export class RunWriter {
       for (const file of spec.writes) this.s.insertWrite!.run(this.runId, spec.id, file);
       held.inserted = true;
     }
-    for (const a of this.dirtyAttempts.values()) {
+    for (const [key, a] of this.dirtyAttempts) {
       const u = a.usage;
       this.s.putAttempt!.run(this.runId, a.taskId, a.n, a.session, a.startedAt, a.endedAt, a.state, a.reason, a.exitCode, a.sessionId,
-        u.inputTokens, u.outputTokens, u.cacheReadTokens, u.cacheWriteTokens, u.costUsd, a.pgid, a.pgidStart);
+        u.inputTokens, u.outputTokens, u.cacheReadTokens, u.cacheWriteTokens, u.costUsd, a.pgid, this.pgidStarts.get(key) ?? null);
     }
     this.dirtyTasks.clear();
     this.dirtyAttempts.clear();
@@ -170,10 +169,10 @@ export class RunWriter {
     if (held.record !== before) this.dirtyTasks.add(held);
     const attempt = applyAttemptEvent(before, e, entry.s, (n) => this.attempt(event.taskId, n));
     if (!attempt) return;
-    const prev = this.attempts.get(attemptKey(attempt.taskId, attempt.n));
-    const row: AttemptRow = { ...attempt, pgidStart: e.type === 'task-process' ? (entry.start ?? null) : (prev?.pgidStart ?? null) };
-    this.attempts.set(attemptKey(row.taskId, row.n), row);
-    this.dirtyAttempts.set(attemptKey(row.taskId, row.n), row);
+    const key = attemptKey(attempt.taskId, attempt.n);
+    if (e.type === 'task-process') this.pgidStarts.set(key, entry.start ?? null);
+    this.attempts.set(key, attempt);
+    this.dirtyAttempts.set(key, attempt);
   }
 
   /** The highest order among the run's tasks, in the table or not yet written. */
@@ -194,15 +193,16 @@ export class RunWriter {
     return read;
   }
 
-  private attempt(taskId: string, n: number): AttemptRow | undefined {
+  private attempt(taskId: string, n: number): AttemptRecord | undefined {
     const key = attemptKey(taskId, n);
     const held = this.attempts.get(key);
     if (held) return held;
     const r = this.s.selectAttempt!.get(this.runId, taskId, n) as Record<string, unknown> | undefined;
     if (!r) return undefined;
-    const row = attemptOfRow(r);
-    this.attempts.set(key, row);
-    return row;
+    const { pgidStart, ...attempt } = attemptOfRow(r);
+    this.attempts.set(key, attempt);
+    this.pgidStarts.set(key, pgidStart);
+    return attempt;
   }
 
   private logEvent(session: number, e: RunEvent, json: string): void {

@@ -91,24 +91,21 @@ export function applyEvent(record: TaskRecord, event: RunEvent): TaskRecord {
     case 'task-state': {
       if (event.taskId !== record.spec.id) return record;
       const { from, to, time } = event;
-      const { endedAt, startedAt, lastFailure, ...rest } = record;
-      const started = startsAttempt(from, to) ? time : startedAt;
-      const ended = to.kind === 'pending' ? undefined : isFinished(to.kind) ? time : endedAt;
-      const failure = from.kind === 'failed' || from.kind === 'cancelled' ? from.reason : lastFailure;
+      // One literal, no rest or conditional spreads: this runs for every state change of every task, live and in the writer.
+      // A field without a value is left undefined (JSON and the database drop it).
       return {
-        ...rest,
+        ...record,
         state: to,
         attempts: event.attempt,
-        ...(started !== undefined ? { startedAt: started } : {}),
-        ...(ended !== undefined ? { endedAt: ended } : {}),
-        ...(failure !== undefined ? { lastFailure: failure } : {}),
+        startedAt: startsAttempt(from, to) ? time : record.startedAt,
+        endedAt: to.kind === 'pending' ? undefined : isFinished(to.kind) ? time : record.endedAt,
+        lastFailure: from.kind === 'failed' || from.kind === 'cancelled' ? from.reason : record.lastFailure,
       };
     }
     case 'task-session': {
       if (event.taskId !== record.spec.id || event.sessionId === record.sessionId) return record;
       // A new conversation: nothing spent in it yet.
-      const { sessionUsage: _spent, ...rest } = record;
-      return { ...rest, sessionId: event.sessionId };
+      return { ...record, sessionId: event.sessionId, sessionUsage: undefined };
     }
     case 'task-usage':
       if (event.taskId !== record.spec.id) return record;

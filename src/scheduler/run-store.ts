@@ -134,8 +134,9 @@ export class RunStore implements RunStoreReader {
   setState(id: string, to: TaskState): TaskRecord {
     const prev = this.require(id);
     transition(id, prev.state, to);
-    const attempt = startsAttempt(prev.state, to) ? prev.attempts + 1 : prev.attempts;
-    if (startsAttempt(prev.state, to)) this.flushPartial(id);
+    const starts = startsAttempt(prev.state, to);
+    if (starts) this.flushPartial(id);
+    const attempt = starts ? prev.attempts + 1 : prev.attempts;
     const event = this.stamp({ type: 'task-state', taskId: id, from: prev.state, to, attempt });
     this.apply(event);
     this.opts.onTransition?.(event);
