@@ -110,16 +110,17 @@ export class RunWriter {
   commit(): void {
     for (const held of this.dirtyTasks) {
       const r = held.record;
-      const columns = [
-        r.state.kind, JSON.stringify(r.state), r.attempts, r.startedAt ?? null, r.endedAt ?? null, r.sessionId ?? null,
-        r.usage ? JSON.stringify(r.usage) : null, r.sessionUsage ? JSON.stringify(r.sessionUsage) : null, r.lastFailure ?? null,
-      ];
       const { spec } = r;
+      const state = JSON.stringify(r.state);
+      const usage = r.usage ? JSON.stringify(r.usage) : null;
+      const sessionUsage = r.sessionUsage ? JSON.stringify(r.sessionUsage) : null;
       if (held.inserted) {
-        this.s.updateTask!.run(...columns, this.runId, spec.id);
+        this.s.updateTask!.run(r.state.kind, state, r.attempts, r.startedAt ?? null, r.endedAt ?? null, r.sessionId ?? null, usage, sessionUsage,
+          r.lastFailure ?? null, this.runId, spec.id);
         continue;
       }
-      this.s.insertTask!.run(this.runId, spec.id, r.order, spec.agent, JSON.stringify(spec), spec.spawnedBy ?? null, ...columns,
+      this.s.insertTask!.run(this.runId, spec.id, r.order, spec.agent, JSON.stringify(spec), spec.spawnedBy ?? null, r.state.kind, state,
+        r.attempts, r.startedAt ?? null, r.endedAt ?? null, r.sessionId ?? null, usage, sessionUsage, r.lastFailure ?? null,
         transcriptRef(this.runId, spec.id));
       for (const dep of spec.dependsOn) this.s.insertDep!.run(this.runId, spec.id, dep);
       for (const file of spec.writes) this.s.insertWrite!.run(this.runId, spec.id, file);
