@@ -3,7 +3,8 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import os from 'node:os';
 import path from 'node:path';
 import { openRunDatabase } from '../../src/persist/database.js';
-import { listRuns, loadTaskRecords, recoverJournal } from '../../src/persist/read.js';
+import { listRuns, loadTaskRecords } from '../../src/persist/read.js';
+import { recoverJournal } from '../../src/persist/recover.js';
 import { cli, prng, requireBuild } from './helpers.js';
 
 const SEED = Number(process.env.CRASH_SEED ?? 20251121);

@@ -11,9 +11,11 @@ import type { JournalEntry } from '../../src/persist/journal.js';
 import { journalPath } from '../../src/persist/paths.js';
 import { beginRun } from '../../src/persist/persistence.js';
 import { killLeftoverGroup, processStartTime } from '../../src/os/proc.js';
-import { listRuns, loadAttempts, loadTaskRecords, recoverJournal } from '../../src/persist/read.js';
+import { listRuns, loadAttempts, loadTaskRecords } from '../../src/persist/read.js';
+import { recoverJournal } from '../../src/persist/recover.js';
 import { Engine } from '../../src/scheduler/engine.js';
 import { config, task } from '../scheduler/harness.js';
+import { groupSize, until } from './helpers.js';
 
 let ws: string;
 beforeEach(() => {
@@ -171,7 +173,7 @@ describe('killLeftoverGroup', () => {
     const pid = child.pid!;
     const start = processStartTime(pid)!;
     const wrong = `${start.slice(0, start.lastIndexOf(':'))}:${Number(start.slice(start.lastIndexOf(':') + 1)) + 1}`;
-    await new Promise((r) => setTimeout(r, 100)); // let the shell start its background sleep
+    await until('the shell to start its background sleep', () => groupSize(pid) >= 2);
     expect(killLeftoverGroup(pid, wrong)).toBe(0);
     expect(existsSync(`/proc/${pid}`)).toBe(true);
     expect(killLeftoverGroup(pid, start)).toBeGreaterThanOrEqual(2);
@@ -201,12 +203,37 @@ describe('openRunDatabase', () => {
     expect(() => openRunDatabase(ws)).toThrow(/damaged \(the file is empty or cut short\)/);
   });
 
+  it('brings a schema 2 database to 3: each task gets its usage in its current conversation, summed from its attempts once', () => {
+    const db = openRunDatabase(ws);
+    const attempt = db.prepare('INSERT INTO attempts (run_id, task_id, n, session, started_at, state, session_id, input_tokens, cost_usd) VALUES (?, ?, ?, 1, 1, ?, ?, ?, ?)');
+    db.prepare("INSERT INTO runs (id, plan_name, plan_file, workspace, concurrency, started_at, state) VALUES ('r', 'p', 'f', ?, 1, 1, 'crashed')").run(ws);
+    const insertTask = db.prepare("INSERT INTO tasks (run_id, id, ord, agent, spec, kind, state, attempts, session_id, transcript) VALUES ('r', ?, ?, 'shell', ?, 'failed', ?, 3, ?, 't')");
+    insertTask.run('a', 0, JSON.stringify(task('a')), JSON.stringify({ kind: 'failed', reason: 'x' }), 's2');
+    insertTask.run('b', 1, JSON.stringify(task('b')), JSON.stringify({ kind: 'failed', reason: 'x' }), null);
+    attempt.run('r', 'a', 1, 'failed', 's1', 10, 0.5);
+    attempt.run('r', 'a', 2, 'failed', 's2', 7, 0.25);
+    attempt.run('r', 'a', 3, 'failed', 's2', 3, 0.25);
+    attempt.run('r', 'b', 1, 'failed', null, 4, 0);
+    db.exec('ALTER TABLE tasks DROP COLUMN session_usage');
+    db.pragma('user_version = 2');
+    db.close();
+    const migrated = openRunDatabase(ws);
+    try {
+      expect(migrated.pragma('user_version', { simple: true })).toBe(3);
+      const [a, b] = loadTaskRecords(migrated, 'r');
+      expect(a!.sessionUsage).toEqual({ inputTokens: 10, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0.5 });
+      expect(b!.sessionUsage).toBeUndefined();
+    } finally {
+      migrated.close();
+    }
+  });
+
   it('is created beside its name and linked into place: a creation killed half-way leaves no empty runs.db', () => {
     mkdirSync(path.join(ws, '.orchestrator'), { recursive: true });
     writeFileSync(path.join(ws, '.orchestrator', 'runs.db.new-99999999'), ''); // what a killed creation leaves
     const db = openRunDatabase(ws);
     try {
-      expect(db.pragma('user_version', { simple: true })).toBe(2);
+      expect(db.pragma('user_version', { simple: true })).toBe(3);
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     } finally {
       db.close();

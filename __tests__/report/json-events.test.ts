@@ -108,7 +108,7 @@ describe('toJsonEvent', () => {
       'task-output': { ...base, type: 'task-output', taskId: 'a', chunk: 'hi\n' },
       'task-session': { ...base, type: 'task-session', taskId: 'a', sessionId: 's' },
       'task-process': { ...base, type: 'task-process', taskId: 'a', pid: 42 },
-      'task-usage': { ...base, type: 'task-usage', taskId: 'a', usage, run: usage },
+      'task-usage': { ...base, type: 'task-usage', taskId: 'a', delta: usage, usage, run: usage },
       'follow-up-refused': { ...base, type: 'follow-up-refused', taskId: 'a', followUpId: 'b', reason: 'exists' },
       'run-paused': { ...base, type: 'run-paused' },
       'run-resumed': { ...base, type: 'run-resumed' },
@@ -150,8 +150,8 @@ describe('toJsonEvent', () => {
       taskId: 'a',
       usage: { inputTokens: 1, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0, reasoningTokens: 9 },
       run: { inputTokens: 1, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0 },
-      delta: { inputTokens: 1 },
-    } as RunEvent;
+      delta: { inputTokens: 1, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0 },
+    } as unknown as RunEvent;
     const out = toJsonEvent(internal, null);
     expect(Object.keys(out)).not.toContain('delta');
     expect(JSON_EVENT_SCHEMAS['task-usage'].parse(out)).toEqual(out);

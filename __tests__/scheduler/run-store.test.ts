@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { RunStore } from '../../src/scheduler/run-store.js';
 import { IllegalTransitionError } from '../../src/scheduler/states.js';
 import { task } from '../scheduler/harness.js';
@@ -35,17 +35,27 @@ describe('RunStore', () => {
     expect(s.getSnapshot()).not.toBe(before);
   });
 
-  it('tells subscribers at most once per publish interval, however many changes', async () => {
-    const s = store(40);
-    let calls = 0;
-    s.subscribe(() => calls++);
-    for (let i = 0; i < 50; i++) s.appendOutput('a', `line ${i}\n`);
-    expect(calls).toBe(0);
-    await new Promise((r) => setTimeout(r, 80));
-    expect(calls).toBe(1);
-    s.appendOutput('a', 'more\n');
-    await new Promise((r) => setTimeout(r, 80));
-    expect(calls).toBe(2);
+  describe('on a fake clock', () => {
+    afterEach(() => {
+      jest.useRealTimers();
+    });
+
+    it('tells subscribers at most once per publish interval, however many changes', () => {
+      jest.useFakeTimers({ now: 1_000 });
+      const s = store(40);
+      let calls = 0;
+      s.subscribe(() => calls++);
+      for (let i = 0; i < 50; i++) s.appendOutput('a', `line ${i}\n`);
+      expect(calls).toBe(0); // never told synchronously
+      jest.advanceTimersByTime(0); // nothing published for an interval: the first batch goes at once
+      expect(calls).toBe(1);
+      s.appendOutput('a', 'more\n');
+      s.appendOutput('a', 'and more\n');
+      jest.advanceTimersByTime(39);
+      expect(calls).toBe(1);
+      jest.advanceTimersByTime(1);
+      expect(calls).toBe(2);
+    });
   });
 
   it('refuses an illegal transition and leaves the record as it was', () => {
@@ -96,5 +106,48 @@ describe('RunStore', () => {
   it('refuses a second task with an id already in the run', () => {
     const s = store();
     expect(() => s.addTask(task('a'), 'b')).toThrow("task 'a' is already in this run");
+  });
+
+  it('keeps counts by state as it applies events: the snapshot and `unfinished` read them', () => {
+    const s = store();
+    expect(s.unfinished).toBe(2);
+    s.setState('a', { kind: 'eligible' });
+    s.setState('a', { kind: 'running' });
+    s.setState('a', { kind: 'completed', result: 'ok' });
+    s.addTask(task('a-review'), 'a');
+    expect(s.getSnapshot().counts).toMatchObject({ pending: 2, completed: 1, running: 0 });
+    expect(s.unfinished).toBe(2);
+    s.setState('b', { kind: 'skipped', reason: 'x' });
+    s.setState('a-review', { kind: 'cancelled', reason: 'x' });
+    expect(s.unfinished).toBe(0);
+    const restored = new RunStore({ plan: 'p', file: 'f', workspace: '/w', concurrency: 1, publishIntervalMs: 0 });
+    restored.restore(s.getSnapshot().tasks.map((r) => (r.spec.id === 'b' ? { ...r, state: { kind: 'pending' } } : r)));
+    expect(restored.unfinished).toBe(1);
+    expect(restored.getSnapshot().counts).toMatchObject({ pending: 1, completed: 1, cancelled: 1, skipped: 0 });
+  });
+
+  it('calls onTransition with the change applied and before any listener hears of it', () => {
+    const seen: string[] = [];
+    const s: RunStore = new RunStore({
+      plan: 'p', file: 'f', workspace: '/w', concurrency: 1, publishIntervalMs: 0,
+      onTransition: (e) => seen.push(`hook ${e.taskId} ${e.to.kind} (record: ${s.require(e.taskId).state.kind})`),
+    });
+    s.events.on('task-state', (e) => seen.push(`listener ${e.taskId} ${e.to.kind}`));
+    s.start([task('a')]);
+    s.setState('a', { kind: 'eligible' });
+    expect(seen).toEqual(['hook a eligible (record: eligible)', 'listener a eligible']);
+  });
+
+  it('reports usage as a delta with the totals, and a new conversation starts its usage afresh', () => {
+    const s = store();
+    const usage: unknown[] = [];
+    s.events.on('task-usage', (e) => usage.push([e.delta.inputTokens, e.usage.inputTokens, e.run.inputTokens]));
+    s.report('a', { sessionId: 's1', usage: { inputTokens: 5 } });
+    s.report('b', { usage: { inputTokens: 1 } });
+    s.report('a', { sessionId: 's2', usage: { inputTokens: 2 } });
+    s.report('a', { sessionId: 's2', usage: { inputTokens: 0 } });
+    expect(usage).toEqual([[5, 5, 5], [1, 1, 6], [2, 7, 8]]);
+    expect(s.require('a')).toMatchObject({ sessionId: 's2', usage: { inputTokens: 7 }, sessionUsage: { inputTokens: 2 } });
+    expect(s.getSnapshot().usage.inputTokens).toBe(8);
   });
 });

@@ -2,9 +2,11 @@ import { describe, expect, it } from '@jest/globals';
 import {
   IllegalTransitionError,
   STATE_KINDS,
+  UNFINISHED_KINDS,
   canTransition,
   dependencyVerdict,
   endedOk,
+  hasUnfinished,
   transition,
 } from '../../src/scheduler/states.js';
 import type { TaskState } from '../../src/scheduler/states.js';
@@ -91,5 +93,24 @@ describe('dependency verdicts by failure mode', () => {
     expect(endedOk(sample.failed, 'hard')).toBe(false);
     expect(endedOk(sample.blocked, 'soft')).toBe(false);
     expect(endedOk(sample.cancelled, 'skip')).toBe(false);
+  });
+});
+
+describe('unfinished states', () => {
+  it('are the states a task can still leave on its own: every state that is not finished', () => {
+    expect(UNFINISHED_KINDS).toEqual(['pending', 'eligible', 'waiting-lock', 'running', 'paused']);
+    // A task in an unfinished state still has a move the engine makes; a finished one waits for a command.
+    for (const kind of STATE_KINDS) expect([kind, UNFINISHED_KINDS.includes(kind)]).toEqual([kind, dependencyVerdict(sample[kind], 'hard') === 'waiting']);
+  });
+
+  it.each([
+    [{}, false],
+    [{ completed: 3, failed: 1 }, false],
+    [{ completed: 3, paused: 0 }, false],
+    [{ completed: 3, 'waiting-lock': 1 }, true],
+    [{ running: 1 }, true],
+    [{ interrupted: 2 }, false], // a kind this build does not know counts as finished
+  ])('counts %j have unfinished work: %s', (counts, expected) => {
+    expect(hasUnfinished(counts)).toBe(expected);
   });
 });

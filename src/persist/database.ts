@@ -5,7 +5,7 @@ import { errnoCode } from '../os/errno.js';
 import { UserError } from '../errors.js';
 import { databasePath, ensureStateDir } from './paths.js';
 
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 /**
  * One row per run, per task (its spec, dependencies and writes, and current
@@ -43,6 +43,7 @@ CREATE TABLE IF NOT EXISTS tasks (
   ended_at INTEGER,
   session_id TEXT,
   usage TEXT,
+  session_usage TEXT,
   last_failure TEXT,
   transcript TEXT NOT NULL,
   PRIMARY KEY (run_id, id)
@@ -88,6 +89,21 @@ CREATE TABLE IF NOT EXISTS run_lock (
 const FROM_V1 = `
 INSERT INTO event_log (run_id, session, first_seq, last_seq, events) SELECT run_id, session, seq, seq, data FROM events ORDER BY id;
 DROP TABLE events;
+`;
+
+/**
+ * Schema 3 keeps each task's whole record, its usage in its current
+ * conversation (TaskRecord.sessionUsage) included, as the fold built it;
+ * schema 2 left that to be summed from attempt rows at resume. Rows written
+ * before get that sum, once.
+ */
+const TO_V3 = `
+ALTER TABLE tasks ADD COLUMN session_usage TEXT;
+UPDATE tasks SET session_usage = (
+  SELECT json_object('inputTokens', SUM(a.input_tokens), 'outputTokens', SUM(a.output_tokens), 'cacheReadTokens', SUM(a.cache_read_tokens),
+    'cacheWriteTokens', SUM(a.cache_write_tokens), 'costUsd', SUM(a.cost_usd))
+  FROM attempts a WHERE a.run_id = tasks.run_id AND a.task_id = tasks.id AND a.session_id = tasks.session_id)
+WHERE EXISTS (SELECT 1 FROM attempts a WHERE a.run_id = tasks.run_id AND a.task_id = tasks.id AND a.session_id = tasks.session_id);
 `;
 
 export interface OpenOptions {
@@ -158,6 +174,7 @@ function migrate(db: Db, version: number): void {
   db.transaction(() => {
     db.exec(SCHEMA);
     if (version === 1) db.exec(FROM_V1);
+    if (version === 1 || version === 2) db.exec(TO_V3);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   })();
 }

@@ -6,7 +6,8 @@ import { asUserError, openRunDatabase } from './database.js';
 import { liveHolder } from './lock.js';
 import { databasePath } from './paths.js';
 import { unknownRun } from './persistence.js';
-import { listRuns, loadAttempts, loadTaskRecords, recoverJournal, recoverJournals, transcriptOf } from './read.js';
+import { listRuns, loadAttempts, loadTaskRecords, transcriptOf } from './read.js';
+import { recoverJournal, recoverJournals } from './recover.js';
 import type { AttemptInfo, RunInfo } from './read.js';
 
 /**

@@ -6,6 +6,7 @@ import type { Database as Db } from 'better-sqlite3';
 import { Transcript } from '../agents/transcript.js';
 import type { RunEvent } from '../scheduler/events.js';
 import type { RunStoreReader } from '../scheduler/run-store.js';
+import { isWaitingToStart } from '../scheduler/states.js';
 import { UserError } from '../errors.js';
 import { asUserError, refusal } from './database.js';
 import type { Refusal } from './database.js';
@@ -40,9 +41,7 @@ const WORKER_FILE = fileURLToPath(new URL('./writer-worker.js', import.meta.url)
  * journaled nor logged; a retry's failed → pending is kept.
  */
 function isChurn(e: RunEvent): boolean {
-  if (e.type !== 'task-state') return false;
-  const quiet = (kind: string) => kind === 'pending' || kind === 'eligible';
-  return quiet(e.from.kind) && quiet(e.to.kind);
+  return e.type === 'task-state' && isWaitingToStart(e.from.kind) && isWaitingToStart(e.to.kind);
 }
 
 /**

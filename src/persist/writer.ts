@@ -1,50 +1,40 @@
 import type { Database as Db, Statement } from 'better-sqlite3';
 import type { Usage } from '../agents/backend.js';
-import type { TaskSpec } from '../plan/schema.js';
-import type { RunEvent } from '../scheduler/events.js';
-import type { TaskRecord } from '../scheduler/run-store.js';
-import { addUsage, emptyUsage } from '../scheduler/run-store.js';
-import { isFinished } from '../scheduler/states.js';
-import type { TaskState } from '../scheduler/states.js';
+import { addUsage, applyAttemptEvent, applyEvent, emptyUsage, newRecord } from '../scheduler/apply-event.js';
+import type { AttemptRecord, TaskRecord } from '../scheduler/apply-event.js';
+import type { RunEvent, RunEventOf } from '../scheduler/events.js';
+import { hasUnfinished } from '../scheduler/states.js';
 import type { JournalEntry } from './journal.js';
-import type { AttemptInfo } from './read.js';
 import { transcriptRef } from './paths.js';
+import { attemptOfRow, recordOfRow } from './rows.js';
+import type { TaskRowDb } from './rows.js';
 
-/** A task row as the writer holds it between commits. */
-interface TaskRow {
-  spec: TaskSpec;
-  ord: number;
-  state: TaskState;
-  attempts: number;
-  startedAt: number | null;
-  endedAt: number | null;
-  sessionId: string | null;
-  usage: Usage | null;
-  lastFailure: string | null;
+/** A task's record as the writer holds it between commits. */
+interface HeldTask {
+  record: TaskRecord;
   /** In the table already (UPDATE at commit) or not yet (INSERT with its dependencies and writes). */
   inserted: boolean;
 }
 
-/** An attempt as read back, plus the start time that tells its process group from a reused pid. */
-interface AttemptRow extends AttemptInfo {
-  pgidStart: string | null;
-}
-
 /**
- * Turns journal entries into rows for one run: the one place that knows how
- * an event changes the tables, used live (a batch at a time, on the writer
- * thread) and when a crashed run's journal is replayed, so both give the
- * same database. Events change rows held in memory; commit() writes each
+ * Turns journal entries into rows for one run, used live (a batch at a time,
+ * on the writer thread) and when a crashed run's journal is replayed, so both
+ * give the same database. How an event changes a task or an attempt is not
+ * decided here but by the store's own fold (applyEvent, applyAttemptEvent):
+ * the rows are the records the live run held. Events change records held in memory; commit() writes each
  * changed row once (a task that started and finished within a batch costs
  * one row write, not one per event) and the batch's events as one
  * event-log row. Call apply() and commit() inside one transaction.
  */
 export class RunWriter {
   private readonly s: Record<string, Statement>;
-  private readonly tasks = new Map<string, TaskRow>();
-  private readonly attempts = new Map<string, AttemptRow>();
-  private readonly dirtyTasks = new Set<TaskRow>();
-  private readonly dirtyAttempts = new Set<AttemptRow>();
+  private readonly tasks = new Map<string, HeldTask>();
+  private readonly attempts = new Map<string, AttemptRecord>();
+  /** By attempt key: the start time that tells an attempt's process group from a reused pid (a journal extra, not an event's). */
+  private readonly pgidStarts = new Map<string, string | null>();
+  private readonly dirtyTasks = new Set<HeldTask>();
+  /** By attempt key: an attempt's record is replaced on every change, and written once per commit. */
+  private readonly dirtyAttempts = new Map<string, AttemptRecord>();
   private log: { session: number; first: number; last: number; lines: string[] } | undefined;
   private nextOrd: number | undefined;
   private lastSeq: number | undefined;
@@ -58,10 +48,10 @@ export class RunWriter {
       insertRun: p(`INSERT INTO runs (id, plan_name, plan_file, plan_hash, workspace, concurrency, started_at, state)
         VALUES (@id, @planName, @planFile, @planHash, @workspace, @concurrency, @startedAt, 'running')`),
       insertTask: p(`INSERT INTO tasks (run_id, id, ord, agent, spec, spawned_by, kind, state, attempts, started_at, ended_at,
-        session_id, usage, last_failure, transcript) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+        session_id, usage, session_usage, last_failure, transcript) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       updateTask: p(`UPDATE tasks SET kind = ?, state = ?, attempts = ?, started_at = ?, ended_at = ?, session_id = ?, usage = ?,
-        last_failure = ? WHERE run_id = ? AND id = ?`),
-      selectTask: p('SELECT spec, ord, state, attempts, started_at, ended_at, session_id, usage, last_failure FROM tasks WHERE run_id = ? AND id = ?'),
+        session_usage = ?, last_failure = ? WHERE run_id = ? AND id = ?`),
+      selectTask: p('SELECT * FROM tasks WHERE run_id = ? AND id = ?'),
       insertDep: p('INSERT OR IGNORE INTO dependencies (run_id, task_id, depends_on) VALUES (?, ?, ?)'),
       insertWrite: p('INSERT OR IGNORE INTO writes (run_id, task_id, path) VALUES (?, ?, ?)'),
       insertFollowUp: p('INSERT OR REPLACE INTO follow_ups (run_id, parent_id, follow_up_id, outcome, reason) VALUES (?, ?, ?, ?, ?)'),
@@ -88,35 +78,16 @@ export class RunWriter {
         return; // Output goes to the transcript files.
       case 'task-added': {
         this.nextOrd ??= this.maxOrd() + 1;
-        this.put({ spec: e.task, order: this.nextOrd++, state: { kind: 'pending' }, attempts: 0 });
+        this.put(newRecord(e.task, this.nextOrd++));
         this.s.insertFollowUp!.run(this.runId, e.spawnedBy, e.task.id, 'spawned', null);
         break;
       }
       case 'task-state':
-        this.applyState(entry.s, e);
+      case 'task-session':
+      case 'task-usage':
+      case 'task-process':
+        this.fold(entry, e);
         break;
-      case 'task-session': {
-        const task = this.task(e.taskId);
-        if (task) this.touch(task).sessionId = e.sessionId;
-        const attempt = task && this.attempt(e.taskId, task.attempts);
-        if (attempt) this.touchAttempt(attempt).sessionId = e.sessionId;
-        break;
-      }
-      case 'task-usage': {
-        const task = this.task(e.taskId);
-        if (!task) break;
-        const delta = addUsage(e.usage, negate(task.usage ?? emptyUsage()));
-        this.touch(task).usage = e.usage;
-        const attempt = this.attempt(e.taskId, task.attempts);
-        if (attempt) this.touchAttempt(attempt).usage = addUsage(attempt.usage, delta);
-        break;
-      }
-      case 'task-process': {
-        const task = this.task(e.taskId);
-        const attempt = task && this.attempt(e.taskId, task.attempts);
-        if (attempt) Object.assign(this.touchAttempt(attempt), { pgid: e.pid, pgidStart: entry.start ?? null });
-        break;
-      }
       case 'follow-up-refused':
         this.s.insertFollowUp!.run(this.runId, e.taskId, e.followUpId, 'refused', e.reason);
         break;
@@ -137,24 +108,28 @@ export class RunWriter {
 
   /** Writes every row changed since the last commit, the event-log row, and how far the journal is applied. */
   commit(): void {
-    for (const t of this.dirtyTasks) {
-      const state = JSON.stringify(t.state);
-      const usage = t.usage ? JSON.stringify(t.usage) : null;
-      if (t.inserted) {
-        this.s.updateTask!.run(t.state.kind, state, t.attempts, t.startedAt, t.endedAt, t.sessionId, usage, t.lastFailure, this.runId, t.spec.id);
+    for (const held of this.dirtyTasks) {
+      const r = held.record;
+      const { spec } = r;
+      const state = JSON.stringify(r.state);
+      const usage = r.usage ? JSON.stringify(r.usage) : null;
+      const sessionUsage = r.sessionUsage ? JSON.stringify(r.sessionUsage) : null;
+      if (held.inserted) {
+        this.s.updateTask!.run(r.state.kind, state, r.attempts, r.startedAt ?? null, r.endedAt ?? null, r.sessionId ?? null, usage, sessionUsage,
+          r.lastFailure ?? null, this.runId, spec.id);
         continue;
       }
-      const { spec } = t;
-      this.s.insertTask!.run(this.runId, spec.id, t.ord, spec.agent, JSON.stringify(spec), spec.spawnedBy ?? null, t.state.kind, state,
-        t.attempts, t.startedAt, t.endedAt, t.sessionId, usage, t.lastFailure, transcriptRef(this.runId, spec.id));
+      this.s.insertTask!.run(this.runId, spec.id, r.order, spec.agent, JSON.stringify(spec), spec.spawnedBy ?? null, r.state.kind, state,
+        r.attempts, r.startedAt ?? null, r.endedAt ?? null, r.sessionId ?? null, usage, sessionUsage, r.lastFailure ?? null,
+        transcriptRef(this.runId, spec.id));
       for (const dep of spec.dependsOn) this.s.insertDep!.run(this.runId, spec.id, dep);
       for (const file of spec.writes) this.s.insertWrite!.run(this.runId, spec.id, file);
-      t.inserted = true;
+      held.inserted = true;
     }
-    for (const a of this.dirtyAttempts) {
+    for (const [key, a] of this.dirtyAttempts) {
       const u = a.usage;
       this.s.putAttempt!.run(this.runId, a.taskId, a.n, a.session, a.startedAt, a.endedAt, a.state, a.reason, a.exitCode, a.sessionId,
-        u.inputTokens, u.outputTokens, u.cacheReadTokens, u.cacheWriteTokens, u.costUsd, a.pgid, a.pgidStart);
+        u.inputTokens, u.outputTokens, u.cacheReadTokens, u.cacheWriteTokens, u.costUsd, a.pgid, this.pgidStarts.get(key) ?? null);
     }
     this.dirtyTasks.clear();
     this.dirtyAttempts.clear();
@@ -180,88 +155,55 @@ export class RunWriter {
   }
 
   private put(record: TaskRecord): void {
-    const row: TaskRow = {
-      spec: record.spec, ord: record.order, state: record.state, attempts: record.attempts,
-      startedAt: record.startedAt ?? null, endedAt: record.endedAt ?? null, sessionId: record.sessionId ?? null,
-      usage: record.usage ?? null, lastFailure: record.lastFailure ?? null, inserted: false,
-    };
-    this.tasks.set(record.spec.id, row);
-    this.dirtyTasks.add(row);
+    const held: HeldTask = { record, inserted: false };
+    this.tasks.set(record.spec.id, held);
+    this.dirtyTasks.add(held);
   }
 
-  private applyState(session: number, e: Extract<RunEvent, { type: 'task-state' }>): void {
-    const task = this.task(e.taskId);
-    if (!task) return;
-    const { from, to, time } = e;
-    const newAttempt = to.kind === 'running' && from.kind !== 'paused';
-    this.touch(task);
-    task.state = to;
-    task.attempts = e.attempt;
-    if (newAttempt) task.startedAt = time;
-    if (isFinished(to.kind)) task.endedAt = time;
-    else if (to.kind === 'pending') task.endedAt = null;
-    if (from.kind === 'failed' || from.kind === 'cancelled') task.lastFailure = from.reason;
-    if (newAttempt) {
-      const attempt: AttemptRow = {
-        taskId: e.taskId, n: e.attempt, session, startedAt: time, endedAt: null, state: 'running', reason: null, exitCode: null,
-        sessionId: task.sessionId, usage: emptyUsage(), pgid: null, pgidStart: null,
-      };
-      this.attempts.set(`${e.taskId}\n${e.attempt}`, attempt);
-      this.dirtyAttempts.add(attempt);
-    }
-    const leavesAttempt = (from.kind === 'running' || (from.kind === 'paused' && from.from === 'running')) && to.kind !== 'running' && to.kind !== 'paused';
-    const attempt = leavesAttempt ? this.attempt(e.taskId, e.attempt) : undefined;
-    if (attempt) Object.assign(this.touchAttempt(attempt), { endedAt: time, state: to.kind, reason: reasonOf(to), exitCode: exitCodeOf(to) });
+  /** A task's event, folded into its record and its attempt by the store's own rules. */
+  private fold(entry: JournalEntry, event: RunEventOf<'task-state' | 'task-session' | 'task-usage' | 'task-process'>): void {
+    const held = this.task(event.taskId);
+    if (!held) return;
+    const before = held.record;
+    const e = event.type === 'task-usage' && event.delta === undefined ? withDelta(event, before) : event;
+    held.record = applyEvent(before, e);
+    if (held.record !== before) this.dirtyTasks.add(held);
+    const attempt = applyAttemptEvent(before, e, entry.s, (n) => this.attempt(event.taskId, n));
+    if (!attempt) return;
+    const key = attemptKey(attempt.taskId, attempt.n);
+    if (e.type === 'task-process') this.pgidStarts.set(key, entry.start ?? null);
+    this.attempts.set(key, attempt);
+    this.dirtyAttempts.set(key, attempt);
   }
 
   /** The highest order among the run's tasks, in the table or not yet written. */
   private maxOrd(): number {
     let max = (this.s.maxOrd!.get(this.runId) as { n: number }).n;
-    for (const t of this.tasks.values()) if (t.ord > max) max = t.ord;
+    for (const t of this.tasks.values()) if (t.record.order > max) max = t.record.order;
     return max;
   }
 
-  private touch(task: TaskRow): TaskRow {
-    this.dirtyTasks.add(task);
-    return task;
-  }
-
-  private touchAttempt(attempt: AttemptRow): AttemptRow {
-    this.dirtyAttempts.add(attempt);
-    return attempt;
-  }
-
-  /** The task's row: held since this writer saw it, else read from the table (a replay that starts mid-session). */
-  private task(id: string): TaskRow | undefined {
+  /** The task's record: held since this writer saw it, else read from the table (a replay that starts mid-session). */
+  private task(id: string): HeldTask | undefined {
     const held = this.tasks.get(id);
     if (held) return held;
-    const r = this.s.selectTask!.get(this.runId, id) as
-      | { spec: string; ord: number; state: string; attempts: number; started_at: number | null; ended_at: number | null; session_id: string | null; usage: string | null; last_failure: string | null }
-      | undefined;
+    const r = this.s.selectTask!.get(this.runId, id) as TaskRowDb | undefined;
     if (!r) return undefined;
-    const row: TaskRow = {
-      spec: JSON.parse(r.spec) as TaskSpec, ord: r.ord, state: JSON.parse(r.state) as TaskState, attempts: r.attempts,
-      startedAt: r.started_at, endedAt: r.ended_at, sessionId: r.session_id, usage: r.usage ? (JSON.parse(r.usage) as Usage) : null,
-      lastFailure: r.last_failure, inserted: true,
-    };
-    this.tasks.set(id, row);
-    return row;
+    const read: HeldTask = { record: recordOfRow(r), inserted: true };
+    this.tasks.set(id, read);
+    return read;
   }
 
-  private attempt(taskId: string, n: number): AttemptRow | undefined {
-    const key = `${taskId}\n${n}`;
+  private attempt(taskId: string, n: number): AttemptRecord | undefined {
+    const key = attemptKey(taskId, n);
     const held = this.attempts.get(key);
     if (held) return held;
     const r = this.s.selectAttempt!.get(this.runId, taskId, n) as Record<string, unknown> | undefined;
     if (!r) return undefined;
-    const row: AttemptRow = {
-      taskId, n, session: r.session as number, startedAt: r.started_at as number, endedAt: r.ended_at as number | null,
-      state: r.state as string, reason: r.reason as string | null, exitCode: r.exit_code as number | null, sessionId: r.session_id as string | null,
-      usage: { inputTokens: r.input_tokens as number, outputTokens: r.output_tokens as number, cacheReadTokens: r.cache_read_tokens as number, cacheWriteTokens: r.cache_write_tokens as number, costUsd: r.cost_usd as number },
-      pgid: r.pgid as number | null, pgidStart: r.pgid_start as string | null,
-    };
-    this.attempts.set(key, row);
-    return row;
+    const { pgidStart, ...attempt } = attemptOfRow(r);
+    this.attempts.set(key, attempt);
+    this.pgidStarts.set(key, pgidStart);
+    return attempt;
   }
 
   private logEvent(session: number, e: RunEvent, json: string): void {
@@ -281,19 +223,16 @@ export class RunWriter {
 
 /** The run's state word once it has finished or been stopped. */
 export function runFinalState(counts: Record<string, number>, exitCode: number): string {
-  const unfinished = ['pending', 'eligible', 'waiting-lock', 'running', 'paused'].some((k) => (counts[k] ?? 0) > 0);
-  return unfinished ? 'interrupted' : exitCode === 0 ? 'completed' : 'failed';
+  return hasUnfinished(counts) ? 'interrupted' : exitCode === 0 ? 'completed' : 'failed';
 }
 
-function negate(u: Usage): Usage {
-  return { inputTokens: -u.inputTokens, outputTokens: -u.outputTokens, cacheReadTokens: -u.cacheReadTokens, cacheWriteTokens: -u.cacheWriteTokens, costUsd: -u.costUsd };
+function attemptKey(taskId: string, n: number): string {
+  return `${taskId}\n${n}`;
 }
 
-function reasonOf(state: TaskState): string | null {
-  return 'reason' in state ? state.reason : state.kind === 'completed' ? state.result.slice(0, 2000) : null;
+/** A task-usage event journaled by an older build, without its delta: the delta is what its total adds to the record's. */
+function withDelta(e: RunEventOf<'task-usage'>, record: TaskRecord): RunEventOf<'task-usage'> {
+  const u = record.usage ?? emptyUsage();
+  const minus: Usage = { inputTokens: -u.inputTokens, outputTokens: -u.outputTokens, cacheReadTokens: -u.cacheReadTokens, cacheWriteTokens: -u.cacheWriteTokens, costUsd: -u.costUsd };
+  return { ...e, delta: addUsage(e.usage, minus) };
 }
-
-function exitCodeOf(state: TaskState): number | null {
-  return state.kind === 'failed' && state.exitCode !== undefined ? state.exitCode : null;
-}
-

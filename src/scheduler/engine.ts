@@ -68,7 +68,6 @@ export class Engine {
   private readonly graph: DirectedGraph;
   private readonly executor: Executor;
   private readonly ready = new ReadyQueue();
-  private unfinished = 0;
   private stopping: StopCause | undefined;
   /** The signal that stopped the run while work was left, if one did. */
   private interruptedBy: string | undefined;
@@ -93,6 +92,7 @@ export class Engine {
       ...(opts.publishIntervalMs !== undefined ? { publishIntervalMs: opts.publishIntervalMs } : {}),
       // Events are stamped on the clock retry waits use, so a `retrying in 8s` line reads right.
       ...(opts.clock ? { now: () => opts.clock!.now() } : {}),
+      onTransition: (e) => this.waits.onTransition(e),
     });
     this.graph = buildGraph(opts.restore ? opts.restore.map((r) => r.spec) : plan.tasks);
     this.executor = new Executor({
@@ -127,10 +127,6 @@ export class Engine {
       pump: () => this.pump(),
       dependentsOf: (id) => this.dependentsOf(id),
     };
-    this.store.events.on('task-added', () => this.unfinished++);
-    this.store.events.on('task-state', (e) => {
-      this.unfinished += Number(isFinished(e.from.kind)) - Number(isFinished(e.to.kind));
-    });
   }
 
   /** Starts the run; resolves when every task has finished, or a shutdown has stopped it. */
@@ -139,7 +135,6 @@ export class Engine {
       this.started = true;
       const restore = this.opts.restore;
       if (restore) {
-        this.unfinished = restore.filter((r) => !isFinished(r.state.kind)).length;
         this.store.restore(restore);
         // A task that completed just before a crash may not have spawned its follow-ups yet.
         const parents = new Set(restore.map((r) => r.spec.spawnedBy));
@@ -149,7 +144,6 @@ export class Engine {
           else if (r.state.kind === 'failed' && r.spec.failureMode !== 'hard') this.spawnFollowUps(r.spec, `(failed, ${r.spec.failureMode}) ${r.state.reason}`);
         }
       } else {
-        this.unfinished = this.opts.plan.tasks.length;
         this.store.start(this.opts.plan.tasks);
       }
       this.settle(this.store.getSnapshot().tasks.map((t) => t.spec.id));
@@ -212,7 +206,7 @@ export class Engine {
    */
   shutdown(signal: string, opts: { force?: boolean } = {}): Promise<RunSummary> {
     if (!this.stopping) {
-      if (this.unfinished > 0) this.interruptedBy = signal;
+      if (this.store.unfinished > 0) this.interruptedBy = signal;
       this.stopping = { kind: 'shutdown', signal };
       this.waits.stop();
       for (const id of this.executor.activeIds()) this.executor.stop(id, this.stopping);
@@ -260,7 +254,7 @@ export class Engine {
 
   private isIdle(): boolean {
     if (!this.started || this.settling > 0) return false;
-    return this.unfinished === 0 || this.stopping !== undefined;
+    return this.store.unfinished === 0 || this.stopping !== undefined;
   }
 
   private checkIdle(): void {

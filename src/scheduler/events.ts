@@ -33,8 +33,12 @@ export type RunEvent =
   | { type: 'task-session'; seq: number; time: number; taskId: string; sessionId: string }
   /** The current attempt's agent started as process group `pid`. */
   | { type: 'task-process'; seq: number; time: number; taskId: string; pid: number }
-  /** `usage`: the task's total so far (all attempts); `run`: the whole run's total. */
-  | { type: 'task-usage'; seq: number; time: number; taskId: string; usage: Usage; run: Usage }
+  /**
+   * `delta`: what the agent just reported spending (what the task's current
+   * conversation and attempt add up); `usage`: the task's total so far (all
+   * attempts); `run`: the whole run's total.
+   */
+  | { type: 'task-usage'; seq: number; time: number; taskId: string; delta: Usage; usage: Usage; run: Usage }
   | { type: 'follow-up-refused'; seq: number; time: number; taskId: string; followUpId: string; reason: string }
   | { type: 'run-paused'; seq: number; time: number }
   | { type: 'run-resumed'; seq: number; time: number }

@@ -1,52 +1,15 @@
 import type { EventEmitter } from 'node:events';
 import type { AgentReport, Usage } from '../agents/backend.js';
 import type { TaskSpec } from '../plan/schema.js';
+import { addUsage, applyEvent, emptyUsage, newRecord, startsAttempt } from './apply-event.js';
+import type { TaskRecord } from './apply-event.js';
 import { RunEvents } from './events.js';
-import type { RunEvent, RunEventInput } from './events.js';
-import { STATE_KINDS, isFinished, transition } from './states.js';
+import type { RunEvent, RunEventInput, RunEventOf } from './events.js';
+import { STATE_KINDS, UNFINISHED_KINDS, transition } from './states.js';
 import type { TaskState, TaskStateKind } from './states.js';
 
-/** One task as the run sees it. Replaced, never mutated, on every change. */
-export interface TaskRecord {
-  readonly spec: TaskSpec;
-  /** Position in plan order; follow-ups are numbered after the plan's tasks. */
-  readonly order: number;
-  readonly state: TaskState;
-  /** Attempts started so far. */
-  readonly attempts: number;
-  /** When the current or last attempt started running. */
-  readonly startedAt?: number;
-  /** When the task last reached a finished state. */
-  readonly endedAt?: number;
-  /** The agent conversation to continue on a retry or resume, as the agent last reported it. */
-  readonly sessionId?: string;
-  /** Tokens and cost over all attempts, when the agent reports them. */
-  readonly usage?: Usage;
-  /**
-   * The part of `usage` spent in the conversation `sessionId` names: what an
-   * agent that reports its session's running totals (Goose, Codex) has
-   * already been counted for when an attempt resumes that conversation.
-   */
-  readonly sessionUsage?: Usage;
-  /** Why the last attempt failed or was cancelled, kept after a retry so the agent can be told. */
-  readonly lastFailure?: string;
-}
-
-/** Usage with every count at zero. */
-export function emptyUsage(): Usage {
-  return { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0 };
-}
-
-/** `a + b`, field by field; a missing field counts as zero. */
-export function addUsage(a: Usage, b: Partial<Usage>): Usage {
-  return {
-    inputTokens: a.inputTokens + (b.inputTokens ?? 0),
-    outputTokens: a.outputTokens + (b.outputTokens ?? 0),
-    cacheReadTokens: a.cacheReadTokens + (b.cacheReadTokens ?? 0),
-    cacheWriteTokens: a.cacheWriteTokens + (b.cacheWriteTokens ?? 0),
-    costUsd: a.costUsd + (b.costUsd ?? 0),
-  };
-}
+export type { TaskRecord } from './apply-event.js';
+export { addUsage, emptyUsage } from './apply-event.js';
 
 /** An immutable picture of the run, cheap to compare by reference. */
 export interface RunSnapshot {
@@ -84,6 +47,12 @@ export interface RunStoreOptions {
   /** Lines of output kept per task in memory; the full transcript is the backend's business. */
   outputTailLines?: number;
   now?: () => number;
+  /**
+   * The engine's own bookkeeping on every state change, called once the
+   * change is applied and before the event is published: the engine never
+   * listens to its own public event stream, so no listener's order matters.
+   */
+  onTransition?: (event: RunEventOf<'task-state'>) => void;
 }
 
 /**
@@ -104,6 +73,8 @@ export class RunStore implements RunStoreReader {
   private paused = false;
   private finished = false;
   private usage = emptyUsage();
+  /** Tasks by state kind, kept as events are applied: what the snapshot counts and `unfinished` read. */
+  private readonly counts = Object.fromEntries(STATE_KINDS.map((k) => [k, 0])) as Record<TaskStateKind, number>;
   private readonly startedAt: number;
   private snapshot: RunSnapshot | undefined;
   private publishTimer: NodeJS.Timeout | undefined;
@@ -129,7 +100,7 @@ export class RunStore implements RunStoreReader {
   restore(records: readonly TaskRecord[]): void {
     for (const record of records) {
       if (this.records.has(record.spec.id)) throw new Error(`task '${record.spec.id}' is already in this run`);
-      this.records.set(record.spec.id, { ...record, order: this.records.size });
+      this.put({ ...record, order: this.records.size });
       if (record.usage) this.usage = addUsage(this.usage, record.usage);
     }
     this.announce(records.map((r) => r.spec));
@@ -163,20 +134,14 @@ export class RunStore implements RunStoreReader {
   setState(id: string, to: TaskState): TaskRecord {
     const prev = this.require(id);
     transition(id, prev.state, to);
-    const now = this.now();
-    const attempts = to.kind === 'running' && prev.state.kind !== 'paused' ? prev.attempts + 1 : prev.attempts;
-    const next: TaskRecord = {
-      ...prev,
-      state: to,
-      attempts,
-      startedAt: to.kind === 'running' && prev.state.kind !== 'paused' ? now : prev.startedAt,
-      endedAt: to.kind === 'pending' ? undefined : isFinished(to.kind) ? now : prev.endedAt,
-      lastFailure: prev.state.kind === 'failed' || prev.state.kind === 'cancelled' ? prev.state.reason : prev.lastFailure,
-    };
-    this.records.set(id, next);
-    if (to.kind === 'running' && prev.state.kind !== 'paused') this.flushPartial(id);
-    this.emit({ type: 'task-state', taskId: id, from: prev.state, to, attempt: attempts });
-    return next;
+    const starts = startsAttempt(prev.state, to);
+    if (starts) this.flushPartial(id);
+    const attempt = starts ? prev.attempts + 1 : prev.attempts;
+    const event = this.stamp({ type: 'task-state', taskId: id, from: prev.state, to, attempt });
+    this.apply(event);
+    this.opts.onTransition?.(event);
+    this.broadcast(event);
+    return this.require(id);
   }
 
   /** Records output of a task: an event per chunk, and the last lines kept in memory. */
@@ -195,23 +160,15 @@ export class RunStore implements RunStoreReader {
     this.emit({ type: 'task-output', taskId: id, chunk });
   }
 
-  /** Records what an agent reported about itself: its session id, usage deltas. */
+  /** Records what an agent reported about itself: its process, its session id, usage deltas. */
   report(id: string, info: AgentReport): void {
     const prev = this.require(id);
     if (info.pid !== undefined) this.emit({ type: 'task-process', taskId: id, pid: info.pid });
-    if (info.sessionId !== undefined && info.sessionId !== prev.sessionId) {
-      // A new conversation: nothing spent in it yet.
-      const { sessionUsage: _spent, ...rest } = this.require(id);
-      this.records.set(id, { ...rest, sessionId: info.sessionId });
-      this.emit({ type: 'task-session', taskId: id, sessionId: info.sessionId });
-    }
-    const delta = info.usage;
-    if (delta && Object.values(delta).some((v) => v !== undefined && v !== 0)) {
-      const now = this.require(id);
-      const usage = addUsage(now.usage ?? emptyUsage(), delta);
+    if (info.sessionId !== undefined && info.sessionId !== prev.sessionId) this.emit({ type: 'task-session', taskId: id, sessionId: info.sessionId });
+    if (info.usage && Object.values(info.usage).some((v) => v !== undefined && v !== 0)) {
+      const delta = addUsage(emptyUsage(), info.usage);
       this.usage = addUsage(this.usage, delta);
-      this.records.set(id, { ...now, usage, sessionUsage: addUsage(now.sessionUsage ?? emptyUsage(), delta) });
-      this.emit({ type: 'task-usage', taskId: id, usage, run: this.usage });
+      this.emit({ type: 'task-usage', taskId: id, delta, usage: addUsage(this.require(id).usage ?? emptyUsage(), delta), run: this.usage });
     }
   }
 
@@ -231,6 +188,13 @@ export class RunStore implements RunStoreReader {
     if (this.paused === paused) return;
     this.paused = paused;
     this.emit({ type: paused ? 'run-paused' : 'run-resumed' });
+  }
+
+  /** Tasks in an unfinished state (states.ts UNFINISHED_KINDS): the run is over when none are left. */
+  get unfinished(): number {
+    let n = 0;
+    for (const kind of UNFINISHED_KINDS) n += this.counts[kind];
+    return n;
   }
 
   get isPaused(): boolean {
@@ -256,12 +220,7 @@ export class RunStore implements RunStoreReader {
 
   getSnapshot = (): RunSnapshot => {
     if (this.snapshot && this.snapshot.version === this.version) return this.snapshot;
-    const counts = Object.fromEntries(STATE_KINDS.map((k) => [k, 0])) as Record<TaskStateKind, number>;
-    const tasks: TaskRecord[] = [];
-    for (const record of this.records.values()) {
-      tasks.push(record);
-      counts[record.state.kind]++;
-    }
+    const tasks = [...this.records.values()];
     this.snapshot = Object.freeze({
       version: this.version,
       plan: this.opts.plan,
@@ -272,7 +231,7 @@ export class RunStore implements RunStoreReader {
       paused: this.paused,
       finished: this.finished,
       tasks: Object.freeze(tasks),
-      counts: Object.freeze(counts),
+      counts: Object.freeze({ ...this.counts }),
       usage: this.usage,
     });
     return this.snapshot;
@@ -295,9 +254,24 @@ export class RunStore implements RunStoreReader {
 
   private insert(spec: TaskSpec): TaskRecord {
     if (this.records.has(spec.id)) throw new Error(`task '${spec.id}' is already in this run`);
-    const record: TaskRecord = { spec, order: this.records.size, state: { kind: 'pending' }, attempts: 0 };
-    this.records.set(spec.id, record);
+    const record = newRecord(spec, this.records.size);
+    this.put(record);
     return record;
+  }
+
+  /** Holds `record` as its task's record, keeping the counts by state. */
+  private put(record: TaskRecord): void {
+    const prev = this.records.get(record.spec.id);
+    if (prev) this.counts[prev.state.kind]--;
+    this.counts[record.state.kind]++;
+    this.records.set(record.spec.id, record);
+  }
+
+  /** Folds a task's event into its record (applyEvent: the rule the database and resume use too). */
+  private apply(event: RunEvent): void {
+    const prev = 'taskId' in event ? this.records.get(event.taskId) : undefined;
+    const next = prev && applyEvent(prev, event);
+    if (next && next !== prev) this.put(next);
   }
 
   /** A new attempt starts a fresh line, so one attempt's half line never glues onto the next. */
@@ -308,8 +282,18 @@ export class RunStore implements RunStoreReader {
     this.appendOutput(id, '\n');
   }
 
+  /** Numbers and times an event, applies it to its task's record, and publishes it. */
   private emit(input: RunEventInput): void {
-    const event = { ...input, seq: ++this.seq, time: this.now() } as RunEvent;
+    const event = this.stamp(input);
+    this.apply(event);
+    this.broadcast(event);
+  }
+
+  private stamp<E extends RunEventInput>(input: E): RunEventOf<E['type']> {
+    return { ...input, seq: ++this.seq, time: this.now() } as unknown as RunEventOf<E['type']>;
+  }
+
+  private broadcast(event: RunEvent): void {
     // Output changes no record: the snapshot stays the same object (readers keep their memos),
     // but subscribers still hear of it, batched, so a dashboard can look for a new screen.
     this.changed(event.type !== 'task-output');

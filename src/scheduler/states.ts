@@ -64,6 +64,26 @@ export function isFinished(kind: TaskStateKind): boolean {
   return kind === 'completed' || kind === 'failed' || kind === 'skipped' || kind === 'blocked' || kind === 'cancelled';
 }
 
+/**
+ * Waiting to start: on dependencies (pending) or for a slot (eligible).
+ * Moves between these two are the scheduler's own bookkeeping, recomputed
+ * from the dependencies whenever a run starts or resumes.
+ */
+export function isWaitingToStart(kind: TaskStateKind): boolean {
+  return kind === 'pending' || kind === 'eligible';
+}
+
+/** The states with work left in them: a run with a task in one of these has not finished. */
+export const UNFINISHED_KINDS: readonly TaskStateKind[] = STATE_KINDS.filter((k) => !isFinished(k));
+
+/**
+ * Whether counts of tasks by state kind (a snapshot's, or a database's
+ * `kind` column grouped) include unfinished work. Unknown kinds count as finished.
+ */
+export function hasUnfinished(counts: Readonly<Record<string, number>>): boolean {
+  return UNFINISHED_KINDS.some((k) => (counts[k] ?? 0) > 0);
+}
+
 /** Which states each state may move to. Anything else is a bug in the caller. */
 function allowedFrom(from: TaskState): readonly TaskStateKind[] {
   switch (from.kind) {

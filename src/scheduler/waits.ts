@@ -2,6 +2,7 @@ import type { Config } from '../config/schema.js';
 import { CircuitBreakers } from './breaker.js';
 import type { AttemptVerdict, BreakerChange } from './breaker.js';
 import type { Clock, TimerHandle } from './clock.js';
+import type { RunEventOf } from './events.js';
 import { decideRetry, providerOf, retriesFor } from './retry-policy.js';
 import type { RunStore, TaskRecord } from './run-store.js';
 import type { BreakerWait } from './states.js';
@@ -35,10 +36,14 @@ export class Waits {
       this.reoffer(provider, false);
       host.wake([]);
     });
-    // Whatever moves a task out of its backoff wait (pause, skip, cancel, a manual retry) ends the wait's timer.
-    host.store.events.on('task-state', (e) => {
-      if (e.from.kind === 'pending' && e.from.retry && !(e.to.kind === 'pending' && e.to.retry)) this.dropTimer(e.taskId);
-    });
+  }
+
+  /**
+   * Told of every state change as the store applies it (RunStoreOptions.onTransition):
+   * whatever moves a task out of its backoff wait (pause, skip, cancel, a manual retry) ends the wait's timer.
+   */
+  onTransition(e: RunEventOf<'task-state'>): void {
+    if (e.from.kind === 'pending' && e.from.retry && !(e.to.kind === 'pending' && e.to.retry)) this.dropTimer(e.taskId);
   }
 
   /**
