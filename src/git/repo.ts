@@ -109,7 +109,7 @@ const identities = new Map<string, Promise<Record<string, string>>>();
  * person is (their name goes on the work), else a fixed "orchestrator"
  * identity — given through the environment, so the person's config is never
  * written. `git var` fails exactly when `git commit` would ("Please tell me
- * who you are"). Asked once per repository per process.
+ * who you are"). Asked once per repository per process: a run does not wait on it per commit.
  */
 export function identityEnv(repo: string): Promise<Record<string, string>> {
   let id = identities.get(repo);
