@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readdir, rm, rmdir } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { commitTask } from './commit.js';
 import { git, gitLine } from './exec.js';
@@ -42,7 +42,7 @@ export async function cleanRun(dir: string, runId: string, opts: { deleteResult?
     if (!w.locked && !w.prunable && existsSync(w.path)) {
       const merging = (await git(['rev-parse', '--verify', '--quiet', 'MERGE_HEAD'], { cwd: w.path, okCodes: [0, 1] })).code === 0;
       if (merging || (await changedPaths(w.path)).length) {
-        const c = await commitTask(run, taskId, { prompt: 'wip', summary: 'Uncommitted work left in the worktree when the run was cleaned.', agent: 'orchestrator/clean' });
+        const c = await commitTask(run, taskId, { prompt: 'wip (left uncommitted when the run was cleaned)', summary: 'Uncommitted work found in the worktree by cleanRun.', agent: 'orchestrator/clean' });
         if (c.kind === 'committed') report.wip.push({ taskId, commit: c.commit });
       }
     }
@@ -88,14 +88,49 @@ export async function recoverRun(run: RunLocation): Promise<string[]> {
   const removed: string[] = [];
   const common = path.resolve(run.repo, await gitLine(['rev-parse', '--git-common-dir'], { cwd: run.repo }));
   const root = runWorktrees(run.repo, run.runId);
-  const dirs = [path.join(common, 'refs', 'heads', 'orchestrator', run.runId), path.join(common, 'refs', 'orchestrator', run.runId)];
+  removed.push(...(await removeCutShortWorktrees(run, common)));
   for (const w of await listWorktrees(run.repo)) {
     if (path.dirname(w.path) !== root || !existsSync(w.path)) continue;
     const gitDir = await gitLine(['rev-parse', '--absolute-git-dir'], { cwd: w.path }).catch(() => undefined);
     if (gitDir) for (const f of ['index.lock', 'HEAD.lock']) if (existsSync(path.join(gitDir, f))) removed.push(path.join(gitDir, f));
   }
-  for (const d of dirs) removed.push(...(await lockFiles(d)));
-  for (const f of removed) await rm(f, { force: true });
+  const locks = [path.join(common, 'refs', 'heads', 'orchestrator', run.runId), path.join(common, 'refs', 'orchestrator', run.runId)];
+  for (const d of locks) removed.push(...(await lockFiles(d)));
+  for (const f of removed) await rm(f, { recursive: true, force: true });
+  return removed;
+}
+
+/**
+ * `git worktree add` killed midway leaves its admin directory
+ * (`.git/worktrees/<name>`) half written — an empty `commondir` makes every
+ * later `git worktree list` fail — with its `locked` file, which add removes
+ * last; a removal killed midway leaves some of the files. The run's own are
+ * recognised by their `gitdir` pointing into the run's worktrees or, when that
+ * was not written, by the name of a task the run started (its start ref is
+ * made before the worktree). Each is renamed out of `worktrees/` first, in one
+ * atomic step, so a crash while deleting it cannot leave a worse one.
+ */
+async function removeCutShortWorktrees(run: RunLocation, common: string): Promise<string[]> {
+  const admin = path.join(common, 'worktrees');
+  const root = runWorktrees(run.repo, run.runId);
+  const prefix = startRef(run.runId, '');
+  const tasks = new Set((await refsUnder(run.repo, prefix)).map((r) => r.slice(prefix.length)));
+  const removed: string[] = [];
+  const content = (dir: string, file: string) => readFile(path.join(dir, file), 'utf8').then((t) => t.trim(), () => '');
+  for (const name of await readdir(admin).catch(() => [] as string[])) {
+    const dir = path.join(admin, name);
+    const gitdir = await content(dir, 'gitdir');
+    const ours = gitdir !== '' ? path.dirname(path.dirname(gitdir)) === root : tasks.has(name) || tasks.has(name.replace(/\d+$/, ''));
+    if (!ours) continue;
+    const whole = !existsSync(path.join(dir, 'locked')) && gitdir !== '' && (await content(dir, 'commondir')) !== '' && (await content(dir, 'HEAD')) !== '';
+    if (whole) continue;
+    const trash = path.join(common, `orchestrator-trash-${process.pid}-${removed.length}`);
+    await rename(dir, trash);
+    removed.push(dir);
+  }
+  for (const name of await readdir(common)) {
+    if (name.startsWith('orchestrator-trash-')) await rm(path.join(common, name), { recursive: true, force: true });
+  }
   return removed;
 }
 

@@ -118,3 +118,24 @@ export async function changedPaths(dir: string): Promise<string[]> {
 export async function unmergedPaths(dir: string): Promise<string[]> {
   return [...new Set(splitZ((await git(['diff', '--name-only', '--diff-filter=U', '-z'], { cwd: dir })).stdout))];
 }
+
+const worktreeLocks = new Map<string, Promise<unknown>>();
+
+/**
+ * Runs `fn` alone among this process's worktree changes in `repo`. Git 2.39
+ * writes a new worktree's admin files (`.git/worktrees/<name>/commondir`…)
+ * non-atomically, and every `worktree add`/`list` reads all of them: two
+ * adds at once fail with "failed to read .git/worktrees/x/commondir"
+ * (seen by the crash test's parallel tasks). Checkouts of different
+ * worktrees, commits and merges need no such lock.
+ */
+export function withWorktreeLock<T>(repo: string, fn: () => Promise<T>): Promise<T> {
+  const prev = worktreeLocks.get(repo) ?? Promise.resolve();
+  const next = prev.then(fn, fn);
+  const settled = next.catch(() => undefined);
+  worktreeLocks.set(repo, settled);
+  void settled.then(() => {
+    if (worktreeLocks.get(repo) === settled) worktreeLocks.delete(repo);
+  });
+  return next;
+}

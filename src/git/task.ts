@@ -4,7 +4,7 @@ import path from 'node:path';
 import { copyFiles, includedFiles, runSetup } from './bootstrap.js';
 import type { SetupCommand } from './bootstrap.js';
 import { git, gitLine } from './exec.js';
-import { changedPaths, createRef, heads, isAncestor, listWorktrees, resolveRef, resultBranch, startRef, taskBranch, worktreePath } from './layout.js';
+import { changedPaths, createRef, heads, isAncestor, listWorktrees, resolveRef, resultBranch, startRef, taskBranch, withWorktreeLock, worktreePath } from './layout.js';
 import type { RunLocation } from './layout.js';
 import { badId } from './repo.js';
 import type { RepoRefusal } from './repo.js';
@@ -50,34 +50,40 @@ export async function startTask(run: RunLocation, taskId: string, opts: StartTas
   const dir = worktreePath(repo, runId, taskId);
   const branch = taskBranch(runId, taskId);
 
-  let entry = (await listWorktrees(repo)).find((w) => w.path === dir);
-  // `git worktree add` holds a lock ("initializing") until the checkout is complete; we never
-  // lock ours otherwise, so a locked one is a checkout a crash cut short: make it again.
-  if (entry && (entry.locked || entry.prunable)) {
-    await git(['worktree', 'remove', '--force', '--force', dir], { cwd: repo, okCodes: [0, 128] });
-    await git(['worktree', 'prune'], { cwd: repo });
-    entry = undefined;
-  }
-  // A directory git does not know is what a cut-short add or remove left; no agent ever ran in it.
-  if (!entry && existsSync(dir)) await rm(dir, { recursive: true, force: true });
+  const { entry, task } = await withWorktreeLock(repo, async () => {
+    let entry = (await listWorktrees(repo)).find((w) => w.path === dir);
+    // `git worktree add` holds a lock ("initializing") until the checkout is complete; we never
+    // lock ours otherwise, so a locked one is a checkout a crash cut short: make it again.
+    if (entry && (entry.locked || entry.prunable)) {
+      await git(['worktree', 'remove', '--force', '--force', dir], { cwd: repo, okCodes: [0, 128] });
+      await git(['worktree', 'prune'], { cwd: repo });
+      entry = undefined;
+    }
+    // A directory git does not know is what a cut-short add or remove left; no agent ever ran in it.
+    if (!entry && existsSync(dir)) await rm(dir, { recursive: true, force: true });
 
-  let start = await resolveRef(repo, startRef(runId, taskId));
-  if (!start) {
-    const result = await resolveRef(repo, heads(resultBranch(runId)));
-    if (!result) throw new Error(`run ${runId} has no result branch: startRun first`);
-    await createRef(repo, startRef(runId, taskId), result, `orchestrator: task ${taskId} start`);
-    start = (await resolveRef(repo, startRef(runId, taskId)))!;
-  }
-  const task: TaskRef = { runId, taskId, dir, branch, start };
-
-  if (!entry) {
-    const exists = (await resolveRef(repo, heads(branch))) !== undefined;
-    const args = exists ? ['worktree', 'add', '--quiet', dir, branch] : ['worktree', 'add', '--quiet', '--no-track', '-b', branch, dir, start];
-    await git(args, { cwd: repo });
-  }
+    let start = await resolveRef(repo, startRef(runId, taskId));
+    if (!start) {
+      const result = await resolveRef(repo, heads(resultBranch(runId)));
+      if (!result) throw new Error(`run ${runId} has no result branch: startRun first`);
+      await createRef(repo, startRef(runId, taskId), result, `orchestrator: task ${taskId} start`);
+      start = (await resolveRef(repo, startRef(runId, taskId)))!;
+    }
+    const task: TaskRef = { runId, taskId, dir, branch, start };
+    if (!entry) {
+      const exists = (await resolveRef(repo, heads(branch))) !== undefined;
+      // Only the admin files under the lock; the checkout (the slow part) runs outside it, below.
+      const args = exists ? [dir, branch] : ['--no-track', '-b', branch, dir, start];
+      await git(['worktree', 'add', '--quiet', '--no-checkout', ...args], { cwd: repo });
+    }
+    return { entry, task };
+  });
   const gitDir = await gitLine(['rev-parse', '--absolute-git-dir'], { cwd: dir });
   const marker = path.join(gitDir, READY_MARKER);
   if (entry && existsSync(marker)) return { kind: 'resumed', task, copied: [] };
+  // No marker: no agent has run here yet, so nothing is lost by checking out (again) in full —
+  // a checkout cut short by a crash would otherwise be committed as deleted files.
+  await git(['reset', '--hard', '--quiet'], { cwd: dir });
 
   const copied = await copyFiles(repo, dir, await includedFiles(repo));
   if (opts.setup !== undefined) {
@@ -100,16 +106,20 @@ export type RemoveResult =
 export async function removeTaskWorkspace(run: RunLocation, taskId: string): Promise<RemoveResult> {
   const { repo, runId } = run;
   const dir = worktreePath(repo, runId, taskId);
-  const entry = (await listWorktrees(repo)).find((w) => w.path === dir);
-  if (entry && !entry.prunable && existsSync(dir)) {
-    const files = await changedPaths(dir);
-    if (files.length) return { kind: 'kept', reason: 'uncommitted', files };
-    // No --force: git checks once more that nothing but ignored files would go.
-    await git(['worktree', 'remove', dir], { cwd: repo });
-  } else {
-    if (existsSync(dir)) await rm(dir, { recursive: true, force: true });
-    if (entry) await git(['worktree', 'prune'], { cwd: repo });
-  }
+  const kept = await withWorktreeLock(repo, async () => {
+    const entry = (await listWorktrees(repo)).find((w) => w.path === dir);
+    if (entry && !entry.prunable && existsSync(dir)) {
+      const files = await changedPaths(dir);
+      if (files.length) return files;
+      // No --force: git checks once more that nothing but ignored files would go.
+      await git(['worktree', 'remove', dir], { cwd: repo });
+    } else {
+      if (existsSync(dir)) await rm(dir, { recursive: true, force: true });
+      if (entry) await git(['worktree', 'prune'], { cwd: repo });
+    }
+    return undefined;
+  });
+  if (kept) return { kind: 'kept', reason: 'uncommitted', files: kept };
   return { kind: 'removed', branchDeleted: await deleteMergedBranch(run, taskId) };
 }
 
