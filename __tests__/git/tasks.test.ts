@@ -75,6 +75,23 @@ describe('a run of isolated tasks', () => {
     expect(checkoutState(repo)).toEqual(before);
   });
 
+  it('ignores a GIT_DIR inherited from a parent git (a hook, rebase -x)', async () => {
+    const repo = makeRepo(root, 'envrepo');
+    const other = makeRepo(root, 'other');
+    const saved = process.env.GIT_DIR;
+    process.env.GIT_DIR = path.join(other, '.git');
+    try {
+      const r = await run(repo, 'e');
+      expect(r.repo).toBe(repo);
+      expect((await startTask(r, 't')).kind).toBe('started');
+    } finally {
+      if (saved === undefined) delete process.env.GIT_DIR;
+      else process.env.GIT_DIR = saved;
+    }
+    expect(g(other, 'branch', '--list', 'orchestrator/*')).toBe('');
+    expect(g(repo, 'branch', '--list', 'orchestrator/e/*')).toContain('orchestrator/e/result');
+  });
+
   it("starts a dependent task from the result, so it sees its dependency's work", async () => {
     const repo = makeRepo(root, 'dependent');
     const r = await run(repo, 'd');

@@ -31,6 +31,19 @@ export const DEFAULT_GIT_TIMEOUT_MS = 120_000;
  */
 const SAFE_CONFIG = ['-c', 'core.hooksPath=/dev/null', '-c', 'core.fsmonitor=false', '-c', 'commit.gpgSign=false', '-c', 'gc.auto=0'];
 
+/**
+ * Variables that point git at another repository or index than `cwd`'s.
+ * Inherited from a parent git (a hook, `rebase -x`), they would make every
+ * call act on that repository instead: they are dropped.
+ */
+const REPOSITORY_ENV = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_COMMON_DIR', 'GIT_OBJECT_DIRECTORY', 'GIT_ALTERNATE_OBJECT_DIRECTORIES', 'GIT_NAMESPACE', 'GIT_PREFIX'];
+
+function gitEnv(extra: Record<string, string> | undefined): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of REPOSITORY_ENV) delete env[k];
+  return { ...env, ...extra, LC_ALL: 'C', LANGUAGE: 'C', GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_LOCKS: '0', GIT_PAGER: 'cat' };
+}
+
 export interface GitCallOptions {
   cwd: string;
   /** Added to the environment (identity fallback, GIT_INDEX_FILE…). */
@@ -66,8 +79,9 @@ export class GitError extends Error {
 
 /**
  * Runs git with an argv array (never a shell string), `LC_ALL=C` so its output
- * parses the same everywhere, no terminal prompt, and a timeout after which it
- * is killed. Resolves with the output when the exit code is in `okCodes`.
+ * parses the same everywhere, no terminal prompt, no optional locks (a
+ * `status` of the person's checkout does not rewrite their index), and a
+ * timeout after which it is killed. Resolves with the output when the exit code is in `okCodes`.
  */
 export function git(args: readonly string[], opts: GitCallOptions): Promise<GitOutput> {
   const okCodes = opts.okCodes ?? [0];
@@ -75,7 +89,7 @@ export function git(args: readonly string[], opts: GitCallOptions): Promise<GitO
   return new Promise((resolve, reject) => {
     const child = spawn(opts.gitBinary ?? 'git', argv, {
       cwd: opts.cwd,
-      env: { ...process.env, ...opts.env, LC_ALL: 'C', LANGUAGE: 'C', GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_LOCKS: '0', GIT_PAGER: 'cat' },
+      env: gitEnv(opts.env),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     const out: Buffer[] = [];
