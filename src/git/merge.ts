@@ -105,11 +105,12 @@ export type ResolutionResult =
  * current result into it (the worktree is the orchestrator's, never the
  * person's checkout), leaving conflict markers in the files named. They fix
  * the files there and call `retryMerge` (or commit themselves first).
+ * `--no-autostash`: refs/stash is shared by all worktrees, the person's too.
  */
 export async function startResolution(run: RunLocation, taskId: string): Promise<ResolutionResult> {
   const dir = worktreePath(run.repo, run.runId, taskId);
   if (!existsSync(path.join(dir, '.git'))) return { kind: 'no-worktree', dir };
-  const merge = await git(['merge', '--no-ff', '--no-commit', '--no-edit', resultBranch(run.runId)], {
+  const merge = await git(['merge', '--no-ff', '--no-commit', '--no-edit', '--no-autostash', resultBranch(run.runId)], {
     cwd: dir,
     okCodes: [0, 1],
     env: await identityEnv(run.repo),
