@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { dashboardBench } from './dashboard.js';
 import { engineBench } from './engine.js';
+import { gitBench } from './git.js';
 import { locksBench } from './locks.js';
 import { persistBench } from './persist.js';
 import { formatTable } from './table.js';
@@ -23,6 +24,7 @@ const BENCHES: Record<string, Bench> = {
   persist: persistBench,
   validate: validateBench,
   dashboard: dashboardBench,
+  git: gitBench,
 };
 
 const USAGE = `usage: node dist/bench/run.js [--json] [${Object.keys(BENCHES).join('|')} ...]
