@@ -12,6 +12,8 @@ import { groupProcs, waitFor } from './helpers.js';
 let ws: string | undefined;
 
 afterEach(() => {
+  // A failed assertion must not leave its SIGTERM-proof agents behind (jest would never exit).
+  killLiveGroups();
   if (ws) rmSync(ws, { recursive: true, force: true });
   ws = undefined;
 });
@@ -45,8 +47,10 @@ describe('a forced shutdown (second Ctrl+C) reaches every session', () => {
       publishIntervalMs: 0,
     });
     const run = engine.run();
-    const pgid = (id: string): number => Number(readFileSync(join(dir, `${id}.pid`), 'utf8'));
-    await waitFor(() => existsSync(join(dir, 'in-pty.pid')) && existsSync(join(dir, 'on-pipes.pid')), 10_000, 'both agents to start');
+    // `echo $$ > file` creates the file before it writes: a pid is there once its line is whole.
+    const pidLine = (id: string): string => (existsSync(join(dir, `${id}.pid`)) ? readFileSync(join(dir, `${id}.pid`), 'utf8') : '');
+    const pgid = (id: string): number => Number(pidLine(id));
+    await waitFor(() => pidLine('in-pty').endsWith('\n') && pidLine('on-pipes').endsWith('\n'), 10_000, 'both agents to start');
     const groups = [pgid('in-pty'), pgid('on-pipes')];
     await waitFor(() => groups.every((g) => groupProcs(g).length >= 7), 10_000, 'leader, 3 subshells, 3 sleeps in each group');
     expect(liveGroupPids()).toEqual(expect.arrayContaining(groups));

@@ -111,7 +111,7 @@ describe('shell backend: pause and resume', () => {
 
     execution.pause();
     // Stopped processes print nothing: every member stopped is what "no output while paused" rests on.
-    await waitFor(() => allStopped(pgid), 5000, `every member stopped: ${JSON.stringify(groupProcs(pgid))}`);
+    await waitFor(() => allStopped(pgid), 15_000, `every member stopped: ${JSON.stringify(groupProcs(pgid))}`);
     const atPause = counted(run.text());
 
     execution.resume();
@@ -146,7 +146,7 @@ describe('shell backend: pause and resume', () => {
     await waitFor(() => counted(run.text()) >= 2, 5000, 'the counter to run');
     const pgid = leaderPid(run.text());
     execution.pause();
-    await waitFor(() => allStopped(pgid), 5000, 'every member stopped');
+    await waitFor(() => allStopped(pgid), 15_000, `every member stopped: ${JSON.stringify(groupProcs(pgid))}`);
     run.controller.abort('cancelled');
     expect(await within(execution.done, 20_000, 'the paused group to obey SIGTERM')).toEqual({ ok: false, reason: 'cancelled' });
     expect(liveMembers(pgid)).toEqual([]);
