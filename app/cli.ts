@@ -1,12 +1,12 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { UserError } from '../src/errors.js';
+import { exitCodeLines } from '../src/report/exit-codes.js';
 import { configCommand, doctorCommand, readCommand, validateCommand } from './commands.js';
 import { runCommand } from './run.js';
 
 // The composition root: the only module tree that imports both the engine (src/) and the
-// dashboard (components/, loaded by import() only when it draws). Exit codes: 0 ok ·
-// 1 a task failed · 2 invalid input · 130/143/129 interrupted · 70 internal error.
+// dashboard (components/, loaded by import() only when it draws). Exit codes: src/report/exit-codes.ts.
 
 function fail(err: unknown): never {
   if (err instanceof UserError) {
@@ -126,7 +126,7 @@ await yargs(hideBin(process.argv))
   .demandCommand(1, 'say which command to run: run, resume, runs, show, logs, validate, config or doctor (see --help)')
   .strict()
   .epilogue(
-    'Exit codes: 0 every task completed, skipped or failed softly · 1 a task failed · 2 invalid input · 130 interrupted.\nConfig: ~/.config/orchestrator/config.yaml, then .orchestratorrc in the project (see .orchestratorrc.example).',
+    `Exit codes:\n${exitCodeLines()}\n\nConfig: ~/.config/orchestrator/config.yaml, then .orchestratorrc in the project (see .orchestratorrc.example).`,
   )
   .fail((msg, err) => {
     // Handlers catch their own errors; what lands here is a usage problem (a flag, a missing argument).

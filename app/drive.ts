@@ -1,7 +1,8 @@
 import type { PersistedRun } from '../src/persist/persistence.js';
 import { attachReporter } from '../src/report/headless.js';
 import type { Engine, RunSummary } from '../src/scheduler/engine.js';
-import { SIGNAL_EXIT, stdoutClosed, write } from './output.js';
+import { SIGNAL_EXIT } from '../src/report/exit-codes.js';
+import { stdoutClosed, write } from './output.js';
 
 /**
  * Attaches the recorder, the reporter (or the dashboard) and the signal handlers

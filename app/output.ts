@@ -11,5 +11,3 @@ export function stdoutClosed(): void {
   stdoutGone = true;
 }
 
-/** Exit codes of a run stopped by a signal, as a shell reports them (128 + the signal's number). */
-export const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129, SIGPIPE: 141 };

@@ -14,7 +14,8 @@ import { chooseDisplay, importOutsideCi } from './display.js';
 import { drive } from './drive.js';
 import { loadAll } from './load.js';
 import type { CommonArgs } from './load.js';
-import { SIGNAL_EXIT, write } from './output.js';
+import { SIGNAL_EXIT } from '../src/report/exit-codes.js';
+import { write } from './output.js';
 
 /** The flags of `run` and `resume`. */
 export interface RunArgs extends CommonArgs {

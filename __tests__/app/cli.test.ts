@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { requireBuild, ROOT, runCli } from '../helpers/cli.js';
 import type { CliResult } from '../helpers/cli.js';
+import { EXIT_CODES } from '../../src/report/exit-codes.js';
 
 let ws: string;
 let home: string;
@@ -202,6 +203,8 @@ describe('orchestrator config and help', () => {
     const help = await cli(['--help']);
     expect(help.code).toBe(0);
     for (const c of ['run <plan>', 'validate <plan>', 'config']) expect(help.stdout).toContain(c);
+    // The exit codes as README.md and docs/events.md list them (one table: src/report/exit-codes.ts).
+    for (const { code } of EXIT_CODES) expect(help.stdout).toMatch(new RegExp(`^ +${code}  `, 'm'));
     const bad = await cli(['frobnicate']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--help/);

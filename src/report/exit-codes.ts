@@ -11,7 +11,7 @@ export const EXIT_CODES = [
   { code: 70, meaning: 'an internal error (a bug): DEBUG=1 prints the stack trace' },
   { code: 129, meaning: 'stopped by SIGHUP (the terminal closed); the run can be resumed' },
   { code: 130, meaning: 'stopped by Ctrl+C (SIGINT); the run can be resumed' },
-  { code: 141, meaning: 'stdout closed under it (`| head`), as SIGPIPE would; the run can be resumed' },
+  { code: 141, meaning: 'its stdout was closed (a reader such as head left), as SIGPIPE does; the run can be resumed' },
   { code: 143, meaning: 'stopped by SIGTERM; the run can be resumed' },
 ] as const;
 
