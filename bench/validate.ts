@@ -82,7 +82,7 @@ export async function validateBench(): Promise<BenchRow[]> {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-  // The library route DESIGN §6 names, on the same graph: why validation orders levels by hand.
+  // The library route docs/architecture.md §8 names, on the same graph: why validation orders levels by hand.
   let graph: ReturnType<typeof buildGraph> | undefined;
   const [buildMs] = await repeat(1, () => {
     graph = buildGraph(tasks);

@@ -33,7 +33,7 @@ export interface AppProps {
   exitOnFinish?: boolean;
 }
 
-/** The dashboard's root: the one place the engine enters the React tree (STYLE §2). */
+/** The dashboard's root: the one place the engine enters the React tree (docs/architecture.md §10). */
 export function App({ engine, ...rest }: AppProps) {
   return (
     <EngineContext.Provider value={engine}>

@@ -16,7 +16,7 @@ const APPLIES: Record<EngineCommand, string> = {
 };
 
 /**
- * The dashboard's words for a command's result (STYLE §18: the engine
+ * The dashboard's words for a command's result (docs/architecture.md §10: the engine
  * returns facts, each front end phrases them). One line for the footer.
  */
 export function commandWords(command: EngineCommand, r: CommandResult): string {

@@ -1,5 +1,5 @@
 /**
- * The dashboard's keys as data (STYLE §8): command id → keys → description →
+ * The dashboard's keys as data (docs/architecture.md §10): command id → keys → description →
  * scope. The footer hints and the help overlay are generated from this table,
  * and a user's `keys:` in config overrides it.
  */

@@ -8,7 +8,7 @@ export interface Feedback {
   readonly text: string;
 }
 
-/** A modal thing on top of the keymap: the first stop of the input router (STYLE §9). */
+/** A modal thing on top of the keymap: the first stop of the input router (docs/architecture.md §10). */
 export type Overlay =
   | { kind: 'none' }
   | { kind: 'help'; top: number }

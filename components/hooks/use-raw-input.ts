@@ -33,7 +33,7 @@ export function useRawInput(onKey: (raw: string) => void): void {
         });
       }
     };
-    // isRawModeSupported is undefined, not false, without a TTY (DESIGN §7).
+    // isRawModeSupported is undefined, not false, without a TTY (docs/architecture.md §9).
     if (isRawModeSupported) setRawMode(true);
     stdin.on('data', onData);
     return () => {

@@ -3,7 +3,7 @@ import type { RunSnapshot } from '../../src/scheduler/run-store.js';
 import { useEngine } from './engine-context.js';
 
 /**
- * Reads part of the run through the store's throttled snapshot (STYLE §4).
+ * Reads part of the run through the store's throttled snapshot (docs/architecture.md §10).
  * The selector must return a part of the snapshot or a primitive, never a
  * freshly built object, or React would re-render forever.
  */

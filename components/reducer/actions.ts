@@ -17,7 +17,7 @@ export type Effect =
   /** Stops every agent (gracefully, or with `force` SIGKILL at once), then leaves once they are down. */
   | { kind: 'quit'; force: boolean };
 
-/** Everything that changes the dashboard's state (STYLE §17). */
+/** Everything that changes the dashboard's state (docs/architecture.md §10). */
 export type Action =
   /** Bytes from the terminal: one keypress, a paste, or keys typed faster than they were read. */
   | { type: 'key'; raw: string }

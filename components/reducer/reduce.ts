@@ -16,7 +16,7 @@ import type { Handler, Step, View } from './types.js';
 const COMMANDS = { ...GLOBAL, ...TASK_COMMANDS, ...LIST, ...PANE } satisfies Record<CommandId, Handler>;
 
 /**
- * The dashboard's state after `action` (STYLE §17): pure, nothing mutated;
+ * The dashboard's state after `action` (docs/architecture.md §10): pure, nothing mutated;
  * what it asks of the engine comes back as effects, their results as
  * `result` actions.
  */
@@ -63,7 +63,7 @@ function then(first: Step, next: (ui: UiState) => Step): Step {
 }
 
 /**
- * The one input router (STYLE §9): the attached agent's terminal → an open
+ * The one input router (docs/architecture.md §10): the attached agent's terminal → an open
  * overlay → the focused scope's keymap.
  */
 function routeKey(ui: UiState, raw: string, view: View): Step {

@@ -15,7 +15,7 @@ export interface StyledRun {
 export type StyledLine = readonly StyledRun[];
 
 /**
- * A task's terminal screen (DESIGN §5): the agent's bytes rendered as a
+ * A task's terminal screen (docs/architecture.md §5): the agent's bytes rendered as a
  * terminal would (colours, cursor moves, progress bars), with a bounded
  * scrollback. The dashboard reads it; the engine never needs its contents.
  */

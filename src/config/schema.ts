@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { didYouMean } from '../input/suggest.js';
 
-/** How a failure counts downstream: see DESIGN §3. */
+/** How a failure counts downstream: see docs/architecture.md §3. */
 export const FailureModeSchema = z.enum(['hard', 'soft', 'skip']);
 export type FailureMode = z.infer<typeof FailureModeSchema>;
 

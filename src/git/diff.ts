@@ -11,7 +11,7 @@ export interface DiffOptions {
 
 /**
  * `--no-ext-diff --no-textconv`: both would run commands named by the
- * repository's config, which is not trusted here (DESIGN §5c).
+ * repository's config, which is not trusted here (docs/architecture.md §7).
  */
 function diffArgs(from: string, to: string, opts: DiffOptions): string[] {
   return ['diff', '--no-ext-diff', '--no-textconv', opts.color ? '--color=always' : '--no-color', ...(opts.stat ? ['--stat'] : []), from, to, '--'];

@@ -13,7 +13,7 @@ export const DEFAULT_GIT_TIMEOUT_MS = 120_000;
 
 /**
  * Config given to every git call. Each one keeps code from the repository
- * from running inside the orchestrator's own steps (DESIGN §5c: nothing from
+ * from running inside the orchestrator's own steps (docs/architecture.md §7: nothing from
  * a repository runs before the person trusted it) and keeps an unattended
  * run from stopping:
  * - `core.hooksPath=/dev/null`: hooks do not run for the orchestrator's own

@@ -1,6 +1,6 @@
 /**
  * Isolated workspaces: a git worktree per task, merged back through a queue
- * (DESIGN §5b). The public API of the git layer; the modules behind it are
+ * (docs/architecture.md §6). The public API of the git layer; the modules behind it are
  * one step each.
  */
 export { applyFacts, applyResult, canAutoApply, decideApply } from './apply.js';

@@ -45,7 +45,7 @@ function isChurn(e: RunEvent): boolean {
 }
 
 /**
- * Records a run as it happens (DESIGN §2: the SQLite writer subscribes to
+ * Records a run as it happens (docs/architecture.md §2: the SQLite writer subscribes to
  * the store's events).
  *
  * Durability: the store emits each event synchronously before the engine acts

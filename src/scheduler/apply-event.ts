@@ -80,7 +80,7 @@ export function endsAttempt(from: TaskState, to: TaskState): boolean {
 }
 
 /**
- * The task record after `event`: the one rule (DESIGN §2, STYLE 16) by which
+ * The task record after `event`: the one rule (docs/architecture.md §2) by which
  * events become records, for the live store, the database writer and the
  * records a resume reads back alike. Events of other tasks, and events that
  * change no record (output, process ids, run-level events), return `record`

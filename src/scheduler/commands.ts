@@ -5,7 +5,7 @@ import { isLive } from './states.js';
 import type { TaskStateKind } from './states.js';
 
 /**
- * What a command did, as facts (STYLE §18): each front end phrases them
+ * What a command did, as facts (docs/architecture.md §10): each front end phrases them
  * itself. `id` is the task acted on — for a retry of a blocked task, the
  * failure that blocks it.
  */

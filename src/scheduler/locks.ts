@@ -33,7 +33,7 @@ export interface ResourceLockManagerOptions {
 const noop: Release = () => {};
 
 /**
- * Per-file mutual exclusion for tasks (DESIGN §4): two tasks never write the
+ * Per-file mutual exclusion for tasks (docs/architecture.md §4): two tasks never write the
  * same file at the same time. Multi-file acquisitions take their keys one at
  * a time in sorted order, which rules out lock-order deadlocks and lets the
  * caller report exactly which file it is waiting for. There is no timeout:

@@ -56,7 +56,7 @@ export interface RunStoreOptions {
 }
 
 /**
- * The single source of truth for one run (DESIGN §2): task records plus a
+ * The single source of truth for one run (docs/architecture.md §2): task records plus a
  * numbered, typed event for every change. Only the engine writes to it.
  */
 export class RunStore implements RunStoreReader {

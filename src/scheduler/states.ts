@@ -2,7 +2,7 @@ import type { FailureClass } from '../agents/backend.js';
 import type { FailureMode } from '../config/schema.js';
 
 /**
- * A task's state (DESIGN §3) as a discriminated union: each state carries
+ * A task's state (docs/architecture.md §3) as a discriminated union: each state carries
  * exactly the detail that makes sense for it.
  */
 export type TaskState =
