@@ -103,12 +103,8 @@ export function retryTask(c: CommandContext, id: string): CommandResult {
   const state = record.state;
   if (state.kind === 'blocked') return retryTask(c, state.by);
   if (c.isStopping()) return { ok: false, reason: 'shutting-down' };
-  // retryNow decides by the same two states: waiting out a backoff, or held by an open breaker.
-  if (c.waits.retryNow(record) !== undefined) {
-    return state.kind === 'eligible' && state.breaker
-      ? { ok: true, did: 'started-past-breaker', id, provider: state.breaker.provider }
-      : { ok: true, did: 'retrying-now', id };
-  }
+  const now = c.waits.retryNow(record);
+  if (now) return { ok: true, id, ...now };
   if (state.kind !== 'failed' && state.kind !== 'cancelled') return wrongState(id, state.kind);
   c.store.reopen();
   c.waits.allowPastBreaker(id);

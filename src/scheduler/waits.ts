@@ -19,6 +19,9 @@ export interface WaitsHost {
   wake(ids: readonly string[]): void;
 }
 
+/** What a retry of a waiting task did: ended its backoff, or let it past its provider's open breaker. */
+export type RetryNow = { did: 'retrying-now' } | { did: 'started-past-breaker'; provider: string };
+
 /**
  * The two ways a task waits on time rather than on other tasks: an automatic
  * retry's backoff (the task is `pending` with a `retry` detail) and its
@@ -94,19 +97,19 @@ export class Waits {
    * lets a task held by its provider's breaker start past it. Undefined when
    * the task waits on neither.
    */
-  retryNow(record: TaskRecord): string | undefined {
+  retryNow(record: TaskRecord): RetryNow | undefined {
     const id = record.spec.id;
     const state = record.state;
     if (state.kind === 'pending' && state.retry) {
       this.host.store.setState(id, { kind: 'pending' });
       this.host.wake([id]);
-      return `retrying ${id} now, without waiting out its backoff`;
+      return { did: 'retrying-now' };
     }
     if (state.kind === 'eligible' && state.breaker) {
       this.bypass.add(id);
       this.host.offer(record);
       this.host.wake([]);
-      return `starting ${id} now, past the open circuit breaker of provider '${state.breaker.provider}'`;
+      return { did: 'started-past-breaker', provider: state.breaker.provider };
     }
     return undefined;
   }
