@@ -200,7 +200,7 @@ export class Executor {
           role,
           providerName: role.provider,
           provider,
-          workdir: this.opts.workspace,
+          workspace: { cwd: this.opts.workspace },
           attempt: now.attempts,
           signal: controller.signal,
           killGraceMs: config.killGraceMs,
