@@ -25,6 +25,8 @@ export function runEffect(engine: Engine, effect: Effect, exit: () => void): Com
       return engine.cancel(effect.id);
     case 'mark-done':
       return engine.markDone(effect.id);
+    case 'merge-again':
+      return engine.mergeAgain(effect.id);
     case 'attach':
       // An empty write: whether the task takes input at all (a task on pipes does not).
       return engine.sendInput(effect.id, '');

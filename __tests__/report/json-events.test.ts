@@ -168,6 +168,6 @@ describe('attachReporter --json', () => {
     expect(lines.every((l) => l.endsWith('\n') && !l.slice(0, -1).includes('\n'))).toBe(true);
     const events = lines.map((l) => JSON.parse(l) as { type: keyof typeof JSON_EVENT_SCHEMAS });
     expect(events.map((e) => e.type)).toEqual(['run-started', 'task-state']);
-    for (const e of events) expect(JSON_EVENT_SCHEMAS[e.type].parse(e)).toMatchObject({ runId: 'r1', schemaVersion: 1 });
+    for (const e of events) expect(JSON_EVENT_SCHEMAS[e.type].parse(e)).toMatchObject({ runId: 'r1', schemaVersion: JSON_SCHEMA_VERSION });
   });
 });

@@ -9,7 +9,7 @@ export type EngineCommand = Exclude<Effect, { kind: 'quit' }>['kind'];
  * Data only; the dashboard's effect runner (effects.ts) carries them out.
  */
 export type Effect =
-  | { kind: 'pause' | 'resume' | 'retry' | 'skip' | 'cancel' | 'mark-done'; id: string }
+  | { kind: 'pause' | 'resume' | 'retry' | 'skip' | 'cancel' | 'mark-done' | 'merge-again'; id: string }
   | { kind: 'pause-run' | 'resume-run' }
   /** Probes that the task takes input (an empty write) before keys go to it. */
   | { kind: 'attach'; id: string }

@@ -45,6 +45,7 @@ export const TASK_COMMANDS = {
   retry: onSelected((ui, _record, id) => run(ui, { kind: 'retry', id })),
   skip: onSelected((ui, _record, id) => run(ui, { kind: 'skip', id })),
   'mark-done': onSelected((ui, _record, id) => run(ui, { kind: 'mark-done', id })),
+  'merge-again': onSelected((ui, _record, id) => run(ui, { kind: 'merge-again', id })),
   cancel: onSelected(cancel),
   attach: onSelected(attach),
 } satisfies Partial<Record<CommandId, Handler>>;
