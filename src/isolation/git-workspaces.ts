@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import path from 'node:path';
 import type { Workspace } from '../agents/backend.js';
 import { isolationOf } from '../config/isolation.js';
 import type { Config } from '../config/schema.js';
@@ -25,6 +26,8 @@ export class GitWorkspaces implements TaskWorkspaces {
   constructor(
     private readonly run: RunRef,
     private readonly config: Pick<Config, 'agents' | 'providers' | 'worktree'>,
+    /** The workspace's place in the repository (`''` at its top): an agent works there in its worktree. */
+    private readonly subdir = '',
   ) {
     this.queue = new MergeQueue(run);
   }
@@ -44,13 +47,13 @@ export class GitWorkspaces implements TaskWorkspaces {
     const started = await startTask(this.run, id, { ...(setup !== undefined ? { setup } : {}), setupTimeoutMs });
     switch (started.kind) {
       case 'started':
-        return { kind: 'ready', workspace: workspaceOf(started.task) };
+        return { kind: 'ready', workspace: this.workspaceOf(started.task) };
       case 'resumed': {
         // Committed but not merged: a crash came between the two; the work is done, only its merge is missing.
         const tip = await resolveRef(this.run.repo, heads(started.task.branch));
         const clean = (await changedPaths(started.task.dir)).length === 0;
         const committed = tip !== undefined && tip !== started.task.start && clean;
-        return { kind: committed ? 'committed' : 'ready', workspace: workspaceOf(started.task) };
+        return { kind: committed ? 'committed' : 'ready', workspace: this.workspaceOf(started.task) };
       }
       case 'setup-failed':
         return { kind: 'failed', reason: `worktree setup failed${started.timedOut ? ' (timed out)' : ''}: ${started.reason}` };
@@ -97,6 +100,10 @@ export class GitWorkspaces implements TaskWorkspaces {
     }
   }
 
+  private workspaceOf(task: TaskRef): Workspace {
+    return { cwd: path.join(task.dir, this.subdir), baseCommit: task.start, branch: task.branch };
+  }
+
   /**
    * Drops a conflicted task's worktree, branch and start, so its retry starts
    * from the result as it is now; the old tip stays reachable from
@@ -115,8 +122,4 @@ export class GitWorkspaces implements TaskWorkspaces {
     if (tip) await git(['update-ref', '-d', heads(taskBranch(runId, id)), tip], { cwd: repo });
     await git(['update-ref', '-d', startRef(runId, id)], { cwd: repo, okCodes: [0, 1] });
   }
-}
-
-function workspaceOf(task: TaskRef): Workspace {
-  return { cwd: task.dir, baseCommit: task.start, branch: task.branch };
 }
