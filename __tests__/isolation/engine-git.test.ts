@@ -1,9 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Backend } from '../../src/agents/backend.js';
+import { createBackends } from '../../src/agents/registry.js';
+import { GitWorkspaces } from '../../src/isolation/git-workspaces.js';
+import { Engine } from '../../src/scheduler/engine.js';
 import { resultBranch, taskBranch, worktreePath } from '../../src/git/layout.js';
 import type { TaskState } from '../../src/scheduler/states.js';
 import { checkoutState, g, isolateGitConfig, makeRepo, read, run, tempRoot, treeFiles, writeFiles } from '../git/helpers.js';
-import { coder, gitEngine } from './helpers.js';
+import { agentConfig, coder, gitEngine } from './helpers.js';
 
 let root: string;
 let gitConfig: ReturnType<typeof isolateGitConfig>;
@@ -108,10 +113,41 @@ describe('a run with isolated tasks, through the engine and real git', () => {
     expect(g(repo, 'for-each-ref', '--format=%(refname)', `refs/orchestrator/r3/conflicted/`)).toBe(`refs/orchestrator/r3/conflicted/${conflicted}`);
   });
 
+  it('a retried conflict continues the agent session, told why and where it now stands', async () => {
+    const repo = makeRepo(root, 'note', { 's.txt': 'one\ntwo\nthree\n' });
+    const r = await run(repo, 'r5');
+    const seen: Array<{ id: string; note: string | undefined; resume: string | undefined; branch: string | undefined; base: string | undefined }> = [];
+    // An agent at the edge: writes its line of s.txt where it is told to work, and reports a session.
+    const agent: Backend = {
+      start(ctx) {
+        seen.push({ id: ctx.task.id, note: ctx.retryNote, resume: ctx.resumeSessionId, branch: ctx.workspace.branch, base: ctx.workspace.baseCommit });
+        writeFileSync(path.join(ctx.workspace.cwd, 's.txt'), `one\nTWO ${ctx.task.id}\nthree\n`);
+        ctx.report({ sessionId: `session-${ctx.task.id}` });
+        return { done: Promise.resolve({ ok: true, result: `wrote ${ctx.task.id}` }), pause() {}, resume() {} };
+      },
+    };
+    const config = agentConfig();
+    const engine = new Engine({
+      plan: { name: 'iso', file: `${repo}/plan.yaml`, workspace: repo, tasks: [coder('a', 'x'), coder('b', 'x')] },
+      config,
+      backends: { ...createBackends(), command: agent },
+      workspaces: new GitWorkspaces(r, config),
+    });
+    const summary = await engine.run();
+    const conflicted = ['a', 'b'].find((id) => stateOf(summary.tasks, id).kind === 'failed')!;
+    expect(seen.map((s) => [s.branch, s.base])).toEqual(seen.map((s) => [taskBranch('r5', s.id), r.base]));
+    engine.retry(conflicted);
+    expect((await engine.whenIdle()).exitCode).toBe(0);
+    const again = seen[2]!;
+    expect(again).toMatchObject({ id: conflicted, resume: `session-${conflicted}`, branch: taskBranch('r5', conflicted) });
+    expect(again.note).toMatch(/^your work did not merge \(merge conflict in s\.txt\): other tasks changed the same lines meanwhile\. This attempt starts in a fresh worktree that holds their work/);
+    expect(again.base).toBe(g(repo, 'rev-parse', `${resultBranch('r5')}^1`));
+  });
+
   it('a failed setup command fails the task with its output, before the agent runs', async () => {
     const repo = makeRepo(root, 'setup');
     const r = await run(repo, 'r4');
-    const config = (await import('./helpers.js')).agentConfig({ worktree: { setup: 'echo no deps here >&2; exit 3', setupTimeoutMs: 60_000 } });
+    const config = agentConfig({ worktree: { setup: 'echo no deps here >&2; exit 3', setupTimeoutMs: 60_000 } });
     const engine = gitEngine(r, [coder('a', 'echo ran > ran.txt')], config);
     const summary = await engine.run();
     const state = stateOf(summary.tasks, 'a');

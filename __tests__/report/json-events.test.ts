@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
 import type { RunEvent } from '../../src/scheduler/events.js';
+import type { TaskState } from '../../src/scheduler/states.js';
 import { RunStore } from '../../src/scheduler/run-store.js';
 import {
   JSON_COMMON_FIELDS,
@@ -120,6 +121,12 @@ describe('toJsonEvent', () => {
       expect(out).toMatchObject({ type: e.type, schemaVersion: JSON_SCHEMA_VERSION, runId: 'r1', seq: 7, time: 1000 });
     }
     expect(toJsonEvent(all['run-finished'], null)).toMatchObject({ runId: null, counts: { completed: 1, pending: 0, cancelled: 0 } });
+  });
+
+  it('maps a merge conflict with its files', () => {
+    const conflict: TaskState = { kind: 'failed', reason: 'merge conflict in s.txt, t.txt', failure: 'conflict', files: ['s.txt', 't.txt'] };
+    const out = toJsonEvent({ ...base, type: 'task-state', taskId: 'a', from: { kind: 'running' }, to: conflict, attempt: 1 }, 'r1');
+    expect(JSON_EVENT_SCHEMAS['task-state'].parse(out)).toMatchObject({ to: { kind: 'failed', reason: 'merge conflict in s.txt, t.txt', failure: 'conflict', files: ['s.txt', 't.txt'] } });
   });
 
   it('maps every state kind to the state its schema accepts', () => {

@@ -225,7 +225,7 @@ export class Executor {
             cols: this.cols,
             rows: this.rows,
             ...(resume ? { resumeSessionId: now.sessionId } : {}),
-            ...(resume && now.lastFailure !== undefined ? { retryNote: now.lastFailure } : {}),
+            ...(resume && now.lastFailure !== undefined ? { retryNote: retryNoteOf(now.lastFailure) } : {}),
             ...(resume && now.sessionUsage !== undefined ? { usageSoFar: now.sessionUsage } : {}),
             output: (chunk) => this.output(id, chunk),
             report: (info) => store.report(id, info),
@@ -298,6 +298,12 @@ export class Executor {
   activeIds(): string[] {
     return [...this.active.keys()];
   }
+}
+
+/** Why the last attempt failed, for the agent; a conflict also says where it now stands. */
+function retryNoteOf(lastFailure: string): string {
+  if (!isConflictReason(lastFailure)) return lastFailure;
+  return `your work did not merge (${lastFailure}): other tasks changed the same lines meanwhile. This attempt starts in a fresh worktree that holds their work; make your change again on top of it`;
 }
 
 /** The state a successful attempt ends in once its work came back (or did not) through the merge queue. */
