@@ -70,4 +70,29 @@ describe('a task picked up after a crash at each step of landing its work', () =
     expect(g(repo, 'log', '--merges', '--format=%s', resultBranch('c2'))).toBe(`Merge task a into ${resultBranch('c2')}`);
     expect(existsSync(worktreePath(repo, 'c2', 'a'))).toBe(false);
   });
+
+  it("a commit the agent made itself is not taken for finished work: the agent runs again in that worktree", async () => {
+    const repo = makeRepo(root, 'agent-commit');
+    const r = await run(repo, 'c3');
+    const ws = new GitWorkspaces(r, agentConfig());
+    await ws.open(coder('a', 'x'), { fresh: false });
+    const dir = worktreePath(repo, 'c3', 'a');
+    writeFiles(dir, { 'half.txt': 'half\n' });
+    g(dir, 'add', '-A');
+    g(dir, 'commit', '-q', '-m', 'wip by the agent');
+
+    const ran: string[] = [];
+    const config = agentConfig();
+    const agent: Backend = {
+      start(ctx) {
+        ran.push(ctx.workspace.cwd);
+        writeFiles(ctx.workspace.cwd, { 'rest.txt': 'rest\n' });
+        return { done: Promise.resolve({ ok: true, result: 'done' }), pause() {}, resume() {} };
+      },
+    };
+    const engine = new Engine({ plan: { name: 'iso', file: `${repo}/plan.yaml`, workspace: repo, tasks: [coder('a', 'x')] }, config, backends: { command: agent }, workspaces: new GitWorkspaces(r, config) });
+    expect((await engine.run()).exitCode).toBe(0);
+    expect(ran).toEqual([dir]);
+    expect(g(repo, 'ls-tree', '--name-only', resultBranch('c3'))).toBe('README.md\nhalf.txt\nrest.txt');
+  });
 });

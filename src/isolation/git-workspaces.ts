@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Workspace } from '../agents/backend.js';
 import { isolationOf } from '../config/isolation.js';
 import type { Config } from '../config/schema.js';
-import { commitTask, MergeQueue, mergedTasks, removeTaskWorkspace, startResolution, startTask } from '../git/index.js';
+import { commitTask, MergeQueue, TRAILER, mergedTasks, removeTaskWorkspace, startResolution, startTask } from '../git/index.js';
 import type { MergeResult, RetryMergeResult, RunRef, TaskRef } from '../git/index.js';
 import { git } from '../git/exec.js';
 import { changedPaths, heads, listWorktrees, resolveRef, startRef, taskBranch, withWorktreeLock, worktreePath } from '../git/layout.js';
@@ -52,7 +52,8 @@ export class GitWorkspaces implements TaskWorkspaces {
         // Committed but not merged: a crash came between the two; the work is done, only its merge is missing.
         const tip = await resolveRef(this.run.repo, heads(started.task.branch));
         const clean = (await changedPaths(started.task.dir)).length === 0;
-        const committed = tip !== undefined && tip !== started.task.start && clean;
+        // Only the orchestrator's own commit (its trailer) says the work was finished; an agent may commit as it goes.
+        const committed = tip !== undefined && tip !== started.task.start && clean && (await this.committedByRun(tip));
         return { kind: committed ? 'committed' : 'ready', workspace: this.workspaceOf(started.task) };
       }
       case 'setup-failed':
@@ -98,6 +99,11 @@ export class GitWorkspaces implements TaskWorkspaces {
         throw new Error(`unknown merge result ${JSON.stringify(never)}`);
       }
     }
+  }
+
+  private async committedByRun(commit: string): Promise<boolean> {
+    const out = await git(['log', '-1', `--format=%(trailers:key=${TRAILER.run},valueonly)`, commit], { cwd: this.run.repo });
+    return out.stdout.trim() === this.run.runId;
   }
 
   private workspaceOf(task: TaskRef): Workspace {

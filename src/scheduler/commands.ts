@@ -141,6 +141,8 @@ export function retryTask(c: CommandContext, id: string): CommandResult {
       : { ok: true, did: 'retrying-now', id };
   }
   if (state.kind !== 'failed' && state.kind !== 'cancelled') return wrongState(id, state.kind);
+  // A retry discards a conflicted task's worktree: not while its merge is being tried again.
+  if (c.merging.has(id)) return { ok: false, reason: 'merging', id };
   c.store.reopen();
   c.waits.allowPastBreaker(id);
   c.store.setState(id, { kind: 'pending' });
