@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import type { Workspace } from '../agents/backend.js';
 import { isolationOf } from '../config/isolation.js';
 import type { Config } from '../config/schema.js';
-import { commitTask, MergeQueue, TRAILER, mergedTasks, removeTaskWorkspace, startResolution, startTask } from '../git/index.js';
+import { commitTask, MergeQueue, TRAILER, mergedTasks, removeTaskWorkspace, startResolution, startTask, taskChange } from '../git/index.js';
 import type { MergeResult, RetryMergeResult, RunRef, TaskRef } from '../git/index.js';
 import { git } from '../git/exec.js';
 import { changedPaths, heads, listWorktrees, resolveRef, startRef, taskBranch, withWorktreeLock, worktreePath } from '../git/layout.js';
@@ -77,6 +78,16 @@ export class GitWorkspaces implements TaskWorkspaces {
     return this.landed(spec.id, await this.queue.retry(spec.id, { prompt: `resolve conflicts of ${spec.id} with the run's result`, agent: 'person' }));
   }
 
+  async diff(spec: TaskSpec): Promise<{ kind: 'diff'; text: string } | { kind: 'none'; why: string }> {
+    const { repo, runId } = this.run;
+    const dir = worktreePath(repo, runId, spec.id);
+    const start = await resolveRef(repo, startRef(runId, spec.id));
+    // Under way or kept: the worktree as it is now (tracked files), against where the task started.
+    if (start && existsSync(path.join(dir, '.git'))) return { kind: 'diff', text: await worktreeDiff(dir, start) };
+    const change = await taskChange(this.run, spec.id, {});
+    return change.kind === 'diff' ? change : { kind: 'none', why: `${change.what} is not there: it has not started, or changed nothing` };
+  }
+
   private async landed(id: string, merge: MergeResult | RetryMergeResult): Promise<LandResult> {
     switch (merge.kind) {
       case 'merged':
@@ -127,5 +138,23 @@ export class GitWorkspaces implements TaskWorkspaces {
     });
     if (tip) await git(['update-ref', '-d', heads(taskBranch(runId, id)), tip], { cwd: repo });
     await git(['update-ref', '-d', startRef(runId, id)], { cwd: repo, okCodes: [0, 1] });
+  }
+}
+
+/**
+ * The worktree as it is now against `start`, new files included: everything
+ * is added to a copy of the worktree's index (GIT_INDEX_FILE), so the agent's
+ * own index is never touched, and the copy is diffed.
+ */
+async function worktreeDiff(dir: string, start: string): Promise<string> {
+  const index = path.resolve(dir, (await git(['rev-parse', '--git-path', 'index'], { cwd: dir })).stdout.trim());
+  const scratch = await mkdtemp(path.join(os.tmpdir(), 'orch-diff-'));
+  const env = { GIT_INDEX_FILE: path.join(scratch, 'index') };
+  try {
+    if (existsSync(index)) await copyFile(index, env.GIT_INDEX_FILE);
+    await git(['add', '-A'], { cwd: dir, env });
+    return (await git(['diff', '--cached', '--no-ext-diff', '--no-textconv', '--no-color', '--stat', '--patch', start, '--'], { cwd: dir, env })).stdout;
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
   }
 }

@@ -1,7 +1,7 @@
 import { landedState } from './executor.js';
 import type { Executor } from './executor.js';
 import type { TaskState } from './states.js';
-import type { TaskWorkspaces } from './workspaces.js';
+import type { TaskDiffResult, TaskWorkspaces } from './workspaces.js';
 import type { RunStore } from './run-store.js';
 import type { Waits } from './waits.js';
 import { isLive } from './states.js';
@@ -235,6 +235,15 @@ export function mergeAgainTask(c: CommandContext, id: string): CommandResult {
     }),
   );
   return { ok: true, did: 'merging', id };
+}
+
+/** What a task changed, for the dashboard's `d`: only isolated tasks' work is in git to show. */
+export async function taskDiffOf(c: CommandContext, id: string): Promise<TaskDiffResult> {
+  const record = c.store.get(id);
+  if (!record) return { ok: false, id, reason: 'unknown-task' };
+  if (!c.workspaces?.isolated(record.spec)) return { ok: false, id, reason: 'not-isolated' };
+  const diff = await c.workspaces.diff(record.spec);
+  return diff.kind === 'diff' ? { ok: true, id, text: diff.text } : { ok: false, id, reason: 'no-diff', why: diff.why };
 }
 
 /**

@@ -16,10 +16,10 @@ import { readiness } from './eligibility.js';
 import { ReadyQueue } from './ready-queue.js';
 import { endedOk, isFinished } from './states.js';
 import { Waits } from './waits.js';
-import { cancelTask, markTaskDone, mergeAgainTask, pauseRun, pauseTask, resumeRun, resumeTask, retryTask, sendInput, skipTask } from './commands.js';
+import { cancelTask, markTaskDone, mergeAgainTask, pauseRun, pauseTask, resumeRun, resumeTask, retryTask, sendInput, skipTask, taskDiffOf } from './commands.js';
 import type { CommandContext, CommandResult } from './commands.js';
 import { followUpsFor } from './workflows.js';
-import type { TaskWorkspaces } from './workspaces.js';
+import type { TaskDiffResult, TaskWorkspaces } from './workspaces.js';
 
 export interface EngineOptions {
   plan: Plan;
@@ -225,6 +225,11 @@ export class Engine {
     return mergeAgainTask(this.commands, id);
   }
 
+  /** What an isolated task changed so far (its worktree, or its merged change). */
+  taskDiff(id: string): Promise<TaskDiffResult> {
+    return taskDiffOf(this.commands, id);
+  }
+
   /** Sends keystrokes to a running task's terminal (the person attached to it). */
   sendInput(id: string, data: string): CommandResult {
     return sendInput(this.commands, id, data);
@@ -253,11 +258,7 @@ export class Engine {
   private summary(): RunSummary {
     const tasks = this.store.getSnapshot().tasks;
     const allOk = tasks.every((t) => endedOk(t.state, t.spec.failureMode));
-    return {
-      exitCode: allOk ? 0 : 1,
-      ...(this.interruptedBy ? { interrupted: this.interruptedBy } : {}),
-      tasks,
-    };
+    return { exitCode: allOk ? 0 : 1, ...(this.interruptedBy ? { interrupted: this.interruptedBy } : {}), tasks };
   }
 
   private isIdle(): boolean {

@@ -42,7 +42,15 @@ export interface TaskWorkspaces {
   land(spec: TaskSpec, info: LandInfo): Promise<LandResult>;
   /** Merges a conflicted task again after the person resolved it in its kept worktree. */
   mergeAgain(spec: TaskSpec): Promise<LandResult>;
+  /** What the task changed so far: its worktree against its start, or its merged change; `none` says why there is nothing. */
+  diff(spec: TaskSpec): Promise<{ kind: 'diff'; text: string } | { kind: 'none'; why: string }>;
 }
+
+/** The engine's answer to "what did this task change?" (the dashboard's `d`). */
+export type TaskDiffResult =
+  | { ok: true; id: string; text: string }
+  | { ok: false; id: string; reason: 'unknown-task' | 'not-isolated' }
+  | { ok: false; id: string; reason: 'no-diff'; why: string };
 
 const CONFLICT_PREFIX = 'merge conflict in ';
 
