@@ -113,6 +113,36 @@ describe('isolated runs from the command line', () => {
     expect(read(repo, 'notes.txt')).toBe('mine\n');
   });
 
+  it('a conflict: the headless line, the summary and show all say so and name the file; --base starts the run elsewhere', async () => {
+    const repo = repoWith(
+      'conflict',
+      `tasks:
+  - { id: a, agent: coder, followUps: false, prompt: "printf 'one\\nTWO a\\n' > s.txt" }
+  - { id: b, agent: coder, followUps: false, dependsOn: [a], isolation: none, prompt: "true" }
+  - { id: c, agent: coder, followUps: false, prompt: "printf 'one\\nTWO c\\n' > s.txt" }
+`,
+      { 's.txt': 'one\ntwo\n' },
+    );
+    writeFiles(repo, { 'later.txt': 'after the base\n' });
+    g(repo, 'add', 'later.txt');
+    g(repo, 'commit', '-q', '-m', 'later');
+    const r = await cli(repo, ['run', 'plan.yaml', '--headless', '--base', 'HEAD~1']);
+    expect(r.code).toBe(1);
+    const runId = /recorded as run (\S+):/.exec(r.stdout)![1]!;
+    expect(g(repo, 'merge-base', resultBranch(runId), 'HEAD')).toBe(g(repo, 'rev-parse', 'HEAD~1'));
+    const lines = r.stdout.split('\n');
+    const failedLine = lines.find((l) => /\s(a|c)\s+failed\s+merge conflict in s\.txt \(conflict: resolve in its worktree and merge again, or retry\)/.test(l));
+    expect(failedLine).toBeDefined();
+    const loser = /\s(a|c)\s+failed/.exec(failedLine!)![1]!;
+    // The summary table's row says it too, and the result branch holds the work merged so far.
+    expect(lines.filter((l) => l.includes('merge conflict in s.txt')).length).toBeGreaterThanOrEqual(2);
+    expect(r.stdout).toContain(`result branch ${resultBranch(runId)} holds the work merged so far; take it with: orchestrator apply ${runId}`);
+    const show = await cli(repo, ['show', runId]);
+    expect(show.stdout).toContain(`work in ${resultBranch(runId)}, from ${g(repo, 'rev-parse', 'HEAD~1').slice(0, 12)}`);
+    expect(show.stdout).toMatch(new RegExp(`${loser}\\s+failed.*merge conflict in s\\.txt`));
+    expect(existsSync(worktreePath(repo, runId, loser))).toBe(true);
+  });
+
   it('kill -9 mid-run, then resume: the interrupted task goes on in its worktree and every task is merged exactly once', async () => {
     const go = path.join(root, 'go');
     const repo = repoWith(
