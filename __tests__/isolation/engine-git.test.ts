@@ -144,6 +144,20 @@ describe('a run with isolated tasks, through the engine and real git', () => {
     expect(again.base).toBe(g(repo, 'rev-parse', `${resultBranch('r5')}^1`));
   });
 
+  it('a workspace below the repository top works at the same place in each worktree', async () => {
+    const repo = makeRepo(root, 'nested', { 'pkg/app/index.txt': 'x\n' });
+    const r = await run(repo, 'r6');
+    const config = agentConfig();
+    const engine = new Engine({
+      plan: { name: 'iso', file: `${repo}/pkg/app/plan.yaml`, workspace: path.join(repo, 'pkg/app'), tasks: [coder('a', 'pwd -P > here.txt')] },
+      config,
+      backends: createBackends(),
+      workspaces: new GitWorkspaces(r, config, 'pkg/app'),
+    });
+    expect((await engine.run()).exitCode).toBe(0);
+    expect(g(repo, 'show', `${resultBranch('r6')}:pkg/app/here.txt`)).toBe(path.join(worktreePath(repo, 'r6', 'a'), 'pkg/app'));
+  });
+
   it('a failed setup command fails the task with its output, before the agent runs', async () => {
     const repo = makeRepo(root, 'setup');
     const r = await run(repo, 'r4');
