@@ -8,7 +8,7 @@ import { Engine } from '../../src/scheduler/engine.js';
 import { resultBranch, taskBranch, worktreePath } from '../../src/git/layout.js';
 import type { TaskState } from '../../src/scheduler/states.js';
 import { checkoutState, g, isolateGitConfig, makeRepo, read, run, tempRoot, treeFiles, writeFiles } from '../git/helpers.js';
-import { agentConfig, coder, gitEngine } from './helpers.js';
+import { agentConfig, coder, gitEngine, until } from './helpers.js';
 
 let root: string;
 let gitConfig: ReturnType<typeof isolateGitConfig>;
@@ -156,6 +156,20 @@ describe('a run with isolated tasks, through the engine and real git', () => {
     });
     expect((await engine.run()).exitCode).toBe(0);
     expect(g(repo, 'show', `${resultBranch('r6')}:pkg/app/here.txt`)).toBe(path.join(worktreePath(repo, 'r6', 'a'), 'pkg/app'));
+  });
+
+  it('a shutdown stops a setup command under way: the task is cancelled, the agent never starts', async () => {
+    const repo = makeRepo(root, 'setup-stop');
+    const r = await run(repo, 'r7');
+    const marker = path.join(root, 'setup-started');
+    const config = agentConfig({ worktree: { setup: `touch ${marker}; while :; do sleep 0.1; done`, setupTimeoutMs: 600_000 } });
+    const engine = gitEngine(r, [coder('a', 'echo ran > ran.txt')], config);
+    const done = engine.run();
+    await until(() => existsSync(marker), 'setup running');
+    const summary = await engine.shutdown('SIGTERM');
+    expect(summary.interrupted).toBe('SIGTERM');
+    expect(stateOf((await done).tasks, 'a')).toEqual({ kind: 'cancelled', reason: 'interrupted (SIGTERM)' });
+    expect(existsSync(path.join(worktreePath(repo, 'r7', 'a'), 'ran.txt'))).toBe(false);
   });
 
   it('a failed setup command fails the task with its output, before the agent runs', async () => {

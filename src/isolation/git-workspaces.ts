@@ -37,7 +37,7 @@ export class GitWorkspaces implements TaskWorkspaces {
     return isolationOf(spec, this.config) === 'worktree';
   }
 
-  async open(spec: TaskSpec, opts: { fresh: boolean }): Promise<OpenResult> {
+  async open(spec: TaskSpec, opts: { fresh: boolean; signal?: AbortSignal }): Promise<OpenResult> {
     const id = spec.id;
     if ((await mergedTasks(this.run)).has(id)) {
       await removeTaskWorkspace(this.run, id);
@@ -45,7 +45,7 @@ export class GitWorkspaces implements TaskWorkspaces {
     }
     if (opts.fresh) await this.discard(id);
     const { setup, setupTimeoutMs } = this.config.worktree;
-    const started = await startTask(this.run, id, { ...(setup !== undefined ? { setup } : {}), setupTimeoutMs });
+    const started = await startTask(this.run, id, { ...(setup !== undefined ? { setup } : {}), setupTimeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) });
     switch (started.kind) {
       case 'started':
         return { kind: 'ready', workspace: this.workspaceOf(started.task) };

@@ -198,14 +198,14 @@ export class Executor {
         const now = store.require(id);
         const isolated = this.opts.workspaces?.isolated(spec) ? this.opts.workspaces : undefined;
         // An isolated task's worktree is made now, from the result holding every dependency's merged work.
-        const opened = isolated ? await isolated.open(spec, { fresh: isConflictReason(now.lastFailure) }) : { kind: 'ready' as const, workspace: { cwd: this.opts.workspace } };
+        const opened = isolated ? await isolated.open(spec, { fresh: isConflictReason(now.lastFailure), signal: controller.signal }) : { kind: 'ready' as const, workspace: { cwd: this.opts.workspace } };
         // The task reads completed only once its work is merged, so its dependents start from a result that holds it.
         const land = async (result: string): Promise<TaskState> => {
           if (!isolated) return { kind: 'completed', result };
           const session = store.require(id).sessionId;
           return landedState(await isolated.land(spec, { result, agent: `${spec.agent}/${role.provider}`, ...(session ? { session } : {}) }), result);
         };
-        if (opened.kind === 'failed') final = { kind: 'failed', reason: opened.reason, failure: 'permanent' };
+        if (opened.kind === 'failed') final = controller.signal.aborted ? stoppedState(controller.signal.reason) : { kind: 'failed', reason: opened.reason, failure: 'permanent' };
         else if (opened.kind === 'already-merged') final = { kind: 'completed', result: 'its work was merged before the run was interrupted' };
         else if (opened.kind === 'committed') final = await land('its work was committed before the run was interrupted');
         else if (controller.signal.aborted) final = stoppedState(controller.signal.reason);

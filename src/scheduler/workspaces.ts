@@ -37,7 +37,7 @@ export interface LandInfo {
 export interface TaskWorkspaces {
   isolated(spec: TaskSpec): boolean;
   /** The task's worktree; `fresh`: throw away the kept one (a retry after a conflict) and start from the result as it is now. */
-  open(spec: TaskSpec, opts: { fresh: boolean }): Promise<OpenResult>;
+  open(spec: TaskSpec, opts: { fresh: boolean; signal?: AbortSignal }): Promise<OpenResult>;
   /** Commits the attempt's work and merges it through the run's merge queue. */
   land(spec: TaskSpec, info: LandInfo): Promise<LandResult>;
   /** Merges a conflicted task again after the person resolved it in its kept worktree. */
