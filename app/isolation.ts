@@ -79,8 +79,11 @@ export async function finishGitRun(run: RunRef, summary: RunSummary, opts: { app
   const branch = resultBranch(run.runId);
   const take = `take it with: orchestrator apply ${run.runId} · see it with: orchestrator diff ${run.runId}`;
   if (stats.size === 0) return `result branch ${branch}: no task changed anything\n`;
+  // A soft failure lets the run exit 0, but a conflicted task's work is not in the result: nothing is applied then.
+  const conflicted = summary.tasks.filter((t) => t.state.kind === 'failed' && t.state.failure === 'conflict').map((t) => t.spec.id);
   let verdict: string;
-  if (summary.exitCode !== 0 || summary.interrupted) verdict = `result branch ${branch} holds the work merged so far; ${take}`;
+  if (conflicted.length) verdict = `result branch ${branch} lacks the work of ${conflicted.join(', ')} (merge conflict); ${take}`;
+  else if (summary.exitCode !== 0 || summary.interrupted) verdict = `result branch ${branch} holds the work merged so far; ${take}`;
   else if (opts.noApply || opts.apply === 'manual') verdict = `result branch ${branch} was not applied (${opts.noApply ? '--no-apply' : 'apply: manual'}); ${take}`;
   else {
     const decision = await canAutoApply(run);

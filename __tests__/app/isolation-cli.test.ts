@@ -136,7 +136,7 @@ describe('isolated runs from the command line', () => {
     const loser = /\s(a|c)\s+failed/.exec(failedLine!)![1]!;
     // The summary table's row says it too, and the result branch holds the work merged so far.
     expect(lines.filter((l) => l.includes('merge conflict in s.txt')).length).toBeGreaterThanOrEqual(2);
-    expect(r.stdout).toContain(`result branch ${resultBranch(runId)} holds the work merged so far; take it with: orchestrator apply ${runId}`);
+    expect(r.stdout).toContain(`result branch ${resultBranch(runId)} lacks the work of ${loser} (merge conflict); take it with: orchestrator apply ${runId}`);
     const show = await cli(repo, ['show', runId]);
     expect(show.stdout).toContain(`work in ${resultBranch(runId)}, from ${g(repo, 'rev-parse', 'HEAD~1').slice(0, 12)}`);
     expect(show.stdout).toMatch(new RegExp(`${loser}\\s+failed.*merge conflict in s\\.txt`));
