@@ -3,6 +3,7 @@ import { hideBin } from 'yargs/helpers';
 import { UserError } from '../src/errors.js';
 import { exitCodeLines } from '../src/report/exit-codes.js';
 import { configCommand, doctorCommand, readCommand, validateCommand } from './commands.js';
+import { applyCommand, cleanCommand, diffCommand } from './git-commands.js';
 import { runCommand } from './run.js';
 
 // The composition root: the only module tree that imports both the engine (src/) and the
@@ -34,6 +35,11 @@ const display = {
   json: { type: 'boolean', default: false, describe: 'print one JSON event per line (schema: docs/events.md)' },
 } as const;
 
+/** What becomes of the result branch at the end of a run with isolated tasks. */
+const applying = {
+  apply: { type: 'boolean', default: true, describe: 'when every task ended well, fast-forward the checkout to the result branch if it safely can (config apply: auto); --no-apply leaves the branch for `orchestrator apply`' },
+} as const;
+
 function checkDisplay(a: { tui: boolean; headless: boolean; json: boolean; concurrency?: number | undefined }): true {
   if (a.tui && (a.headless || a.json)) throw new Error(`--tui cannot be combined with ${a.headless ? '--headless' : '--json'}`);
   if (a.concurrency !== undefined && (!Number.isInteger(a.concurrency) || a.concurrency < 1)) {
@@ -54,8 +60,11 @@ await yargs(hideBin(process.argv))
         .options({
           ...common,
           ...display,
+          ...applying,
+          base: { type: 'string', describe: 'the commit isolated tasks start from: a branch, tag or commit (default HEAD)' },
         })
         .check(checkDisplay)
+        .epilogue('Agent tasks (isolation: worktree) work in their own git worktree and branch; their work is merged into orchestrator/<run>/result, never into your checkout until apply.')
         .example('$0 run examples/demo.yaml', 'run the demo plan')
         .example('$0 run plan.yaml --json | jq .type', 'machine-readable events'),
     (a) => runCommand(a as never).catch(fail),
@@ -69,6 +78,7 @@ await yargs(hideBin(process.argv))
         .options({
           ...common,
           ...display,
+          ...applying,
           force: { type: 'boolean', default: false, describe: 'resume even though the plan file changed since the run began (its tasks as they are now)' },
         })
         .check(checkDisplay)
@@ -103,6 +113,38 @@ await yargs(hideBin(process.argv))
     (a) => readCommand(a as never, 'logs').catch(fail),
   )
   .command(
+    'apply [run]',
+    "bring a run's result branch into your checkout: a fast-forward, or a merge when your branch moved (default: the latest run with isolated tasks)",
+    (y) =>
+      y
+        .positional('run', { type: 'string', describe: 'run id (see: orchestrator runs)' })
+        .options(common)
+        .epilogue('Refuses (exit 2), changing nothing, on another branch than the run began on, during a merge or rebase, when files it would change have uncommitted changes, or when it conflicts with your branch; each refusal says what to do.')
+        .example('$0 apply', 'apply the latest run'),
+    (a) => applyCommand(a as never).catch(fail),
+  )
+  .command(
+    'diff <run> [task]',
+    'show what a run changed (its result branch against its base), or what one task changed',
+    (y) =>
+      y
+        .positional('run', { type: 'string', demandOption: true, describe: 'run id (see: orchestrator runs)' })
+        .positional('task', { type: 'string', describe: 'task id (see: orchestrator show RUN)' })
+        .options({ ...common, stat: { type: 'boolean', default: false, describe: 'files changed and lines, instead of the patch' } })
+        .example('$0 diff 20250101-120000-ab12 --stat', 'files the run changed'),
+    (a) => diffCommand(a as never).catch(fail),
+  )
+  .command(
+    'clean [run]',
+    'remove the worktrees and merged task branches a run left (default: the latest run with isolated tasks)',
+    (y) =>
+      y
+        .positional('run', { type: 'string', describe: 'run id (see: orchestrator runs)' })
+        .options({ ...common, result: { type: 'boolean', default: false, describe: 'delete the result branch too (apply it first if you want it)' } })
+        .epilogue('Nothing is lost: uncommitted work in a worktree is committed on its task branch first, and a branch with commits the result lacks is kept.'),
+    (a) => cleanCommand(a as never).catch(fail),
+  )
+  .command(
     'validate <plan>',
     'check a plan (cycles, missing or duplicate tasks, unknown roles, field types) and print its tasks by level',
     (y) =>
@@ -123,7 +165,7 @@ await yargs(hideBin(process.argv))
     (y) => y.options({ ...common, json: { type: 'boolean', default: false, describe: 'print JSON instead of text' } }),
     (a) => doctorCommand(a as never).catch(fail),
   )
-  .demandCommand(1, 'say which command to run: run, resume, runs, show, logs, validate, config or doctor (see --help)')
+  .demandCommand(1, 'say which command to run: run, resume, runs, show, logs, apply, diff, clean, validate, config or doctor (see --help)')
   .strict()
   .epilogue(
     `Exit codes:\n${exitCodeLines()}\n\nConfig: ~/.config/orchestrator/config.yaml, then .orchestratorrc in the project (see .orchestratorrc.example).`,

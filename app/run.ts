@@ -10,7 +10,10 @@ import { Engine } from '../src/scheduler/engine.js';
 import type { RunSummary } from '../src/scheduler/engine.js';
 import type { RunSnapshot } from '../src/scheduler/run-store.js';
 import { rolesInRun } from '../src/scheduler/workflows.js';
+import type { RunRef } from '../src/git/index.js';
+import { GitWorkspaces } from '../src/isolation/git-workspaces.js';
 import { chooseDisplay, importOutsideCi } from './display.js';
+import { checkIsolation, finishGitRun, openGitRun, runIsIsolated, subdirOf } from './isolation.js';
 import { drive } from './drive.js';
 import { loadAll } from './load.js';
 import type { CommonArgs } from './load.js';
@@ -27,6 +30,10 @@ export interface RunArgs extends CommonArgs {
   headless: boolean;
   tui: boolean;
   exitOnFinish: boolean;
+  /** `--base REF`: the commit isolated tasks start from (default HEAD). */
+  base?: string;
+  /** `--no-apply` sets false: the result branch stays, whatever config `apply` says. */
+  apply?: boolean;
 }
 
 /** Imports the dashboard (React, Ink, yoga: most of the time to the first frame) only when it draws. */
@@ -45,25 +52,28 @@ interface OpenedRun {
   /** The dashboard and its keymap; undefined when headless. */
   ui: { dashboard: Dashboard; keymap: ReturnType<Dashboard['keymapFromConfig']> } | undefined;
   persisted: PersistedRun;
+  /** Some task of the run works in a worktree: the repository was checked. */
+  isolated: boolean;
 }
 
 /** `run PLAN`, or with `resume` set, `resume [RUN]`: the same run loop, recorded in the workspace's database. */
 export async function runCommand(args: RunArgs, resume = false): Promise<void> {
   const opened = await openRun(args, resume);
   const { persisted } = opened;
-  let ran: { engine: Engine; summary: RunSummary } | undefined;
+  let ran: { engine: Engine; summary: RunSummary; gitRun: RunRef | undefined } | undefined;
   let failed: { error: unknown } | undefined;
   try {
-    const engine = await buildEngine(opened, args);
+    const gitRun = await openGit(opened, args);
+    const engine = await buildEngine(opened, args, gitRun);
     const { ui } = opened;
     const dashboard = ui ? () => ui.dashboard.runDashboard({ engine, keymap: ui.keymap, exitOnFinish: args.exitOnFinish }) : undefined;
-    ran = { engine, summary: await drive(engine, args, persisted, dashboard) };
+    ran = { engine, summary: await drive(engine, args, persisted, dashboard), gitRun };
   } catch (error) {
     failed = { error };
   }
   const refused = await closeRecording(persisted);
   if (failed) throw failed.error;
-  if (ran) finish(ran.engine, ran.summary, args.json, refused ? undefined : persisted.runId);
+  if (ran) await finish(ran, args, opened.loaded.config.apply, refused ? undefined : persisted.runId);
   if (refused) throw refused.error;
 }
 
@@ -79,6 +89,9 @@ async function openRun(args: RunArgs, resume: boolean): Promise<OpenedRun> {
   loadingUi?.catch(() => undefined);
   const { loaded, plan: planned, workspace } = await loadAll(args, resume ? undefined : args.plan);
   if (planned) preflight(loaded.config, rolesInRun(planned.tasks, loaded.config.workflows), workspace);
+  // Refused before anything is recorded: isolated tasks need a repository with a commit.
+  const isolated = planned !== undefined && runIsIsolated(planned.tasks, loaded.config);
+  if (isolated) await checkIsolation(workspace, args.base);
   const dashboard = await loadingUi;
   // Bad key overrides are refused before anything is recorded.
   const ui = dashboard && { dashboard, keymap: dashboard.keymapFromConfig(loaded.config.keys, loaded.sources.keys) };
@@ -91,11 +104,25 @@ async function openRun(args: RunArgs, resume: boolean): Promise<OpenedRun> {
         headless: !ui,
         loadPlan: (file) => loadPlan(file, { workspace, knownRoles: Object.keys(loaded.config.agents) }),
       });
-  return { loaded, workspace, planned, ui, persisted };
+  return { loaded, workspace, planned, ui, persisted, isolated };
+}
+
+/**
+ * The run's git side, when it has isolated tasks: a new run records its base
+ * and result branch (in the repository, and with the run's row); a resumed
+ * one reuses what it recorded.
+ */
+async function openGit(opened: OpenedRun, args: RunArgs): Promise<RunRef | undefined> {
+  const { persisted, workspace } = opened;
+  if (persisted.git) return openGitRun(workspace, persisted.runId, { resumed: persisted.git });
+  if (!opened.isolated) return undefined;
+  const run = await openGitRun(workspace, persisted.runId, args.base !== undefined ? { base: args.base } : {});
+  persisted.recordGit({ repo: run.repo, base: run.base, startBranch: run.startBranch });
+  return run;
 }
 
 /** The engine for an opened run: its plan (or the resumed one), backends marked with the run's id, screens for the dashboard. */
-async function buildEngine(opened: OpenedRun, args: RunArgs): Promise<Engine> {
+async function buildEngine(opened: OpenedRun, args: RunArgs, gitRun: RunRef | undefined): Promise<Engine> {
   const { loaded, planned, persisted, workspace, ui } = opened;
   const plan = persisted.plan ?? planned;
   if (!plan) throw new Error('unreachable: no plan');
@@ -112,6 +139,7 @@ async function buildEngine(opened: OpenedRun, args: RunArgs): Promise<Engine> {
     ...(terminals ? { terminals } : {}),
     ...(args.concurrency ? { concurrency: args.concurrency } : {}),
     ...(persisted.restore ? { restore: persisted.restore } : {}),
+    ...(gitRun ? { workspaces: new GitWorkspaces(gitRun, loaded.config, subdirOf(gitRun, workspace)) } : {}),
   });
 }
 
@@ -130,11 +158,22 @@ async function closeRecording(persisted: PersistedRun): Promise<{ error: unknown
   return refused;
 }
 
-/** The summary table below the run, the line saying where it is recorded, and the exit code. */
-function finish(engine: Engine, summary: RunSummary, json: boolean, recordedAs: string | undefined): void {
+/**
+ * The summary table below the run, what came of its work (diffstats, the
+ * result branch, apply), the line saying where it is recorded, and the exit code.
+ */
+async function finish(ran: { engine: Engine; summary: RunSummary; gitRun: RunRef | undefined }, args: RunArgs, apply: 'auto' | 'manual', recordedAs: string | undefined): Promise<void> {
+  const { engine, summary, gitRun } = ran;
+  const json = args.json;
   const columns = process.stdout.isTTY ? process.stdout.columns : undefined;
   const snapshot = engine.store.getSnapshot();
   if (!json) write(formatSummary(snapshot, runEnd(snapshot, summary.interrupted), summary.interrupted, columns));
+  if (gitRun) {
+    const work = await finishGitRun(gitRun, summary, { apply, noApply: args.apply === false });
+    // --json: stdout holds events only.
+    if (json) process.stderr.write(work);
+    else write(work);
+  }
   if (!json && recordedAs) write(`recorded as run ${recordedAs}: orchestrator show ${recordedAs}${summary.interrupted ? ` · orchestrator resume ${recordedAs}` : ''}\n`);
   process.exitCode = summary.interrupted ? (SIGNAL_EXIT[summary.interrupted] ?? 130) : summary.exitCode;
 }

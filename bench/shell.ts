@@ -88,7 +88,7 @@ export async function shellBench(): Promise<BenchRow[]> {
 const plainSpawnBackend: Backend = {
   start(ctx) {
     const done = new Promise<BackendOutcome>((resolve) => {
-      const child = spawn(ctx.provider.command, [...ctx.provider.args, '-c', ctx.task.prompt], { cwd: ctx.workdir, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(ctx.provider.command, [...ctx.provider.args, '-c', ctx.task.prompt], { cwd: ctx.workspace.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
       child.once('error', (err) => resolve({ ok: false, reason: err.message }));
       child.once('close', (code) => resolve(code === 0 ? { ok: true, result: '' } : { ok: false, reason: `exit code ${code}` }));
     });

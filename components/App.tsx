@@ -7,6 +7,7 @@ import { AgentPane } from './AgentPane.js';
 import { buildRows, levelsOf, parseFilter, taskOrder } from './dag-rows.js';
 import { DagView } from './DagView.js';
 import { Footer } from './Footer.js';
+import { DiffOverlay } from './DiffOverlay.js';
 import { HelpOverlay } from './HelpOverlay.js';
 import { helpLayout } from './help.js';
 import { EngineContext, useEngine } from './hooks/engine-context.js';
@@ -102,6 +103,8 @@ function Dashboard({ keymap = DEFAULT_KEYMAP, size: fixed, exitOnFinish = false 
       <StatusBar width={width} />
       {ui.overlay.kind === 'help' ? (
         <HelpOverlay keymap={keymap} width={width} height={body} top={ui.overlay.top} />
+      ) : ui.overlay.kind === 'diff' ? (
+        <DiffOverlay id={ui.overlay.id} lines={ui.overlay.lines} top={ui.overlay.top} width={width} height={body} />
       ) : (
         <Box flexDirection="row" height={body}>
           {lay.dag ? (

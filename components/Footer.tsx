@@ -29,6 +29,9 @@ export function Footer(props: {
   } else if (overlay.kind === 'prompt') {
     line = { text: `${overlay.purpose === 'filter' ? 'filter' : 'search'}: ${overlay.text}█`, color: 'cyan' };
     hints = overlay.purpose === 'filter' ? 'text or state:failed · enter keep · esc clear' : 'enter find · esc cancel';
+  } else if (overlay.kind === 'diff') {
+    line = { text: feedback?.text ?? `changes of ${overlay.id}`, color: 'cyan' };
+    hints = 'j k PgUp PgDn g G scroll · d or Esc close';
   } else if (overlay.kind === 'help') {
     line = { text: feedback?.text ?? 'help', color: 'cyan' };
     hints = `${helpCloseText(keymap)} close`;

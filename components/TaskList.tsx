@@ -27,7 +27,8 @@ const TaskRow = memo(function TaskRow({ record, width, relation, workspace, now 
   const role = `${spec.agent} `;
   const time = took !== undefined ? `${formatElapsed(took)} ` : '';
   const retry = record.attempts > 1 ? `#${record.attempts} ` : '';
-  const detail = stateDetail(state, workspace, now).replace(/\s+/g, ' ');
+  // A conflict's files first: the row is narrow, and they are what the person acts on (d shows them, m merges again).
+  const detail = state.kind === 'failed' && state.failure === 'conflict' ? `conflict: ${(state.files ?? []).join(', ')}` : stateDetail(state, workspace, now).replace(/\s+/g, ' ');
   const room = width - 4 - head.length - role.length - time.length - retry.length;
   return (
     <Text wrap="truncate" inverse={relation === 'selected'}>

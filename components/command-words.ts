@@ -11,6 +11,7 @@ const APPLIES: Record<EngineCommand, string> = {
   skip: '',
   cancel: '',
   'mark-done': 'only a running task can be marked done',
+  'merge-again': 'only a task that failed with a merge conflict can be merged again',
   'send-input': 'only a running task takes input',
   attach: 'only a running task takes input',
 };
@@ -46,6 +47,8 @@ export function commandWords(command: EngineCommand, r: CommandResult): string {
       return 'run paused: no new task will start; running tasks go on';
     case 'run-resumed':
       return 'run resumed';
+    case 'merging':
+      return `merging ${r.id} again`;
     default: {
       const never: never = r;
       throw new Error(`unknown result ${JSON.stringify(never)}`);
@@ -77,6 +80,10 @@ function refusalWords(command: EngineCommand, r: CommandRefusal): string {
       return 'the run is already paused';
     case 'run-not-paused':
       return 'the run is not paused';
+    case 'not-conflicted':
+      return `${r.id} did not fail with a merge conflict; nothing to merge again`;
+    case 'merging':
+      return `${r.id} is being merged already`;
     default: {
       const never: never = r;
       throw new Error(`unknown refusal ${JSON.stringify(never)}`);

@@ -14,7 +14,9 @@ export type Overlay =
   | { kind: 'help'; top: number }
   /** A question; `yes` is what y does, `no` what the footer says to anything else. */
   | { kind: 'confirm'; question: string; yes: Action; no: string }
-  | { kind: 'prompt'; purpose: 'filter' | 'search'; text: string };
+  | { kind: 'prompt'; purpose: 'filter' | 'search'; text: string }
+  /** What a task changed (key `d`): its diff's lines once read (undefined while reading), scrolled from `top`. */
+  | { kind: 'diff'; id: string; lines: readonly string[] | undefined; top: number };
 
 /** The pane's view of the scrollback: following the end, or pinned with `back` lines hidden below. */
 export interface PaneView {

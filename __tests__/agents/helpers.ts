@@ -21,7 +21,7 @@ export function shellRun(prompt: string, overrides: Partial<BackendContext> = {}
     role: { provider: 'shell' },
     providerName: 'shell',
     provider: { type: 'shell', command: '/bin/sh', args: [], env: {}, ...provider },
-    workdir: tmpdir(),
+    workspace: { cwd: tmpdir() },
     attempt: 1,
     signal: controller.signal,
     killGraceMs: 300,

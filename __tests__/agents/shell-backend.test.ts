@@ -89,7 +89,7 @@ describe('shell backend: how the script is started', () => {
   it('runs in the workdir', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'orch-cwd-'));
     try {
-      const outcome = await backend.start(shellRun('pwd -P; touch made-here', { workdir: dir }).ctx).done;
+      const outcome = await backend.start(shellRun('pwd -P; touch made-here', { workspace: { cwd: dir } }).ctx).done;
       expect(outcome).toEqual({ ok: true, result: realpathSync(dir) });
       expect(existsSync(join(dir, 'made-here'))).toBe(true);
     } finally {
@@ -116,7 +116,7 @@ describe('shell backend: how the script is started', () => {
   });
 
   it('names a missing workdir instead of blaming the command', async () => {
-    const outcome = await backend.start(shellRun('echo hi', { workdir: '/nonexistent/orch-dir' }).ctx).done;
+    const outcome = await backend.start(shellRun('echo hi', { workspace: { cwd: '/nonexistent/orch-dir' } }).ctx).done;
     expect(outcome).toEqual({
       ok: false,
       reason: "cannot start '/bin/sh': working directory '/nonexistent/orch-dir' does not exist",

@@ -3,6 +3,7 @@ import type { Backend, BackendContext, Execution } from '../../src/agents/backen
 import type { TerminalFactory } from '../../src/agents/screen.js';
 import type { TaskSpec } from '../../src/plan/schema.js';
 import { Engine } from '../../src/scheduler/engine.js';
+import type { TaskWorkspaces } from '../../src/scheduler/workspaces.js';
 import { App } from '../../components/App.js';
 import type { Keymap } from '../../components/keymap.js';
 import { ScriptedBackend, config, plan } from '../scheduler/harness.js';
@@ -59,16 +60,17 @@ export class TerminalBackend implements Backend {
 /** Renders the dashboard on a real engine whose agents are the fake backend at the edge. */
 export function renderWithEngine(
   tasks: TaskSpec[],
-  opts: { columns?: number; rows?: number; keymap?: Keymap; terminals?: TerminalFactory; concurrency?: number } = {},
+  opts: { columns?: number; rows?: number; keymap?: Keymap; terminals?: TerminalFactory; concurrency?: number; workspace?: string; workspaces?: TaskWorkspaces } = {},
 ) {
   const backend = new TerminalBackend();
   const engine = new Engine({
-    plan: plan(tasks, 'dash'),
+    plan: opts.workspace ? { ...plan(tasks, 'dash'), workspace: opts.workspace } : plan(tasks, 'dash'),
     config: config(),
     backends: { shell: backend, claude: backend },
     publishIntervalMs: 0,
     ...(opts.terminals ? { terminals: opts.terminals } : {}),
     ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
+    ...(opts.workspaces ? { workspaces: opts.workspaces } : {}),
   });
   const size = { columns: opts.columns ?? 100, rows: opts.rows ?? 30 };
   const ui = render(<App engine={engine} size={size} {...(opts.keymap ? { keymap: opts.keymap } : {})} />);

@@ -79,6 +79,8 @@ describe('layering', () => {
       retryMaxMs: 'built-in defaults',
       breaker: 'built-in defaults',
       keys: 'built-in defaults',
+      worktree: 'built-in defaults',
+      apply: 'built-in defaults',
     });
   });
 

@@ -74,6 +74,8 @@ describe('renderConfig as JSON', () => {
         retryMaxMs: 'built-in defaults',
         breaker: 'built-in defaults',
         keys: 'built-in defaults',
+        worktree: 'built-in defaults',
+        apply: 'built-in defaults',
       },
     });
     expect(Object.keys((out as { sources: object }).sources)).toEqual([...CONFIG_KEYS]);

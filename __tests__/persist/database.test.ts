@@ -11,7 +11,7 @@ import type { JournalEntry } from '../../src/persist/journal.js';
 import { journalPath } from '../../src/persist/paths.js';
 import { beginRun } from '../../src/persist/persistence.js';
 import { killLeftoverGroup, processStartTime } from '../../src/os/proc.js';
-import { listRuns, loadAttempts, loadTaskRecords } from '../../src/persist/read.js';
+import { getRun, listRuns, loadAttempts, loadTaskRecords } from '../../src/persist/read.js';
 import { recoverJournal } from '../../src/persist/recover.js';
 import { Engine } from '../../src/scheduler/engine.js';
 import { config, task } from '../scheduler/harness.js';
@@ -215,14 +215,32 @@ describe('openRunDatabase', () => {
     attempt.run('r', 'a', 3, 'failed', 's2', 3, 0.25);
     attempt.run('r', 'b', 1, 'failed', null, 4, 0);
     db.exec('ALTER TABLE tasks DROP COLUMN session_usage');
+    for (const c of ['git_repo', 'git_base', 'git_start_branch']) db.exec(`ALTER TABLE runs DROP COLUMN ${c}`);
     db.pragma('user_version = 2');
     db.close();
     const migrated = openRunDatabase(ws);
     try {
-      expect(migrated.pragma('user_version', { simple: true })).toBe(3);
+      expect(migrated.pragma('user_version', { simple: true })).toBe(4);
       const [a, b] = loadTaskRecords(migrated, 'r');
       expect(a!.sessionUsage).toEqual({ inputTokens: 10, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0.5 });
       expect(b!.sessionUsage).toBeUndefined();
+    } finally {
+      migrated.close();
+    }
+  });
+
+  it('brings a schema 3 database to 4: runs get git columns, null for the runs recorded before', () => {
+    const db = openRunDatabase(ws);
+    db.prepare("INSERT INTO runs (id, plan_name, plan_file, workspace, concurrency, started_at, state) VALUES ('old', 'p', 'f', ?, 1, 1, 'completed')").run(ws);
+    for (const c of ['git_repo', 'git_base', 'git_start_branch']) db.exec(`ALTER TABLE runs DROP COLUMN ${c}`);
+    db.pragma('user_version = 3');
+    db.close();
+    const migrated = openRunDatabase(ws);
+    try {
+      expect(migrated.pragma('user_version', { simple: true })).toBe(4);
+      expect(getRun(migrated, 'old')).not.toHaveProperty('git');
+      migrated.prepare("UPDATE runs SET git_repo = '/r', git_base = 'abc', git_start_branch = 'main' WHERE id = 'old'").run();
+      expect(getRun(migrated, 'old')!.git).toEqual({ repo: '/r', base: 'abc', startBranch: 'main' });
     } finally {
       migrated.close();
     }
@@ -233,7 +251,7 @@ describe('openRunDatabase', () => {
     writeFileSync(path.join(ws, '.orchestrator', 'runs.db.new-99999999'), ''); // what a killed creation leaves
     const db = openRunDatabase(ws);
     try {
-      expect(db.pragma('user_version', { simple: true })).toBe(3);
+      expect(db.pragma('user_version', { simple: true })).toBe(4);
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     } finally {
       db.close();

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
 import type { RunEvent } from '../../src/scheduler/events.js';
+import type { TaskState } from '../../src/scheduler/states.js';
 import { RunStore } from '../../src/scheduler/run-store.js';
 import {
   JSON_COMMON_FIELDS,
@@ -122,6 +123,12 @@ describe('toJsonEvent', () => {
     expect(toJsonEvent(all['run-finished'], null)).toMatchObject({ runId: null, counts: { completed: 1, pending: 0, cancelled: 0 } });
   });
 
+  it('maps a merge conflict with its files', () => {
+    const conflict: TaskState = { kind: 'failed', reason: 'merge conflict in s.txt, t.txt', failure: 'conflict', files: ['s.txt', 't.txt'] };
+    const out = toJsonEvent({ ...base, type: 'task-state', taskId: 'a', from: { kind: 'running' }, to: conflict, attempt: 1 }, 'r1');
+    expect(JSON_EVENT_SCHEMAS['task-state'].parse(out)).toMatchObject({ to: { kind: 'failed', reason: 'merge conflict in s.txt, t.txt', failure: 'conflict', files: ['s.txt', 't.txt'] } });
+  });
+
   it('maps every state kind to the state its schema accepts', () => {
     const states = [
       { kind: 'pending' },
@@ -168,6 +175,6 @@ describe('attachReporter --json', () => {
     expect(lines.every((l) => l.endsWith('\n') && !l.slice(0, -1).includes('\n'))).toBe(true);
     const events = lines.map((l) => JSON.parse(l) as { type: keyof typeof JSON_EVENT_SCHEMAS });
     expect(events.map((e) => e.type)).toEqual(['run-started', 'task-state']);
-    for (const e of events) expect(JSON_EVENT_SCHEMAS[e.type].parse(e)).toMatchObject({ runId: 'r1', schemaVersion: 1 });
+    for (const e of events) expect(JSON_EVENT_SCHEMAS[e.type].parse(e)).toMatchObject({ runId: 'r1', schemaVersion: JSON_SCHEMA_VERSION });
   });
 });

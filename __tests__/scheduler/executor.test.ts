@@ -31,7 +31,7 @@ describe('Executor', () => {
     expect(record.state).toEqual({ kind: 'completed', result: 'all good' });
     expect(record.attempts).toBe(1);
     expect(states).toEqual(['running', 'completed']);
-    expect(backend.calls[0]!.ctx).toMatchObject({ roleName: 'shell', providerName: 'shell', workdir: WORKSPACE, attempt: 1 });
+    expect(backend.calls[0]!.ctx).toMatchObject({ roleName: 'shell', providerName: 'shell', workspace: { cwd: WORKSPACE }, attempt: 1 });
   });
 
   it('resizes every attempt under way, also one that has printed nothing yet, and starts new ones at the new size', async () => {

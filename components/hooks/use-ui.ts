@@ -17,20 +17,26 @@ export function useUi(engine: Engine, exit: () => void): [UiState, (action: Acti
   const [ui, setUi] = useState(initialUi);
   // The newest state between renders: a chunk of keys is reduced in one go.
   const latest = useRef(ui);
+  // The view the last action was reduced against: what an answer that comes later (a diff) is reduced with.
+  const lastView = useRef<View | undefined>(undefined);
   const dispatch = useCallback(
     (first: Action, view: View) => {
-      const queue: Action[] = [first];
-      let now = latest.current;
-      for (let action = queue.shift(); action; action = queue.shift()) {
-        const next = reduce(now, action, view);
-        now = next.ui;
-        for (const effect of next.effects) {
-          const result = runEffect(engine, effect, exit);
-          if (result && effect.kind !== 'quit') queue.push({ type: 'result', effect, result });
+      const run = (start: Action, seen: View): void => {
+        lastView.current = seen;
+        const queue: Action[] = [start];
+        let now = latest.current;
+        for (let action = queue.shift(); action; action = queue.shift()) {
+          const next = reduce(now, action, seen);
+          now = next.ui;
+          for (const effect of next.effects) {
+            const result = runEffect(engine, effect, exit, (later) => run(later, lastView.current ?? seen));
+            if (result && effect.kind !== 'quit' && effect.kind !== 'diff') queue.push({ type: 'result', effect, result });
+          }
         }
-      }
-      latest.current = now;
-      setUi(now);
+        latest.current = now;
+        setUi(now);
+      };
+      run(first, view);
     },
     [engine, exit],
   );

@@ -1,16 +1,19 @@
 import type { CommandResult } from '../../src/scheduler/commands.js';
+import type { TaskDiffResult } from '../../src/scheduler/workspaces.js';
 import type { CommandId } from '../keymap.js';
 
 /** An engine command an effect runs; its typed result comes back as a `result` action. */
-export type EngineCommand = Exclude<Effect, { kind: 'quit' }>['kind'];
+export type EngineCommand = Exclude<Effect, { kind: 'quit' | 'diff' }>['kind'];
 
 /**
  * What the reducer asks of the world: the engine's commands, and leaving.
  * Data only; the dashboard's effect runner (effects.ts) carries them out.
  */
 export type Effect =
-  | { kind: 'pause' | 'resume' | 'retry' | 'skip' | 'cancel' | 'mark-done'; id: string }
+  | { kind: 'pause' | 'resume' | 'retry' | 'skip' | 'cancel' | 'mark-done' | 'merge-again'; id: string }
   | { kind: 'pause-run' | 'resume-run' }
+  /** Reads what a task changed; its answer comes back later as a `diff-loaded` action. */
+  | { kind: 'diff'; id: string }
   /** Probes that the task takes input (an empty write) before keys go to it. */
   | { kind: 'attach'; id: string }
   | { kind: 'send-input'; id: string; data: string }
@@ -26,4 +29,6 @@ export type Action =
   /** Runs an effect as it stands (a confirmation's yes). */
   | { type: 'run'; effect: Effect }
   /** What an engine command did: the footer says so in the dashboard's words. */
-  | { type: 'result'; effect: Exclude<Effect, { kind: 'quit' }>; result: CommandResult };
+  | { type: 'result'; effect: Exclude<Effect, { kind: 'quit' | 'diff' }>; result: CommandResult }
+  /** A task's diff, read (the `diff` effect's answer). */
+  | { type: 'diff-loaded'; result: TaskDiffResult };

@@ -23,6 +23,18 @@ export function helpKey(ui: UiState, overlay: Of<'help'>, key: string | undefine
   return step(ui, {}, say(false, `help is open: ${helpCloseText(keymap)} closes it${scroll}`));
 }
 
+/** The diff overlay takes every key: `d`, Esc or q close it; the pane's scrolling keys scroll it. */
+export function diffKey(ui: UiState, overlay: Of<'diff'>, key: string | undefined, view: View): Step {
+  if (key === 'd' || key === 'escape' || key === 'q') return step(ui, closed, say(true, `closed the changes of ${overlay.id}`));
+  const last = Math.max(0, (overlay.lines?.length ?? 0) - 1);
+  const page = Math.max(1, view.listHeight);
+  const moves: Record<string, number> = { j: 1, down: 1, k: -1, up: -1, pagedown: page, space: page, pageup: -page, g: -Infinity, home: -Infinity, G: Infinity, end: Infinity };
+  const by = key === undefined ? undefined : moves[key];
+  if (by === undefined) return step(ui, {}, say(false, 'the changes are open: d or Esc closes them · j k PgUp PgDn g G scroll'));
+  const top = Math.min(last, Math.max(0, overlay.top + by));
+  return step(ui, { overlay: { ...overlay, top } });
+}
+
 /** y answers yes (the overlay's `yes` action is reduced next); any other key no. */
 export function confirmKey(ui: UiState, overlay: Of<'confirm'>, key: string | undefined, reduce: (ui: UiState, action: Action) => Step): Step {
   const rest = { ...ui, ...closed };

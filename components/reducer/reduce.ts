@@ -5,10 +5,10 @@ import type { CommandId } from '../keymap.js';
 import type { UiState } from '../ui-state.js';
 import { GLOBAL } from './global.js';
 import { LIST } from './list.js';
-import { confirmKey, helpKey, promptKey } from './overlays.js';
+import { confirmKey, diffKey, helpKey, promptKey } from './overlays.js';
 import { PANE } from './pane.js';
 import { select, step, say } from './step.js';
-import { TASK_COMMANDS, commandResult } from './task-commands.js';
+import { TASK_COMMANDS, commandResult, diffLoaded } from './task-commands.js';
 import type { Action } from './actions.js';
 import type { Handler, Step, View } from './types.js';
 
@@ -31,6 +31,8 @@ export function reduce(ui: UiState, action: Action, view: View): Step {
       return { ui: now, effects: [action.effect] };
     case 'result':
       return commandResult(now, action);
+    case 'diff-loaded':
+      return diffLoaded(now, action.result);
     default: {
       const never: never = action;
       throw new Error(`unknown action ${JSON.stringify(never)}`);
@@ -87,6 +89,8 @@ function routeKey(ui: UiState, raw: string, view: View): Step {
       return confirmKey(ui, overlay, key, (u, a) => reduce(u, a, view));
     case 'prompt':
       return promptKey(ui, overlay, raw, key, view);
+    case 'diff':
+      return diffKey(ui, overlay, key, view);
     case 'none':
       break;
     default: {

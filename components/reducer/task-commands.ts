@@ -6,6 +6,7 @@ import type { UiState } from '../ui-state.js';
 import { say, step, tell } from './step.js';
 import type { Action, Effect } from './actions.js';
 import type { Handler, Step } from './types.js';
+import type { TaskDiffResult } from '../../src/scheduler/workspaces.js';
 
 const run = (ui: UiState, effect: Effect): Step => ({ ui, effects: [effect] });
 
@@ -45,9 +46,26 @@ export const TASK_COMMANDS = {
   retry: onSelected((ui, _record, id) => run(ui, { kind: 'retry', id })),
   skip: onSelected((ui, _record, id) => run(ui, { kind: 'skip', id })),
   'mark-done': onSelected((ui, _record, id) => run(ui, { kind: 'mark-done', id })),
+  'merge-again': onSelected((ui, _record, id) => run(ui, { kind: 'merge-again', id })),
+  diff: onSelected((ui, _record, id) => ({ ...step(ui, { overlay: { kind: 'diff', id, lines: undefined, top: 0 } }, say(true, `changes of ${id}: reading…`)), effects: [{ kind: 'diff', id }] })),
   cancel: onSelected(cancel),
   attach: onSelected(attach),
 } satisfies Partial<Record<CommandId, Handler>>;
+
+/** A diff read: shown in its overlay while that is still open on the same task; why there is none, in the footer. */
+export function diffLoaded(ui: UiState, result: TaskDiffResult): Step {
+  const overlay = ui.overlay;
+  if (overlay.kind !== 'diff' || overlay.id !== result.id) return { ui, effects: [] };
+  if (result.ok) {
+    const lines = result.text.replace(/\n$/, '').split('\n').filter((l, i, all) => all.length > 1 || l !== '');
+    return step(ui, { overlay: { ...overlay, lines } }, say(true, lines.length ? `changes of ${result.id}: ${lines.length} lines` : `${result.id} has changed nothing so far`));
+  }
+  const why =
+    result.reason === 'no-diff' ? `no changes of ${result.id} to show: ${result.why}`
+    : result.reason === 'not-isolated' ? `${result.id} works in the workspace itself (isolation: none): no diff of its own`
+    : `no task '${result.id}' in this run`;
+  return step(ui, { overlay: { kind: 'none' } }, say(false, why));
+}
 
 /** What an engine command did, in the footer; a failed write or probe detaches. */
 export function commandResult(ui: UiState, action: Extract<Action, { type: 'result' }>): Step {

@@ -71,7 +71,7 @@ function startAgent(adapter: ProviderAdapter, ctx: BackendContext, opts: Backend
 
   const session = startSession({
     argv: inv.argv,
-    cwd: ctx.workdir,
+    cwd: ctx.workspace.cwd,
     env: { ...ctx.provider.env, ...opts.env },
     mode: inv.mode,
     cols: ctx.cols,

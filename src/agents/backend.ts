@@ -25,6 +25,17 @@ export interface AgentReport {
   pid?: number;
 }
 
+/**
+ * Where one attempt works. For an isolated task, its git worktree (`cwd`) on
+ * `branch`, started from `baseCommit` (the run's result with every
+ * dependency merged); for a task that is not isolated, the workspace root alone.
+ */
+export interface Workspace {
+  cwd: string;
+  baseCommit?: string;
+  branch?: string;
+}
+
 /** What a backend needs to run one attempt of one task. */
 export interface BackendContext {
   task: TaskSpec;
@@ -33,8 +44,8 @@ export interface BackendContext {
   role: AgentRole;
   providerName: string;
   provider: ProviderConfig;
-  /** Working directory for the agent: the workspace. */
-  workdir: string;
+  /** Where the agent works: the task's worktree, or the workspace root for a task that is not isolated. */
+  workspace: Workspace;
   /** 1 for the first attempt. */
   attempt: number;
   /** Aborted on cancel, timeout or shutdown; the backend must stop its process group. */

@@ -27,7 +27,7 @@ function startShell(ctx: BackendContext, opts: BackendOptions): Execution {
   let markedDone = false;
   const session = startSession({
     argv: [command, ...ctx.provider.args, '-c', ctx.task.prompt],
-    cwd: ctx.workdir,
+    cwd: ctx.workspace.cwd,
     env: { ...ctx.provider.env, ...opts.env },
     mode: interactive ? 'pty' : 'pipe',
     cols: ctx.cols,

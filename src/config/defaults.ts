@@ -48,6 +48,8 @@ const DEFAULTS: Config = {
   retryMaxMs: 60_000,
   breaker: { failures: 3, cooldownMs: 60_000 },
   keys: {},
+  worktree: { setupTimeoutMs: 600_000 },
+  apply: 'auto',
   providers: {
     claude: { type: 'claude', command: 'claude', args: [], env: {} },
     codex: { type: 'codex', command: 'codex', args: [], env: {} },

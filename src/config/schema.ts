@@ -35,6 +35,10 @@ export const ProviderSchema = z.strictObject({
 });
 export type ProviderConfig = z.infer<typeof ProviderSchema>;
 
+/** `worktree`: a task works in its own git worktree, merged back by the run (DESIGN §5b); `none`: in the workspace. */
+export const IsolationSchema = z.enum(['worktree', 'none']);
+export type Isolation = z.infer<typeof IsolationSchema>;
+
 export const AgentRoleSchema = z.strictObject({
   provider: NameSchema,
   model: z.string().min(1).optional(),
@@ -44,6 +48,8 @@ export const AgentRoleSchema = z.strictObject({
   interactive: z.boolean().optional(),
   /** Automatic retries of a transient failure for this role's tasks, unless the task sets its own. */
   retries: z.number().int().min(0).max(100).optional(),
+  /** Where this role's tasks work: their own git worktree, or the workspace itself. Unset: see isolationOf. */
+  isolation: IsolationSchema.optional(),
 });
 export type AgentRole = z.infer<typeof AgentRoleSchema>;
 
@@ -78,6 +84,13 @@ export const ConfigSchema = z
     }),
     /** Dashboard key overrides: command id → key or keys (see `?` in the dashboard). */
     keys: z.record(z.string(), z.union([z.string().min(1), z.array(z.string().min(1))])),
+    /** How each new worktree is prepared: a setup command (argv or shell string) and its time limit. */
+    worktree: z.strictObject({
+      setup: z.union([z.string().min(1), z.array(z.string()).min(1)]).optional(),
+      setupTimeoutMs: z.number().int().min(1).max(86_400_000),
+    }),
+    /** At the end of a run where every task ended well: `auto` fast-forwards the checkout to the result when it safely can. */
+    apply: z.enum(['auto', 'manual']),
     providers: z.record(NameSchema, ProviderSchema),
     agents: z.record(NameSchema, AgentRoleSchema),
     workflows: z.record(NameSchema, WorkflowSchema),
@@ -97,6 +110,8 @@ export const CONFIG_KEYS = [
   'retryMaxMs',
   'breaker',
   'keys',
+  'worktree',
+  'apply',
   'providers',
   'agents',
   'workflows',
@@ -119,6 +134,8 @@ export const PartialConfigSchema = z.strictObject({
   retryMaxMs: ConfigSchema.shape.retryMaxMs.optional(),
   breaker: ConfigSchema.shape.breaker.partial().optional(),
   keys: ConfigSchema.shape.keys.optional(),
+  worktree: ConfigSchema.shape.worktree.partial().optional(),
+  apply: ConfigSchema.shape.apply.optional(),
   providers: z.record(NameSchema, ProviderSchema.partial()).optional(),
   agents: z.record(NameSchema, AgentRoleSchema.partial()).optional(),
   workflows: z.record(NameSchema, WorkflowSchema.partial()).optional(),

@@ -59,10 +59,10 @@ const STOP_GRACE_MS = 2000;
 
 /**
  * Runs the setup command in a new worktree as its own process group, stopped
- * (whole group) when `timeoutMs` passes. A failure carries the last lines of
+ * (whole group) when `timeoutMs` passes or `signal` aborts. A failure carries the last lines of
  * its output as the reason.
  */
-export function runSetup(command: SetupCommand, cwd: string, opts: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<SetupOutcome> {
+export function runSetup(command: SetupCommand, cwd: string, opts: { timeoutMs?: number; env?: Record<string, string>; signal?: AbortSignal } = {}): Promise<SetupOutcome> {
   const argv = typeof command === 'string' ? ['/bin/sh', '-c', command] : [...command];
   const tail = new OutputTail(20);
   return new Promise((resolve) => {
@@ -78,6 +78,11 @@ export function runSetup(command: SetupCommand, cwd: string, opts: { timeoutMs?:
       timedOut = true;
       void stopGroup(child, STOP_GRACE_MS);
     }, opts.timeoutMs ?? DEFAULT_SETUP_TIMEOUT_MS);
+    // The task was stopped (cancel, shutdown) while its worktree was being prepared.
+    const onAbort = () => void stopGroup(child, STOP_GRACE_MS);
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    if (opts.signal?.aborted) onAbort();
+    child.on('close', () => opts.signal?.removeEventListener('abort', onAbort));
     child.stdout!.setEncoding('utf8').on('data', (d: string) => tail.push(d));
     child.stderr!.setEncoding('utf8').on('data', (d: string) => tail.push(d));
     child.on('error', (err) => {

@@ -1,6 +1,7 @@
 import { git } from './exec.js';
 import { baseRef, heads, resolveRef, resultBranch, startRef, taskBranch } from './layout.js';
 import type { RunLocation } from './layout.js';
+import { mergedTasks } from './merge.js';
 
 export interface DiffOptions {
   /** `git diff --stat` instead of the patch. */
@@ -33,4 +34,30 @@ export async function runDiff(run: RunLocation, opts: DiffOptions = {}): Promise
   const result = await resolveRef(run.repo, heads(resultBranch(run.runId)));
   if (!base || !result) return { kind: 'missing', what: !base ? `the base of run ${run.runId}` : `branch ${resultBranch(run.runId)}` };
   return { kind: 'diff', text: (await git(diffArgs(base, result, opts), { cwd: run.repo })).stdout };
+}
+
+/**
+ * What each merged task brought into the result, as `git diff --shortstat`
+ * words (`2 files changed, 5 insertions(+)`): its merge commit against the
+ * result before it. Read from the result's history, so it holds after the
+ * task's branch is gone.
+ */
+export async function mergedTaskStats(run: RunLocation): Promise<Map<string, string>> {
+  const stats = new Map<string, string>();
+  for (const [taskId, merge] of await mergedTasks(run)) {
+    const out = await git(['diff', '--no-ext-diff', '--no-textconv', '--shortstat', `${merge}^1`, merge, '--'], { cwd: run.repo });
+    stats.set(taskId, out.stdout.trim());
+  }
+  return stats;
+}
+
+/**
+ * A task's change once merged, when its branch is gone: its merge commit
+ * against the result before it. Falls back to `taskDiff` for a task not
+ * merged (a conflicted one's kept branch).
+ */
+export async function taskChange(run: RunLocation, taskId: string, opts: DiffOptions = {}): Promise<DiffResult> {
+  const merge = (await mergedTasks(run)).get(taskId);
+  if (!merge) return taskDiff(run, taskId, opts);
+  return { kind: 'diff', text: (await git(diffArgs(`${merge}^1`, merge, opts), { cwd: run.repo })).stdout };
 }

@@ -11,7 +11,7 @@ export { cleanRun, recoverRun } from './clean.js';
 export type { CleanReport, CleanResult } from './clean.js';
 export { TRAILER, commitSubject, commitTask } from './commit.js';
 export type { CommitResult, TaskCommitInfo } from './commit.js';
-export { runDiff, taskDiff } from './diff.js';
+export { mergedTaskStats, runDiff, taskChange, taskDiff } from './diff.js';
 export type { DiffOptions, DiffResult } from './diff.js';
 export { GitError } from './exec.js';
 export { resultBranch, taskBranch, worktreePath } from './layout.js';

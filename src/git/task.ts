@@ -24,6 +24,8 @@ export interface StartTaskOptions {
   /** Runs in each new worktree after the `.worktreeinclude` files are copied. */
   setup?: SetupCommand;
   setupTimeoutMs?: number;
+  /** Stops the setup command (the task was cancelled or the run is shutting down). */
+  signal?: AbortSignal;
 }
 
 export type StartTaskResult =
@@ -87,7 +89,7 @@ export async function startTask(run: RunLocation, taskId: string, opts: StartTas
 
   const copied = await copyFiles(repo, dir, await includedFiles(repo));
   if (opts.setup !== undefined) {
-    const setup = await runSetup(opts.setup, dir, { timeoutMs: opts.setupTimeoutMs, env: { ORCHESTRATOR_RUN: runId, ORCHESTRATOR_TASK: taskId } });
+    const setup = await runSetup(opts.setup, dir, { timeoutMs: opts.setupTimeoutMs, env: { ORCHESTRATOR_RUN: runId, ORCHESTRATOR_TASK: taskId }, ...(opts.signal ? { signal: opts.signal } : {}) });
     if (!setup.ok) return { kind: 'setup-failed', task, exitCode: setup.exitCode, timedOut: setup.timedOut, reason: setup.reason };
   }
   await writeFile(marker, `${new Date().toISOString()}\n`);

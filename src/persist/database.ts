@@ -5,7 +5,7 @@ import { errnoCode } from '../os/errno.js';
 import { UserError } from '../errors.js';
 import { databasePath, ensureStateDir } from './paths.js';
 
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 4;
 
 /**
  * One row per run, per task (its spec, dependencies and writes, and current
@@ -27,7 +27,10 @@ CREATE TABLE IF NOT EXISTS runs (
   exit_code INTEGER,
   session INTEGER NOT NULL DEFAULT 1,
   paused INTEGER NOT NULL DEFAULT 0,
-  journal_seq INTEGER NOT NULL DEFAULT 0
+  journal_seq INTEGER NOT NULL DEFAULT 0,
+  git_repo TEXT,
+  git_base TEXT,
+  git_start_branch TEXT
 );
 CREATE TABLE IF NOT EXISTS tasks (
   run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
@@ -106,6 +109,17 @@ UPDATE tasks SET session_usage = (
 WHERE EXISTS (SELECT 1 FROM attempts a WHERE a.run_id = tasks.run_id AND a.task_id = tasks.id AND a.session_id = tasks.session_id);
 `;
 
+/**
+ * Schema 4 records where a run with isolated tasks keeps its work: the
+ * repository, the base commit and the branch it started on (DESIGN §5b), so
+ * `resume`, `apply`, `diff` and `clean` find it. Null for runs without.
+ */
+const TO_V4 = `
+ALTER TABLE runs ADD COLUMN git_repo TEXT;
+ALTER TABLE runs ADD COLUMN git_base TEXT;
+ALTER TABLE runs ADD COLUMN git_start_branch TEXT;
+`;
+
 export interface OpenOptions {
   /** `FULL` fsyncs every commit (survives power loss); `NORMAL` (default) survives the process dying. */
   synchronous?: 'NORMAL' | 'FULL';
@@ -175,6 +189,7 @@ function migrate(db: Db, version: number): void {
     db.exec(SCHEMA);
     if (version === 1) db.exec(FROM_V1);
     if (version === 1 || version === 2) db.exec(TO_V3);
+    if (version >= 1 && version <= 3) db.exec(TO_V4);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   })();
 }

@@ -24,6 +24,15 @@ export interface RunRow {
   workspace: string;
   concurrency: number;
   startedAt: number;
+  /** Set when the run has isolated tasks: where their work comes back. */
+  git?: RunGit;
+}
+
+/** Where a run with isolated tasks keeps its work (the git layer's RunRef, as plain data). */
+export interface RunGit {
+  repo: string;
+  base: string;
+  startBranch: string | null;
 }
 
 /** A journal line read back: the entry, and its event's JSON as written (the event log stores it as is). */

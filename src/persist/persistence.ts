@@ -11,6 +11,7 @@ import { getRun, isResumable, listRuns, loadTaskRecords } from './read.js';
 import { recoverJournal, recoverJournals } from './recover.js';
 import type { RunInfo } from './read.js';
 import { RunRecorder } from './recorder.js';
+import type { RunGit } from './journal.js';
 import { describeChanges, diffPlans, hasChanges, mergePlan, releasePaused, resumedState } from './resume.js';
 
 /** A run being recorded: attach it to the engine's store before the run starts, close it after. */
@@ -22,6 +23,10 @@ export interface PersistedRun {
   restore?: TaskRecord[];
   /** For resume: the plan the engine runs (the recorded one, or the changed file with --force). */
   plan?: Plan;
+  /** For resume: where the run's isolated tasks keep their work, as recorded when it began. */
+  git?: RunGit;
+  /** A new run with isolated tasks: records its repository, base and start branch with the run (before attach). */
+  recordGit(git: RunGit): void;
   attach(store: RunStoreReader): void;
   /**
    * Problems that did not stop the run but lost part of its record (a transcript
@@ -118,7 +123,7 @@ export async function beginResume(opts: ResumeOptions): Promise<PersistedRun> {
     const { records: restore, note } = opts.headless ? releasePaused(resumed) : { records: resumed, note: undefined };
     if (note) notes.push(note);
     const persisted = recorded(db, workspace, target, release, run.session + 1, planHash ? { planHash } : {});
-    return { ...persisted, notes, restore, plan: { ...plan, tasks: restore.map((r) => r.spec) } };
+    return { ...persisted, notes, restore, plan: { ...plan, tasks: restore.map((r) => r.spec) }, ...(run.git ? { git: run.git } : {}) };
   } catch (err) {
     try {
       release?.();
@@ -183,6 +188,10 @@ function recorded(
     runId,
     notes: [],
     warnings,
+    recordGit(git) {
+      if (!extra.newRun) throw new Error('recordGit: only a new run records where its work goes');
+      extra.newRun = { ...extra.newRun, git };
+    },
     attach(store) {
       if (extra.planHash) db.prepare('UPDATE runs SET plan_hash = ? WHERE id = ?').run(extra.planHash, runId);
       const newRun = extra.newRun && { ...extra.newRun, concurrency: store.getSnapshot().concurrency };

@@ -4,6 +4,7 @@ import type { AttemptRecord, TaskRecord } from '../scheduler/apply-event.js';
 import { hasUnfinished } from '../scheduler/states.js';
 import { attemptOfRow, recordOfRow } from './rows.js';
 import type { TaskRowDb } from './rows.js';
+import type { RunGit } from './journal.js';
 
 /** Kept for the modules that still import journal recovery from here; it lives in recover.ts. */
 
@@ -22,6 +23,8 @@ export interface RunInfo {
   exitCode: number | null;
   session: number;
   counts: Record<string, number>;
+  /** Set for a run with isolated tasks: its repository, base commit and start branch. */
+  git?: RunGit;
 }
 
 /** One attempt of one task, as recorded. */
@@ -40,6 +43,9 @@ interface RunRowDb {
   exit_code: number | null;
   session: number;
   journal_seq: number;
+  git_repo: string | null;
+  git_base: string | null;
+  git_start_branch: string | null;
 }
 
 /** Every run, newest first, with its task counts by state. */
@@ -102,5 +108,6 @@ function toInfo(r: RunRowDb, counts: Record<string, number>): RunInfo {
     exitCode: r.exit_code,
     session: r.session,
     counts,
+    ...(r.git_repo !== null && r.git_base !== null ? { git: { repo: r.git_repo, base: r.git_base, startBranch: r.git_start_branch } } : {}),
   };
 }

@@ -45,8 +45,8 @@ export class RunWriter {
   ) {
     const p = (sql: string) => db.prepare(sql);
     this.s = {
-      insertRun: p(`INSERT INTO runs (id, plan_name, plan_file, plan_hash, workspace, concurrency, started_at, state)
-        VALUES (@id, @planName, @planFile, @planHash, @workspace, @concurrency, @startedAt, 'running')`),
+      insertRun: p(`INSERT INTO runs (id, plan_name, plan_file, plan_hash, workspace, concurrency, started_at, state, git_repo, git_base, git_start_branch)
+        VALUES (@id, @planName, @planFile, @planHash, @workspace, @concurrency, @startedAt, 'running', @gitRepo, @gitBase, @gitStartBranch)`),
       insertTask: p(`INSERT INTO tasks (run_id, id, ord, agent, spec, spawned_by, kind, state, attempts, started_at, ended_at,
         session_id, usage, session_usage, last_failure, transcript) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       updateTask: p(`UPDATE tasks SET kind = ?, state = ?, attempts = ?, started_at = ?, ended_at = ?, session_id = ?, usage = ?,
@@ -141,7 +141,8 @@ export class RunWriter {
   /** A session's first event: a new run's row, or a resumed run's tasks replaced by the store's. */
   private begin(session: number, begin: NonNullable<JournalEntry['begin']>): void {
     if (begin.run) {
-      this.s.insertRun!.run({ ...begin.run, planHash: begin.run.planHash ?? null });
+      const { git, ...run } = begin.run;
+      this.s.insertRun!.run({ ...run, planHash: run.planHash ?? null, gitRepo: git?.repo ?? null, gitBase: git?.base ?? null, gitStartBranch: git?.startBranch ?? null });
     } else {
       for (const table of ['tasks', 'dependencies', 'writes']) this.db.prepare(`DELETE FROM ${table} WHERE run_id = ?`).run(this.runId);
       this.db

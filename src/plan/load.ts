@@ -79,6 +79,7 @@ export function planFromText(text: string, file: string, opts: LoadPlanOptions):
     };
     if (spec.timeout !== undefined) task.timeoutMs = spec.timeout;
     if (spec.retries !== undefined) task.retries = spec.retries;
+    if (spec.isolation !== undefined) task.isolation = spec.isolation;
     tasks.push(task);
   }
 

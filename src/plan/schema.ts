@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { FailureModeSchema } from '../config/schema.js';
-import type { FailureMode } from '../config/schema.js';
+import { FailureModeSchema, IsolationSchema } from '../config/schema.js';
+import type { FailureMode, Isolation } from '../config/schema.js';
 
 /** The characters of a task id; shared with the loader's fast path. */
 export const TASK_ID_PATTERN = /^[A-Za-z0-9_.-]+$/;
@@ -65,6 +65,7 @@ export const PlanTaskSchema = z.strictObject({
   timeout: DurationSchema.optional(),
   retries: z.number().int().min(0).max(100).optional(),
   followUps: z.boolean().default(true),
+  isolation: IsolationSchema.optional(),
 });
 
 export const PlanFileSchema = z.strictObject({
@@ -85,6 +86,8 @@ export interface TaskSpec {
   /** Automatic retries of a transient failure; unset: the role's `retries` (config), else none. */
   retries?: number;
   followUps: boolean;
+  /** Overrides the role's isolation (config `agents.<role>.isolation`) for this task. */
+  isolation?: Isolation;
   /** Set on tasks spawned by a workflow: the task whose completion created it. */
   spawnedBy?: string;
 }

@@ -77,6 +77,7 @@ export function stateDetail(state: TaskState, workspace: string, now = Date.now(
       return state.heldBy ? `waiting for ${file} (held by ${state.heldBy})` : `waiting for ${file}`;
     }
     case 'failed':
+      if (state.failure === 'conflict') return `${reasonLine(state.reason)} (conflict: resolve in its worktree and merge again, or retry)`;
       return state.failure === 'permanent' ? `${reasonLine(state.reason)} (permanent failure: not retried)` : reasonLine(state.reason);
     case 'cancelled':
     case 'skipped':

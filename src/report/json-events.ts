@@ -11,7 +11,7 @@ import type { TaskState } from '../scheduler/states.js';
  * Adding an event type or a field does not bump it; readers ignore what they
  * do not know.
  */
-export const JSON_SCHEMA_VERSION = 1;
+export const JSON_SCHEMA_VERSION = 2;
 
 /** Task state kinds as the contract names them; `counts` has one entry per kind. */
 export const JSON_STATE_KINDS = ['pending', 'eligible', 'waiting-lock', 'running', 'paused', 'completed', 'failed', 'skipped', 'blocked', 'cancelled'] as const;
@@ -68,7 +68,8 @@ export const JSON_STATE_SCHEMAS = {
     kind: z.literal('failed'),
     reason: z.string(),
     exitCode: int().optional(),
-    failure: z.enum(['transient', 'permanent']).optional(),
+    failure: z.enum(['transient', 'permanent', 'conflict']).optional(),
+    files: z.array(z.string()).optional(),
     retryAfterMs: z.number().optional(),
   }),
   skipped: z.strictObject({ kind: z.literal('skipped'), reason: z.string() }),
@@ -210,6 +211,7 @@ function jsonState(s: TaskState): JsonTaskState {
         reason: s.reason,
         ...(s.exitCode !== undefined ? { exitCode: s.exitCode } : {}),
         ...(s.failure !== undefined ? { failure: s.failure } : {}),
+        ...(s.files !== undefined ? { files: [...s.files] } : {}),
         ...(s.retryAfterMs !== undefined ? { retryAfterMs: s.retryAfterMs } : {}),
       };
     case 'skipped':

@@ -1,4 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { resultBranch } from '../git/layout.js';
 import { readRun, readRuns, transcriptFile } from '../persist/queries.js';
 import type { AttemptInfo, RunInfo } from '../persist/read.js';
 import type { TaskRecord } from '../scheduler/run-store.js';
@@ -30,7 +32,10 @@ export function showText(workspace: string, runId: string, json: boolean): strin
   }
   const rows = tasks.map((t) => taskRow(t, byTask.get(t.spec.id) ?? [], run));
   const head = `run ${run.id} · ${run.plan} (${run.file}) · ${run.state} · started ${new Date(run.startedAt).toISOString()}`;
-  return `${head}\n\n${table(['TASK', 'STATE', 'ATTEMPTS', 'TIME SPENT', 'TOKENS', 'COST', 'REASON'], rows)}\n`;
+  const git = run.git
+    ? `\nwork in ${resultBranch(run.id)}, from ${run.git.base.slice(0, 12)}; a conflicted task keeps its worktree in ${path.join(run.git.repo, '.orchestrator', 'worktrees', run.id)}/<task>`
+    : '';
+  return `${head}${git}\n\n${table(['TASK', 'STATE', 'ATTEMPTS', 'TIME SPENT', 'TOKENS', 'COST', 'REASON'], rows)}\n`;
 }
 
 function taskRow(t: TaskRecord, attempts: AttemptInfo[], run: RunInfo): string[] {

@@ -1,4 +1,7 @@
+import { landedState } from './executor.js';
 import type { Executor } from './executor.js';
+import type { TaskState } from './states.js';
+import type { TaskDiffResult, TaskWorkspaces } from './workspaces.js';
 import type { RunStore } from './run-store.js';
 import type { Waits } from './waits.js';
 import { isLive } from './states.js';
@@ -19,7 +22,9 @@ export type CommandDone =
   | { ok: true; did: 'started-past-breaker'; id: string; provider: string }
   /** A skip or cancel of a running task: its processes are being stopped; the state follows when they are down. */
   | { ok: true; did: 'stopping'; id: string }
-  | { ok: true; did: 'run-paused' | 'run-resumed' };
+  | { ok: true; did: 'run-paused' | 'run-resumed' }
+  /** A conflicted task's merge is being tried again; its state says how it went. */
+  | { ok: true; did: 'merging'; id: string };
 
 /** Why a command did nothing, with what the front end needs to explain it. */
 export type CommandRefusal =
@@ -35,7 +40,11 @@ export type CommandRefusal =
   | { ok: false; reason: 'stopped'; id: string }
   | { ok: false; reason: 'no-terminal'; id: string }
   | { ok: false; reason: 'shutting-down' }
-  | { ok: false; reason: 'run-already-paused' | 'run-not-paused' };
+  | { ok: false; reason: 'run-already-paused' | 'run-not-paused' }
+  /** mergeAgain on a task that did not fail with a merge conflict (or a run without isolated tasks). */
+  | { ok: false; reason: 'not-conflicted'; id: string }
+  /** Its merge is already being tried. */
+  | { ok: false; reason: 'merging'; id: string };
 
 export type CommandResult = CommandDone | CommandRefusal;
 
@@ -51,6 +60,28 @@ export interface CommandContext {
   /** Starts eligible tasks while slots are free. */
   pump(): void;
   dependentsOf(id: string): string[];
+  /** Isolated tasks' worktrees and merges; absent when no task of the run is isolated. */
+  readonly workspaces?: TaskWorkspaces;
+  /** Tasks whose merge mergeAgain is trying. */
+  readonly merging: Set<string>;
+  /** Keeps the run from ending until `work` has settled. */
+  hold(work: Promise<unknown>): void;
+  /** Spawns a completed task's workflow follow-ups. */
+  spawnFollowUps(id: string): void;
+}
+
+/** No new task starts until resumeRun; running tasks go on. */
+export function pauseRun(c: CommandContext): CommandResult {
+  if (c.store.isPaused) return { ok: false, reason: 'run-already-paused' };
+  c.store.setPaused(true);
+  return { ok: true, did: 'run-paused' };
+}
+
+export function resumeRun(c: CommandContext): CommandResult {
+  if (!c.store.isPaused) return { ok: false, reason: 'run-not-paused' };
+  c.store.setPaused(false);
+  c.pump();
+  return { ok: true, did: 'run-resumed' };
 }
 
 /** Holds a pending task, or SIGSTOPs a running one. */
@@ -106,6 +137,8 @@ export function retryTask(c: CommandContext, id: string): CommandResult {
   const now = c.waits.retryNow(record);
   if (now) return { ok: true, id, ...now };
   if (state.kind !== 'failed' && state.kind !== 'cancelled') return wrongState(id, state.kind);
+  // A retry discards a conflicted task's worktree: not while its merge is being tried again.
+  if (c.merging.has(id)) return { ok: false, reason: 'merging', id };
   c.store.reopen();
   c.waits.allowPastBreaker(id);
   c.store.setState(id, { kind: 'pending' });
@@ -164,6 +197,49 @@ export function markTaskDone(c: CommandContext, id: string): CommandResult {
   if (!isLive(record.state)) return wrongState(id, record.state.kind);
   if (!c.executor.markDone(id)) return { ok: false, reason: 'starting', id };
   return { ok: true, did: 'marked-done', id };
+}
+
+/**
+ * Merges a task that failed with a merge conflict again, once the person
+ * resolved it in its kept worktree: completed (its dependents run) when the
+ * merge is clean now, failed with the files still conflicted otherwise.
+ */
+export function mergeAgainTask(c: CommandContext, id: string): CommandResult {
+  const record = c.store.get(id);
+  if (!record) return unknown(id);
+  const state = record.state;
+  if (!c.workspaces || state.kind !== 'failed' || state.failure !== 'conflict') return { ok: false, reason: 'not-conflicted', id };
+  if (c.isStopping()) return { ok: false, reason: 'shutting-down' };
+  if (c.merging.has(id)) return { ok: false, reason: 'merging', id };
+  c.merging.add(id);
+  const work = c.workspaces.mergeAgain(record.spec).then(
+    (landed) => landedState(landed, 'merged after you resolved its conflict'),
+    (err: unknown): TaskState => ({ ...state, reason: `${state.reason} (merging again failed: ${err instanceof Error ? err.message : String(err)})` }),
+  );
+  c.hold(
+    work.then((next) => {
+      c.merging.delete(id);
+      const now = c.store.require(id).state;
+      if (now.kind !== 'failed' || now.failure !== 'conflict') return; // retried or skipped meanwhile
+      c.store.reopen();
+      c.store.setState(id, next);
+      if (next.kind === 'completed') {
+        c.spawnFollowUps(id);
+        c.settle([...reopenDependents(c, id, false), ...c.dependentsOf(id)]);
+      }
+      c.pump();
+    }),
+  );
+  return { ok: true, did: 'merging', id };
+}
+
+/** What a task changed, for the dashboard's `d`: only isolated tasks' work is in git to show. */
+export async function taskDiffOf(c: CommandContext, id: string): Promise<TaskDiffResult> {
+  const record = c.store.get(id);
+  if (!record) return { ok: false, id, reason: 'unknown-task' };
+  if (!c.workspaces?.isolated(record.spec)) return { ok: false, id, reason: 'not-isolated' };
+  const diff = await c.workspaces.diff(record.spec);
+  return diff.kind === 'diff' ? { ok: true, id, text: diff.text } : { ok: false, id, reason: 'no-diff', why: diff.why };
 }
 
 /**

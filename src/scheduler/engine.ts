@@ -16,9 +16,10 @@ import { readiness } from './eligibility.js';
 import { ReadyQueue } from './ready-queue.js';
 import { endedOk, isFinished } from './states.js';
 import { Waits } from './waits.js';
-import { cancelTask, markTaskDone, pauseTask, resumeTask, retryTask, sendInput, skipTask } from './commands.js';
+import { cancelTask, markTaskDone, mergeAgainTask, pauseRun, pauseTask, resumeRun, resumeTask, retryTask, sendInput, skipTask, taskDiffOf } from './commands.js';
 import type { CommandContext, CommandResult } from './commands.js';
 import { followUpsFor } from './workflows.js';
+import type { TaskDiffResult, TaskWorkspaces } from './workspaces.js';
 
 export interface EngineOptions {
   plan: Plan;
@@ -44,6 +45,8 @@ export interface EngineOptions {
    * tasks stay finished; the rest are settled and run as usual.
    */
   restore?: readonly TaskRecord[];
+  /** Worktrees for isolated tasks and the merge queue (DESIGN §5b); without it every task works in the workspace. */
+  workspaces?: TaskWorkspaces;
 }
 
 export type { CommandDone, CommandRefusal, CommandResult } from './commands.js';
@@ -102,6 +105,7 @@ export class Engine {
       locks: new ResourceLockManager({ workspace: plan.workspace }),
       workspace: plan.workspace,
       clock: opts.clock ?? realClock,
+      ...(opts.workspaces ? { workspaces: opts.workspaces } : {}),
       ...(opts.terminals ? { terminals: opts.terminals } : {}),
       ...(opts.cols !== undefined ? { cols: opts.cols } : {}),
       ...(opts.rows !== undefined ? { rows: opts.rows } : {}),
@@ -126,6 +130,10 @@ export class Engine {
       settle: (ids) => this.settle(ids),
       pump: () => this.pump(),
       dependentsOf: (id) => this.dependentsOf(id),
+      ...(opts.workspaces ? { workspaces: opts.workspaces } : {}),
+      merging: new Set(),
+      hold: (work) => void (this.settling++, work.finally(() => setImmediate(() => (this.settling--, this.checkIdle())))),
+      spawnFollowUps: (id) => this.spawnCompletedFollowUps(this.store.require(id)),
     };
   }
 
@@ -140,7 +148,7 @@ export class Engine {
         const parents = new Set(restore.map((r) => r.spec.spawnedBy));
         for (const r of restore) {
           if (parents.has(r.spec.id)) continue;
-          if (r.state.kind === 'completed') this.spawnFollowUps(r.spec, r.state.result);
+          if (r.state.kind === 'completed') this.spawnCompletedFollowUps(r);
           else if (r.state.kind === 'failed' && r.spec.failureMode !== 'hard') this.spawnFollowUps(r.spec, `(failed, ${r.spec.failureMode}) ${r.state.reason}`);
         }
       } else {
@@ -172,16 +180,11 @@ export class Engine {
 
   /** No new task starts until resumeAll; running tasks go on. */
   pauseAll(): CommandResult {
-    if (this.store.isPaused) return { ok: false, reason: 'run-already-paused' };
-    this.store.setPaused(true);
-    return { ok: true, did: 'run-paused' };
+    return pauseRun(this.commands);
   }
 
   resumeAll(): CommandResult {
-    if (!this.store.isPaused) return { ok: false, reason: 'run-not-paused' };
-    this.store.setPaused(false);
-    this.pump();
-    return { ok: true, did: 'run-resumed' };
+    return resumeRun(this.commands);
   }
 
   /** Runs a failed, cancelled or blocked task again (see retryTask), or one waiting to retry now. */
@@ -217,6 +220,16 @@ export class Engine {
     return this.whenIdle();
   }
 
+  /** Merges a task that failed with a merge conflict again, after the person resolved it in its kept worktree. */
+  mergeAgain(id: string): CommandResult {
+    return mergeAgainTask(this.commands, id);
+  }
+
+  /** What an isolated task changed so far (its worktree, or its merged change). */
+  taskDiff(id: string): Promise<TaskDiffResult> {
+    return taskDiffOf(this.commands, id);
+  }
+
   /** Sends keystrokes to a running task's terminal (the person attached to it). */
   sendInput(id: string, data: string): CommandResult {
     return sendInput(this.commands, id, data);
@@ -245,11 +258,7 @@ export class Engine {
   private summary(): RunSummary {
     const tasks = this.store.getSnapshot().tasks;
     const allOk = tasks.every((t) => endedOk(t.state, t.spec.failureMode));
-    return {
-      exitCode: allOk ? 0 : 1,
-      ...(this.interruptedBy ? { interrupted: this.interruptedBy } : {}),
-      tasks,
-    };
+    return { exitCode: allOk ? 0 : 1, ...(this.interruptedBy ? { interrupted: this.interruptedBy } : {}), tasks };
   }
 
   private isIdle(): boolean {
@@ -335,6 +344,10 @@ export class Engine {
     }
     if (!this.stopping) this.settle(this.dependentsOf(id));
     this.pump();
+  }
+
+  private spawnCompletedFollowUps(r: TaskRecord): void {
+    if (r.state.kind === 'completed') this.spawnFollowUps(r.spec, r.state.result);
   }
 
   private spawnFollowUps(parent: TaskSpec, result: string): void {

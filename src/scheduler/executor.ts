@@ -8,6 +8,8 @@ import type { Clock, TimerHandle } from './clock.js';
 import type { ResourceLockManager } from './locks.js';
 import type { RunStore, TaskRecord } from './run-store.js';
 import type { TaskState } from './states.js';
+import { conflictReason, isConflictReason } from './workspaces.js';
+import type { LandResult, TaskWorkspaces } from './workspaces.js';
 
 /** Why an attempt was stopped before it ended by itself; decides its final state. */
 export type StopCause =
@@ -29,6 +31,8 @@ export interface ExecutorOptions {
   rows?: number;
   /** Times task timeouts; the engine's clock, so a fake one drives them in tests. Default: the real clock. */
   clock?: Clock;
+  /** Worktrees for isolated tasks and the merge of their work; without it every task works in the workspace. */
+  workspaces?: TaskWorkspaces;
 }
 
 /** Screens of ended tasks kept for the dashboard to show (the rest fall back to the store's last lines). */
@@ -192,41 +196,56 @@ export class Executor {
           active.timer.start(ms, () => controller.abort({ kind: 'timeout', ms } satisfies StopCause));
         }
         const now = store.require(id);
-        // A retry (or a resumed run) continues the agent's conversation when it reported one.
-        const resume = config.resumeOnRetry && now.attempts > 1 && now.sessionId !== undefined;
-        const execution = backend.start({
-          task: spec,
-          roleName: spec.agent,
-          role,
-          providerName: role.provider,
-          provider,
-          workdir: this.opts.workspace,
-          attempt: now.attempts,
-          signal: controller.signal,
-          killGraceMs: config.killGraceMs,
-          cols: this.cols,
-          rows: this.rows,
-          ...(resume ? { resumeSessionId: now.sessionId } : {}),
-          ...(resume && now.lastFailure !== undefined ? { retryNote: now.lastFailure } : {}),
-          ...(resume && now.sessionUsage !== undefined ? { usageSoFar: now.sessionUsage } : {}),
-          output: (chunk) => this.output(id, chunk),
-          report: (info) => store.report(id, info),
-        });
-        active.execution = execution;
-        const outcome = await execution.done;
-        // A success stands even if a stop came after it (the agent had already ended: the
-        // backend only reports ok for an exit that came first); finished work is never thrown away.
-        if (active.markedDone) final = { kind: 'completed', result: outcome.ok ? outcome.result : 'marked done by you' };
-        else if (outcome.ok) final = { kind: 'completed', result: outcome.result };
+        const isolated = this.opts.workspaces?.isolated(spec) ? this.opts.workspaces : undefined;
+        // An isolated task's worktree is made now, from the result holding every dependency's merged work.
+        const opened = isolated ? await isolated.open(spec, { fresh: isConflictReason(now.lastFailure), signal: controller.signal }) : { kind: 'ready' as const, workspace: { cwd: this.opts.workspace } };
+        // The task reads completed only once its work is merged, so its dependents start from a result that holds it.
+        const land = async (result: string): Promise<TaskState> => {
+          if (!isolated) return { kind: 'completed', result };
+          const session = store.require(id).sessionId;
+          return landedState(await isolated.land(spec, { result, agent: `${spec.agent}/${role.provider}`, ...(session ? { session } : {}) }), result);
+        };
+        if (opened.kind === 'failed') final = controller.signal.aborted ? stoppedState(controller.signal.reason) : { kind: 'failed', reason: opened.reason, failure: 'permanent' };
+        else if (opened.kind === 'already-merged') final = { kind: 'completed', result: 'its work was merged before the run was interrupted' };
+        else if (opened.kind === 'committed') final = await land('its work was committed before the run was interrupted');
         else if (controller.signal.aborted) final = stoppedState(controller.signal.reason);
         else {
-          final = {
-            kind: 'failed',
-            reason: outcome.reason,
-            ...(outcome.exitCode !== undefined ? { exitCode: outcome.exitCode } : {}),
-            ...(outcome.failure !== undefined ? { failure: outcome.failure } : {}),
-            ...(outcome.retryAfterMs !== undefined ? { retryAfterMs: outcome.retryAfterMs } : {}),
-          };
+          // A retry (or a resumed run) continues the agent's conversation when it reported one.
+          const resume = config.resumeOnRetry && now.attempts > 1 && now.sessionId !== undefined;
+          const execution = backend.start({
+            task: spec,
+            roleName: spec.agent,
+            role,
+            providerName: role.provider,
+            provider,
+            workspace: opened.workspace,
+            attempt: now.attempts,
+            signal: controller.signal,
+            killGraceMs: config.killGraceMs,
+            cols: this.cols,
+            rows: this.rows,
+            ...(resume ? { resumeSessionId: now.sessionId } : {}),
+            ...(resume && now.lastFailure !== undefined ? { retryNote: retryNoteOf(now.lastFailure) } : {}),
+            ...(resume && now.sessionUsage !== undefined ? { usageSoFar: now.sessionUsage } : {}),
+            output: (chunk) => this.output(id, chunk),
+            report: (info) => store.report(id, info),
+          });
+          active.execution = execution;
+          const outcome = await execution.done;
+          // A success stands even if a stop came after it (the agent had already ended: the
+          // backend only reports ok for an exit that came first); finished work is never thrown away.
+          if (active.markedDone) final = await land(outcome.ok ? outcome.result : 'marked done by you');
+          else if (outcome.ok) final = await land(outcome.result);
+          else if (controller.signal.aborted) final = stoppedState(controller.signal.reason);
+          else {
+            final = {
+              kind: 'failed',
+              reason: outcome.reason,
+              ...(outcome.exitCode !== undefined ? { exitCode: outcome.exitCode } : {}),
+              ...(outcome.failure !== undefined ? { failure: outcome.failure } : {}),
+              ...(outcome.retryAfterMs !== undefined ? { retryAfterMs: outcome.retryAfterMs } : {}),
+            };
+          }
         }
       }
     } catch (err) {
@@ -278,6 +297,30 @@ export class Executor {
   /** Ids of every attempt under way. */
   activeIds(): string[] {
     return [...this.active.keys()];
+  }
+}
+
+/** Why the last attempt failed, for the agent; a conflict also says where it now stands. */
+function retryNoteOf(lastFailure: string): string {
+  if (!isConflictReason(lastFailure)) return lastFailure;
+  return `your work did not merge (${lastFailure}): other tasks changed the same lines meanwhile. This attempt starts in a fresh worktree that holds their work; make your change again on top of it`;
+}
+
+/** The state a successful attempt ends in once its work came back (or did not) through the merge queue. */
+export function landedState(landed: LandResult, result: string): TaskState {
+  switch (landed.kind) {
+    case 'merged':
+    case 'no-change':
+      return { kind: 'completed', result };
+    case 'conflict':
+    case 'unresolved':
+      return { kind: 'failed', reason: conflictReason(landed.files), failure: 'conflict', files: landed.files };
+    case 'failed':
+      return { kind: 'failed', reason: landed.reason, failure: 'permanent' };
+    default: {
+      const never: never = landed;
+      throw new Error(`unknown land result ${JSON.stringify(never)}`);
+    }
   }
 }
 

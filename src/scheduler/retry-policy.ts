@@ -45,7 +45,8 @@ export function decideRetry(
   const state = record.state;
   if (state.kind !== 'failed' || record.attempts === 0) return { kind: 'give-up', why: 'did-not-start' };
   if (allowed === 0) return { kind: 'give-up', why: 'no-retries' };
-  if (state.failure === 'permanent') return { kind: 'give-up', why: 'permanent' };
+  // A conflict is not retried by itself: the person resolves it (mergeAgain) or retries it on a fresh worktree.
+  if (state.failure === 'permanent' || state.failure === 'conflict') return { kind: 'give-up', why: 'permanent' };
   const n = record.attempts;
   if (n > allowed) return { kind: 'give-up', why: 'exhausted' };
   if (state.retryAfterMs !== undefined && state.retryAfterMs >= 0) {

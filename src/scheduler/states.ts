@@ -14,7 +14,8 @@ export type TaskState =
   | { kind: 'running' }
   | { kind: 'paused'; from: 'pending' | 'running' }
   | { kind: 'completed'; result: string }
-  | { kind: 'failed'; reason: string; exitCode?: number; failure?: FailureClass; retryAfterMs?: number }
+  /** `failure: 'conflict'`: the agent's work did not merge into the run's result; `files` names where. */
+  | { kind: 'failed'; reason: string; exitCode?: number; failure?: FailureClass | 'conflict'; files?: string[]; retryAfterMs?: number }
   | { kind: 'skipped'; reason: string }
   | { kind: 'blocked'; by: string; reason: string }
   | { kind: 'cancelled'; reason: string };
@@ -106,7 +107,8 @@ function allowedFrom(from: TaskState): readonly TaskStateKind[] {
     case 'completed':
       return [];
     case 'failed':
-      return ['pending', 'skipped'];
+      // A merge conflict the person resolved merges again (mergeAgain): completed, or still conflicted.
+      return from.failure === 'conflict' ? ['pending', 'skipped', 'completed', 'failed'] : ['pending', 'skipped'];
     case 'skipped':
       return [];
     case 'blocked':

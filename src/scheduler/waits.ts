@@ -139,7 +139,8 @@ export class Waits {
     if (provider === undefined) return;
     const state = record.state;
     const verdict: AttemptVerdict =
-      state.kind === 'completed' ? 'success'
+      // A conflict is the agent's success: the provider is healthy.
+      state.kind === 'completed' || (state.kind === 'failed' && state.failure === 'conflict') ? 'success'
       : state.kind === 'failed' && record.attempts > 0 ? (state.failure === 'permanent' ? 'permanent' : 'transient')
       : 'stopped';
     const change: BreakerChange = this.breakers.record(

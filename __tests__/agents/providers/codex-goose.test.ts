@@ -27,7 +27,7 @@ describe('codex adapter', () => {
     const argvFile = path.join(dir, 'argv.json');
     const run = runAgent(codexAdapter, {
       prompt: 'go',
-      workdir: dir,
+      workspace: { cwd: dir },
       provider: { ...codex, sandbox: 'workspace-write', env: { FAKE_ARGV_FILE: argvFile } },
       role: { model: 'gpt-5', systemPrompt: 'say "hi"\nthen stop' },
       resumeSessionId: 'thread-1',

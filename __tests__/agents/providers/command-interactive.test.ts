@@ -13,7 +13,7 @@ describe('command adapter', () => {
     const dir = workdir();
     const run = runAgent(commandAdapter, {
       prompt: EVIL,
-      workdir: dir,
+      workspace: { cwd: dir },
       provider: { type: 'command', command: '/bin/sh', args: [path.join(FIXTURES, 'print-argv.sh'), '--model', '{model}', '{prompt}'] },
       role: { model: 'm1' },
     });
@@ -25,7 +25,7 @@ describe('command adapter', () => {
     const dir = workdir();
     const run = runAgent(commandAdapter, {
       prompt: 'line one\nline two',
-      workdir: dir,
+      workspace: { cwd: dir },
       provider: { type: 'command', command: '/bin/sh', args: ['-c', 'cat "$1"; echo; echo "sys=$2 sid=$3 wd=$4"; echo "$1" > where', 'x', '{promptFile}', '{systemPrompt}', '{sessionId}', '{workdir}'] },
       role: { systemPrompt: 'be kind' },
     });

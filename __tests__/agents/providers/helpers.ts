@@ -41,7 +41,7 @@ export function runAgent(
     role: { provider: 'p', ...role },
     providerName: 'p',
     provider: { args: [], env: {}, ...provider },
-    workdir: tmpdir(),
+    workspace: { cwd: tmpdir() },
     attempt: 1,
     signal: controller.signal,
     killGraceMs: 300,

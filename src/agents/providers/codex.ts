@@ -25,7 +25,7 @@ export const codexAdapter: ProviderAdapter = {
     const { provider, role } = ctx;
     const options = [
       '-C',
-      ctx.workdir,
+      ctx.workspace.cwd,
       ...(provider.sandbox ? ['--sandbox', provider.sandbox] : []),
       ...(role.model ? ['-m', role.model] : []),
       ...(role.systemPrompt ? ['-c', `developer_instructions=${tomlString(role.systemPrompt)}`] : []),

@@ -37,7 +37,7 @@ export const commandAdapter: ProviderAdapter = {
       model: () => role.model ?? '',
       systemPrompt: () => role.systemPrompt ?? '',
       sessionId: () => sessionId,
-      workdir: () => ctx.workdir,
+      workdir: () => ctx.workspace.cwd,
     };
     const sessionId = ctx.resumeSessionId ?? newSessionId();
     const cache = new Map<Placeholder, string>();
