@@ -35,7 +35,7 @@ export const ProviderSchema = z.strictObject({
 });
 export type ProviderConfig = z.infer<typeof ProviderSchema>;
 
-/** `worktree`: a task works in its own git worktree, merged back by the run (DESIGN §5b); `none`: in the workspace. */
+/** `worktree`: a task works in its own git worktree, merged back by the run (docs/architecture.md §6); `none`: in the workspace. */
 export const IsolationSchema = z.enum(['worktree', 'none']);
 export type Isolation = z.infer<typeof IsolationSchema>;
 

@@ -111,7 +111,7 @@ WHERE EXISTS (SELECT 1 FROM attempts a WHERE a.run_id = tasks.run_id AND a.task_
 
 /**
  * Schema 4 records where a run with isolated tasks keeps its work: the
- * repository, the base commit and the branch it started on (DESIGN §5b), so
+ * repository, the base commit and the branch it started on (docs/architecture.md §6), so
  * `resume`, `apply`, `diff` and `clean` find it. Null for runs without.
  */
 const TO_V4 = `

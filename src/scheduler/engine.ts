@@ -45,7 +45,7 @@ export interface EngineOptions {
    * tasks stay finished; the rest are settled and run as usual.
    */
   restore?: readonly TaskRecord[];
-  /** Worktrees for isolated tasks and the merge queue (DESIGN §5b); without it every task works in the workspace. */
+  /** Worktrees for isolated tasks and the merge queue (docs/architecture.md §6); without it every task works in the workspace. */
   workspaces?: TaskWorkspaces;
 }
 

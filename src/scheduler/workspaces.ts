@@ -29,7 +29,7 @@ export interface LandInfo {
 }
 
 /**
- * Where tasks work and how their work comes back (DESIGN §5b): the engine's
+ * Where tasks work and how their work comes back (docs/architecture.md §6): the engine's
  * port to the git layer. Without one, every task works in the workspace.
  * A task does not read completed until `land` merged its work, so its
  * dependents start from a result that holds it.
