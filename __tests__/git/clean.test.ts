@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { cleanRun } from '../../src/git/clean.js';
+import { cleanRun, recoverRun } from '../../src/git/clean.js';
 import { commitTask, TRAILER } from '../../src/git/commit.js';
 import { resultBranch, taskBranch } from '../../src/git/layout.js';
 import { mergeTask } from '../../src/git/merge.js';
@@ -65,5 +66,28 @@ describe('cleanRun', () => {
     const second = await cleanRun(repo, 'f', { deleteResult: true });
     expect(second.ok && second.removedWorktrees).toEqual([]);
     expect(g(repo, 'for-each-ref', 'refs/heads/orchestrator/', 'refs/orchestrator/')).toBe('');
+  });
+});
+
+describe('recoverRun after a kill -9', () => {
+  it("removes the packed-refs lock a killed ref deletion left, but not while a git process works in the repository", async () => {
+    const repo = makeRepo(root, 'packed-lock');
+    const r = await run(repo, 'p');
+    const lock = path.join(repo, '.git', 'packed-refs.lock');
+    writeFileSync(lock, '');
+    // A live git in the repository (it waits on its stdin) may own the lock: it stays.
+    const live = spawn('git', ['cat-file', '--batch'], { cwd: repo, stdio: ['pipe', 'ignore', 'ignore'] });
+    await new Promise((resolve) => live.once('spawn', resolve));
+    try {
+      expect(await recoverRun(r)).not.toContain(lock);
+      expect(existsSync(lock)).toBe(true);
+    } finally {
+      live.stdin.end();
+      await new Promise((resolve) => live.once('exit', resolve));
+    }
+    expect(await recoverRun(r)).toContain(lock);
+    expect(existsSync(lock)).toBe(false);
+    // Ref changes work again.
+    g(repo, 'update-ref', '-d', `refs/heads/orchestrator/p/result`);
   });
 });

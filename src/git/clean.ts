@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile, rename, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
+import { gitProcessesIn } from '../os/proc.js';
 import { commitTask } from './commit.js';
 import { git, gitLine } from './exec.js';
 import { baseRef, changedPaths, heads, listWorktrees, resultBranch, runWorktrees, startRef, taskBranch } from './layout.js';
@@ -80,9 +81,10 @@ async function refsUnder(repo: string, prefix: string): Promise<string[]> {
 
 /**
  * After a crash (kill -9) of the process that ran this run's steps, removes
- * the lock files git leaves behind when killed mid-write — only in the run's
- * own worktrees and refs, never the person's. Call it only when no process of
- * the run is alive any more, before the steps are run again.
+ * the lock files git leaves behind when killed mid-write: in the run's own
+ * worktrees and refs, and the repository's packed-refs lock when no git
+ * process works in the repository. Call it only when no process of the run is
+ * alive any more, before the steps are run again.
  */
 export async function recoverRun(run: RunLocation): Promise<string[]> {
   const removed: string[] = [];
@@ -96,6 +98,11 @@ export async function recoverRun(run: RunLocation): Promise<string[]> {
   }
   const locks = [path.join(common, 'refs', 'heads', 'orchestrator', run.runId), path.join(common, 'refs', 'orchestrator', run.runId)];
   for (const d of locks) removed.push(...(await lockFiles(d)));
+  // Deleting any ref locks the repository-wide packed-refs, so a step killed then leaves
+  // packed-refs.lock and every later ref change fails. It is the person's repository's
+  // lock too: removed only when no git process works in the repository any more.
+  const packed = path.join(common, 'packed-refs.lock');
+  if (existsSync(packed) && gitProcessesIn([path.resolve(run.repo), common])?.length === 0) removed.push(packed);
   for (const f of removed) await rm(f, { recursive: true, force: true });
   return removed;
 }

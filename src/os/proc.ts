@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { errnoCode } from './errno.js';
 
 /**
@@ -162,4 +162,34 @@ export function hasLiveMember(pgid: number): boolean {
     if (stat && stat.pgrp === pgid && stat.state !== 'Z' && stat.state !== 'X') return true;
   }
   return false;
+}
+
+/**
+ * Pids of live `git` processes working in or below one of `dirs` (their
+ * current directory, as git runs with `-C` or from a worktree), from /proc;
+ * undefined when there is no /proc to look in. A lock file git left with no
+ * such process alive is stale: git removes its own locks on every exit but
+ * SIGKILL.
+ */
+export function gitProcessesIn(dirs: readonly string[]): number[] | undefined {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return undefined;
+  }
+  const found: number[] = [];
+  for (const name of entries) {
+    const first = name.charCodeAt(0);
+    if (first < 48 || first > 57) continue;
+    try {
+      if (readFileSync(`/proc/${name}/comm`, 'latin1').trim() !== 'git') continue;
+      if (readStat(Number(name))?.state === 'Z') continue;
+      const cwd = readlinkSync(`/proc/${name}/cwd`);
+      if (dirs.some((d) => cwd === d || cwd.startsWith(`${d}/`))) found.push(Number(name));
+    } catch {
+      // Gone meanwhile, or not ours to read.
+    }
+  }
+  return found;
 }
