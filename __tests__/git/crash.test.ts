@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { TRAILER } from '../../src/git/commit.js';
 import { resultBranch } from '../../src/git/layout.js';
 import { g, isolateGitConfig, makeRepo, tempRoot, treeFiles } from './helpers.js';
+import { prng } from '../../bench/dag.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CHILD = path.join(ROOT, '__tests__/git/steps-child.mjs');
@@ -26,17 +27,6 @@ afterAll(() => {
   rmSync(root, { recursive: true, force: true, maxRetries: 3 });
 });
 
-/** mulberry32: the same kill times for the same seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Outcome {
   code: number | null;

@@ -10,7 +10,10 @@ export const BIN = path.join(ROOT, 'bin/orchestrator.js');
 
 /** Fails fast, with the fix, when the tests that run the built binary run before a build. */
 export function requireBuild(): void {
-  if (!existsSync(path.join(ROOT, 'dist/bundle/cli.js'))) throw new Error('build first: npm run build (npm test does)');
+  // Both outputs of the build: tsc's modules (imported by some tests) and the bundle BIN runs.
+  for (const file of ['dist/src/index.js', 'dist/bundle/cli.js']) {
+    if (!existsSync(path.join(ROOT, file))) throw new Error('build first: npm run build (npm test does)');
+  }
 }
 
 export interface CliResult {

@@ -1,44 +1,14 @@
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readdirSync, readFileSync } from 'node:fs';
+import { runCli } from '../helpers/cli.js';
+import type { CliResult } from '../helpers/cli.js';
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const BIN = path.join(ROOT, 'bin/orchestrator.js');
+export { BIN, ROOT, requireBuild } from '../helpers/cli.js';
+export type { CliResult } from '../helpers/cli.js';
 
-export function requireBuild(): void {
-  // Both outputs of the build: tsc's modules (imported by some tests) and the bundle BIN runs.
-  for (const file of ['dist/src/persist/persistence.js', 'dist/bundle/cli.js']) {
-    if (!existsSync(path.join(ROOT, file))) throw new Error('build first: npm run build (npm test does)');
-  }
-}
-
-export interface CliResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** The real binary in `cwd`; `killAfterMs` SIGKILLs it that long after it started (a crash). */
+/** The real binary in `cwd`, its home there too; `killAfterMs` SIGKILLs it that long after it started (a crash). */
 export function cli(cwd: string, args: string[], opts: { killAfterMs?: number; env?: Record<string, string> } = {}): Promise<CliResult> & { child: ChildProcess } {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    cwd,
-    env: { PATH: process.env.PATH ?? '', HOME: cwd, XDG_CONFIG_HOME: path.join(cwd, '.config'), ...opts.env },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const timer = opts.killAfterMs !== undefined ? setTimeout(() => child.kill('SIGKILL'), opts.killAfterMs) : undefined;
-  const done = new Promise<CliResult>((resolve) => {
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-  return Object.assign(done, { child });
+  return runCli(args, { cwd, ...opts });
 }
 
 /** mulberry32, the benchmarks' seeded PRNG: a failing trial can be replayed from its seed. */
