@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { parse, parseDocument } from 'yaml';
 import { defaultConfig } from '../../src/config/defaults.js';
 import { loadConfig } from '../../src/config/load.js';
-import { renderConfig } from '../../src/config/render.js';
+import { renderConfig, rolePermissions } from '../../src/config/render.js';
 import { CONFIG_KEYS } from '../../src/config/schema.js';
 import { makeTempEnv } from './temp-env.js';
 import type { TempEnv } from './temp-env.js';
@@ -61,6 +61,7 @@ describe('renderConfig as JSON', () => {
     const { loaded, globalFile, projectFile } = await loadLayered();
     const out = JSON.parse(renderConfig(loaded, { json: true })) as unknown;
     expect(out).toEqual({
+      permissions: rolePermissions(loaded.config),
       config: loaded.config,
       sources: {
         concurrency: 'command line',

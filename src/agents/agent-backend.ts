@@ -18,6 +18,10 @@ interface Parsed {
   message?: string;
   completed: boolean;
   error?: string;
+  /** The last recoverable error the agent reported: the reason if it then fails without saying why. */
+  notice?: string;
+  /** What the agent was refused (its permissions, its sandbox). */
+  denials: string[];
 }
 
 /**
@@ -41,7 +45,7 @@ function startAgent(adapter: ProviderAdapter, ctx: BackendContext, opts: Backend
     return settled({ ok: false, reason: `cannot prepare '${ctx.provider.command}': ${message}`, failure: 'permanent' });
   }
   const tail = new OutputTail(RESULT_LINES, RESULT_CHARS);
-  const parsed: Parsed = { completed: false };
+  const parsed: Parsed = { completed: false, denials: [] };
   let sessionId = inv.sessionId;
   if (sessionId !== undefined) ctx.report({ sessionId });
 
@@ -54,6 +58,8 @@ function startAgent(adapter: ProviderAdapter, ctx: BackendContext, opts: Backend
     if (update.message !== undefined) parsed.message = update.message;
     if (update.result !== undefined) parsed.result = update.result;
     if (update.error !== undefined) parsed.error = update.error;
+    if (update.notice !== undefined) parsed.notice = update.notice;
+    if (update.denials !== undefined) parsed.denials.push(...update.denials);
     if (update.completed) parsed.completed = true;
     if (update.progress.length === 0) return;
     const lines = update.progress.map((l) => (l.length > PROGRESS_CHARS ? `${l.slice(0, PROGRESS_CHARS - 1)}…` : l));
@@ -93,7 +99,12 @@ function startAgent(adapter: ProviderAdapter, ctx: BackendContext, opts: Backend
     if (exit.error !== undefined) return { ok: false, reason: exit.error, failure: 'permanent' } satisfies BackendOutcome;
     if (ctx.signal.aborted) return { ok: false, reason: abortReason(ctx.signal) } satisfies BackendOutcome;
     if (markedDone) return { ok: true, result: transcriptResult(tail) || 'marked done' } satisfies BackendOutcome;
-    return outcome(exit, parsed, tail, splitter !== undefined);
+    try {
+      parsed.denials.push(...(inv.denialsAfterExit?.(sessionId) ?? []));
+    } catch {
+      // A session log we cannot read leaves the outcome to what the output said.
+    }
+    return outcome(exit, parsed, tail, splitter !== undefined, ctx.role.denials === 'allow');
   });
 
   const pty = inv.mode === 'pty';
@@ -114,24 +125,44 @@ function startAgent(adapter: ProviderAdapter, ctx: BackendContext, opts: Backend
   };
 }
 
-/** How an attempt that ran to its end went: the agent's final event decides, with the exit code. */
-export function outcome(exit: SessionExit, parsed: Parsed, tail: OutputTail, structured: boolean): BackendOutcome {
+/**
+ * How an attempt that ran to its end went: the agent's final event decides,
+ * with the exit code; an agent that was refused what it tried to do did not
+ * do what it was asked, whatever it says (unless its role allows denials).
+ */
+export function outcome(exit: SessionExit, parsed: Parsed, tail: OutputTail, structured: boolean, denialsAllowed = false): BackendOutcome {
   if (exit.code === 0 && parsed.error === undefined && (!structured || parsed.completed)) {
+    if (parsed.denials.length > 0 && !denialsAllowed) return deniedOutcome(parsed.denials);
     return { ok: true, result: structured ? (parsed.result ?? parsed.message ?? '') : transcriptResult(tail) };
   }
   const head =
     parsed.error !== undefined ? parsed.error
+    : parsed.notice !== undefined ? parsed.notice
     : exit.code === 0 ? 'exited with code 0 without a final result'
     : exit.code !== null ? `exit code ${exit.code}`
     : `killed by ${exit.signal ?? 'an unknown signal'}`;
   const last = stripAnsi(tail.text(REASON_LINES, REASON_CHARS));
   const reason = last === '' || last === head || head.includes(last) ? head : `${head}: ${last}`;
-  const classification = classifyFailure(`${head}\n${last}`);
+  // The agent's own error decides the class when it gave one: its earlier warnings in the tail
+  // (Codex's "Model metadata for `m` not found") must not make a 500 or a 429 permanent.
+  const classification = classifyFailure(parsed.error ?? parsed.notice ?? `${head}\n${last}`);
   return {
     ok: false,
     reason,
     ...(exit.code !== null && exit.code !== 0 ? { exitCode: exit.code } : {}),
     ...classification,
+  };
+}
+
+/** Denied tools fail the attempt: permanent, as the same permissions would deny them again. */
+function deniedOutcome(denials: readonly string[]): BackendOutcome {
+  const unique = [...new Set(denials)];
+  const shown = unique.slice(0, 5).join('; ');
+  const more = unique.length > 5 ? `; and ${unique.length - 5} more` : '';
+  return {
+    ok: false,
+    reason: `the agent was denied ${unique.length === 1 ? 'what it tried' : `${unique.length} things it tried`}: ${shown}${more} (give the role more permissions, or denials: allow)`,
+    failure: 'permanent',
   };
 }
 

@@ -57,10 +57,17 @@ const DEFAULTS: Config = {
     shell: { type: 'shell', command: '/bin/sh', args: [], env: {} },
   },
   agents: {
-    orchestrator: { provider: 'claude', model: 'opus', systemPrompt: ORCHESTRATOR_PROMPT, tools: ['Read', 'Grep', 'Glob'] },
-    coder: { provider: 'claude', systemPrompt: CODER_PROMPT },
-    reviewer: { provider: 'claude', systemPrompt: REVIEWER_PROMPT, tools: ['Read', 'Grep', 'Glob'] },
-    tester: { provider: 'claude', systemPrompt: TESTER_PROMPT },
+    orchestrator: {
+      provider: 'claude',
+      model: 'opus',
+      systemPrompt: ORCHESTRATOR_PROMPT,
+      tools: ['Read', 'Grep', 'Glob'],
+      permissions: 'read-only',
+    },
+    // A coder and a tester edit files and run the project's commands in their own worktree; a reviewer only reads.
+    coder: { provider: 'claude', systemPrompt: CODER_PROMPT, permissions: 'edit' },
+    reviewer: { provider: 'claude', systemPrompt: REVIEWER_PROMPT, tools: ['Read', 'Grep', 'Glob'], permissions: 'read-only' },
+    tester: { provider: 'claude', systemPrompt: TESTER_PROMPT, permissions: 'edit' },
     shell: { provider: 'shell' },
   },
   workflows: {

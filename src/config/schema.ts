@@ -28,7 +28,7 @@ export const ProviderSchema = z.strictObject({
       }
     })
     .default({}),
-  /** codex only: the sandbox for the commands the agent runs (`codex exec --sandbox`). Unset: Codex's own default. */
+  /** codex only: the sandbox for roles that set no `permissions` (`codex exec --sandbox`). Unset: from the role's permissions. */
   sandbox: z.enum(['read-only', 'workspace-write', 'danger-full-access']).optional(),
   /** goose only: the LLM provider goose itself uses (`goose run --provider`), e.g. ollama for a local model. */
   modelProvider: z.string().min(1).optional(),
@@ -38,6 +38,15 @@ export type ProviderConfig = z.infer<typeof ProviderSchema>;
 /** `worktree`: a task works in its own git worktree, merged back by the run (docs/architecture.md §6); `none`: in the workspace. */
 export const IsolationSchema = z.enum(['worktree', 'none']);
 export type Isolation = z.infer<typeof IsolationSchema>;
+
+/**
+ * What a role's agents may do, mapped to each CLI's own flags
+ * (src/config/permissions.ts; docs/providers.md "Permissions"):
+ * `read-only` reads and searches; `edit` also edits files and runs commands
+ * in its working directory; `full` bypasses the CLI's checks and sandbox.
+ */
+export const PermissionsSchema = z.enum(['read-only', 'edit', 'full']);
+export type Permissions = z.infer<typeof PermissionsSchema>;
 
 export const AgentRoleSchema = z.strictObject({
   provider: NameSchema,
@@ -50,6 +59,14 @@ export const AgentRoleSchema = z.strictObject({
   retries: z.number().int().min(0).max(100).optional(),
   /** Where this role's tasks work: their own git worktree, or the workspace itself. Unset: see isolationOf. */
   isolation: IsolationSchema.optional(),
+  /** What the agent may do (claude and codex roles). Unset: the provider's `sandbox` (codex), else `edit`. */
+  permissions: PermissionsSchema.optional(),
+  /**
+   * `fail` (default): an attempt whose agent was denied a tool or a write is
+   * not completed, whatever the agent said; `allow`: denials are expected
+   * (the agent is meant to try and be told no).
+   */
+  denials: z.enum(['fail', 'allow']).optional(),
 });
 export type AgentRole = z.infer<typeof AgentRoleSchema>;
 

@@ -34,7 +34,7 @@ describe('claude adapter through the real backend and session', () => {
     await run.done;
     const argv = JSON.parse(readFileSync(argvFile, 'utf8')) as string[];
     const id = run.sessionIds()[0]!;
-    expect(argv).toEqual(['--permission-mode', 'acceptEdits', '-p', '--output-format', 'stream-json', '--verbose', '--model', 'opus', '--append-system-prompt', 'sys', '--allowedTools', 'Read', 'Grep', '--session-id', id, '--', '-starts with a dash']);
+    expect(argv).toEqual(['--permission-mode', 'acceptEdits', '-p', '--output-format', 'stream-json', '--verbose', '--model', 'opus', '--append-system-prompt', 'sys', '--allowedTools', 'Bash', 'Read', 'Grep', '--session-id', id, '--', '-starts with a dash']);
   });
 
   it('resumes with --resume and tells the agent why the last attempt failed', async () => {

@@ -19,12 +19,16 @@ const PERMANENT = [
   /unknown (option|argument|flag|command)|unexpected argument|unrecognized (option|argument|arguments)|invalid value for|error: .*required arguments? (were|was) not provided/i,
   /model\b.*\b(not found|does not exist|not supported|is not available)|invalid model|unknown model/i,
   /invalid_request_error|\b400 bad request\b/i,
+  // Claude Code's refusal of bypassPermissions as root: only a configuration change helps.
+  /cannot be used with root/i,
 ];
 
 /** Failures of the moment: rate limits, overload, the network, time-outs. */
 const TRANSIENT = [
   /\b429\b|rate[ _-]?limit|too many requests|usage limit|rate_limit_exceeded/i,
   /\b529\b|overloaded|\b50[0234]\b|internal server error|bad gateway|service unavailable|temporarily unavailable|gateway time-?out/i,
+  // Codex's words for an HTTP 500 (codex-cli 0.171.0): "We're currently experiencing high demand, which may cause temporary errors."
+  /high demand|temporary errors?/i,
   /ECONNRESET|ECONNREFUSED|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EPIPE|socket hang up|network|connection (reset|refused|closed|error)|stream (disconnected|error)|fetch failed/i,
   /timed? ?out|timeout|deadline exceeded/i,
 ];

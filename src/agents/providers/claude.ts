@@ -1,3 +1,4 @@
+import { permissionFlags } from '../../config/permissions.js';
 import type { BackendContext } from '../backend.js';
 import { arr, defined, isObject, jsonObject, num, obj, str, toolLine } from './json-line.js';
 import type { Invocation, LineUpdate, ProviderAdapter } from './types.js';
@@ -10,8 +11,9 @@ import { newSessionId, preview, progressOnly, promptFor } from './types.js';
  * line: `system/init` (session_id, model), `assistant` and `user` (an
  * Anthropic Messages object under `message`: text, tool_use, tool_result), and
  * a final `result` (result, is_error, subtype, session_id, total_cost_usd,
- * usage, num_turns). `--session-id UUID` names a new session; `--resume ID`
- * continues one. The prompt follows `--`, so a prompt starting with `-` is
+ * usage, num_turns, permission_denials). `--session-id UUID` names a new
+ * session; `--resume ID` continues one. The role's permission level becomes
+ * `--permission-mode` and `--allowedTools` (src/config/permissions.ts). The prompt follows `--`, so a prompt starting with `-` is
  * never read as a flag and `--allowedTools` (variadic) cannot swallow it.
  */
 export const claudeAdapter: ProviderAdapter = {
@@ -21,7 +23,7 @@ export const claudeAdapter: ProviderAdapter = {
     const flags = [
       ...(role.model ? ['--model', role.model] : []),
       ...(role.systemPrompt ? ['--append-system-prompt', role.systemPrompt] : []),
-      ...(role.tools && role.tools.length > 0 ? ['--allowedTools', ...role.tools] : []),
+      ...permissionFlags(role, provider),
       ...(ctx.resumeSessionId !== undefined ? ['--resume', ctx.resumeSessionId] : ['--session-id', sessionId]),
     ];
     const prompt = promptFor(ctx);
@@ -115,6 +117,9 @@ function parseClaudeEvent(event: Record<string, unknown> | undefined, line: stri
       if (str(event, 'subtype') === 'init') {
         const model = str(event, 'model');
         update.progress.push(`● Claude Code session ${sessionId ?? '?'}${model ? ` (${model})` : ''}`);
+      } else if (str(event, 'subtype') === 'permission_denied') {
+        // Said as it happens; the result's permission_denials decide the outcome.
+        update.progress.push(`  ⊘ denied ${str(event, 'tool_name') ?? 'a tool'}: ${preview(str(event, 'message') ?? '')}`);
       }
       return update;
     case 'assistant':
@@ -156,11 +161,16 @@ function result(event: Record<string, unknown>, update: LineUpdate): LineUpdate 
   const cost = num(event, 'total_cost_usd') ?? num(event, 'cost_usd');
   const reported = { ...tokensOf(obj(event, 'usage')), ...(cost !== undefined ? { costUsd: cost } : {}) };
   if (Object.keys(reported).length > 0) update.usage = reported;
+  const denials = arr(event, 'permission_denials').map(denialLine);
+  if (denials.length > 0) update.denials = denials;
   const text = str(event, 'result');
   const subtype = str(event, 'subtype') ?? 'success';
   const turns = num(event, 'num_turns');
   if (event.is_error === true || subtype !== 'success') {
     update.error = text && text.trim() !== '' ? text.trim() : `Claude Code ended with '${subtype}'`;
+    // 2.1.x puts the API's HTTP status beside a text that may not name it ("Invalid API key · Fix external API key").
+    const status = num(event, 'api_error_status');
+    if (status !== undefined && !update.error.includes(String(status))) update.error += ` (HTTP ${status})`;
     update.progress.push(`✗ ${preview(update.error)}`);
   } else {
     update.result = text ?? '';
@@ -168,6 +178,11 @@ function result(event: Record<string, unknown>, update: LineUpdate): LineUpdate 
     update.progress.push(`✓ done${turns !== undefined ? ` in ${turns} turn${turns === 1 ? '' : 's'}` : ''}${cost !== undefined ? `, $${cost.toFixed(4)}` : ''}`);
   }
   return update;
+}
+
+/** One entry of the result's `permission_denials` ({tool_name, tool_input}) as "Write src/a.ts". */
+function denialLine(denial: unknown): string {
+  return toolLine(str(denial, 'tool_name') ?? 'a tool', isObject(denial) ? denial.tool_input : undefined).replace(/^→ /, '');
 }
 
 function toolResultText(content: unknown): string {

@@ -1,5 +1,9 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { permissionFlags } from '../../config/permissions.js';
 import type { BackendContext } from '../backend.js';
-import { arr, defined, jsonObject, num, obj, str } from './json-line.js';
+import { arr, defined, jsonObject, num, obj, oneLine, str } from './json-line.js';
 import type { Invocation, LineUpdate, ProviderAdapter } from './types.js';
 import { lessEarlierAttempts, preview, progressOnly, promptFor } from './types.js';
 
@@ -11,6 +15,10 @@ import { lessEarlierAttempts, preview, progressOnly, promptFor } from './types.j
  * turn.started, item.started/updated/completed (agent_message, reasoning,
  * command_execution, file_change, mcp_tool_call, web_search, todo_list,
  * error), turn.completed (usage), turn.failed (error.message), error (message).
+ * The turn's end decides the outcome: `error` events come before a retry too
+ * ("Reconnecting... 1/5"), so they are notices, and an `item.completed` of
+ * type `error` is a warning ("Model metadata for `m` not found").
+ * The role's permission level becomes `--sandbox` (src/config/permissions.ts).
  *
  * Codex has no system-prompt flag: the role's prompt goes in as the
  * `developer_instructions` config key (Codex core Config: "developer
@@ -26,7 +34,7 @@ export const codexAdapter: ProviderAdapter = {
     const options = [
       '-C',
       ctx.workspace.cwd,
-      ...(provider.sandbox ? ['--sandbox', provider.sandbox] : []),
+      ...permissionFlags(role, provider),
       ...(role.model ? ['-m', role.model] : []),
       ...(role.systemPrompt ? ['-c', `developer_instructions=${tomlString(role.systemPrompt)}`] : []),
     ];
@@ -41,6 +49,7 @@ export const codexAdapter: ProviderAdapter = {
       // turn.completed's usage is the thread's running total (exec builds it from ThreadTokenUsage.total,
       // seeded from the rollout on resume): on a resumed thread the earlier attempts are taken off.
       parseLine: lessEarlierAttempts(parseCodexLine, ctx),
+      denialsAfterExit: (threadId) => (threadId === undefined ? [] : sandboxDenials(codexHome(provider.env), threadId)),
     };
   },
 };
@@ -90,8 +99,8 @@ export function parseCodexLine(line: string): LineUpdate {
       update.progress.push(`✗ ${preview(update.error)}`);
       return update;
     case 'error':
-      update.error = str(event, 'message') ?? 'Codex reported an error';
-      update.progress.push(`✗ ${preview(update.error)}`);
+      update.notice = str(event, 'message') ?? 'Codex reported an error';
+      update.progress.push(`! ${preview(update.notice)}`);
       return update;
     default:
       return update;
@@ -133,4 +142,75 @@ function completedItem(item: Record<string, unknown> | undefined, update: LineUp
       break;
   }
   return update;
+}
+
+/** Codex's home: where it keeps its config and session logs (`$CODEX_HOME`, default ~/.codex). */
+function codexHome(env: Readonly<Record<string, string>>): string {
+  return env.CODEX_HOME ?? process.env.CODEX_HOME ?? path.join(os.homedir(), '.codex');
+}
+
+/**
+ * A write the sandbox refused, as the command's output says it: Codex's
+ * Linux sandbox mounts what it may not write read-only (EROFS).
+ */
+const SANDBOX_REFUSAL = /Read-only file system/;
+
+/**
+ * Commands of a Codex thread that its sandbox refused. `codex exec --json`
+ * does not report them (with `--sandbox read-only` the command is not even
+ * an item; codex-cli 0.171.0): the model alone is told, in the tool's
+ * output. The session log Codex keeps in
+ * `$CODEX_HOME/sessions/YYYY/MM/DD/rollout-<time>-<thread id>.jsonl` has
+ * each call (`function_call`) and its output (`function_call_output`); the
+ * calls whose output shows a refused write are returned, as "exec_command
+ * printf hi > a.txt (Read-only file system)". Reads defensively: a missing or
+ * unreadable log yields nothing.
+ */
+export function sandboxDenials(home: string, threadId: string): string[] {
+  const log = findRollout(path.join(home, 'sessions'), threadId);
+  if (log === undefined) return [];
+  let text: string;
+  try {
+    text = readFileSync(log, 'utf8');
+  } catch {
+    return [];
+  }
+  const calls = new Map<string, string>();
+  const denied: string[] = [];
+  for (const line of text.split('\n')) {
+    const payload = obj(jsonObject(line), 'payload');
+    const callId = str(payload, 'call_id');
+    if (callId === undefined) continue;
+    if (str(payload, 'type') === 'function_call') {
+      const args = jsonObject(str(payload, 'arguments') ?? '');
+      calls.set(callId, `${str(payload, 'name') ?? 'tool'} ${oneLine(str(args, 'cmd') ?? str(args, 'command') ?? '', 120)}`.trim());
+    } else if (str(payload, 'type') === 'function_call_output') {
+      const output = str(payload, 'output') ?? str(obj(payload, 'output'), 'content') ?? '';
+      const refusal = SANDBOX_REFUSAL.exec(output);
+      if (refusal) denied.push(`${calls.get(callId) ?? 'a command'} (${refusal[0]})`);
+    }
+  }
+  return denied;
+}
+
+/** The thread's session log: the newest day folders first, as a thread is usually minutes old. */
+function findRollout(sessions: string, threadId: string): string | undefined {
+  const suffix = `-${threadId}.jsonl`;
+  const dirs = (dir: string) => {
+    try {
+      return readdirSync(dir).sort().reverse();
+    } catch {
+      return [];
+    }
+  };
+  for (const year of dirs(sessions)) {
+    for (const month of dirs(path.join(sessions, year))) {
+      for (const day of dirs(path.join(sessions, year, month))) {
+        const folder = path.join(sessions, year, month, day);
+        const file = dirs(folder).find((f) => f.endsWith(suffix));
+        if (file !== undefined) return path.join(folder, file);
+      }
+    }
+  }
+  return undefined;
 }

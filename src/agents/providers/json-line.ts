@@ -65,7 +65,8 @@ export function toolLine(name: string, input: unknown): string {
   return target === undefined ? `→ ${name}` : `→ ${name} ${oneLine(target)}`;
 }
 
-function oneLine(text: string, max = 200): string {
+/** Text on one line (runs of whitespace as one space), capped. */
+export function oneLine(text: string, max = 200): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }

@@ -19,8 +19,16 @@ export interface LineUpdate {
   result?: string;
   /** The agent said its run completed (a final event); the result is `result` or the last message. */
   completed?: boolean;
-  /** The agent reported a failure, in its words. */
+  /** The agent reported that its run failed, in its words. */
   error?: string;
+  /**
+   * The agent reported an error it may recover from (Codex's `error` event:
+   * "Reconnecting... 1/5"): shown, and the reason if the run then fails
+   * without a better one, but it does not decide the outcome.
+   */
+  notice?: string;
+  /** What the agent was refused (a tool its permissions do not allow, a write its sandbox blocked), one line each. */
+  denials?: string[];
 }
 
 /** Parses one line of output (without its newline). Must never throw, whatever the line holds. */
@@ -38,6 +46,12 @@ export interface Invocation {
   sessionId?: string;
   /** Removes what the adapter made for this attempt (a prompt file). */
   cleanup?(): void;
+  /**
+   * After the agent exited: what it was refused that its output did not say
+   * (Codex reports a sandboxed command's failure to the model only, so its
+   * session log is read). `sessionId` is the id the agent reported.
+   */
+  denialsAfterExit?(sessionId: string | undefined): string[];
 }
 
 /** A provider adapter: turns a task attempt into a command line, and says how to read its output. */
