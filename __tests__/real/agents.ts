@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { ROOT } from '../helpers/cli.js';
+import { ROOT, runCli } from '../helpers/cli.js';
 import type { StubModel } from './stub-model.js';
 
 let binDir: string | undefined;
@@ -49,6 +49,17 @@ export function realWorkspace(stub: StubModel, extra: Record<string, unknown> = 
   writeFileSync(path.join(cwd, 'README.md'), '# project\n');
   git('add', '.');
   git('-c', 'user.name=test', '-c', 'user.email=test@example.com', 'commit', '-q', '-m', 'start');
+  // Claude Code's interactive first start asks for a theme, whether to use the API key in the
+  // environment (it keeps the key's last 20 characters) and whether to trust the folder (a
+  // parent folder's trust covers the worktrees under it): answered here as a person would once.
+  writeFileSync(
+    path.join(home, '.claude.json'),
+    JSON.stringify({
+      hasCompletedOnboarding: true,
+      customApiKeyResponses: { approved: ['dummy'], rejected: [] },
+      projects: { [cwd]: { hasTrustDialogAccepted: true } },
+    }),
+  );
   writeFileSync(
     path.join(codexHome, 'config.toml'),
     [
@@ -98,4 +109,21 @@ export function realWorkspace(stub: StubModel, extra: Record<string, unknown> = 
   const configFile = path.join(root, 'config.yaml');
   writeFileSync(configFile, stringify(config));
   return { cwd, home, config: configFile };
+}
+
+/** Writes a plan of `tasks` beside the workspace and runs it headless with the workspace's config. */
+export function runPlan(ws: RealWorkspace, tasks: Record<string, unknown>[], ...args: string[]) {
+  const file = path.join(path.dirname(ws.cwd), 'plan.yaml');
+  writeFileSync(file, stringify({ name: 'real', tasks }));
+  return runCli(['run', file, '--config', ws.config, '--headless', ...args], { cwd: ws.cwd, home: ws.home });
+}
+
+/** Another orchestrator command in the workspace (`runs`, `resume`, `show`), as a person types it. */
+export function orchestrator(ws: RealWorkspace, ...args: string[]) {
+  return runCli(args, { cwd: ws.cwd, home: ws.home });
+}
+
+/** The text of every message a model request carried, to see what a resumed conversation sent. */
+export function sentText(body: Record<string, unknown>): string {
+  return JSON.stringify(body.messages ?? body.input);
 }

@@ -1,9 +1,7 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { stringify } from 'yaml';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { runCli } from '../helpers/cli.js';
-import { realWorkspace } from './agents.js';
+import { realWorkspace, runPlan } from './agents.js';
 import type { RealWorkspace } from './agents.js';
 import { StubModel } from './stub-model.js';
 import type { Step } from './stub-model.js';
@@ -23,15 +21,7 @@ async function setup(scripts: Record<string, Step[]>, extra: Record<string, unkn
   return realWorkspace(stub, extra);
 }
 
-function plan(ws: RealWorkspace, tasks: Record<string, unknown>[]): string {
-  const file = path.join(path.dirname(ws.cwd), 'plan.yaml');
-  writeFileSync(file, stringify({ name: 'real', tasks }));
-  return file;
-}
 
-function run(ws: RealWorkspace, planFile: string, ...args: string[]) {
-  return runCli(['run', planFile, '--config', ws.config, '--headless', ...args], { cwd: ws.cwd, home: ws.home });
-}
 
 
 describe.each(['claude', 'codex'])('a coder on %s with the built-in defaults', (provider) => {
@@ -40,8 +30,7 @@ describe.each(['claude', 'codex'])('a coder on %s with the built-in defaults', (
       { hello: [{ kind: 'write', path: 'hello.txt', content: 'hello from the agent\n' }, { kind: 'text', text: 'Wrote hello.txt.' }] },
       { agents: { coder: { provider } } },
     );
-    const file = plan(ws, [{ id: 'hello', agent: 'coder', prompt: '[[hello]] Write hello.txt.', writes: ['hello.txt'] }]);
-    const result = await run(ws, file);
+    const result = await runPlan(ws, [{ id: 'hello', agent: 'coder', prompt: '[[hello]] Write hello.txt.', writes: ['hello.txt'] }]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/hello\s.*completed/);
@@ -55,8 +44,7 @@ describe.each(['claude', 'codex'])('a coder on %s with the built-in defaults', (
       { denied: [{ kind: 'write', path: 'denied.txt', content: 'x\n' }, { kind: 'text', text: 'Wrote denied.txt.' }] },
       { agents: { coder: { provider, permissions: 'read-only' } } },
     );
-    const file = plan(ws, [{ id: 'denied', agent: 'coder', prompt: '[[denied]] Write denied.txt.', writes: ['denied.txt'] }]);
-    const result = await run(ws, file);
+    const result = await runPlan(ws, [{ id: 'denied', agent: 'coder', prompt: '[[denied]] Write denied.txt.', writes: ['denied.txt'] }]);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/denied\s.*failed/);
     expect(result.stdout).toMatch(/was denied/);

@@ -1,9 +1,7 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { stringify } from 'yaml';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { runCli } from '../helpers/cli.js';
-import { realWorkspace } from './agents.js';
+import { realWorkspace, runPlan, sentText } from './agents.js';
 import type { RealWorkspace } from './agents.js';
 import { StubModel } from './stub-model.js';
 import type { Step } from './stub-model.js';
@@ -20,21 +18,12 @@ async function setup(scripts: Record<string, Step[]>, provider: string): Promise
   return realWorkspace(stub, { agents: { coder: { provider } } });
 }
 
-function runPlan(ws: RealWorkspace, tasks: Record<string, unknown>[], ...args: string[]) {
-  const file = path.join(path.dirname(ws.cwd), 'plan.yaml');
-  writeFileSync(file, stringify({ name: 'real', tasks }));
-  return runCli(['run', file, '--config', ws.config, '--headless', ...args], { cwd: ws.cwd, home: ws.home });
-}
 
 const WRITE_AND_FINISH: Step[] = [
   { kind: 'write', path: 'out.txt', content: 'done\n' },
   { kind: 'text', text: 'Wrote out.txt.' },
 ];
 
-/** The text of every message a request sent, to see what a resumed conversation carried. */
-function sentText(body: Record<string, unknown>): string {
-  return JSON.stringify(body.messages ?? body.input);
-}
 
 /**
  * Codex retries a 5xx and a 401 itself before it gives up (codex-cli 0.171.0,

@@ -9,7 +9,7 @@ import type { AddressInfo, Socket } from 'node:net';
  *
  * A script is keyed by a marker the test puts in the task's prompt
  * (`[[name]]`): each model request of a conversation whose messages contain
- * that marker takes the script's next step. A conversation whose script is
+ * that marker (the last one, if several) takes the script's next step. A conversation whose script is
  * used up gets a final answer, so a CLI that asks once more (a resumed
  * session) still ends.
  */
@@ -107,10 +107,16 @@ export class StubModel {
     });
   }
 
+  /** The script whose marker comes last in the conversation: a follow-up's prompt quotes earlier tasks' markers first. */
   private scriptOf(body: Record<string, unknown>): string | undefined {
     const text = JSON.stringify(body.messages ?? body.input ?? '');
-    for (const name of Object.keys(this.scripts)) if (text.includes(`[[${name}]]`)) return name;
-    return undefined;
+    let found: string | undefined;
+    let at = -1;
+    for (const name of Object.keys(this.scripts)) {
+      const i = text.lastIndexOf(`[[${name}]]`);
+      if (i > at) [found, at] = [name, i];
+    }
+    return found;
   }
 
   private next(script: string | undefined): Step {

@@ -92,7 +92,8 @@ export function stateDetail(state: TaskState, workspace: string, now = Date.now(
       const r = state.retry;
       if (!r) return '';
       const asked = r.reason === 'retry-after' ? ', as the agent asked' : '';
-      return `retrying in ${formatWait(r.at - now)} (${r.attempt}/${r.of})${asked}`;
+      const wait = formatWait(r.at - now);
+      return `retrying ${wait === 'now' ? 'now' : `in ${wait}`} (${r.attempt}/${r.of})${asked}`;
     }
     case 'eligible': {
       const b = state.breaker;
