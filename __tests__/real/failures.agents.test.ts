@@ -34,7 +34,9 @@ const GIVE_UP = { claude: 1, codex: 2 } as const;
 
 describe.each([
   ['claude', 529],
+  ['claude', 429],
   ['codex', 500],
+  ['codex', 429],
 ] as const)('%s: a transient API error', (provider, status) => {
   it(`(HTTP ${status}) is retried, and the retry resumes the same session with a note of why`, async () => {
     const ws = await setup({ flaky: [{ kind: 'status', status, times: GIVE_UP[provider] }, ...WRITE_AND_FINISH] }, provider);
