@@ -40,6 +40,12 @@ const applying = {
   apply: { type: 'boolean', default: true, describe: 'when every task ended well, fast-forward the checkout to the result branch if it safely can (config apply: auto); --no-apply leaves the branch for `orchestrator apply`' },
 } as const;
 
+/** `run ""` and `validate ""` (an unset variable in a script): refused, never taken for "no plan given". */
+function checkPlan(a: { plan?: string | undefined }): true {
+  if (a.plan !== undefined && a.plan.trim() === '') throw new Error('missing plan: give the path of a plan file (YAML or JSON)');
+  return true;
+}
+
 function checkDisplay(a: { tui: boolean; headless: boolean; json: boolean; concurrency?: number | undefined }): true {
   if (a.tui && (a.headless || a.json)) throw new Error(`--tui cannot be combined with ${a.headless ? '--headless' : '--json'}`);
   if (a.concurrency !== undefined && (!Number.isInteger(a.concurrency) || a.concurrency < 1)) {
@@ -63,6 +69,7 @@ await yargs(hideBin(process.argv))
           ...applying,
           base: { type: 'string', describe: 'the commit isolated tasks start from: a branch, tag or commit (default HEAD)' },
         })
+        .check(checkPlan)
         .check(checkDisplay)
         .epilogue('Agent tasks (isolation: worktree) work in their own git worktree and branch; their work is merged into orchestrator/<run>/result, never into your checkout until apply.')
         .example('$0 run examples/demo.yaml', 'run the demo plan')
@@ -150,7 +157,8 @@ await yargs(hideBin(process.argv))
     (y) =>
       y
         .positional('plan', { type: 'string', demandOption: true, describe: 'plan file (YAML or JSON)' })
-        .options({ ...common, json: { type: 'boolean', default: false, describe: 'print the levels as JSON' } }),
+        .options({ ...common, json: { type: 'boolean', default: false, describe: 'print the levels as JSON' } })
+        .check(checkPlan),
     (a) => validateCommand(a as never).catch(fail),
   )
   .command(

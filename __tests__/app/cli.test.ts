@@ -70,6 +70,15 @@ describe('orchestrator validate', () => {
     expect(r.stderr).toMatch(/\n\s+at /);
   });
 
+  it('an empty plan argument is "missing plan" (exit 2), for run too: never taken for resume', async () => {
+    for (const command of ['validate', 'run']) {
+      const r = await cli([command, '', '--headless'].slice(0, command === 'run' ? 3 : 2));
+      expect([command, r.code]).toEqual([command, 2]);
+      expect(r.stderr).toMatch(/missing plan: give the path of a plan file/);
+      expect(r.stdout).toBe('');
+    }
+  });
+
   it('a plan file that does not exist is an input error (exit 2)', async () => {
     const r = await cli(['validate', 'nope.yaml']);
     expect(r.code).toBe(2);

@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import type { Problem } from '../errors.js';
+import { jsonDuplicateKey } from '../input/json-duplicates.js';
+import { MAX_ALIAS_VALUES, aliasValues } from '../input/yaml-expansion.js';
 import { jsonLocator, jsonSyntaxError, yamlLocator } from '../input/locate.js';
 import type { Locator } from '../input/locate.js';
 
@@ -79,6 +81,11 @@ function parseJson(file: string, text: string): Parsed {
     const { line, reason } = jsonSyntaxError(text, err);
     return { ok: false, problems: [{ file, line, message: `invalid JSON: ${reason}` }] };
   }
+  const duplicate = jsonDuplicateKey(text);
+  if (duplicate) {
+    const where = duplicate.path === '' ? 'the top level' : duplicate.path;
+    return { ok: false, problems: [{ file, line: duplicate.line, message: `the key '${duplicate.key}' is written twice in ${where} (JSON would keep only the last)` }] };
+  }
   // Config files are small and have few problems: a scan per field asked for is cheap.
   return { ok: true, data, locate: (field) => jsonLocator(text, [field])(field) };
 }
@@ -96,8 +103,11 @@ function parseYaml(file: string, text: string): Parsed {
       })),
     };
   }
+  if (aliasValues(doc) > MAX_ALIAS_VALUES) {
+    return { ok: false, problems: [{ file, message: `invalid YAML: its aliases (*name) expand to more than ${MAX_ALIAS_VALUES.toLocaleString('en-US')} values` }] };
+  }
   try {
-    return { ok: true, data: doc.toJS({ maxAliasCount: 100 }) as unknown, locate: yamlLocator(doc, lineCounter) };
+    return { ok: true, data: doc.toJS({ maxAliasCount: -1 }) as unknown, locate: yamlLocator(doc, lineCounter) };
   } catch (err) {
     return { ok: false, problems: [{ file, message: `invalid YAML: ${err instanceof Error ? err.message : String(err)}` }] };
   }

@@ -75,7 +75,7 @@ function fastParseTask(raw: unknown): TaskData | undefined {
 
 function isStringList(value: unknown, minLength: number): value is string[] {
   if (!Array.isArray(value)) return false;
-  for (const item of value) if (typeof item !== 'string' || item.length < minLength) return false;
+  for (const item of value) if (typeof item !== 'string' || item.length < minLength || item.includes('\0')) return false;
   return true;
 }
 

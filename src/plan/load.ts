@@ -1,14 +1,15 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { UserError, formatPath } from '../errors.js';
 import type { Problem } from '../errors.js';
 import { analyzeTasks } from '../graph/analyze.js';
 import type { AnalyzableTask, GraphAnalysis } from '../graph/analyze.js';
+import { jsonDuplicateKey } from '../input/json-duplicates.js';
 import { jsonLocator, jsonSyntaxError, yamlLocator } from '../input/locate.js';
+import { MAX_ALIAS_VALUES, aliasValues } from '../input/yaml-expansion.js';
+import { readRegularFile } from '../input/read-file.js';
 import type { Locator } from '../input/locate.js';
 import type { FieldProblem } from '../input/zod-problems.js';
-import { errnoCode } from '../os/errno.js';
 import { resolveWritePath } from '../workspace.js';
 import { planIssueProblems } from './issues.js';
 import { fastParsePlan } from './fast-path.js';
@@ -29,15 +30,7 @@ export interface LoadPlanOptions {
  * `validate` and `run` refuse a bad plan before anything starts.
  */
 export async function loadPlan(file: string, opts: LoadPlanOptions): Promise<Plan> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    const code = errnoCode(err);
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (err as Error).message;
-    throw new UserError(`cannot read plan ${file}: ${why}`, [{ file, message: `cannot read the plan: ${why}` }]);
-  }
-  return planFromText(text, file, opts);
+  return planFromText(await readRegularFile(file, 'plan'), file, opts);
 }
 
 /**
@@ -120,13 +113,22 @@ function parse(text: string, file: string): Parsed {
   // A generated plan in a .yaml file is often JSON: take the fast parser when it is,
   // else YAML below says what is wrong, in YAML's terms.
   if (isJson || /^\s*\{/.test(text)) {
+    let data: unknown;
     try {
-      return { data: JSON.parse(text) as unknown, locate: (paths) => jsonLocator(text, paths) };
+      data = JSON.parse(text) as unknown;
     } catch (err) {
       if (!isJson) return parseYaml(text, file);
       const { line, reason } = jsonSyntaxError(text, err);
       throw new UserError(`plan ${file} is not valid JSON`, [{ file, line, message: `malformed JSON: ${reason}` }]);
     }
+    const duplicate = jsonDuplicateKey(text);
+    if (duplicate) {
+      const where = duplicate.path === '' ? 'the top level' : duplicate.path;
+      throw new UserError(`plan ${file} is not valid`, [
+        { file, line: duplicate.line, message: `the key '${duplicate.key}' is written twice in ${where} (JSON would keep only the last)` },
+      ]);
+    }
+    return { data, locate: (paths) => jsonLocator(text, paths) };
   }
   return parseYaml(text, file);
 }
@@ -142,9 +144,14 @@ function parseYaml(text: string, file: string): Parsed {
     }));
     throw new UserError(`plan ${file} is not valid YAML`, problems);
   }
+  if (aliasValues(doc) > MAX_ALIAS_VALUES) {
+    throw new UserError(`plan ${file} is not valid YAML`, [
+      { file, message: `its aliases (*name) expand to more than ${MAX_ALIAS_VALUES.toLocaleString('en-US')} values: write the values out, or use fewer aliases` },
+    ]);
+  }
   let data: unknown;
   try {
-    data = doc.toJS({ maxAliasCount: 10_000 });
+    data = doc.toJS({ maxAliasCount: -1 });
   } catch (err) {
     throw new UserError(`plan ${file} is not valid YAML`, [{ file, message: `malformed YAML: ${(err as Error).message}` }]);
   }

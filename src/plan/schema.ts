@@ -2,14 +2,14 @@ import { z } from 'zod';
 import { FailureModeSchema, IsolationSchema } from '../config/schema.js';
 import type { FailureMode, Isolation } from '../config/schema.js';
 
-/** The characters of a task id; shared with the loader's fast path. */
-export const TASK_ID_PATTERN = /^[A-Za-z0-9_.-]+$/;
+/** The characters of a task id; shared with the loader's fast path. Not `-` first: `-`, `--help` would read as flags on a command line. */
+export const TASK_ID_PATTERN = /^[A-Za-z0-9_.][A-Za-z0-9_.-]*$/;
 export const TASK_ID_MAX_LENGTH = 200;
 
 /** Task ids: letters, digits, - _ . — they become file names and follow-up ids. */
 export const TaskIdSchema = z
   .string()
-  .regex(TASK_ID_PATTERN, 'an id of letters, digits, - _ .')
+  .regex(TASK_ID_PATTERN, "an id of letters, digits, - _ . not starting with '-' (it would read as a flag)")
   .max(TASK_ID_MAX_LENGTH);
 
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
@@ -60,7 +60,7 @@ export const PlanTaskSchema = z.strictObject({
   agent: z.string().min(1),
   prompt: z.string(),
   dependsOn: z.array(z.string()).default([]),
-  writes: z.array(z.string().min(1)).default([]),
+  writes: z.array(z.string().min(1).refine((w) => !w.includes('\0'), 'a path cannot contain a NUL byte')).default([]),
   failureMode: FailureModeSchema.default('hard'),
   timeout: DurationSchema.optional(),
   retries: z.number().int().min(0).max(100).optional(),

@@ -1,0 +1,43 @@
+import { readFile, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { UserError } from '../errors.js';
+import { errnoCode } from '../os/errno.js';
+
+/**
+ * Reads a file the person named (a plan, a config) as UTF-8, refusing at
+ * once what is not a regular file: a FIFO would block the read until a
+ * writer came, a device or a socket would never end. `what` names the file
+ * in messages ("plan", "config").
+ */
+export async function readRegularFile(file: string, what: string): Promise<string> {
+  let info: Stats;
+  try {
+    info = await stat(file);
+  } catch (err) {
+    throw cannotRead(file, what, err);
+  }
+  if (!info.isFile()) {
+    const kind =
+      info.isDirectory() ? 'a directory'
+      : info.isFIFO() ? 'a FIFO (named pipe)'
+      : info.isSocket() ? 'a socket'
+      : info.isCharacterDevice() || info.isBlockDevice() ? 'a device'
+      : 'not a regular file';
+    throw new UserError(`cannot read ${what} ${file}: it is ${kind}`, [{ file, message: `cannot read the ${what}: it is ${kind}, not a file` }]);
+  }
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    throw cannotRead(file, what, err);
+  }
+}
+
+function cannotRead(file: string, what: string, err: unknown): UserError {
+  const code = errnoCode(err);
+  const why =
+    code === 'ENOENT' ? 'no such file'
+    : code === 'EISDIR' ? 'it is a directory'
+    : code === 'EACCES' ? 'permission denied'
+    : (err as Error).message;
+  return new UserError(`cannot read ${what} ${file}: ${why}`, [{ file, message: `cannot read the ${what}: ${why}` }]);
+}
