@@ -9,16 +9,23 @@ import { runCommand } from './run.js';
 // The composition root: the only module tree that imports both the engine (src/) and the
 // dashboard (components/, loaded by import() only when it draws). Exit codes: src/report/exit-codes.ts.
 
-function fail(err: unknown): never {
+function fail(err: unknown): void {
   if (err instanceof UserError) {
-    process.stderr.write(`orchestrator: ${err.message}\n`);
-    if (process.env.DEBUG) process.stderr.write(`${err.stack}\n`);
-    process.exit(2);
+    exitAfter(`orchestrator: ${err.message}\n${process.env.DEBUG ? `${err.stack}\n` : ''}`, 2);
+    return;
   }
   const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`orchestrator: internal error: ${message}\n`);
-  process.stderr.write(process.env.DEBUG && err instanceof Error ? `${err.stack}\n` : '(set DEBUG=1 for a stack trace)\n');
-  process.exit(70);
+  const trace = process.env.DEBUG && err instanceof Error ? `${err.stack}\n` : '(set DEBUG=1 for a stack trace)\n';
+  exitAfter(`orchestrator: internal error: ${message}\n${trace}`, 70);
+}
+
+/**
+ * Exits once the message has reached stderr: into a pipe, a write beyond its
+ * 64 KB buffer completes later, and process.exit() at once would cut it.
+ */
+function exitAfter(text: string, code: number): void {
+  process.exitCode = code;
+  process.stderr.write(text, () => process.exit(code));
 }
 
 const common = {

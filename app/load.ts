@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { loadConfig } from '../src/config/load.js';
 import { loadPlan } from '../src/plan/load.js';
+import { requireWorkspaceDir } from '../src/input/workspace-dir.js';
 import { findWorkspace } from '../src/workspace.js';
 
 /** The flags every command takes. */
@@ -18,6 +19,7 @@ export async function loadAll(args: CommonArgs & { concurrency?: number }, planF
     ...(args.concurrency !== undefined ? { overrides: { concurrency: args.concurrency } } : {}),
   });
   const workspace = args.workspace ? path.resolve(cwd, args.workspace) : findWorkspace(cwd);
+  requireWorkspaceDir(workspace);
   const plan = planFile
     ? await loadPlan(path.resolve(cwd, planFile), { workspace, knownRoles: Object.keys(loaded.config.agents) })
     : undefined;

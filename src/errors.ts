@@ -15,6 +15,17 @@ export function formatProblem(p: Problem): string {
   return where ? `${where}: ${p.message}` : p.message;
 }
 
+/** Problems printed at most: a generated plan with millions of bad tasks must not print millions of lines. */
+export const MAX_PROBLEMS_SHOWN = 50;
+
+/** The problems as `  - file:line: field: message` lines, the first MAX_PROBLEMS_SHOWN and a count of the rest. */
+export function listProblems(problems: readonly Problem[]): string {
+  const shown = problems.slice(0, MAX_PROBLEMS_SHOWN).map((p) => `  - ${formatProblem(p)}`);
+  const rest = problems.length - shown.length;
+  if (rest > 0) shown.push(`  ... and ${rest.toLocaleString('en-US')} more`);
+  return shown.join('\n');
+}
+
 /**
  * Bad input from the person running us: printed without a stack trace and
  * exits with code 2. Carries every problem found, not only the first.
@@ -24,7 +35,7 @@ export class UserError extends Error {
   readonly exitCode = 2;
 
   constructor(summary: string, problems: Problem[] = []) {
-    super(problems.length ? `${summary}\n${problems.map((p) => `  - ${formatProblem(p)}`).join('\n')}` : summary);
+    super(problems.length ? `${summary}\n${listProblems(problems)}` : summary);
     this.name = 'UserError';
     this.problems = problems;
   }

@@ -1,12 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { loadConfig } from '../../src/config/load.js';
 import { parseConfigText } from '../../src/config/parse.js';
-import { UserError } from '../../src/errors.js';
+import { MAX_PROBLEMS_SHOWN, UserError, listProblems } from '../../src/errors.js';
 import type { Problem } from '../../src/errors.js';
 import { jsonDuplicateKey } from '../../src/input/json-duplicates.js';
+import { requireWorkspaceDir, workspaceWriteError } from '../../src/input/workspace-dir.js';
+import { ensureStateDir } from '../../src/persist/paths.js';
 import { loadPlan, planFromText } from '../../src/plan/load.js';
 
 /** Input that used to be taken silently, read forever, or blown up: refused, naming what to fix. */
@@ -84,5 +87,37 @@ describe('jsonDuplicateKey', () => {
     expect(jsonDuplicateKey('{"a\\u0062": 1, "ab": 2}')).toMatchObject({ key: 'ab', path: '' });
     expect(jsonDuplicateKey('{"x": {"k": "\\"", "k": 2}}')).toMatchObject({ key: 'k', path: 'x' });
     expect(jsonDuplicateKey('[{"a": 1}, {"b": [1, {"c": 1, "c": 2}]}]')).toMatchObject({ key: 'c', path: '[1].b[1]' });
+  });
+});
+
+describe('config files and workspaces', () => {
+  it('a FIFO given as the config is named as one, not read', async () => {
+    const fifo = path.join(dir, 'rc.yaml');
+    execFileSync('mkfifo', [fifo]);
+    await expect(loadConfig({ cwd: dir, configFile: fifo, env: {} })).rejects.toThrow(/rc\.yaml: cannot read the config: it is a FIFO/);
+  });
+
+  it('a workspace that does not exist is refused, and nothing is created', () => {
+    const missing = path.join(dir, 'no', 'such', 'folder');
+    expect(() => requireWorkspaceDir(missing)).toThrow(/the workspace .* does not exist: give an existing folder/);
+    expect(() => ensureStateDir(missing)).toThrow(UserError);
+    expect(existsSync(path.join(dir, 'no'))).toBe(false);
+  });
+
+  it('a workspace the person cannot write is said as such (exit 2), not a crash', () => {
+    const err = (code: string) => Object.assign(new Error(code), { code });
+    expect(workspaceWriteError('/w', err('EROFS'))?.message).toMatch(/read-only file system/);
+    expect(workspaceWriteError('/w', err('EACCES'))?.message).toMatch(/not writable by you/);
+    expect(workspaceWriteError('/w', err('ENOSPC'))?.message).toMatch(/no space left/);
+    expect(workspaceWriteError('/w', err('EIO'))).toBeUndefined();
+  });
+});
+
+describe('many problems', () => {
+  it('are listed up to a limit, then counted', () => {
+    const problems = Array.from({ length: 100_123 }, (_, i) => ({ file: 'p.yaml', message: `problem ${i}` }));
+    const text = listProblems(problems);
+    expect(text.split('\n')).toHaveLength(MAX_PROBLEMS_SHOWN + 1);
+    expect(text).toMatch(/\.\.\. and 100,073 more$/);
   });
 });

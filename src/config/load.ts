@@ -1,4 +1,3 @@
-import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createDefu } from 'defu';
@@ -6,8 +5,8 @@ import { lilconfig } from 'lilconfig';
 import type { Loader } from 'lilconfig';
 import { UserError } from '../errors.js';
 import type { Problem } from '../errors.js';
+import { readOptionalRegularFile } from '../input/read-file.js';
 import { valueAt } from '../input/zod-problems.js';
-import { errnoCode } from '../os/errno.js';
 import { DEFAULTS_SOURCE, defaultConfig } from './defaults.js';
 import { configProblems } from './issues.js';
 import type { Origin } from './issues.js';
@@ -132,14 +131,14 @@ function invalid(problems: Problem[]): UserError {
 
 /** Reads a file, or undefined when it does not exist; other read errors become problems. */
 async function readConfigFile(file: string): Promise<ParseResult | undefined> {
-  let text: string;
+  let text: string | undefined;
   try {
-    text = await fs.readFile(file, 'utf8');
+    text = await readOptionalRegularFile(file, 'config');
   } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return undefined;
-    return { ok: false, problems: [{ file, message: `cannot read: ${err instanceof Error ? err.message : String(err)}` }] };
+    if (err instanceof UserError) return { ok: false, problems: err.problems };
+    throw err;
   }
-  return parseConfigText(file, text);
+  return text === undefined ? undefined : parseConfigText(file, text);
 }
 
 async function findGlobal(dir: string): Promise<ParseResult | undefined> {

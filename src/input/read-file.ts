@@ -7,13 +7,21 @@ import { errnoCode } from '../os/errno.js';
  * Reads a file the person named (a plan, a config) as UTF-8, refusing at
  * once what is not a regular file: a FIFO would block the read until a
  * writer came, a device or a socket would never end. `what` names the file
- * in messages ("plan", "config").
+ * in messages ("plan", "config"). Every failure is a UserError.
  */
 export async function readRegularFile(file: string, what: string): Promise<string> {
+  const text = await readOptionalRegularFile(file, what);
+  if (text === undefined) throw new UserError(`cannot read ${what} ${file}: no such file`, [{ file, message: `cannot read the ${what}: no such file` }]);
+  return text;
+}
+
+/** As readRegularFile, but a file that does not exist is undefined (an optional config). */
+export async function readOptionalRegularFile(file: string, what: string): Promise<string | undefined> {
   let info: Stats;
   try {
     info = await stat(file);
   } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return undefined;
     throw cannotRead(file, what, err);
   }
   if (!info.isFile()) {
@@ -35,9 +43,9 @@ export async function readRegularFile(file: string, what: string): Promise<strin
 function cannotRead(file: string, what: string, err: unknown): UserError {
   const code = errnoCode(err);
   const why =
-    code === 'ENOENT' ? 'no such file'
-    : code === 'EISDIR' ? 'it is a directory'
+    code === 'EISDIR' ? 'it is a directory'
     : code === 'EACCES' ? 'permission denied'
+    : code === 'ENOTDIR' ? 'a part of its path is not a folder'
     : (err as Error).message;
   return new UserError(`cannot read ${what} ${file}: ${why}`, [{ file, message: `cannot read the ${what}: ${why}` }]);
 }

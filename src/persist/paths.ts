@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { requireWorkspaceDir, workspaceWriteError } from '../input/workspace-dir.js';
 import path from 'node:path';
 import { safeFileName } from '../os/file-name.js';
 
@@ -35,9 +36,14 @@ export function journalPath(workspace: string, runId: string): string {
  * ends up in the project's commits, whatever the project's own .gitignore says.
  */
 export function ensureStateDir(workspace: string): string {
+  requireWorkspaceDir(workspace);
   const dir = stateDir(workspace);
-  mkdirSync(dir, { recursive: true });
-  const ignore = path.join(dir, '.gitignore');
-  if (!existsSync(ignore)) writeFileSync(ignore, '*\n');
+  try {
+    mkdirSync(dir, { recursive: true });
+    const ignore = path.join(dir, '.gitignore');
+    if (!existsSync(ignore)) writeFileSync(ignore, '*\n');
+  } catch (err) {
+    throw workspaceWriteError(workspace, err) ?? err;
+  }
   return dir;
 }
