@@ -1,18 +1,16 @@
 import { checkProviders, formatDoctor } from '../src/agents/doctor.js';
 import { renderConfig } from '../src/config/render.js';
 import { formatLevels, planLevels } from '../src/plan/load.js';
-import { logsText, runsText, showText } from '../src/report/runs.js';
+import { writeLogs } from '../src/report/logs.js';
+import { runsText, showText } from '../src/report/runs.js';
 import { loadAll } from './load.js';
 import type { CommonArgs } from './load.js';
 
 /** `runs`, `show RUN`, `logs RUN TASK`: read the workspace's run database. */
 export async function readCommand(args: CommonArgs & { run?: string; task?: string; json: boolean }, what: 'runs' | 'show' | 'logs') {
   const { workspace } = await loadAll(args);
-  const text =
-    what === 'runs' ? runsText(workspace, args.json)
-    : what === 'show' ? showText(workspace, args.run!, args.json)
-    : logsText(workspace, args.run!, args.task!, args.json);
-  process.stdout.write(text);
+  if (what === 'logs') return writeLogs(workspace, args.run!, args.task!, args.json, process.stdout);
+  process.stdout.write(what === 'runs' ? runsText(workspace, args.json) : showText(workspace, args.run!, args.json));
 }
 
 /** `validate PLAN`: the plan's tasks by level, or why it is invalid. */

@@ -1,7 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { resultBranch } from '../git/layout.js';
-import { readRun, readRuns, transcriptFile } from '../persist/queries.js';
+import { readRun, readRuns } from '../persist/queries.js';
 import type { AttemptInfo, RunInfo } from '../persist/read.js';
 import type { TaskRecord } from '../scheduler/run-store.js';
 import { formatCount, formatElapsed, reasonLine, stateDetail, table, totalTokens } from './format.js';
@@ -48,9 +47,3 @@ function taskRow(t: TaskRecord, attempts: AttemptInfo[], run: RunInfo): string[]
   return [t.spec.id, state, String(t.attempts), attempts.length ? formatElapsed(ms) : '-', tokens ? formatCount(tokens) : '-', t.usage?.costUsd ? `$${t.usage.costUsd.toFixed(4)}` : '-', reason];
 }
 
-/** `orchestrator logs RUN TASK`: the task's transcript, every attempt. */
-export function logsText(workspace: string, runId: string, taskId: string, json: boolean): string {
-  const file = transcriptFile(workspace, runId, taskId);
-  const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
-  return json ? `${JSON.stringify({ run: runId, task: taskId, file, transcript: text })}\n` : text;
-}

@@ -1,0 +1,28 @@
+import { createReadStream, existsSync } from 'node:fs';
+import type { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { transcriptFile } from '../persist/queries.js';
+
+/**
+ * `orchestrator logs RUN TASK`: the task's transcript, every attempt,
+ * streamed from its file to `out` — a transcript is bounded only by the disk
+ * (hundreds of MB for an agent that ran for hours), so it is never read into
+ * memory whole. `--json` writes one object whose `transcript` string is
+ * escaped chunk by chunk as it streams.
+ */
+export async function writeLogs(workspace: string, runId: string, taskId: string, json: boolean, out: Writable): Promise<void> {
+  const file = transcriptFile(workspace, runId, taskId);
+  const exists = existsSync(file);
+  if (!json) {
+    if (exists) await pipeline(createReadStream(file), out, { end: false });
+    return;
+  }
+  const head = JSON.stringify({ run: runId, task: taskId, file, transcript: '' }).slice(0, -2);
+  const chunks = async function* () {
+    yield head;
+    // A UTF-8 decoding stream never splits a character, so each chunk escapes on its own.
+    if (exists) for await (const chunk of createReadStream(file, 'utf8')) yield JSON.stringify(chunk as string).slice(1, -1);
+    yield '"}\n';
+  };
+  await pipeline(chunks, out, { end: false });
+}
