@@ -21,7 +21,7 @@ function outcome(text: string, file: string): 'plan' | 'user-error' {
   }
 }
 
-const ids = fc.constantFrom('a', 'b', 'c', 'd', 'a b', '', '__proto__', 'constructor');
+const ids = fc.constantFrom('a', 'b', 'c', 'd', 'a b', '', '__proto__', 'constructor', '-', '--help', '.x');
 
 /** Values close to a valid plan, so the fuzzing reaches the schema and the graph, not just the parser. */
 const nearPlan = fc.record(
@@ -34,7 +34,7 @@ const nearPlan = fc.record(
           agent: fc.constantFrom('coder', 'shell', 'codr', ''),
           prompt: fc.oneof(fc.string(), fc.constant(null)),
           dependsOn: fc.oneof(fc.array(fc.oneof(ids, fc.integer())), ids),
-          writes: fc.array(fc.constantFrom('a', './a', '../x', '/etc/passwd', 'x/../a', '', '.')),
+          writes: fc.array(fc.constantFrom('a', './a', '../x', '/etc/passwd', 'x/../a', '', '.', 'a\u0000b')),
           failureMode: fc.constantFrom('hard', 'soft', 'skip', 'sometimes'),
           timeout: fc.oneof(fc.constantFrom('30s', '10m', '1h', '0s', '1000h', 'soon'), fc.double(), fc.integer()),
           retries: fc.oneof(fc.integer({ min: -2, max: 200 }), fc.double()),
@@ -147,5 +147,44 @@ describe('the fast path agrees with the schema', () => {
     const data = { name: 'n', tasks: [{ id: 'a', agent: 'coder', prompt: 'p', timeout: '10m', writes: ['x'] }] };
     expect(fastParsePlan(data)).toEqual(PlanFileSchema.parse(data));
     expect(fastParsePlan({ ...data, extra: 1 })).toBeUndefined();
+  });
+});
+
+describe('refusals hold for any plan', () => {
+  it('a key written twice anywhere in a JSON plan is refused, whatever else is wrong with it', () => {
+    fc.assert(
+      fc.property(nearPlan, fc.constantFrom('tasks', 'name', 'zz'), (value, key) => {
+        const text = `{"${key}": 1, ${JSON.stringify({ [key]: 2, ...value }).slice(1)}`;
+        try {
+          planFromText(text, 'p.json', OPTS);
+        } catch (err) {
+          expect(err).toBeInstanceOf(UserError);
+          expect((err as UserError).problems).toEqual([expect.objectContaining({ message: expect.stringContaining(`'${key}' is written twice`) })]);
+          return;
+        }
+        throw new Error('accepted a duplicated key');
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('aliases are refused exactly when what they expand to passes the limit', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 2500 }), fc.integer({ min: 1, max: 800 }), (items, uses) => {
+        const list = Array.from({ length: items }, (_, i) => `  - x${i}`).join('\n');
+        const tasks = Array.from({ length: uses }, (_, i) => `  - {id: t${i}, agent: shell, prompt: p, writes: *w}`).join('\n');
+        const text = `x-w: &w\n${list}\ntasks:\n${tasks}\n`;
+        let message = '';
+        try {
+          planFromText(text, 'p.yaml', OPTS);
+        } catch (err) {
+          expect(err).toBeInstanceOf(UserError);
+          message = (err as UserError).message;
+        }
+        // Each use adds the list and its items.
+        expect(/expand to more than/.test(message)).toBe(uses * (items + 1) > 1_000_000);
+      }),
+      { numRuns: 8 },
+    );
   });
 });
