@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { removeStalePromptDirs } from '../src/agents/providers/command.js';
 import { loadConfig } from '../src/config/load.js';
 import { loadPlan } from '../src/plan/load.js';
 import { requireWorkspaceDir } from '../src/input/workspace-dir.js';
@@ -20,6 +21,8 @@ export async function loadAll(args: CommonArgs & { concurrency?: number }, planF
   });
   const workspace = args.workspace ? path.resolve(cwd, args.workspace) : findWorkspace(cwd);
   requireWorkspaceDir(workspace);
+  // Prompt files an orchestrator killed mid-attempt left behind in the temp dir.
+  removeStalePromptDirs();
   const plan = planFile
     ? await loadPlan(path.resolve(cwd, planFile), { workspace, knownRoles: Object.keys(loaded.config.agents) })
     : undefined;

@@ -1,9 +1,45 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { BackendContext } from '../backend.js';
 import type { Invocation, ProviderAdapter } from './types.js';
 import { newSessionId, promptFor } from './types.js';
+
+/** Prompt files' folders: `orchestrator-prompt-<pid of the orchestrator>-XXXXXX` in the temp dir. */
+const PROMPT_DIR_PREFIX = 'orchestrator-prompt-';
+
+/**
+ * Removes the prompt folders of orchestrators that are gone (killed before
+ * their attempts' cleanup ran): each folder names the process that made it,
+ * and a folder whose process no longer exists is left over. Run at the start
+ * of every command. Returns how many were removed.
+ */
+export function removeStalePromptDirs(dir = tmpdir()): number {
+  let removed = 0;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    const pid = new RegExp(`^${PROMPT_DIR_PREFIX}(\\d+)-`).exec(name)?.[1];
+    if (pid === undefined || isAlive(Number(pid))) continue;
+    rmSync(path.join(dir, name), { recursive: true, force: true });
+    removed++;
+  }
+  return removed;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists, as another user's process.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 /** The placeholders a `command` provider's args may use. */
 const PLACEHOLDERS = ['prompt', 'promptFile', 'model', 'systemPrompt', 'sessionId', 'workdir'] as const;
@@ -29,7 +65,7 @@ export const commandAdapter: ProviderAdapter = {
     const values: Record<Placeholder, () => string> = {
       prompt: () => prompt,
       promptFile: () => {
-        dir ??= mkdtempSync(path.join(tmpdir(), 'orchestrator-prompt-'));
+        dir ??= mkdtempSync(path.join(tmpdir(), `${PROMPT_DIR_PREFIX}${process.pid}-`));
         const file = path.join(dir, 'prompt.md');
         writeFileSync(file, prompt, { mode: 0o600 });
         return file;
