@@ -10,7 +10,11 @@ import { stdoutClosed, write } from './output.js';
  */
 export async function drive(engine: Engine, args: { json: boolean }, persisted: Pick<PersistedRun, 'attach' | 'runId'>, dashboard: (() => Promise<RunSummary>) | undefined): Promise<RunSummary> {
   // Recorded from the first event on: each state change is in the run's journal before the engine acts on it.
-  persisted.attach(engine.store);
+  // A journal that cannot be written (disk full) stops the run: the engine must not act on unrecorded events.
+  persisted.attach(engine.store, (why) => {
+    process.stderr.write(`orchestrator: ${why}: stopping the run\n`);
+    void engine.shutdown('a full disk');
+  });
   stopOnClosedStdout(engine);
   if (!dashboard) attachReporter(engine.store, {
     json: args.json,

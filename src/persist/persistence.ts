@@ -27,7 +27,8 @@ export interface PersistedRun {
   git?: RunGit;
   /** A new run with isolated tasks: records its repository, base and start branch with the run (before attach). */
   recordGit(git: RunGit): void;
-  attach(store: RunStoreReader): void;
+  /** Records the store's events from now on; `onJournalFailure` is told once if the journal cannot be written (the run must stop). */
+  attach(store: RunStoreReader, onJournalFailure?: (message: string) => void): void;
   /**
    * Problems that did not stop the run but lost part of its record (a transcript
    * that could not be written), one line each, for stderr; filled by close().
@@ -192,10 +193,19 @@ function recorded(
       if (!extra.newRun) throw new Error('recordGit: only a new run records where its work goes');
       extra.newRun = { ...extra.newRun, git };
     },
-    attach(store) {
+    attach(store, onJournalFailure) {
       if (extra.planHash) db.prepare('UPDATE runs SET plan_hash = ? WHERE id = ?').run(extra.planHash, runId);
       const newRun = extra.newRun && { ...extra.newRun, concurrency: store.getSnapshot().concurrency };
-      recorder = new RunRecorder({ db, store, workspace, runId, session, ...(newRun ? { newRun } : {}), ...(extra.batchMs !== undefined ? { batchMs: extra.batchMs } : {}) });
+      recorder = new RunRecorder({
+        db,
+        store,
+        workspace,
+        runId,
+        session,
+        ...(newRun ? { newRun } : {}),
+        ...(extra.batchMs !== undefined ? { batchMs: extra.batchMs } : {}),
+        ...(onJournalFailure ? { onJournalFailure } : {}),
+      });
     },
     async close() {
       if (closed) return;

@@ -30,6 +30,12 @@ export interface RecorderOptions {
   batchMs?: number;
   /** Apply batches on a writer thread (default, when the compiled worker exists) or on this one. */
   thread?: boolean;
+  /**
+   * Called once when an event could not be written to the journal (disk
+   * full): the run must stop, as the engine may no longer act on unrecorded
+   * events. Later events are dropped; close() then rejects saying what to do.
+   */
+  onJournalFailure?(message: string): void;
 }
 
 /** The compiled writer thread; absent when running from TypeScript sources (tests). */
@@ -75,6 +81,8 @@ export class RunRecorder {
   private closedOrExited: Promise<'closed' | 'exited'> | undefined;
   private readonly inline: RunWriter | undefined;
   private failure: Refusal | undefined;
+  /** Why the journal could not be written: once set, nothing more is recorded. */
+  private journalFailure: string | undefined;
   /**
    * Filled by close(): why a task's transcript file stopped being written (disk
    * full, unwritable folder). The run goes on without it, but the person should
@@ -131,6 +139,13 @@ export class RunRecorder {
       }
       await worker.terminate();
     }
+    if (this.journalFailure !== undefined) {
+      closeSync(this.journal);
+      const { runId } = this.opts;
+      throw new UserError(
+        `recording run ${runId}: ${this.journalFailure}\nThe run was stopped there; everything recorded before it is kept. Free some space, then: orchestrator resume ${runId}`,
+      );
+    }
     if (this.failure) {
       closeSync(this.journal);
       const { workspace, runId } = this.opts;
@@ -170,7 +185,7 @@ export class RunRecorder {
   }
 
   private onEvent(e: RunEvent): void {
-    if (this.closed) return;
+    if (this.closed || this.journalFailure !== undefined) return;
     if (e.type === 'task-output') {
       let transcript = this.transcripts.get(e.taskId);
       if (!transcript) {
@@ -195,7 +210,16 @@ export class RunRecorder {
     } else {
       line = encodeEntry(session, JSON.stringify(e));
     }
-    writeSync(this.journal, line);
+    try {
+      writeSync(this.journal, line);
+    } catch (err) {
+      // Not thrown into the engine (it emitted this event and would crash mid-step): the run is stopped instead.
+      const code = (err as NodeJS.ErrnoException).code;
+      const why = code === 'ENOSPC' ? 'no space left on the device' : code === 'EDQUOT' ? 'the disk quota is used up' : (err as Error).message;
+      this.journalFailure = `cannot write its journal ${journalPath(this.opts.workspace, this.opts.runId)}: ${why}`;
+      this.opts.onJournalFailure?.(this.journalFailure);
+      return;
+    }
     this.batch += line;
     if (e.type === 'run-finished') this.flush();
     else this.schedule();
