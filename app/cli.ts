@@ -1,5 +1,6 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { visible } from '../src/report/visible.js';
 import { UserError } from '../src/errors.js';
 import { exitCodeLines } from '../src/report/exit-codes.js';
 import { configCommand, doctorCommand, readCommand, validateCommand } from './commands.js';
@@ -11,12 +12,13 @@ import { runCommand } from './run.js';
 
 function fail(err: unknown): void {
   if (err instanceof UserError) {
-    exitAfter(`orchestrator: ${err.message}\n${process.env.DEBUG ? `${err.stack}\n` : ''}`, 2);
+    // The message may quote the plan or config (a path, a value): printed with its control characters made visible.
+    exitAfter(`orchestrator: ${visible(err.message)}\n${process.env.DEBUG ? `${err.stack}\n` : ''}`, 2);
     return;
   }
   const message = err instanceof Error ? err.message : String(err);
   const trace = process.env.DEBUG && err instanceof Error ? `${err.stack}\n` : '(set DEBUG=1 for a stack trace)\n';
-  exitAfter(`orchestrator: internal error: ${message}\n${trace}`, 70);
+  exitAfter(`orchestrator: internal error: ${visible(message)}\n${trace}`, 70);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { Box, Text } from 'ink';
+import { visible } from '../src/report/visible.js';
 import path from 'node:path';
 import type { RunSnapshot } from '../src/scheduler/run-store.js';
 import { STATE_KINDS } from '../src/scheduler/states.js';
@@ -25,7 +26,7 @@ export function StatusBar({ width }: { width: number }) {
     <Box flexDirection="column" width={width} height={2}>
       <Box>
         <Text wrap="truncate">
-          <Text bold>{fit(`${s.plan} `, 28)}</Text>
+          <Text bold>{fit(`${visible(s.plan)} `, 28)}</Text>
           <Text color="green">{'█'.repeat(filled)}</Text>
           <Text color="gray">{'░'.repeat(barWidth - filled)}</Text>
           <Text>{` ${done}/${total}  ⏱ ${formatElapsed(elapsed)}  running ${liveCount(s)}/${s.concurrency}`}</Text>

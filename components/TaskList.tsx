@@ -3,6 +3,7 @@ import Spinner from 'ink-spinner';
 import { memo } from 'react';
 import type { TaskRecord } from '../src/scheduler/run-store.js';
 import { formatElapsed, stateDetail, taskDuration } from '../src/report/format.js';
+import { visible } from '../src/report/visible.js';
 import type { DagRow } from './dag-rows.js';
 import { STATE_STYLE, fit } from './glyphs.js';
 
@@ -28,7 +29,7 @@ const TaskRow = memo(function TaskRow({ record, width, relation, workspace, now 
   const time = took !== undefined ? `${formatElapsed(took)} ` : '';
   const retry = record.attempts > 1 ? `#${record.attempts} ` : '';
   // A conflict's files first: the row is narrow, and they are what the person acts on (d shows them, m merges again).
-  const detail = state.kind === 'failed' && state.failure === 'conflict' ? `conflict: ${(state.files ?? []).join(', ')}` : stateDetail(state, workspace, now).replace(/\s+/g, ' ');
+  const detail = state.kind === 'failed' && state.failure === 'conflict' ? `conflict: ${(state.files ?? []).join(', ')}` : visible(stateDetail(state, workspace, now).replace(/\s+/g, ' '));
   const room = width - 4 - head.length - role.length - time.length - retry.length;
   return (
     <Text wrap="truncate" inverse={relation === 'selected'}>

@@ -1,3 +1,4 @@
+import { visible } from './visible.js';
 import path from 'node:path';
 import type { Usage } from '../agents/backend.js';
 import type { TaskRecord } from '../scheduler/run-store.js';
@@ -118,7 +119,12 @@ export function taskDuration(record: TaskRecord, now: number): number | undefine
 
 /** Lays out rows as a plain text table with a header and aligned columns. */
 export function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>, maxWidth = 90): string {
-  const cells = [header, ...rows].map((row) => row.map((c) => (c.length > maxWidth ? `${c.slice(0, maxWidth - 1)}…` : c)));
+  const cells = [header, ...rows].map((row) =>
+    row.map((raw) => {
+      const c = visible(raw);
+      return c.length > maxWidth ? `${c.slice(0, maxWidth - 1)}…` : c;
+    }),
+  );
   const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
   return cells
     .map((row) =>

@@ -1,3 +1,4 @@
+import { jsonText, visible } from './visible.js';
 import path from 'node:path';
 import type { RunEvent } from '../scheduler/events.js';
 import type { RunStoreReader, RunSnapshot } from '../scheduler/run-store.js';
@@ -38,7 +39,7 @@ const COLORS: Record<string, string> = {
  */
 export function attachReporter(store: RunStoreReader, opts: ReporterOptions): () => void {
   const runId = opts.runId ?? null;
-  const listener = opts.json ? (e: RunEvent) => opts.write(`${JSON.stringify(toJsonEvent(e, runId))}\n`) : lineWriter(store, opts);
+  const listener = opts.json ? (e: RunEvent) => opts.write(`${jsonText(toJsonEvent(e, runId))}\n`) : lineWriter(store, opts);
   store.events.on('event', listener);
   return () => {
     store.events.off('event', listener);
@@ -57,7 +58,8 @@ function lineWriter(store: RunStoreReader, opts: ReporterOptions): (e: RunEvent)
     const head = `${stamp}  ${id.padEnd(idWidth)}  `;
     // On a terminal a state line stays one line: the detail is cut to what fits.
     const room = opts.columns ? opts.columns - head.length - 14 : Infinity;
-    const shown = detail.length > room ? `${detail.slice(0, Math.max(0, room - 1))}…` : detail;
+    const safe = visible(detail);
+    const shown = safe.length > room ? `${safe.slice(0, Math.max(0, room - 1))}…` : safe;
     opts.write(`${head}${shown ? `${word}  ${shown}` : word.trimEnd()}\n`);
   };
   return (e) => {
@@ -65,7 +67,7 @@ function lineWriter(store: RunStoreReader, opts: ReporterOptions): (e: RunEvent)
       case 'run-started':
         idWidth = e.tasks.reduce((w, t) => Math.max(w, Math.min(40, t.id.length)), 12);
         workspace = e.workspace;
-        opts.write(`run ${e.plan}: ${e.tasks.length} task${e.tasks.length === 1 ? '' : 's'}, concurrency ${e.concurrency}, workspace ${e.workspace}\n`);
+        opts.write(visible(`run ${e.plan}: ${e.tasks.length} task${e.tasks.length === 1 ? '' : 's'}, concurrency ${e.concurrency}, workspace ${e.workspace}`) + '\n');
         return;
       case 'task-state': {
         if (e.to.kind === 'eligible' && e.from.kind === 'pending') return;
@@ -130,7 +132,7 @@ export function formatSummary(snapshot: RunSnapshot, now: number, interrupted?: 
     : ok
       ? 'succeeded'
       : 'failed';
-  const plan = path.basename(snapshot.file);
+  const plan = visible(path.basename(snapshot.file));
   return [
     '',
     table(['TASK', 'STATE', 'ATTEMPTS', 'DURATION', ...(usage ? ['USAGE'] : []), 'REASON'], rows)

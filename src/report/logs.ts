@@ -1,3 +1,4 @@
+import { jsonText, visible } from './visible.js';
 import { createReadStream, existsSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -14,14 +15,19 @@ export async function writeLogs(workspace: string, runId: string, taskId: string
   const file = transcriptFile(workspace, runId, taskId);
   const exists = existsSync(file);
   if (!json) {
-    if (exists) await pipeline(createReadStream(file), out, { end: false });
+    // To a terminal, the agent's control characters are made visible; into a pipe or a file, the bytes are as written.
+    const tty = (out as { isTTY?: boolean }).isTTY === true;
+    if (exists && tty) await pipeline(createReadStream(file, 'utf8'), async function* (chunks: AsyncIterable<string>) {
+      for await (const chunk of chunks) yield visible(chunk);
+    }, out, { end: false });
+    else if (exists) await pipeline(createReadStream(file), out, { end: false });
     return;
   }
-  const head = JSON.stringify({ run: runId, task: taskId, file, transcript: '' }).slice(0, -2);
+  const head = jsonText({ run: runId, task: taskId, file, transcript: '' }).slice(0, -2);
   const chunks = async function* () {
     yield head;
     // A UTF-8 decoding stream never splits a character, so each chunk escapes on its own.
-    if (exists) for await (const chunk of createReadStream(file, 'utf8')) yield JSON.stringify(chunk as string).slice(1, -1);
+    if (exists) for await (const chunk of createReadStream(file, 'utf8')) yield jsonText(chunk as string).slice(1, -1);
     yield '"}\n';
   };
   await pipeline(chunks, out, { end: false });

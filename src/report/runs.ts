@@ -1,3 +1,4 @@
+import { jsonText, visible } from './visible.js';
 import path from 'node:path';
 import { resultBranch } from '../git/layout.js';
 import { readRun, readRuns } from '../persist/queries.js';
@@ -8,7 +9,7 @@ import { formatCount, formatElapsed, reasonLine, stateDetail, table, totalTokens
 /** `orchestrator runs`: every recorded run, newest first. */
 export function runsText(workspace: string, json: boolean): string {
   const runs = readRuns(workspace);
-  if (json) return `${JSON.stringify({ workspace, runs }, null, 2)}\n`;
+  if (json) return `${jsonText({ workspace, runs }, 2)}\n`;
   if (runs.length === 0) return `no runs recorded in ${workspace}\n`;
   const rows = runs.map((r) => [
     r.id,
@@ -27,10 +28,10 @@ export function showText(workspace: string, runId: string, json: boolean): strin
   for (const a of attempts) byTask.set(a.taskId, [...(byTask.get(a.taskId) ?? []), a]);
   if (json) {
     const out = tasks.map((t) => ({ id: t.spec.id, agent: t.spec.agent, spawnedBy: t.spec.spawnedBy, state: t.state, attempts: byTask.get(t.spec.id) ?? [], sessionId: t.sessionId, usage: t.usage }));
-    return `${JSON.stringify({ run, tasks: out }, null, 2)}\n`;
+    return `${jsonText({ run, tasks: out }, 2)}\n`;
   }
   const rows = tasks.map((t) => taskRow(t, byTask.get(t.spec.id) ?? [], run));
-  const head = `run ${run.id} · ${run.plan} (${run.file}) · ${run.state} · started ${new Date(run.startedAt).toISOString()}`;
+  const head = visible(`run ${run.id} · ${run.plan} (${run.file}) · ${run.state} · started ${new Date(run.startedAt).toISOString()}`);
   const git = run.git
     ? `\nwork in ${resultBranch(run.id)}, from ${run.git.base.slice(0, 12)}; a conflicted task keeps its worktree in ${path.join(run.git.repo, '.orchestrator', 'worktrees', run.id)}/<task>`
     : '';

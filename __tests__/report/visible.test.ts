@@ -1,0 +1,28 @@
+import { describe, expect, it } from '@jest/globals';
+import { jsonText, visible } from '../../src/report/visible.js';
+
+describe('visible', () => {
+  it('writes out every control character a terminal would obey, keeping the text around it', () => {
+    expect(visible('copy \u001b]52;c;aGk=\u0007 done')).toBe('copy \\e]52;c;aGk=\\a done');
+    expect(visible('\u001b]0;pwned\u001b\\title')).toBe('\\e]0;pwned\\e\\title');
+    expect(visible('link \u001b]8;;http://x\u001b\\here\u001b]8;;\u001b\\')).toBe('link \\e]8;;http://x\\e\\here\\e]8;;\\e\\');
+    expect(visible('over\rwrite')).toBe('over\\rwrite');
+    expect(visible('c1 \u009b31m red \u009d0;t\u009c')).toBe('c1 \\u009b31m red \\u009d0;t\\u009c');
+    expect(visible('\u0000\u0001\u007f')).toBe('\\0\\x01\\x7f');
+  });
+
+  it('leaves tabs, newlines and ordinary text (any script, emoji) alone, and returns the same string', () => {
+    const text = 'a\tb\nc — é ✓ 漢字 🙂';
+    expect(visible(text)).toBe(text);
+  });
+});
+
+describe('jsonText', () => {
+  it('escapes C1 as well as C0, and parses back to the same value', () => {
+    const value = { reason: 'x\u001b[31m\u009b1m\u0085y' };
+    const text = jsonText(value);
+    // eslint-disable-next-line no-control-regex -- looking for control characters is the point
+    expect(text).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+    expect(JSON.parse(text)).toEqual(value);
+  });
+});
