@@ -41,4 +41,17 @@ describe('ScreenText', () => {
   it('collapses runs of blank lines', async () => {
     expect(await render(['a\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\nb\r\n'])).toEqual(['a', '', 'b']);
   });
+
+  it('stays bounded when output comes faster than it is parsed: it skips ahead and says so', async () => {
+    const out: string[] = [];
+    const text = new ScreenText(40, 6, (lines) => out.push(...lines));
+    const chunk = 'x'.repeat(1022) + '\r\n';
+    // 12 MB in one turn: the parser gets no chance to keep up.
+    for (let i = 0; i < 12 * 1024; i++) text.write(chunk);
+    text.write('the last line\r\n');
+    await text.finish();
+    expect(out.some((l) => /^\[\d+ KB of terminal output not rendered: it came faster than it could be read\]$/.test(l))).toBe(true);
+    expect(out.length).toBeLessThan(6 * 1024);
+    expect(out.at(-1)).toBe('the last line');
+  });
 });
