@@ -7,7 +7,7 @@ import type { Backend, BackendContext, BackendOutcome } from '../../src/agents/b
 import type { StyledLine } from '../../src/agents/screen.js';
 import { createTerminals } from '../../src/agents/xterm-screen.js';
 import type { XtermScreen } from '../../src/agents/xterm-screen.js';
-import { Executor } from '../../src/scheduler/executor.js';
+import { Executor, KEPT_ENDED_SCREENS } from '../../src/scheduler/executor.js';
 import { ResourceLockManager } from '../../src/scheduler/locks.js';
 import { RunStore } from '../../src/scheduler/run-store.js';
 import type { RunEventOf } from '../../src/scheduler/events.js';
@@ -112,4 +112,26 @@ describe('after a resume', () => {
     const { executor: withNothing } = setup(backend, { transcript: (id) => path.join(tmpdir(), 'no-such-dir', `${id}.log`) });
     expect(withNothing.screen('a')).toBeUndefined();
   });
+
+  it("a freed screen of this session is read back from the transcript when its task is selected again", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'orch-freed-'));
+    const { backend } = printing((ctx) => `output of ${ctx.task.id}\r\n`, () => ({ ok: true, result: '' }));
+    const tasks = Array.from({ length: KEPT_ENDED_SCREENS + 1 }, (_, i) => task(`t${i}`));
+    const store = new RunStore({ plan: 't', file: 't.yaml', workspace: WORKSPACE, concurrency: 4, publishIntervalMs: 0 });
+    store.start(tasks);
+    const terminals = createTerminals({ scrollback: 100, transcript: (id) => path.join(dir, `${id}.log`) });
+    const executor = new Executor({ store, config: config(), backends: { shell: backend }, locks: new ResourceLockManager({ workspace: WORKSPACE }), workspace: WORKSPACE, terminals });
+    // Looked at before it printed (the pane said "no output yet").
+    expect(executor.screen('t0')).toBeUndefined();
+    for (const t of tasks) {
+      store.setState(t.id, { kind: 'eligible' });
+      await executor.execute(t.id);
+      // What the recorder would have written.
+      writeFileSync(path.join(dir, `${t.id}.log`), `output of ${t.id}\n`);
+    }
+    const screen = executor.screen('t0') as XtermScreen | undefined;
+    await screen?.parsed();
+    expect(screen && text(screen.lines(0, screen.length)).filter((l) => l !== '')).toEqual(['output of t0']);
+  });
 });
+

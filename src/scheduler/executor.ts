@@ -169,7 +169,10 @@ export class Executor {
     const factory = this.opts.terminals;
     if (factory && only !== 'transcript') {
       let screen = this.screens.get(id);
-      if (!screen) this.screens.set(id, (screen = factory.open(id, this.cols, this.rows)));
+      if (!screen) {
+        this.screens.set(id, (screen = factory.open(id, this.cols, this.rows)));
+        this.unrecorded.delete(id); // It has output now: once its screen is freed, its transcript shows it.
+      }
       screen.write(chunk);
     }
     if (record) this.opts.store.appendOutput(id, chunk, only);
