@@ -4,6 +4,7 @@ import { runEnv } from '../src/os/proc.js';
 import { killLiveGroups } from '../src/os/process-group.js';
 import { beginResume, beginRun } from '../src/persist/persistence.js';
 import type { PersistedRun } from '../src/persist/persistence.js';
+import { transcriptPath } from '../src/persist/paths.js';
 import { loadPlan } from '../src/plan/load.js';
 import { formatSummary } from '../src/report/headless.js';
 import { Engine } from '../src/scheduler/engine.js';
@@ -129,7 +130,9 @@ async function buildEngine(opened: OpenedRun, args: RunArgs, gitRun: RunRef | un
   if (!planned) preflight(loaded.config, rolesInRun(plan.tasks, loaded.config.workflows), workspace);
   for (const note of persisted.notes) process.stderr.write(`${note}\n`);
   // Terminal screens only for the dashboard (xterm is loaded only then): headless, output goes to the transcript.
-  const terminals = ui ? (await import('../src/agents/xterm-screen.js')).createTerminals({ scrollback: loaded.config.scrollback }) : undefined;
+  // A screen starts with what the task's transcript holds: after a resume, a finished task's pane shows its output.
+  const transcript = (taskId: string) => transcriptPath(workspace, persisted.runId, taskId);
+  const terminals = ui ? (await import('../src/agents/xterm-screen.js')).createTerminals({ scrollback: loaded.config.scrollback, transcript }) : undefined;
   return new Engine({
     plan,
     config: loaded.config,

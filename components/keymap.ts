@@ -62,7 +62,7 @@ export const DEFAULT_KEYMAP: Keymap = [
   { id: 'help', keys: ['?'], description: 'show or hide this help', hint: 'help', scope: 'global' },
   { id: 'quit', keys: ['q'], description: 'quit: asks first while tasks run, then stops every agent', hint: 'quit', scope: 'global' },
   { id: 'quit-now', keys: ['ctrl+c'], description: 'stop every agent and quit without asking', hint: 'stop', scope: 'global' },
-  { id: 'focus', keys: ['enter', 'tab'], description: 'move focus between the task list and the agent pane', hint: 'focus', scope: 'global' },
+  { id: 'focus', keys: ['enter', 'tab'], description: "focus the agent pane (a failed task's shows its whole reason) or the task list", hint: 'focus', scope: 'global' },
   { id: 'pause', keys: ['p'], description: 'pause or resume the selected task (a running one is stopped with SIGSTOP)', hint: 'pause', scope: 'global' },
   { id: 'pause-run', keys: ['P'], description: 'pause or resume the run: no new task starts while paused', hint: 'pause run', scope: 'global' },
   { id: 'retry', keys: ['r'], description: 'retry the selected task (failed, cancelled, or the failure that blocks it)', hint: 'retry', scope: 'global' },

@@ -26,14 +26,25 @@ describe('shell backend: outcomes', () => {
     expect(outcome.result.endsWith('a\nlast')).toBe(true);
   });
 
-  it('fails on a non-zero exit with the code and the last lines', async () => {
+  it('fails on a non-zero exit with the code and the last line, then the last lines', async () => {
     const run = shellRun('for i in 1 2 3 4 5 6 7; do echo "step $i"; done; exit 3');
     const outcome = await backend.start(run.ctx).done;
     expect(outcome).toEqual({
       ok: false,
       exitCode: 3,
-      reason: 'exit code 3: step 3\nstep 4\nstep 5\nstep 6\nstep 7',
+      reason: 'exit code 3: step 7\nstep 1\nstep 2\nstep 3\nstep 4\nstep 5\nstep 6\nstep 7',
     });
+  });
+
+  it('puts the line that looks like an error first, not the last one printed', async () => {
+    const script = 'echo "compiling"; echo "Error: cannot find module left-pad"; echo "  at require (node:internal)"; echo "done in 2s"; exit 1';
+    const outcome = await backend.start(shellRun(script).ctx).done;
+    expect(outcome.ok || outcome.reason.split('\n')[0]).toBe('exit code 1: Error: cannot find module left-pad');
+  });
+
+  it("puts stderr's last line first when no line looks like an error", async () => {
+    const outcome = await backend.start(shellRun('echo "the build stopped here" >&2; for i in 1 2 3 4 5 6; do echo "cleaning $i"; done; exit 2').ctx).done;
+    expect(outcome.ok || outcome.reason.split('\n')[0]).toBe('exit code 2: the build stopped here');
   });
 
   it('says only the code when a failing script printed nothing', async () => {

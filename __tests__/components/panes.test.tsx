@@ -16,6 +16,21 @@ const terminals = () => createTerminals({ scrollback: 200 });
 // An agent's terminal in the single pane is 58 × 22 (border and title off).
 const SINGLE = '58x22';
 
+describe('a failed task in the pane', () => {
+  it('enter shows its whole reason below the output, wrapped', async () => {
+    h = renderWithEngine([task('a')], { terminals: terminals() });
+    await h.until((f) => f.includes('running 1/4'), 'a running');
+    h.backend.print('a', 'compiling\r\n');
+    const tail = Array.from({ length: 6 }, (_, i) => `context line ${i}`);
+    const long = `${'z'.repeat(70)}END-OF-LONG-LINE`;
+    h.backend.scripted.finish('a', { ok: false, reason: ['exit code 1: Error: the real cause', ...tail, long].join('\n') });
+    await h.until((f) => f.includes('exit code 1: Error: the real cause') && !f.includes('running 1/4'), 'a failed');
+    await h.press(KEY.enter);
+    // The pane (58 columns) wraps the 86-character line instead of cutting it at its border.
+    await h.until((f) => f.includes('── failed ──') && tail.every((l) => f.includes(l)) && f.includes('END-OF-LONG-LINE'), 'the whole reason in the pane');
+  });
+});
+
 describe('agent panes: split, zoom, search, mark done', () => {
   it('split view gives each shown agent a terminal the size of its quarter, and the single size back on leaving', async () => {
     const ids = ['one', 'two', 'three', 'four'];

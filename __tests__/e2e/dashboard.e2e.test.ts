@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { formatElapsed } from '../../src/report/format.js';
+import { runCli } from '../helpers/cli.js';
 import { KEYS, PtyRun, ROOT, alive, aliveInGroups, descendants, groupsOf, tempWorkspace } from './pty-harness.js';
 
 const CTRL_C = '\u0003';
@@ -235,6 +236,21 @@ describe('the dashboard, end to end in a real terminal', () => {
     const summary = /demo\.yaml: succeeded — 8 tasks \(.*?\) in ([\d.]+m?s)/.exec(r.all())?.[1];
     expect(summary).toBe(shown);
   }, 90_000);
+  it("after resume, a finished task's pane shows what it printed, from its transcript", async () => {
+    const ws = tempWorkspace();
+    writeFileSync(path.join(ws, 'resume.yaml'), 'tasks:\n  - { id: early, agent: shell, prompt: "echo printed before the crash" }\n  - { id: late, agent: shell, prompt: "sleep 30", dependsOn: [early] }\n');
+    // A headless run killed once `early` is done: `late` is left for the resume.
+    const first = runCli(['run', 'resume.yaml', '--headless'], {
+      cwd: ws,
+      onStdout: (text, child) => void (/late\s+running/.test(text) && child.kill('SIGKILL')),
+    });
+    await within(first, 20_000, 'the first run to be killed');
+    run = new PtyRun(['resume', '--workspace', ws]);
+    await run.see('late');
+    // In the pane (its text starts at its border), not only in the task's row.
+    await run.waitFor((screen) => /│printed before the crash/.test(screen), 'the recorded output in the pane');
+    expect(run.screen()).not.toContain('no output yet');
+  }, 60_000);
 });
 
 /** The least duration in ms that formatElapsed shows as `text` (`812ms`, `4.2s`, `1m05s`). */

@@ -177,4 +177,18 @@ describe('attachReporter --json', () => {
     expect(events.map((e) => e.type)).toEqual(['run-started', 'task-state']);
     for (const e of events) expect(JSON_EVENT_SCHEMAS[e.type].parse(e)).toMatchObject({ runId: 'r1', schemaVersion: JSON_SCHEMA_VERSION });
   });
+
+  it("gives a terminal's output as printed, not the text rendered from it for the transcript", () => {
+    const store = new RunStore({ plan: 'p', file: '/w/p.yaml', workspace: '/w', concurrency: 1, now: () => 5 });
+    const lines: string[] = [];
+    attachReporter(store, { json: true, runId: 'r1', write: (t) => lines.push(t) });
+    store.start([task('a')]);
+    store.appendOutput('a', 'Failed\x1b[1Cto', 'screen');
+    store.appendOutput('a', 'Failed to\n', 'transcript');
+    store.appendOutput('a', 'from a pipe\n');
+    const chunks = lines.map((l) => JSON.parse(l) as { type: string; chunk?: string }).filter((e) => e.type === 'task-output');
+    expect(chunks.map((e) => e.chunk)).toEqual(['Failed\x1b[1Cto', 'from a pipe\n']);
+    expect(JSON.stringify(chunks)).not.toContain('"only"');
+  });
 });
+

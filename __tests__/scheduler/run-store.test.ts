@@ -88,6 +88,13 @@ describe('RunStore', () => {
     expect(s.outputTail('b')).toEqual([]);
   });
 
+  it("keeps a terminal's rendered text in the tail, not its bytes", () => {
+    const s = store(0, 3);
+    s.appendOutput('a', '\x1b[2J\x1b[Hspinner\x1b[1Cframe', 'screen');
+    s.appendOutput('a', 'what the screen showed\n', 'transcript');
+    expect(s.outputTail('a')).toEqual(['what the screen showed']);
+  });
+
   it('numbers events from 1 with no gaps, and emits each under its type and as "event"', () => {
     const s = new RunStore({ plan: 'p', file: 'f', workspace: '/w', concurrency: 1, publishIntervalMs: 0 });
     const all: number[] = [];

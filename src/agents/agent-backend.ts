@@ -1,7 +1,8 @@
 import stripAnsi from 'strip-ansi';
-import { REASON_CHARS, REASON_LINES, RESULT_CHARS, RESULT_LINES, abortReason, settled } from './attempt.js';
+import { REASON_CHARS, REASON_LINES, RESULT_CHARS, RESULT_LINES, abortReason, failureReason, settled, tellingLine } from './attempt.js';
 import type { Backend, BackendContext, BackendOptions, BackendOutcome, Execution } from './backend.js';
 import { OutputTail } from './output-tail.js';
+import { ScreenText } from './screen-text.js';
 import { classifyFailure } from './providers/classify.js';
 import type { Invocation, LineUpdate, ProviderAdapter } from './providers/types.js';
 import type { SessionExit } from './session.js';
@@ -44,7 +45,8 @@ function startAgent(adapter: ProviderAdapter, ctx: BackendContext, opts: Backend
     const message = err instanceof Error ? err.message : String(err);
     return settled({ ok: false, reason: `cannot prepare '${ctx.provider.command}': ${message}`, failure: 'permanent' });
   }
-  const tail = new OutputTail(RESULT_LINES, RESULT_CHARS);
+  const tail = new OutputTail(REASON_LINES, RESULT_CHARS);
+  const stderr = new OutputTail(REASON_LINES, REASON_CHARS);
   const parsed: Parsed = { completed: false, denials: [] };
   let sessionId = inv.sessionId;
   if (sessionId !== undefined) ctx.report({ sessionId });
@@ -68,12 +70,27 @@ function startAgent(adapter: ProviderAdapter, ctx: BackendContext, opts: Backend
   };
   const parseLine = inv.parseLine;
   const splitter = parseLine && new LineSplitter((line) => apply(safeParse(parseLine, line)));
-  const onData = splitter
-    ? (chunk: string) => splitter.push(chunk)
-    : (chunk: string) => {
-        tail.push(chunk);
-        ctx.output(chunk);
-      };
+  // stderr is not the structured stream: its own lines, kept apart for the failure reason.
+  const errSplitter = parseLine && new LineSplitter((line) => {
+    stderr.push(`${line}\n`);
+    apply(safeParse(parseLine, line));
+  });
+  // An interactive agent's terminal: the pane gets its bytes, the transcript and the result its screen's text.
+  const text = !splitter && inv.mode === 'pty' ? new ScreenText(ctx.cols, ctx.rows, (lines) => {
+    const block = `${lines.join('\n')}\n`;
+    tail.push(block);
+    ctx.output(block, 'transcript');
+  }) : undefined;
+  const onData = (chunk: string, stream?: 'stderr'): void => {
+    if (splitter) return (stream === 'stderr' ? errSplitter! : splitter).push(chunk);
+    if (text) {
+      text.write(chunk);
+      return ctx.output(chunk, 'screen');
+    }
+    tail.push(chunk);
+    if (stream === 'stderr') stderr.push(chunk);
+    ctx.output(chunk);
+  };
 
   const session = startSession({
     argv: inv.argv,
@@ -89,8 +106,10 @@ function startAgent(adapter: ProviderAdapter, ctx: BackendContext, opts: Backend
   // Recorded by the run database, so a killed orchestrator's leftover agents can be killed later.
   if (session.pid !== undefined) ctx.report({ pid: session.pid });
   let markedDone = false;
-  const done = session.exited.then((exit) => {
+  const done = session.exited.then(async (exit) => {
     splitter?.flush();
+    errSplitter?.flush();
+    await text?.finish();
     try {
       inv.cleanup?.();
     } catch {
@@ -104,7 +123,7 @@ function startAgent(adapter: ProviderAdapter, ctx: BackendContext, opts: Backend
     } catch {
       // A session log we cannot read leaves the outcome to what the output said.
     }
-    return outcome(exit, parsed, tail, splitter !== undefined, ctx.role.denials === 'allow');
+    return outcome(exit, parsed, { tail, stderr }, splitter !== undefined, ctx.role.denials === 'allow');
   });
 
   const pty = inv.mode === 'pty';
@@ -115,7 +134,10 @@ function startAgent(adapter: ProviderAdapter, ctx: BackendContext, opts: Backend
     ...(pty
       ? {
           write: (data: string) => session.write(data),
-          resize: (cols: number, rows: number) => session.resize(cols, rows),
+          resize: (cols: number, rows: number) => {
+            text?.resize(cols, rows);
+            session.resize(cols, rows);
+          },
           markDone: () => {
             markedDone = true;
             void session.stop();
@@ -125,12 +147,19 @@ function startAgent(adapter: ProviderAdapter, ctx: BackendContext, opts: Backend
   };
 }
 
+/** The end of an attempt's output: all of it (text, never a terminal's bytes), and what came on stderr. */
+export interface Tails {
+  tail: OutputTail;
+  stderr: OutputTail;
+}
+
 /**
  * How an attempt that ran to its end went: the agent's final event decides,
  * with the exit code; an agent that was refused what it tried to do did not
  * do what it was asked, whatever it says (unless its role allows denials).
+ * A failure's reason is its cause and the output's most telling line, then its last lines.
  */
-export function outcome(exit: SessionExit, parsed: Parsed, tail: OutputTail, structured: boolean, denialsAllowed = false): BackendOutcome {
+export function outcome(exit: SessionExit, parsed: Parsed, { tail, stderr }: Tails, structured: boolean, denialsAllowed = false): BackendOutcome {
   if (exit.code === 0 && parsed.error === undefined && (!structured || parsed.completed)) {
     if (parsed.denials.length > 0 && !denialsAllowed) return deniedOutcome(parsed.denials);
     return { ok: true, result: structured ? (parsed.result ?? parsed.message ?? '') : transcriptResult(tail) };
@@ -142,13 +171,13 @@ export function outcome(exit: SessionExit, parsed: Parsed, tail: OutputTail, str
     : exit.code !== null ? `exit code ${exit.code}`
     : `killed by ${exit.signal ?? 'an unknown signal'}`;
   const last = stripAnsi(tail.text(REASON_LINES, REASON_CHARS));
-  const reason = last === '' || last === head || head.includes(last) ? head : `${head}: ${last}`;
+  const telling = tellingLine(last.split('\n'), stripAnsi(stderr.text()).split('\n'));
   // The agent's own error decides the class when it gave one: its earlier warnings in the tail
   // (Codex's "Model metadata for `m` not found") must not make a 500 or a 429 permanent.
   const classification = classifyFailure(parsed.error ?? parsed.notice ?? `${head}\n${last}`);
   return {
     ok: false,
-    reason,
+    reason: failureReason(head, last, telling),
     ...(exit.code !== null && exit.code !== 0 ? { exitCode: exit.code } : {}),
     ...classification,
   };

@@ -69,11 +69,19 @@ export interface BackendContext {
    * conversation is not counted twice.
    */
   usageSoFar?: Usage;
-  /** What the task's pane shows, as it happens: raw terminal bytes, or readable progress lines. */
-  output(chunk: string): void;
+  /**
+   * What the task printed, as it happens: readable progress lines or bytes from pipes (the pane
+   * shows them; the transcript keeps them, escapes removed). A terminal's output comes twice:
+   * its bytes `only: 'screen'` (the pane and `--json`), and the text rendered from them
+   * `only: 'transcript'` (the transcript and the store's last lines; see ScreenText).
+   */
+  output(chunk: string, only?: OutputOnly): void;
   /** The agent's session id and usage, as soon as the backend learns them. */
   report(info: AgentReport): void;
 }
+
+/** Where a piece of output goes when not everywhere: a terminal's bytes to screens, the text rendered from them to the transcript. */
+export type OutputOnly = 'screen' | 'transcript';
 
 /** Whether trying the same thing again may work: decides automatic retries (and circuit breakers). */
 export type FailureClass = 'transient' | 'permanent';

@@ -1,4 +1,4 @@
-/** Lines kept by default: enough for a result (20) and a failure reason (5). */
+/** Lines kept by default: enough for a result or a failure reason (20 each). */
 const DEFAULT_TAIL_LINES = 20;
 /** Longest line kept; a longer line keeps its end, the part printed last. */
 const DEFAULT_MAX_LINE_CHARS = 4096;
@@ -30,6 +30,12 @@ export class OutputTail {
     this.endLine(this.partial + parts[0]);
     for (let i = 1; i < parts.length - 1; i++) this.endLine(parts[i]!);
     this.partial = this.capLine(parts[parts.length - 1]!);
+  }
+
+  /** The last `maxLines` non-empty lines, the unfinished one included, oldest first. */
+  lines(maxLines = this.maxLines): string[] {
+    const lines = this.partial.trim() === '' ? [...this.ring] : [...this.ring, stripCr(this.partial)];
+    return lines.slice(-maxLines);
   }
 
   /**

@@ -44,5 +44,11 @@ export interface TerminalScreen {
 
 /** Makes the screen of each task; the run's log folder and scrollback cap live behind it. */
 export interface TerminalFactory {
+  /** A task's screen, showing first what its transcript already holds (earlier attempts, an earlier session). */
   open(taskId: string, cols: number, rows: number): TerminalScreen;
+  /**
+   * A screen of what the task's transcript holds, for a task with no screen of this
+   * session (it ended before a resume, or its screen was freed); undefined when nothing is recorded.
+   */
+  recorded?(taskId: string, cols: number, rows: number): TerminalScreen | undefined;
 }

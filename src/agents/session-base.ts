@@ -16,8 +16,8 @@ export interface SessionOptions {
   killGraceMs: number;
   /** Abort → stop(). */
   signal?: AbortSignal;
-  /** Every byte the process wrote, UTF-8 decoded, in order, none lost. */
-  onData(chunk: string): void;
+  /** Every byte the process wrote, UTF-8 decoded, in order, none lost; `stream` says it came on stderr (pipes only). */
+  onData(chunk: string, stream?: 'stderr'): void;
 }
 
 /** How a session ended. */

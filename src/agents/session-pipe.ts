@@ -38,7 +38,7 @@ export function startPipeSession(opts: SessionOptions, env: Record<string, strin
       resolve(exit);
     };
     readText(child.stdout, opts.onData);
-    readText(child.stderr, opts.onData);
+    readText(child.stderr, (chunk) => opts.onData(chunk, 'stderr'));
     child.once('error', (err) => {
       // Without a pid the process never started; 'close' follows, but the reason is known now.
       if (pid === undefined) finish({ code: null, signal: null, error: spawnErrorReason(command, err) });

@@ -1,6 +1,7 @@
-import { REASON_CHARS, REASON_LINES, RESULT_CHARS, RESULT_LINES, abortReason, settled } from './attempt.js';
+import { REASON_CHARS, REASON_LINES, RESULT_CHARS, RESULT_LINES, abortReason, failureReason, settled, tellingLine } from './attempt.js';
 import type { Backend, BackendContext, BackendOptions, BackendOutcome, Execution } from './backend.js';
 import { OutputTail } from './output-tail.js';
+import { ScreenText } from './screen-text.js';
 import { startSession } from './session.js';
 import type { SessionExit } from './session.js';
 
@@ -22,7 +23,14 @@ function startShell(ctx: BackendContext, opts: BackendOptions): Execution {
   if (ctx.signal.aborted) return settled({ ok: false, reason: abortReason(ctx.signal) });
   const { command } = ctx.provider;
   const interactive = ctx.role.interactive === true;
-  const tail = new OutputTail(RESULT_LINES, RESULT_CHARS);
+  const tail = new OutputTail(REASON_LINES, RESULT_CHARS);
+  const stderr = new OutputTail(REASON_LINES, REASON_CHARS);
+  // In a terminal, the pane gets the bytes; the transcript and the result get the screen's text.
+  const text = interactive ? new ScreenText(ctx.cols, ctx.rows, (lines) => {
+    const block = `${lines.join('\n')}\n`;
+    tail.push(block);
+    ctx.output(block, 'transcript');
+  }) : undefined;
   let abortedWith: string | undefined;
   let markedDone = false;
   const session = startSession({
@@ -33,8 +41,13 @@ function startShell(ctx: BackendContext, opts: BackendOptions): Execution {
     cols: ctx.cols,
     rows: ctx.rows,
     killGraceMs: ctx.killGraceMs,
-    onData(chunk) {
+    onData(chunk, stream) {
+      if (text) {
+        text.write(chunk);
+        return ctx.output(chunk, 'screen');
+      }
       tail.push(chunk);
+      if (stream === 'stderr') stderr.push(chunk);
       ctx.output(chunk);
     },
   });
@@ -46,14 +59,15 @@ function startShell(ctx: BackendContext, opts: BackendOptions): Execution {
   };
   ctx.signal.addEventListener('abort', onAbort, { once: true });
 
-  const done = session.exited.then((exit): BackendOutcome => {
+  const done = session.exited.then(async (exit): Promise<BackendOutcome> => {
     ctx.signal.removeEventListener('abort', onAbort);
+    await text?.finish();
     // It could not start (a missing binary, a bad workdir): no retry can fix that, and it says nothing about the provider's health.
     if (exit.error !== undefined) return { ok: false, reason: exit.error, failure: 'permanent' };
     if (markedDone) return { ok: true, result: tail.text(RESULT_LINES, RESULT_CHARS) };
     // An abort that arrived after the script had already ended changes nothing.
     if (abortedWith !== undefined && !(exit.code === 0 && exit.signal === null)) return { ok: false, reason: abortedWith };
-    return outcome(exit, tail);
+    return outcome(exit, tail, stderr);
   });
 
   let ended = false;
@@ -65,7 +79,10 @@ function startShell(ctx: BackendContext, opts: BackendOptions): Execution {
   };
   if (interactive) {
     execution.write = (data) => session.write(data);
-    execution.resize = (cols, rows) => session.resize(cols, rows);
+    execution.resize = (cols, rows) => {
+      text?.resize(cols, rows);
+      session.resize(cols, rows);
+    };
     execution.markDone = () => {
       if (ended) return;
       markedDone = true;
@@ -75,13 +92,14 @@ function startShell(ctx: BackendContext, opts: BackendOptions): Execution {
   return execution;
 }
 
-function outcome(exit: SessionExit, tail: OutputTail): BackendOutcome {
+/** A script's exit code decides; a failure's reason is the code, the most telling line and the output's last lines. */
+function outcome(exit: SessionExit, tail: OutputTail, stderr: OutputTail): BackendOutcome {
   if (exit.code === 0) return { ok: true, result: tail.text(RESULT_LINES, RESULT_CHARS) };
   const last = tail.text(REASON_LINES, REASON_CHARS);
   const head =
     exit.code !== null ? `exit code ${exit.code}`
     : exit.signal !== null ? `killed by ${exit.signal}`
     : 'ended without an exit status';
-  const reason = last === '' ? head : `${head}: ${last}`;
+  const reason = failureReason(head, last, tellingLine(last.split('\n'), stderr.lines()));
   return exit.code !== null ? { ok: false, reason, exitCode: exit.code } : { ok: false, reason };
 }

@@ -9,9 +9,11 @@ const FLUSH_CHARS = 64 * 1024;
 const MAX_HELD = 256;
 
 /**
- * A task's full plain-text transcript, `<logDir>/<taskId>.log`: the agent's
- * output with ANSI escape sequences removed and `\r\n` as `\n`, appended across
- * attempts and bounded only by the disk. Writes are buffered and go out with
+ * A task's full plain-text transcript, `<logDir>/<taskId>.log`, appended across
+ * attempts and bounded only by the disk: output from pipes with ANSI escape
+ * sequences removed and `\r\n` as `\n`; for an agent in a terminal, the text
+ * its screen showed (rendered by the backend: ScreenText), and a line where
+ * each attempt after the first begins (docs/architecture.md §5). Writes are buffered and go out with
  * synchronous appends, so close() has flushed everything when it returns, even
  * if the process exits right after. A write error (disk full) stops the
  * transcript, never the run: `error` says why.
@@ -37,9 +39,16 @@ export class Transcript {
     }
   }
 
-  /** Adds output as it arrives; chunks may split escape sequences and line ends anywhere. */
-  write(data: string): void {
+  /**
+   * Adds output as it arrives; chunks may split escape sequences and line ends anywhere.
+   * `rendered`: the chunk is plain text already (lines rendered from a terminal), written as it is.
+   */
+  write(data: string, rendered = false): void {
     if (this.fd === undefined || data === '') return;
+    if (rendered) {
+      this.append(data);
+      return;
+    }
     let text = this.held + data;
     this.held = '';
     const open = unfinishedTail(text);
@@ -47,7 +56,10 @@ export class Transcript {
       this.held = text.slice(text.length - open);
       text = text.slice(0, text.length - open);
     }
-    const plain = plainText(text);
+    this.append(plainText(text));
+  }
+
+  private append(plain: string): void {
     if (plain === '') return;
     this.pending.push(plain);
     this.pendingChars += plain.length;

@@ -1,3 +1,4 @@
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import xterm from '@xterm/headless';
 import type { IBufferCell, IBufferLine, Terminal as XtermTerminal } from '@xterm/headless';
 import type { StyledLine, StyledRun, TerminalFactory, TerminalScreen } from './screen.js';
@@ -16,25 +17,60 @@ const BEHIND_CHARS = 4 * 1024 * 1024;
 const PARSE_SHARE = 1 / 4;
 const PARSE_BURST_MS = 20;
 
+/** The most of a recorded transcript a screen shows: its end, enough to fill any scrollback the config allows. */
+const RECORDED_CHARS = 512 * 1024;
+
 /** What a task's screens are made with. */
 export interface TerminalsOptions {
   /** Lines of scrollback per screen (config `scrollback`). */
   scrollback: number;
+  /** Where a task's transcript is (the run's logs folder), so a screen can show what was recorded before it opened. */
+  transcript?: (taskId: string) => string;
 }
 
 /**
  * The TerminalFactory the CLI hands the engine when the dashboard draws: a
  * bounded xterm screen per task. (The full transcript is the run recorder's:
  * src/persist/recorder.ts writes it from the store's output events, with or
- * without a dashboard.)
+ * without a dashboard.) A screen opened for a task that already has a
+ * transcript (an earlier session of a resumed run, a freed screen) starts
+ * with the transcript's end.
  */
 export function createTerminals(opts: TerminalsOptions): TerminalFactory {
   const budget = newParseBudget();
+  const recordedText = (taskId: string): string => (opts.transcript ? readEnd(opts.transcript(taskId), RECORDED_CHARS) : '');
   return {
-    open(_taskId, cols, rows) {
-      return new XtermScreen(cols, rows, opts.scrollback, budget);
+    open(taskId, cols, rows) {
+      const screen = new XtermScreen(cols, rows, opts.scrollback, budget);
+      screen.write(recordedText(taskId));
+      return screen;
+    },
+    recorded(taskId, cols, rows) {
+      const text = recordedText(taskId);
+      if (text.trim() === '') return undefined;
+      const screen = new XtermScreen(cols, rows, opts.scrollback, budget);
+      screen.write(text);
+      return screen;
     },
   };
+}
+
+/** The last `max` characters or so of a text file, from a line start; '' when it cannot be read. */
+export function readEnd(file: string, max: number): string {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const size = fstatSync(fd).size;
+    const length = Math.min(size, max);
+    const bytes = Buffer.alloc(length);
+    readSync(fd, bytes, 0, length, size - length);
+    const text = bytes.toString('utf8');
+    return length < size ? text.slice(text.indexOf('\n') + 1) : text;
+  } catch {
+    return ''; // No transcript (nothing printed yet), or one that cannot be read: the pane says so.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 /**

@@ -16,7 +16,7 @@ export function runDir(workspace: string, runId: string): string {
   return path.join(stateDir(workspace), 'runs', runId);
 }
 
-/** Where a task's transcript goes: everything it printed as plain text (ANSI removed), all attempts, in order. */
+/** Where a task's transcript goes: everything it printed as plain text (a terminal's as its screen showed it), all attempts, in order. */
 export function transcriptPath(workspace: string, runId: string, taskId: string): string {
   return path.join(runDir(workspace, runId), 'logs', `${safeFileName(taskId)}.log`);
 }

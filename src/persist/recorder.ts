@@ -187,12 +187,14 @@ export class RunRecorder {
   private onEvent(e: RunEvent): void {
     if (this.closed || this.journalFailure !== undefined) return;
     if (e.type === 'task-output') {
+      // A terminal's bytes are for screens: its transcript is the text rendered from them.
+      if (e.only === 'screen') return;
       let transcript = this.transcripts.get(e.taskId);
       if (!transcript) {
         const dir = path.dirname(transcriptPath(this.opts.workspace, this.opts.runId, e.taskId));
         this.transcripts.set(e.taskId, (transcript = new Transcript(dir, e.taskId)));
       }
-      transcript.write(e.chunk);
+      transcript.write(e.chunk, e.only === 'transcript');
       this.dirty.add(transcript);
       this.schedule();
       return;

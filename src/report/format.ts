@@ -47,12 +47,12 @@ export function lastLine(text: string, max = 120): string {
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 
-/** A multi-line failure reason on one line: its first line (the cause) and its last (the latest output). */
+/**
+ * A multi-line failure reason on one line: its first, which names the cause and the
+ * output's most telling line (src/agents/attempt.ts failureReason); the rest is the output's tail.
+ */
 export function reasonLine(text: string, max = 160): string {
-  const first = firstLine(text, max);
-  const last = lastLine(text, max);
-  const line = text.trim().includes('\n') && last && !first.endsWith(last) ? `${first} … ${last}` : first;
-  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+  return firstLine(text, max);
 }
 
 /** A wait still to go, rounded up to what a person reads: `400ms`, `8s`, `2m05s`. */

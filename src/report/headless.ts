@@ -39,7 +39,10 @@ const COLORS: Record<string, string> = {
  */
 export function attachReporter(store: RunStoreReader, opts: ReporterOptions): () => void {
   const runId = opts.runId ?? null;
-  const listener = opts.json ? (e: RunEvent) => opts.write(`${jsonText(toJsonEvent(e, runId))}\n`) : lineWriter(store, opts);
+  // --json's task-output is the output as printed: text rendered from a terminal's bytes is the transcript's.
+  const listener = opts.json
+    ? (e: RunEvent) => (e.type === 'task-output' && e.only === 'transcript' ? undefined : opts.write(`${jsonText(toJsonEvent(e, runId))}\n`))
+    : lineWriter(store, opts);
   store.events.on('event', listener);
   return () => {
     store.events.off('event', listener);

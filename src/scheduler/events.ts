@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { Usage } from '../agents/backend.js';
+import type { OutputOnly, Usage } from '../agents/backend.js';
 import type { TaskSpec } from '../plan/schema.js';
 import type { TaskState } from './states.js';
 
@@ -29,7 +29,8 @@ export type RunEvent =
       to: TaskState;
       attempt: number;
     }
-  | { type: 'task-output'; seq: number; time: number; taskId: string; chunk: string }
+  /** `only`: unset, the output goes everywhere; 'screen', a terminal's bytes (screens, --json); 'transcript', the text rendered from them. */
+  | { type: 'task-output'; seq: number; time: number; taskId: string; chunk: string; only?: OutputOnly }
   | { type: 'task-session'; seq: number; time: number; taskId: string; sessionId: string }
   /** The current attempt's agent started as process group `pid`. */
   | { type: 'task-process'; seq: number; time: number; taskId: string; pid: number }

@@ -1,4 +1,5 @@
-import type { Execution } from '../agents/backend.js';
+import { attemptLine, failureBlock, ownLine, retryNote } from '../agents/attempt.js';
+import type { Execution, OutputOnly } from '../agents/backend.js';
 import type { BackendRegistry } from '../agents/registry.js';
 import type { TerminalFactory, TerminalScreen } from '../agents/screen.js';
 import type { Config } from '../config/schema.js';
@@ -67,6 +68,8 @@ export class Executor {
   private readonly screens = new Map<string, TerminalScreen>();
   /** Tasks whose last attempt has ended and whose screen is still kept, oldest first. */
   private readonly ended = new Set<string>();
+  /** Tasks found to have no recorded output, so the transcript is not looked for again on every frame. */
+  private readonly unrecorded = new Set<string>();
   private cols: number;
   private rows: number;
 
@@ -75,9 +78,26 @@ export class Executor {
     this.rows = opts.rows ?? 24;
   }
 
-  /** The task's terminal screen, once it has printed something (undefined without a factory). */
+  /**
+   * The task's terminal screen, once it has printed something (undefined without a factory).
+   * A task with no screen of this session that is not running (it ended before a resume, or
+   * its screen was freed) gets one of its recorded transcript, if it has one.
+   */
   screen(id: string): TerminalScreen | undefined {
-    return this.screens.get(id);
+    const screen = this.screens.get(id);
+    const factory = this.opts.terminals;
+    if (screen || !factory || this.active.has(id) || this.unrecorded.has(id)) return screen;
+    const state = this.opts.store.get(id)?.state;
+    const reason = state?.kind === 'failed' ? state.reason : undefined;
+    const recorded = factory.recorded?.(id, this.cols, this.rows) ?? (reason !== undefined ? factory.open(id, this.cols, this.rows) : undefined);
+    if (!recorded) {
+      this.unrecorded.add(id);
+      return undefined;
+    }
+    if (reason !== undefined) recorded.write(failureBlock(reason));
+    this.screens.set(id, recorded);
+    this.retireScreen(id);
+    return recorded;
   }
 
   /** Types into a running task's terminal. False when it has none (not running, or on pipes). */
@@ -132,15 +152,30 @@ export class Executor {
     }
   }
 
-  private output(id: string, chunk: string): void {
+  /**
+   * Marks where an attempt after the first begins, in the pane (out of whatever the last one
+   * left: the alternate screen, colours, modes) and in the transcript.
+   */
+  private markAttempt(id: string): void {
+    const { attempts } = this.opts.store.require(id);
+    if (attempts < 2) return;
+    const line = attemptLine(attempts, (this.opts.clock ?? realClock).now());
+    this.output(id, ownLine(line), 'screen', false);
+    this.output(id, `${line}\n`, 'transcript');
+  }
+
+  private output(id: string, chunk: string, only?: OutputOnly, record = true): void {
     // The screen first: when the store tells its subscribers about the output, the screen exists.
     const factory = this.opts.terminals;
-    if (factory) {
+    if (factory && only !== 'transcript') {
       let screen = this.screens.get(id);
-      if (!screen) this.screens.set(id, (screen = factory.open(id, this.cols, this.rows)));
+      if (!screen) {
+        this.screens.set(id, (screen = factory.open(id, this.cols, this.rows)));
+        this.unrecorded.delete(id); // It has output now: once its screen is freed, its transcript shows it.
+      }
       screen.write(chunk);
     }
-    this.opts.store.appendOutput(id, chunk);
+    if (record) this.opts.store.appendOutput(id, chunk, only);
   }
 
   /** Whether the task has an attempt under way (waiting for a lock, running or paused). */
@@ -191,6 +226,7 @@ export class Executor {
           });
         }
         store.setState(id, { kind: 'running' });
+        this.markAttempt(id);
         if (spec.timeoutMs !== undefined) {
           const ms = spec.timeoutMs;
           active.timer.start(ms, () => controller.abort({ kind: 'timeout', ms } satisfies StopCause));
@@ -227,7 +263,7 @@ export class Executor {
             ...(resume ? { resumeSessionId: now.sessionId } : {}),
             ...(resume && now.lastFailure !== undefined ? { retryNote: retryNoteOf(now.lastFailure) } : {}),
             ...(resume && now.sessionUsage !== undefined ? { usageSoFar: now.sessionUsage } : {}),
-            output: (chunk) => this.output(id, chunk),
+            output: (chunk, only) => this.output(id, chunk, only),
             report: (info) => store.report(id, info),
           });
           active.execution = execution;
@@ -259,6 +295,8 @@ export class Executor {
       this.active.delete(id);
     }
     const ended = store.setState(id, final);
+    // The whole reason, below the output in the pane (the task row shows its first line).
+    if (final.kind === 'failed') this.output(id, failureBlock(final.reason), 'screen', false);
     this.retireScreen(id);
     return ended;
   }
@@ -300,9 +338,9 @@ export class Executor {
   }
 }
 
-/** Why the last attempt failed, for the agent; a conflict also says where it now stands. */
+/** Why the last attempt failed, for the agent, in short (retryNote); a conflict also says where it now stands. */
 function retryNoteOf(lastFailure: string): string {
-  if (!isConflictReason(lastFailure)) return lastFailure;
+  if (!isConflictReason(lastFailure)) return retryNote(lastFailure);
   return `your work did not merge (${lastFailure}): other tasks changed the same lines meanwhile. This attempt starts in a fresh worktree that holds their work; make your change again on top of it`;
 }
 

@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import type { AgentReport, Usage } from '../agents/backend.js';
+import type { AgentReport, OutputOnly, Usage } from '../agents/backend.js';
 import type { TaskSpec } from '../plan/schema.js';
 import { addUsage, applyEvent, emptyUsage, newRecord, startsAttempt } from './apply-event.js';
 import type { TaskRecord } from './apply-event.js';
@@ -144,9 +144,13 @@ export class RunStore implements RunStoreReader {
     return this.require(id);
   }
 
-  /** Records output of a task: an event per chunk, and the last lines kept in memory. */
-  appendOutput(id: string, chunk: string): void {
+  /** Records output of a task: an event per chunk, and the last lines kept in memory (text, not a terminal's bytes). */
+  appendOutput(id: string, chunk: string, only?: OutputOnly): void {
     if (chunk.length === 0) return;
+    if (only === 'screen') {
+      this.emit({ type: 'task-output', taskId: id, chunk, only });
+      return;
+    }
     const text = (this.partial.get(id) ?? '') + chunk;
     const lines = text.split(/\r?\n/);
     const rest = lines.pop() ?? '';
@@ -157,7 +161,7 @@ export class RunStore implements RunStoreReader {
       for (const line of lines.length > this.tailLines ? lines.slice(-this.tailLines) : lines) tail.push(line);
       if (tail.length > this.tailLines) tail.splice(0, tail.length - this.tailLines);
     }
-    this.emit({ type: 'task-output', taskId: id, chunk });
+    this.emit({ type: 'task-output', taskId: id, chunk, ...(only ? { only } : {}) });
   }
 
   /** Records what an agent reported about itself: its process, its session id, usage deltas. */
