@@ -5,6 +5,7 @@ import type { Config } from '../config/schema.js';
 import { formatDuration } from '../plan/schema.js';
 import { realClock } from './clock.js';
 import type { Clock, TimerHandle } from './clock.js';
+import { OutsideWorkspaceError } from './locks.js';
 import type { ResourceLockManager } from './locks.js';
 import type { RunStore, TaskRecord } from './run-store.js';
 import type { TaskState } from './states.js';
@@ -251,7 +252,9 @@ export class Executor {
     } catch (err) {
       final = controller.signal.aborted
         ? stoppedState(controller.signal.reason)
-        : { kind: 'failed', reason: `internal error: ${err instanceof Error ? err.message : String(err)}` };
+        : err instanceof OutsideWorkspaceError
+          ? { kind: 'failed', reason: `refused: ${err.message}`, failure: 'permanent' }
+          : { kind: 'failed', reason: `internal error: ${err instanceof Error ? err.message : String(err)}` };
     } finally {
       active.timer.stop();
       signal?.removeEventListener('abort', onOuterAbort);
