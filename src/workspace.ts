@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readlinkSync, realpathSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import path from 'node:path';
 import { errnoCode } from './os/errno.js';
@@ -45,42 +45,43 @@ const MAX_HOPS = 40;
  * Throws on a symlink loop and on errors other than "does not exist".
  */
 export function realFile(p: string, cache?: Map<string, string>): RealFile {
-  return resolveReal(p, cache, 0, true);
+  return resolveReal(p, cache, 0);
 }
 
-function resolveReal(p: string, cache: Map<string, string> | undefined, hops: number, wantStats: boolean): RealFile {
-  const known = cache?.get(p);
-  if (known !== undefined) return { path: known };
+/**
+ * The parent's real path (realpath(3) in one call; most parents exist),
+ * then one lstat of the last part: no exception is thrown on the common
+ * paths, which matters at one call per lock taken.
+ */
+function resolveReal(p: string, cache: Map<string, string> | undefined, hops: number): RealFile {
+  const parent = path.dirname(p);
+  if (parent === p) return { path: p };
+  const base = path.basename(p);
+  const dir = realDir(parent, cache, hops);
+  if (base === '..') return { path: path.dirname(dir) };
+  if (base === '.' || base === '') return { path: dir };
+  const here = path.join(dir, base);
+  const st = lstatIfAny(here);
+  if (!st) return { path: here };
+  if (!st.isSymbolicLink()) return { path: here, stats: st };
+  if (hops >= MAX_HOPS) throw Object.assign(new Error(`too many levels of symbolic links: ${p}`), { code: 'ELOOP' });
+  return resolveReal(path.resolve(dir, readlinkSync(here)), cache, hops + 1);
+}
+
+/** A directory's real path, through the cache when given; one that does not exist resolves part by part. */
+function realDir(dir: string, cache: Map<string, string> | undefined, hops: number): string {
+  const known = cache?.get(dir);
+  if (known !== undefined) return known;
+  let real: string;
   try {
-    const real = realpathSync.native(p);
-    if (!wantStats) {
-      cache?.set(p, real);
-      return { path: real };
-    }
-    return { path: real, stats: statSync(real) };
+    real = realpathSync.native(dir);
   } catch (err) {
     const code = errnoCode(err);
     if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
+    real = resolveReal(dir, cache, hops).path;
   }
-  const parent = path.dirname(p);
-  const base = path.basename(p);
-  if (parent === p) return { path: p };
-  const dir = resolveReal(parent, cache, hops, false).path;
-  let real: string;
-  if (base === '..') real = path.dirname(dir);
-  else if (base === '.' || base === '') real = dir;
-  else {
-    const here = path.join(dir, base);
-    const link = lstatIfAny(here);
-    if (link?.isSymbolicLink()) {
-      if (hops >= MAX_HOPS) throw Object.assign(new Error(`too many levels of symbolic links: ${p}`), { code: 'ELOOP' });
-      real = resolveReal(path.resolve(dir, readlinkSync(here)), cache, hops + 1, false).path;
-    } else {
-      real = here;
-    }
-  }
-  if (!wantStats) cache?.set(p, real);
-  return { path: real };
+  cache?.set(dir, real);
+  return real;
 }
 
 function lstatIfAny(p: string): Stats | undefined {
@@ -119,7 +120,7 @@ export function resolveWritePath(workspace: string, p: string, cache?: Map<strin
   const root = path.resolve(workspace);
   const lexical = path.resolve(root, p);
   try {
-    const realRoot = realFile(root, cache).path;
+    const realRoot = realDir(root, cache, 0);
     const written = path.isAbsolute(p) ? p : `${root}${path.sep}${p}`;
     const real = realFile(written, cache).path;
     if (real === realRoot) return { ok: false, why: 'workspace' };

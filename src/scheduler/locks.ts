@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { isInside, realFile } from '../workspace.js';
+import type { RealFile } from '../workspace.js';
 
 /** How a caller takes locks: who it is, how to give up, and how to hear about waiting. */
 export interface AcquireOptions {
@@ -28,6 +29,12 @@ export interface ResourceLockManagerOptions {
    * scheduler's concurrency limit already bounds how many tasks can wait at all.
    */
   maxPending?: number;
+  /**
+   * How an absolute path becomes its real file; default {@link realFile}
+   * (the file system as it is now). The benchmarks pass a lexical one to
+   * time the lock structure apart from the file system.
+   */
+  resolve?: (abs: string) => RealFile;
 }
 
 /** A write path whose real location is not inside the workspace: the task may not lock (or write) it. */
@@ -101,18 +108,20 @@ export class ResourceLockManager {
   private readonly workspace: string;
   private readonly realWorkspace: string;
   private readonly maxPending: number;
+  private readonly resolve: (abs: string) => RealFile;
   private readonly slots = new Map<string, Slot>();
   private tokens = 0;
 
   constructor(opts: ResourceLockManagerOptions) {
     this.workspace = path.resolve(opts.workspace);
-    this.realWorkspace = realFile(this.workspace).path;
+    this.resolve = opts.resolve ?? ((abs) => realFile(abs));
+    this.realWorkspace = this.resolve(this.workspace).path;
     this.maxPending = opts.maxPending ?? Infinity;
   }
 
   /** The real path a write path names now, so `./a.ts`, `link-in/a.ts` (link-in → .) and `src/../a.ts` share one lock. */
   key(p: string): string {
-    return realFile(path.resolve(this.workspace, p)).path;
+    return this.resolve(path.resolve(this.workspace, p)).path;
   }
 
   /** Takes one file's lock; same semantics as {@link acquireAll} with one path. */
@@ -184,7 +193,7 @@ export class ResourceLockManager {
     const wants = new Map<string, Want>();
     const root = this.realWorkspace;
     for (const p of paths) {
-      const real = realFile(path.resolve(this.workspace, p));
+      const real = this.resolve(path.resolve(this.workspace, p));
       if (!isInside(root, real.path)) throw new OutsideWorkspaceError(p, real.path, root);
       wants.set(real.path, { mode: 'whole', file: real.path });
       for (let dir = path.dirname(real.path); dir !== root; dir = path.dirname(dir)) {
