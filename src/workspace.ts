@@ -133,3 +133,19 @@ export function resolveWritePath(workspace: string, p: string, cache?: Map<strin
     return { ok: false, why: 'unreadable', error: err instanceof Error ? err.message : String(err) };
   }
 }
+
+/**
+ * The first write path (absolute, in `workspace`) whose counterpart in
+ * another checkout of it — an isolated task's worktree, `cwd` — really lies
+ * outside that checkout: a symlink an earlier task committed is in the
+ * worktree but not yet in the workspace the locks were checked in.
+ */
+export function escapingWrite(workspace: string, cwd: string, writes: readonly string[]): { file: string; real: string } | undefined {
+  if (writes.length === 0) return undefined;
+  const root = realFile(path.resolve(cwd)).path;
+  for (const file of writes) {
+    const real = realFile(path.join(cwd, path.relative(workspace, file))).path;
+    if (!isInside(root, real)) return { file: path.relative(workspace, file), real };
+  }
+  return undefined;
+}
