@@ -75,6 +75,7 @@ interface Slot {
 }
 
 interface Want {
+  key: string;
   mode: Mode;
   /** The real path shown to a waiter (an inode key shows the file it came from). */
   file: string;
@@ -140,7 +141,6 @@ export class ResourceLockManager {
     const { signal, onWait, holder } = opts;
     signal?.throwIfAborted();
     const wants = this.wantsOf(paths);
-    const keys = [...wants.keys()].sort();
     const token = ++this.tokens;
     const taken: string[] = [];
     const releaseTaken = (): void => {
@@ -148,18 +148,17 @@ export class ResourceLockManager {
       taken.length = 0;
     };
     try {
-      for (const key of keys) {
+      for (const want of wants) {
         signal?.throwIfAborted();
-        const want = wants.get(key)!;
-        const slot = this.slotOf(key);
+        const slot = this.slotOf(want.key);
         if (slot.queue.length === 0 && compatible(slot, want.mode)) {
           enter(slot, want.mode, token, holder);
         } else {
           if (slot.queue.length >= this.maxPending) throw new Error(`Too many pending locks on ${want.file} (maxPending ${this.maxPending})`);
           onWait?.(want.file, firstHolder(slot));
-          await this.queue(key, slot, { mode: want.mode, token, holder }, signal);
+          await this.queue(want.key, slot, want.mode, token, holder, signal);
         }
-        taken.push(key);
+        taken.push(want.key);
       }
       // An abort that raced the last grant still wins: the caller never sees a settled abort as success.
       signal?.throwIfAborted();
@@ -188,21 +187,31 @@ export class ResourceLockManager {
     return out.sort();
   }
 
-  /** The keys one acquisition needs: each real path whole, the directories above it `inside`, each existing file's inode whole. */
-  private wantsOf(paths: readonly string[]): Map<string, Want> {
-    const wants = new Map<string, Want>();
-    const root = this.realWorkspace;
+  /**
+   * The keys one acquisition needs, sorted and deduplicated: each real path
+   * whole, the directories above it `inside`, each existing file's inode whole.
+   */
+  private wantsOf(paths: readonly string[]): Want[] {
+    // One path (the common case) needs no sort: its inode key sorts first ('#'), then each directory before what is in it.
+    if (paths.length === 1) return this.wantsOfOne(paths[0]!);
+    const byKey = new Map<string, Want>();
     for (const p of paths) {
-      const real = this.resolve(path.resolve(this.workspace, p));
-      if (!isInside(root, real.path)) throw new OutsideWorkspaceError(p, real.path, root);
-      wants.set(real.path, { mode: 'whole', file: real.path });
-      for (let dir = path.dirname(real.path); dir !== root; dir = path.dirname(dir)) {
-        if (wants.has(dir)) break; // this directory and those above are already wanted
-        wants.set(dir, { mode: 'inside', file: dir });
+      for (const want of this.wantsOfOne(p)) {
+        const had = byKey.get(want.key);
+        if (!had || (had.mode === 'inside' && want.mode === 'whole')) byKey.set(want.key, want);
       }
-      if (real.stats && !real.stats.isDirectory()) wants.set(`${INODE}${real.stats.dev}:${real.stats.ino}`, { mode: 'whole', file: real.path });
     }
-    return wants;
+    return [...byKey.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  private wantsOfOne(p: string): Want[] {
+    const root = this.realWorkspace;
+    const real = this.resolve(path.resolve(this.workspace, p));
+    if (!isInside(root, real.path)) throw new OutsideWorkspaceError(p, real.path, root);
+    const wants: Want[] = [{ key: real.path, mode: 'whole', file: real.path }];
+    for (let dir = path.dirname(real.path); dir !== root; dir = path.dirname(dir)) wants.push({ key: dir, mode: 'inside', file: dir });
+    if (real.stats && !real.stats.isDirectory()) wants.push({ key: `${INODE}${real.stats.dev}:${real.stats.ino}`, mode: 'whole', file: real.path });
+    return wants.reverse();
   }
 
   private slotOf(key: string): Slot {
@@ -212,23 +221,22 @@ export class ResourceLockManager {
   }
 
   /** Waits in the key's queue; an abort takes the waiter out (letting those behind it move up). */
-  private queue(key: string, slot: Slot, w: Omit<Waiter, 'grant'>, signal: AbortSignal | undefined): Promise<void> {
+  private queue(key: string, slot: Slot, mode: Mode, token: number, holder: string | undefined, signal: AbortSignal | undefined): Promise<void> {
     return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = { mode, token, holder, grant: resolve };
+      slot.queue.push(waiter);
+      if (!signal) return;
       const onAbort = (): void => {
         const i = slot.queue.indexOf(waiter);
         if (i !== -1) slot.queue.splice(i, 1);
         this.drain(key, slot);
-        reject(signal?.reason);
+        reject(signal.reason);
       };
-      const waiter: Waiter = {
-        ...w,
-        grant: () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        },
+      waiter.grant = () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
       };
-      slot.queue.push(waiter);
-      signal?.addEventListener('abort', onAbort, { once: true });
+      signal.addEventListener('abort', onAbort, { once: true });
     });
   }
 
