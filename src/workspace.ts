@@ -39,46 +39,50 @@ const MAX_HOPS = 40;
  * it creates its target. `..` keeps the kernel's meaning (the parent of where
  * a symlink leads), so pass the path as written, not path.resolve'd.
  * Hand-written: Node has realpath only for paths that exist, and the npm
- * packages for this (e.g. `resolve-path`) are lexical. `cache` maps a
- * directory to its real path, for many lookups while nothing changes (plan
+ * packages for this (e.g. `resolve-path`) are lexical. `cache` keeps each
+ * directory's real path, for many lookups while nothing changes (plan
  * validation); leave it out when the files may have changed since.
  * Throws on a symlink loop and on errors other than "does not exist".
  */
-export function realFile(p: string, cache?: Map<string, string>): RealFile {
+export function realFile(p: string, cache?: RealDirCache): RealFile {
   return resolveReal(p, cache, 0);
 }
+
+/** Directories already resolved in one pass over many paths: their real path, and whether they exist. */
+export type RealDirCache = Map<string, { path: string; exists: boolean }>;
 
 /**
  * The parent's real path (realpath(3) in one call; most parents exist),
  * then one lstat of the last part: no exception is thrown on the common
  * paths, which matters at one call per lock taken.
  */
-function resolveReal(p: string, cache: Map<string, string> | undefined, hops: number): RealFile {
+function resolveReal(p: string, cache: RealDirCache | undefined, hops: number): RealFile {
   const parent = path.dirname(p);
   if (parent === p) return { path: p };
   const base = path.basename(p);
   const dir = realDir(parent, cache, hops);
-  if (base === '..') return { path: path.dirname(dir) };
-  if (base === '.' || base === '') return { path: dir };
-  const here = path.join(dir, base);
-  const st = lstatIfAny(here);
+  if (base === '..') return { path: path.dirname(dir.path) };
+  if (base === '.' || base === '') return { path: dir.path };
+  const here = path.join(dir.path, base);
+  // Nothing is in a directory that does not exist: no lstat needed.
+  const st = dir.exists ? lstatIfAny(here) : undefined;
   if (!st) return { path: here };
   if (!st.isSymbolicLink()) return { path: here, stats: st };
   if (hops >= MAX_HOPS) throw Object.assign(new Error(`too many levels of symbolic links: ${p}`), { code: 'ELOOP' });
-  return resolveReal(path.resolve(dir, readlinkSync(here)), cache, hops + 1);
+  return resolveReal(path.resolve(dir.path, readlinkSync(here)), cache, hops + 1);
 }
 
 /** A directory's real path, through the cache when given; one that does not exist resolves part by part. */
-function realDir(dir: string, cache: Map<string, string> | undefined, hops: number): string {
+function realDir(dir: string, cache: RealDirCache | undefined, hops: number): { path: string; exists: boolean } {
   const known = cache?.get(dir);
   if (known !== undefined) return known;
-  let real: string;
+  let real: { path: string; exists: boolean };
   try {
-    real = realpathSync.native(dir);
+    real = { path: realpathSync.native(dir), exists: true };
   } catch (err) {
     const code = errnoCode(err);
     if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
-    real = resolveReal(dir, cache, hops).path;
+    real = { path: resolveReal(dir, cache, hops).path, exists: false };
   }
   cache?.set(dir, real);
   return real;
@@ -115,18 +119,19 @@ export type WriteTarget =
  * real file another; locks resolve it again to the real file when taken,
  * since earlier tasks may have created parts of it meanwhile.
  */
-export function resolveWritePath(workspace: string, p: string, cache?: Map<string, string>): WriteTarget {
+export function resolveWritePath(workspace: string, p: string, cache?: RealDirCache): WriteTarget {
   if (p.length === 0) return { ok: false, why: 'empty' };
   const root = path.resolve(workspace);
   const lexical = path.resolve(root, p);
+  // Without a `..`, the lexical form (no `.`, no doubled or trailing slash) names what the kernel would reach.
+  const dotdot = /(^|[\\/])\.\.([\\/]|$)/.test(p);
   try {
-    const realRoot = realDir(root, cache, 0);
-    const written = path.isAbsolute(p) ? p : `${root}${path.sep}${p}`;
-    const real = realFile(written, cache).path;
+    const realRoot = realDir(root, cache, 0).path;
+    const real = realFile(dotdot ? (path.isAbsolute(p) ? p : `${root}${path.sep}${p}`) : lexical, cache).path;
     if (real === realRoot) return { ok: false, why: 'workspace' };
     if (!isInside(realRoot, real)) return { ok: false, why: 'outside', real };
+    if (!dotdot) return { ok: true, path: lexical };
     // `..` after a symlink leaves the link's target, not the link: keep the file the kernel would write.
-    if (!p.split(/[\\/]/).includes('..')) return { ok: true, path: lexical };
     const viaLexical = realFile(lexical, cache).path;
     return { ok: true, path: viaLexical === real ? lexical : path.join(root, path.relative(realRoot, real)) };
   } catch (err) {

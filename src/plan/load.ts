@@ -10,7 +10,7 @@ import type { Locator } from '../input/locate.js';
 import type { FieldProblem } from '../input/zod-problems.js';
 import { errnoCode } from '../os/errno.js';
 import { resolveWritePath } from '../workspace.js';
-import type { WriteTarget } from '../workspace.js';
+import type { RealDirCache, WriteTarget } from '../workspace.js';
 import { planIssueProblems } from './issues.js';
 import { fastParsePlan } from './fast-path.js';
 import { PlanFileSchema } from './schema.js';
@@ -183,7 +183,7 @@ function analyze(valid: readonly AnalyzableTask[] | undefined, raw: readonly unk
  */
 function cachedResolver(workspace: string): (p: string) => WriteTarget {
   const cache = new Map<string, WriteTarget>();
-  const dirs = new Map<string, string>();
+  const dirs: RealDirCache = new Map();
   return (p) => {
     let target = cache.get(p);
     if (!target) cache.set(p, (target = resolveWritePath(workspace, p, dirs)));
