@@ -27,6 +27,8 @@ const SEED = 0x5eed;
 const GOAL_MS = 1000;
 const GOAL = '< 1000 ms';
 const REPEATS = 5;
+/** Directories the write paths of the plan with writes spread over. */
+const WRITE_DIRS = 1000;
 
 /** The plan file's form of the generated graph: the fields a person would write. */
 interface PlanTask {
@@ -38,7 +40,8 @@ interface PlanTask {
 
 /**
  * Validation of a 100,000-task / 300,000-edge plan: the pure graph analysis,
- * and the loader end to end on the plan as JSON and as YAML.
+ * and the loader end to end on the plan as JSON and as YAML, and as JSON
+ * with write paths (each resolved to its real file).
  */
 export async function validateBench(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
@@ -72,6 +75,13 @@ export async function validateBench(): Promise<BenchRow[]> {
     const jsonTimes = await repeat(REPEATS, load(jsonFile));
     rows.push(goalRow('validate', 'loadPlan JSON, first call', jsonTimes[0]!, 'ms', GOAL_MS, GOAL));
     rows.push(goalRow('validate', `loadPlan JSON, median of ${REPEATS}`, median(jsonTimes), 'ms', GOAL_MS, GOAL));
+
+    // Every write path is resolved to its real file: one lookup per directory, one lstat per file.
+    const withWritesFile = path.join(dir, 'plan-writes.json');
+    const withWrites = tasks.map((t, i) => ({ ...t, writes: [`pkg${i % WRITE_DIRS}/src/f${i}.ts`, `pkg${i % WRITE_DIRS}/README.md`] }));
+    await writeFile(withWritesFile, JSON.stringify({ name: 'bench', tasks: withWrites }));
+    const writesTimes = await repeat(3, load(withWritesFile));
+    rows.push(row('validate', `loadPlan JSON, 2 writes a task (${TASKS.toLocaleString('en')} files in ${WRITE_DIRS} directories), median of 3`, median(writesTimes), 'ms'));
 
     progress('validate: loading the YAML plan (slow: one run)');
     const [yamlTime] = await repeat(1, load(yamlFile));

@@ -146,6 +146,46 @@ describe('one live run per workspace', () => {
   });
 });
 
+describe('runs in nested workspaces', () => {
+  /** Starts a run whose one task holds it live until `release` is called. */
+  async function liveRun(ws: string): Promise<{ release: () => Promise<CliResult> }> {
+    writeFileSync(path.join(ws, 'plan.yaml'), 'tasks:\n  - { id: hold, agent: shell, prompt: "echo held; while [ ! -f go ]; do sleep 0.05; done" }\n');
+    const run = cli(ws, ['run', 'plan.yaml', '--headless']);
+    await new Promise<void>((resolve) => {
+      let out = '';
+      run.child.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (/hold\s+running/.test(out)) resolve();
+      });
+    });
+    return {
+      release: async () => {
+        writeFileSync(path.join(ws, 'go'), '');
+        return run;
+      },
+    };
+  }
+
+  it('a run in P refuses one in P/sub and the other way round, and each may go once the other ended', async () => {
+    const P = workspace(QUICK);
+    const sub = path.join(P, 'sub');
+    execFileSync('mkdir', ['-p', sub]);
+    writeFileSync(path.join(sub, 'plan.yaml'), QUICK);
+
+    const outer = await liveRun(P);
+    refused(await cli(sub, ['run', 'plan.yaml', '--headless']), /another orchestrator run is live in \S+, which contains this workspace \(run \S+, pid \d+\)/);
+    expect((await outer.release()).code).toBe(0);
+    expect((await cli(sub, ['run', 'plan.yaml', '--headless'])).code).toBe(0);
+
+    const inner = await liveRun(sub);
+    writeFileSync(path.join(P, 'plan.yaml'), QUICK);
+    refused(await cli(P, ['run', 'plan.yaml', '--headless']), /another orchestrator run is live in \S+\/sub, inside this workspace/);
+    expect((await inner.release()).code).toBe(0);
+    expect((await cli(P, ['run', 'plan.yaml', '--headless'])).code).toBe(0);
+    expect(lines(P)).toEqual(['a', 'b']);
+  });
+});
+
 describe('the plan changed since the run began', () => {
   it('resume says what changed and refuses; --force continues with the new plan', async () => {
     const ws = workspace(`tasks:

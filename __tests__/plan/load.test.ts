@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../../src/errors.js';
@@ -244,8 +244,42 @@ describe('planFromText: writes', () => {
 
   it.each(['../x', '/etc/passwd', 'a/../../x', '.'])('refuses %s', (w) => {
     const problems = problemsOf(withWrites(['ok.ts', w]), 'p.json');
-    expect(problems).toEqual([{ file: 'p.json', line: 1, field: 'tasks[0].writes[1]', message: expect.stringContaining(`'${w}' is `) }]);
+    expect(problems).toEqual([{ file: 'p.json', line: 1, field: 'tasks[0].writes[1]', message: expect.stringContaining(`task 'a' writes '${w}', which is `) }]);
     expect(problems[0]!.message).toContain(dir);
+  });
+});
+
+describe('planFromText: writes on disk, through symlinks', () => {
+  const withWrites = (writes: string[]): string =>
+    JSON.stringify({ tasks: [{ id: 'gen', agent: 'coder', prompt: 'p', writes }] });
+  let ws: string;
+  let ext: string;
+  beforeAll(() => {
+    ws = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'orch-plan-ws-')));
+    ext = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'orch-plan-ext-')));
+    symlinkSync(ext, path.join(ws, 'out'));
+    symlinkSync('.', path.join(ws, 'here'));
+  });
+  afterAll(() => {
+    rmSync(ws, { recursive: true, force: true });
+    rmSync(ext, { recursive: true, force: true });
+  });
+
+  it('refuses a path whose real location is outside, naming the task, the path and where it leads', () => {
+    const problems = problemsOf(withWrites(['ok.ts', 'out/passwd']), 'p.json', { workspace: ws, knownRoles: ROLES });
+    expect(problems).toEqual([
+      {
+        file: 'p.json',
+        line: 1,
+        field: 'tasks[0].writes[1]',
+        message: `task 'gen' writes 'out/passwd', which is outside the workspace: its real location is ${path.join(ext, 'passwd')} (${ws})`,
+      },
+    ]);
+  });
+
+  it('accepts a symlink that stays inside', () => {
+    const plan = planFromText(withWrites(['here/a.ts']), 'p.json', { workspace: ws, knownRoles: ROLES });
+    expect(plan.tasks[0]!.writes).toEqual([path.join(ws, 'here/a.ts')]);
   });
 });
 

@@ -1,8 +1,8 @@
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { findWorkspace, resolveWritePath } from '../../src/workspace.js';
+import { findWorkspace, realFile, resolveWritePath } from '../../src/workspace.js';
 
 let root: string;
 beforeAll(() => {
@@ -38,26 +38,95 @@ describe('findWorkspace', () => {
   });
 });
 
-describe('resolveWritePath', () => {
-  const ws = '/home/me/project';
+describe('resolveWritePath, lexically (nothing on disk)', () => {
+  const ws = '/nonexistent-orch/me/project';
   it.each([
-    ['a', '/home/me/project/a'],
-    ['./a', '/home/me/project/a'],
-    ['x/../a', '/home/me/project/a'],
-    ['src//b.ts', '/home/me/project/src/b.ts'],
-    ['src/', '/home/me/project/src'],
-    ['..a', '/home/me/project/..a'],
-    ['/home/me/project/z', '/home/me/project/z'],
+    ['a', `${ws}/a`],
+    ['./a', `${ws}/a`],
+    ['x/../a', `${ws}/a`],
+    ['src//b.ts', `${ws}/src/b.ts`],
+    ['src/', `${ws}/src`],
+    ['..a', `${ws}/..a`],
+    [`${ws}/z`, `${ws}/z`],
   ])('%s → %s', (p, abs) => {
-    expect(resolveWritePath(ws, p)).toBe(abs);
+    expect(resolveWritePath(ws, p)).toEqual({ ok: true, path: abs });
   });
 
-  it.each(['../x', '/etc/passwd', 'a/../../x', '.', '', '/home/me/project-other/a', '/home/me'])('refuses %j', (p) => {
-    expect(resolveWritePath(ws, p)).toBeUndefined();
+  it.each([
+    ['../x', 'outside'],
+    ['/etc/passwd', 'outside'],
+    ['a/../../x', 'outside'],
+    ['.', 'workspace'],
+    ['', 'empty'],
+    [`${ws}-other/a`, 'outside'],
+    ['/nonexistent-orch/me', 'outside'],
+  ])('refuses %j (%s)', (p, why) => {
+    expect(resolveWritePath(ws, p)).toMatchObject({ ok: false, why });
   });
 
   it('accepts a workspace given with a trailing slash or relative parts', () => {
-    expect(resolveWritePath('/home/me/project/', 'a')).toBe('/home/me/project/a');
-    expect(resolveWritePath('/home/me/x/../project', 'a')).toBe('/home/me/project/a');
+    expect(resolveWritePath(`${ws}/`, 'a')).toEqual({ ok: true, path: `${ws}/a` });
+    expect(resolveWritePath('/nonexistent-orch/me/x/../project', 'a')).toEqual({ ok: true, path: `${ws}/a` });
+  });
+});
+
+describe('real files: symlinks and hard links on disk', () => {
+  let ws: string;
+  let outside: string;
+  beforeAll(() => {
+    const base = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'orch-real-')));
+    ws = path.join(base, 'ws');
+    outside = path.join(base, 'elsewhere');
+    mkdirSync(path.join(ws, 'src'), { recursive: true });
+    mkdirSync(outside);
+    writeFileSync(path.join(ws, 'a.txt'), 'a');
+    symlinkSync('.', path.join(ws, 'link-in'));
+    symlinkSync(outside, path.join(ws, 'link-out'));
+    symlinkSync(path.join(outside, 'not-yet'), path.join(ws, 'dangling-out'));
+    symlinkSync('src', path.join(ws, 'dangling-in-dir'));
+    symlinkSync('src/new.ts', path.join(ws, 'dangling-in'));
+    symlinkSync('loop-b', path.join(ws, 'loop-a'));
+    symlinkSync('loop-a', path.join(ws, 'loop-b'));
+  });
+  afterAll(() => rmSync(path.dirname(ws), { recursive: true, force: true }));
+
+  it('follows symlinks in the existing part and appends the rest', () => {
+    expect(realFile(path.join(ws, 'link-in/a.txt')).path).toBe(path.join(ws, 'a.txt'));
+    expect(realFile(path.join(ws, 'link-in/link-in/new/deeper.ts')).path).toBe(path.join(ws, 'new/deeper.ts'));
+    expect(realFile(path.join(ws, 'link-out/x')).path).toBe(path.join(outside, 'x'));
+  });
+
+  it('follows a dangling symlink to the file writing through it would create', () => {
+    expect(realFile(path.join(ws, 'dangling-out')).path).toBe(path.join(outside, 'not-yet'));
+    expect(realFile(path.join(ws, 'dangling-in')).path).toBe(path.join(ws, 'src/new.ts'));
+  });
+
+  it('gives an existing file its stats, so hard links are told apart by device and inode', () => {
+    linkSync(path.join(ws, 'a.txt'), path.join(ws, 'hard.txt'));
+    const a = realFile(path.join(ws, 'a.txt')).stats!;
+    const h = realFile(path.join(ws, 'hard.txt')).stats!;
+    expect([h.dev, h.ino]).toEqual([a.dev, a.ino]);
+    expect(realFile(path.join(ws, 'missing')).stats).toBeUndefined();
+  });
+
+  it('refuses a write through a symlink that leads outside, naming where it leads', () => {
+    expect(resolveWritePath(ws, 'link-out/x')).toEqual({ ok: false, why: 'outside', real: path.join(outside, 'x') });
+    expect(resolveWritePath(ws, 'dangling-out')).toEqual({ ok: false, why: 'outside', real: path.join(outside, 'not-yet') });
+    expect(resolveWritePath(ws, 'link-in')).toEqual({ ok: false, why: 'workspace' });
+    expect(resolveWritePath(ws, 'loop-a/x')).toMatchObject({ ok: false, why: 'unreadable' });
+  });
+
+  it('reads .. after a symlink as the kernel does: the parent of where the link leads', () => {
+    // link-out/.. is the parent of elsewhere, outside the workspace; lexically it would be ws itself.
+    expect(resolveWritePath(ws, 'link-out/../ws/a.txt')).toEqual({ ok: true, path: path.join(ws, 'a.txt') });
+    expect(resolveWritePath(ws, 'link-out/../x')).toMatchObject({ ok: false, why: 'outside', real: path.join(path.dirname(ws), 'x') });
+    expect(resolveWritePath(ws, 'dangling-in-dir/../a.txt')).toEqual({ ok: true, path: path.join(ws, 'a.txt') });
+  });
+
+  it('accepts a workspace reached through a symlink', () => {
+    const alias = path.join(path.dirname(ws), 'alias');
+    symlinkSync(ws, alias);
+    expect(resolveWritePath(alias, 'src/a.ts')).toEqual({ ok: true, path: path.join(alias, 'src/a.ts') });
+    expect(resolveWritePath(alias, 'link-out/x')).toMatchObject({ ok: false, why: 'outside' });
   });
 });

@@ -7,6 +7,7 @@ import type { RunStoreReader, TaskRecord } from '../scheduler/run-store.js';
 import { asUserError, openRunDatabase } from './database.js';
 import { databasePath } from './paths.js';
 import { acquireRunLock, liveHolder, settleCrashedRuns } from './lock.js';
+import { acquireNestingLock } from './live-runs.js';
 import { getRun, isResumable, listRuns, loadTaskRecords } from './read.js';
 import { recoverJournal, recoverJournals } from './recover.js';
 import type { RunInfo } from './read.js';
@@ -161,16 +162,33 @@ async function planFor(run: RunInfo, records: TaskRecord[], opts: ResumeOptions,
   return { plan, tasks: mergePlan(records, plan.tasks) };
 }
 
+/**
+ * Takes the workspace's run lock, then the nesting lock (no live run in a
+ * directory above or below: docs/architecture.md §4), and settles crashed runs.
+ */
 function locked(db: Db, workspace: string, runId: string): () => void {
   return guarded(db, workspace, () => {
     const release = acquireRunLock(db, runId);
+    let releaseNesting: (() => void) | undefined;
     try {
+      releaseNesting = acquireNestingLock(workspace, runId);
       settleCrashedRuns(db, workspace);
     } catch (err) {
-      release();
+      try {
+        releaseNesting?.();
+      } finally {
+        release();
+      }
       throw err;
     }
-    return release;
+    const nesting = releaseNesting;
+    return () => {
+      try {
+        release();
+      } finally {
+        nesting();
+      }
+    };
   });
 }
 

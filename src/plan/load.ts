@@ -11,6 +11,7 @@ import { readRegularFile } from '../input/read-file.js';
 import type { Locator } from '../input/locate.js';
 import type { FieldProblem } from '../input/zod-problems.js';
 import { resolveWritePath } from '../workspace.js';
+import type { RealDirCache, WriteTarget } from '../workspace.js';
 import { planIssueProblems } from './issues.js';
 import { fastParsePlan } from './fast-path.js';
 import { PlanFileSchema } from './schema.js';
@@ -59,7 +60,7 @@ export function planFromText(text: string, file: string, opts: LoadPlanOptions):
     const spec = valid?.tasks[i];
     const raw = rawTasks![i];
     const writes = spec ? spec.writes : isObject(raw) && Array.isArray(raw.writes) ? raw.writes : [];
-    const resolved = resolveWrites(resolveWrite, opts.workspace, writes, i, found);
+    const resolved = resolveWrites(resolveWrite, opts.workspace, writes, i, spec ? spec.id : isObject(raw) ? raw.id : undefined, found);
     if (!spec) continue;
     const task: TaskSpec = {
       id: spec.id,
@@ -183,35 +184,56 @@ function analyze(valid: readonly AnalyzableTask[] | undefined, raw: readonly unk
   return analyzeTasks(tasks, opts.knownRoles, { positions });
 }
 
-/** resolveWritePath with a cache: big plans repeat the same few paths. */
-function cachedResolver(workspace: string): (p: string) => string | undefined {
-  const cache = new Map<string, string | undefined>();
+/**
+ * resolveWritePath with caches: big plans repeat the same few paths, and
+ * their files share directories, whose real paths are looked up once.
+ */
+function cachedResolver(workspace: string): (p: string) => WriteTarget {
+  const cache = new Map<string, WriteTarget>();
+  const dirs: RealDirCache = new Map();
   return (p) => {
-    if (cache.has(p)) return cache.get(p);
-    const abs = resolveWritePath(workspace, p);
-    cache.set(p, abs);
-    return abs;
+    let target = cache.get(p);
+    if (!target) cache.set(p, (target = resolveWritePath(workspace, p, dirs)));
+    return target;
   };
 }
 
 function resolveWrites(
-  resolve: (p: string) => string | undefined,
+  resolve: (p: string) => WriteTarget,
   workspace: string,
   writes: readonly unknown[],
   task: number,
+  taskId: unknown,
   found: FieldProblem[],
 ): string[] {
   const out = new Set<string>();
+  const who = typeof taskId === 'string' ? `task '${taskId}' writes` : 'writes';
   writes.forEach((w, j) => {
     if (typeof w !== 'string' || w === '') return;
-    const abs = resolve(w);
-    if (abs === undefined) {
-      const whole = path.resolve(workspace, w) === path.resolve(workspace);
-      const why = whole ? 'is the workspace itself: name a file or directory inside it' : 'is outside the workspace';
-      found.push({ path: ['tasks', task, 'writes', j], message: `'${w}' ${why} (${workspace})` });
-    } else {
-      out.add(abs);
+    const target = resolve(w);
+    if (target.ok) {
+      out.add(target.path);
+      return;
     }
+    let why: string;
+    switch (target.why) {
+      case 'empty':
+        return;
+      case 'workspace':
+        why = 'the workspace itself: name a file or directory inside it';
+        break;
+      case 'outside':
+        why = target.real === path.resolve(workspace, w) ? 'outside the workspace' : `outside the workspace: its real location is ${target.real}`;
+        break;
+      case 'unreadable':
+        why = `not a path that can be followed: ${target.error}`;
+        break;
+      default: {
+        const never: never = target;
+        throw new Error(`unknown write target ${JSON.stringify(never)}`);
+      }
+    }
+    found.push({ path: ['tasks', task, 'writes', j], message: `${who} '${w}', which is ${why} (${workspace})` });
   });
   return [...out];
 }

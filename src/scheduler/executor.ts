@@ -6,6 +6,8 @@ import type { Config } from '../config/schema.js';
 import { formatDuration } from '../plan/schema.js';
 import { realClock } from './clock.js';
 import type { Clock, TimerHandle } from './clock.js';
+import { escapingWrite } from '../workspace.js';
+import { OutsideWorkspaceError } from './locks.js';
 import type { ResourceLockManager } from './locks.js';
 import type { RunStore, TaskRecord } from './run-store.js';
 import type { TaskState } from './states.js';
@@ -241,7 +243,10 @@ export class Executor {
           const session = store.require(id).sessionId;
           return landedState(await isolated.land(spec, { result, agent: `${spec.agent}/${role.provider}`, ...(session ? { session } : {}) }), result);
         };
+        // The worktree may hold a symlink an earlier task committed, which the workspace the locks resolved in does not have yet.
+        const escaping = isolated && opened.kind === 'ready' ? escapingWrite(this.opts.workspace, opened.workspace.cwd, spec.writes) : undefined;
         if (opened.kind === 'failed') final = controller.signal.aborted ? stoppedState(controller.signal.reason) : { kind: 'failed', reason: opened.reason, failure: 'permanent' };
+        else if (escaping) final = { kind: 'failed', reason: `refused: '${escaping.file}' is outside the task's worktree: its real location is ${escaping.real}`, failure: 'permanent' };
         else if (opened.kind === 'already-merged') final = { kind: 'completed', result: 'its work was merged before the run was interrupted' };
         else if (opened.kind === 'committed') final = await land('its work was committed before the run was interrupted');
         else if (controller.signal.aborted) final = stoppedState(controller.signal.reason);
@@ -287,7 +292,9 @@ export class Executor {
     } catch (err) {
       final = controller.signal.aborted
         ? stoppedState(controller.signal.reason)
-        : { kind: 'failed', reason: `internal error: ${err instanceof Error ? err.message : String(err)}` };
+        : err instanceof OutsideWorkspaceError
+          ? { kind: 'failed', reason: `refused: ${err.message}`, failure: 'permanent' }
+          : { kind: 'failed', reason: `internal error: ${err instanceof Error ? err.message : String(err)}` };
     } finally {
       active.timer.stop();
       signal?.removeEventListener('abort', onOuterAbort);
