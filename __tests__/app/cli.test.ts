@@ -85,10 +85,17 @@ describe('orchestrator run (headless)', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/notes-(api|ui)\s+waiting-lock\s+waiting for \.orchestrator\/demo\/CHANGELOG\.md \(held by notes-(api|ui)\)/);
-    expect(r.stdout).toMatch(/lint\s+failed\s+exit code 1/);
+    // A soft failure is told as one: in its progress line, in the summary table and in the verdict.
+    expect(r.stdout).toMatch(/lint\s+failed \(soft\)\s+exit code 1/);
+    expect(r.stdout).toMatch(/\nlint\s+failed \(soft\)\s+1\s/);
     expect(r.stdout).toMatch(/test\s+completed/);
     expect(r.stdout).toMatch(/TASK\s+STATE\s+ATTEMPTS\s+DURATION\s+REASON/);
-    expect(r.stdout).toMatch(/demo\.yaml: succeeded — 8 tasks \(7 completed, 1 failed\)/);
+    expect(r.stdout).toMatch(/demo\.yaml: succeeded — 8 tasks \(7 completed, 1 failed \(soft\)\)/);
+    const runId = /recorded as run (\S+):/.exec(r.stdout)![1]!;
+    const show = await cli(['show', runId]);
+    expect(show.stdout).toMatch(/\nlint\s+failed \(soft\)\s+1\s/);
+    const runs = await cli(['runs']);
+    expect(runs.stdout).toMatch(new RegExp(`${runId}.*completed\\s+7 completed, 1 failed \\(soft\\)`));
     expect(readFileSync(path.join(ws, '.orchestrator/demo/CHANGELOG.md'), 'utf8').trim().split('\n')).toHaveLength(2);
   });
 
@@ -131,10 +138,59 @@ describe('orchestrator run (headless)', () => {
     });
     clearInterval(poll);
     expect(r.code).toBe(130);
-    expect(r.stdout).toMatch(/slow\s+cancelled\s+interrupted \(SIGINT\)/);
-    expect(r.stdout).toMatch(/interrupted by SIGINT/);
+    expect(r.stdout).toMatch(/slow\s+interrupted\s+interrupted \(SIGINT\)/);
+    expect(r.stdout).toMatch(/interrupted by SIGINT — 1 tasks \(1 interrupted\)/);
     const pid = Number(readFileSync(pidFile, 'utf8').trim());
     expect(() => process.kill(pid, 0)).toThrow();
+  });
+
+  /** Runs `plan` until its task `wait` has started, then sends `signal`; the result and the run's id. */
+  async function interrupted(plan: string, started: string, signal: NodeJS.Signals, extra: string[] = []): Promise<{ r: CliResult; runId: string }> {
+    let poll: NodeJS.Timeout | undefined;
+    const r = await cli(['run', plan, ...extra], {
+      onStdout: (_out, kill) => {
+        poll ??= setInterval(() => {
+          if (existsSync(started)) {
+            clearInterval(poll);
+            kill(signal);
+          }
+        }, 50);
+      },
+    });
+    clearInterval(poll);
+    const runs = JSON.parse((await cli(['runs', '--json'])).stdout) as { runs: { id: string; plan: string }[] };
+    return { r, runId: runs.runs[0]!.id };
+  }
+
+  it('a run stopped by a signal is interrupted in runs and show (not failed), and a bare resume continues it', async () => {
+    const started = path.join(ws, 'resumable.started');
+    const go = path.join(ws, 'resumable.go');
+    // The only task: every task the signal stopped ended (interrupted), none is left pending.
+    const plan = write('resumable.yaml', `name: resumable\ntasks:\n  - { id: waits, agent: shell, prompt: 'if [ -e ${go} ]; then echo went on; else touch ${started}; sleep 60; fi' }\n`);
+    const { r, runId } = await interrupted(plan, started, 'SIGTERM');
+    expect(r.code).toBe(143);
+    expect(r.stdout).toMatch(/interrupted by SIGTERM/);
+    const runs = await cli(['runs']);
+    expect(runs.stdout).toMatch(new RegExp(`${runId}\\s+resumable\\s+.*\\s+interrupted\\s+1 interrupted`));
+    const show = await cli(['show', runId]);
+    expect(show.stdout).toContain(`· interrupted ·`);
+    expect(show.stdout).toMatch(/\nwaits\s+interrupted\s+1\s/);
+    expect(show.stdout).not.toMatch(/failed|cancelled\s/);
+    writeFileSync(go, '');
+    const resumed = await cli(['resume']);
+    expect(resumed.stderr).toContain(`resuming run ${runId}`);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toMatch(/waits\s+completed/);
+    expect((await cli(['runs'])).stdout).toMatch(new RegExp(`${runId}\\s+resumable\\s+.*\\s+completed\\s+1 completed`));
+  });
+
+  it('--json: an interrupted run ends with run-finished naming the signal', async () => {
+    const started = path.join(ws, 'json-stop.started');
+    const plan = write('json-stop.yaml', `tasks:\n  - { id: waits, agent: shell, prompt: 'touch ${started}; sleep 60' }\n`);
+    const { r } = await interrupted(plan, started, 'SIGINT', ['--json']);
+    expect(r.code).toBe(130);
+    const last = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
+    expect(last).toMatchObject({ type: 'run-finished', interrupted: 'SIGINT', counts: expect.objectContaining({ cancelled: 1 }) });
   });
 
   it('refuses roles whose provider command is missing, before anything starts (exit 2)', async () => {

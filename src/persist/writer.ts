@@ -96,7 +96,7 @@ export class RunWriter {
         this.s.paused!.run(e.type === 'run-paused' ? 1 : 0, this.runId);
         break;
       case 'run-finished':
-        this.s.finished!.run(runFinalState(e.counts, e.exitCode), e.time, e.exitCode, this.runId);
+        this.s.finished!.run(runFinalState(e.counts, e.exitCode, e.interrupted), e.time, e.exitCode, this.runId);
         break;
       default: {
         const never: never = e;
@@ -222,9 +222,13 @@ export class RunWriter {
   }
 }
 
-/** The run's state word once it has finished or been stopped. */
-export function runFinalState(counts: Record<string, number>, exitCode: number): string {
-  return hasUnfinished(counts) ? 'interrupted' : exitCode === 0 ? 'completed' : 'failed';
+/**
+ * The run's state word once it has finished or been stopped: a shutdown that
+ * stopped it is `interrupted` even when every task it stopped ended (as
+ * interrupted, cancelled): resume continues it.
+ */
+export function runFinalState(counts: Record<string, number>, exitCode: number, interrupted?: string): string {
+  return interrupted || hasUnfinished(counts) ? 'interrupted' : exitCode === 0 ? 'completed' : 'failed';
 }
 
 function attemptKey(taskId: string, n: number): string {

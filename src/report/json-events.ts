@@ -125,6 +125,7 @@ export const JSON_EVENT_SCHEMAS = {
   'run-finished': event('run-finished', {
     exitCode: int(),
     counts: z.record(z.enum(JSON_STATE_KINDS), int()),
+    interrupted: z.string().optional(),
   }),
 };
 
@@ -163,7 +164,7 @@ export function toJsonEvent(e: RunEvent, runId: string | null): JsonEvent {
       return { type: e.type, ...common };
     case 'run-finished': {
       const counts = Object.fromEntries(JSON_STATE_KINDS.map((k) => [k, e.counts[k] ?? 0])) as Record<(typeof JSON_STATE_KINDS)[number], number>;
-      return { type: e.type, ...common, exitCode: e.exitCode, counts };
+      return { type: e.type, ...common, exitCode: e.exitCode, counts, ...(e.interrupted !== undefined ? { interrupted: e.interrupted } : {}) };
     }
     default: {
       const never: never = e;

@@ -4,7 +4,7 @@ import { resultBranch } from '../git/layout.js';
 import { readRun, readRuns, transcriptFile } from '../persist/queries.js';
 import type { AttemptInfo, RunInfo } from '../persist/read.js';
 import type { TaskRecord } from '../scheduler/run-store.js';
-import { formatCount, formatElapsed, reasonLine, stateDetail, table, totalTokens } from './format.js';
+import { formatCost, formatCount, formatElapsed, formatLabelCounts, reasonLine, stateDetail, stateLabel, table, totalTokens } from './format.js';
 
 /** `orchestrator runs`: every recorded run, newest first. */
 export function runsText(workspace: string, json: boolean): string {
@@ -16,7 +16,7 @@ export function runsText(workspace: string, json: boolean): string {
     r.plan,
     new Date(r.startedAt).toISOString().replace('T', ' ').slice(0, 19),
     r.state,
-    Object.entries(r.counts).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', '),
+    formatLabelCounts(Object.entries(r.labels)),
   ]);
   return `${table(['RUN', 'PLAN', 'STARTED (UTC)', 'STATE', 'TASKS'], rows)}\n`;
 }
@@ -42,10 +42,10 @@ function taskRow(t: TaskRecord, attempts: AttemptInfo[], run: RunInfo): string[]
   // TIME SPENT: the running time of every attempt, across resumes (the run's summary shows the last attempt's).
   const ms = attempts.reduce((sum, a) => sum + ((a.endedAt ?? (run.state === 'running' ? Date.now() : a.startedAt)) - a.startedAt), 0);
   const tokens = t.usage ? totalTokens(t.usage) : 0;
-  const state = t.state.kind === 'running' && run.state !== 'running' ? `running (${run.state})` : t.state.kind;
+  const state = t.state.kind === 'running' && run.state !== 'running' ? `running (${run.state})` : stateLabel(t.state, t.spec.failureMode);
   const last = attempts[attempts.length - 1];
   const reason = t.state.kind === 'completed' ? '' : stateDetail(t.state, run.workspace) || (last?.reason ? reasonLine(last.reason) : '');
-  return [t.spec.id, state, String(t.attempts), attempts.length ? formatElapsed(ms) : '-', tokens ? formatCount(tokens) : '-', t.usage?.costUsd ? `$${t.usage.costUsd.toFixed(4)}` : '-', reason];
+  return [t.spec.id, state, String(t.attempts), attempts.length ? formatElapsed(ms) : '-', tokens ? formatCount(tokens) : '-', formatCost(t.usage), reason];
 }
 
 /** `orchestrator logs RUN TASK`: the task's transcript, every attempt. */

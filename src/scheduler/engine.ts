@@ -271,8 +271,9 @@ export class Engine {
     this.waits.idle();
     const summary = this.summary();
     if (!this.store.isFinished) {
+      this.store.finish(summary.exitCode, summary.interrupted);
+      // Published now, not on the next tick: a dashboard quitting as the run stops draws its last frame from this.
       this.store.close();
-      this.store.finish(summary.exitCode);
     }
     const waiters = this.idleWaiters;
     this.idleWaiters = [];

@@ -22,6 +22,8 @@ export interface RunSnapshot {
   readonly paused: boolean;
   /** Set once every task has finished; cleared if a retry brings work back. */
   readonly finished: boolean;
+  /** Set when a shutdown (the signal, or SIGINT for quitting the dashboard) ended the run with work left. */
+  readonly interrupted?: string;
   readonly tasks: readonly TaskRecord[];
   readonly counts: Readonly<Record<TaskStateKind, number>>;
   /** Tokens and cost of every task so far. */
@@ -72,6 +74,7 @@ export class RunStore implements RunStoreReader {
   private version = 0;
   private paused = false;
   private finished = false;
+  private interrupted: string | undefined;
   private usage = emptyUsage();
   /** Tasks by state kind, kept as events are applied: what the snapshot counts and `unfinished` read. */
   private readonly counts = Object.fromEntries(STATE_KINDS.map((k) => [k, 0])) as Record<TaskStateKind, number>;
@@ -205,10 +208,14 @@ export class RunStore implements RunStoreReader {
     return this.finished;
   }
 
-  /** Marks the run finished (every task in a finished state) with its exit code. */
-  finish(exitCode: number): void {
+  /**
+   * Marks the run finished (every task in a finished state) with its exit
+   * code, or stopped by a shutdown that left work (`interrupted`: the signal).
+   */
+  finish(exitCode: number, interrupted?: string): void {
     this.finished = true;
-    this.emit({ type: 'run-finished', exitCode, counts: { ...this.getSnapshot().counts } });
+    this.interrupted = interrupted;
+    this.emit({ type: 'run-finished', exitCode, counts: { ...this.getSnapshot().counts }, ...(interrupted ? { interrupted } : {}) });
   }
 
   /** Work came back after the run had finished (a retry in the dashboard). */
@@ -230,6 +237,7 @@ export class RunStore implements RunStoreReader {
       startedAt: this.startedAt,
       paused: this.paused,
       finished: this.finished,
+      ...(this.interrupted ? { interrupted: this.interrupted } : {}),
       tasks: Object.freeze(tasks),
       counts: Object.freeze({ ...this.counts }),
       usage: this.usage,
