@@ -25,6 +25,7 @@ export const jsonUsage = z.strictObject({
   cacheReadTokens: int(),
   cacheWriteTokens: int(),
   costUsd: z.number(),
+  costReported: z.boolean(),
 });
 
 /** An automatic retry waiting out its backoff. */
@@ -189,7 +190,8 @@ function jsonSpec(t: TaskSpec): JsonTaskSpec {
 }
 
 function jsonUsageOf(u: Usage): JsonUsage {
-  return { inputTokens: u.inputTokens, outputTokens: u.outputTokens, cacheReadTokens: u.cacheReadTokens, cacheWriteTokens: u.cacheWriteTokens, costUsd: u.costUsd };
+  // costUsd stays a number (schema 2 promised one); costReported says whether it is a figure or "not reported".
+  return { inputTokens: u.inputTokens, outputTokens: u.outputTokens, cacheReadTokens: u.cacheReadTokens, cacheWriteTokens: u.cacheWriteTokens, costUsd: u.costUsd ?? 0, costReported: u.costUsd !== undefined };
 }
 
 function jsonState(s: TaskState): JsonTaskState {
