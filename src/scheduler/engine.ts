@@ -134,6 +134,7 @@ export class Engine {
       merging: new Set(),
       hold: (work) => void (this.settling++, work.finally(() => setImmediate(() => (this.settling--, this.checkIdle())))),
       spawnFollowUps: (id) => this.spawnCompletedFollowUps(this.store.require(id)),
+      interactive: (spec) => config.agents[spec.agent]?.interactive === true,
     };
   }
 
