@@ -193,6 +193,28 @@ describe('orchestrator run (headless)', () => {
     expect(last).toMatchObject({ type: 'run-finished', interrupted: 'SIGINT', counts: expect.objectContaining({ cancelled: 1 }) });
   });
 
+  it('refuses a plan with interactive tasks when headless (piped, --headless, --json), naming them, capped; validate lists them', async () => {
+    const rc = write('tty.orchestratorrc', 'agents:\n  tty: { provider: shell, interactive: true }\n');
+    const ids = Array.from({ length: 13 }, (_, i) => `chat${i + 1}`);
+    const plan = write('tty.yaml', `tasks:\n${ids.map((id) => `  - { id: ${id}, agent: tty, prompt: "read answer" }\n`).join('')}  - { id: plain, agent: shell, prompt: "echo hi" }\n`);
+    // runCli's stdout is a pipe, as in `orchestrator run plan.yaml | cat`: headless, and it must not hang.
+    for (const extra of [[], ['--headless'], ['--json']]) {
+      const r = await cli(['run', plan, '--config', rc, ...extra]);
+      expect([extra, r.code]).toEqual([extra, 2]);
+      expect(r.stderr).toContain('13 interactive tasks: chat1, chat2, chat3, chat4, chat5, chat6, chat7, chat8, chat9, chat10 and 3 more');
+      expect(r.stderr).toContain('--tui');
+      expect(r.stderr).toContain("interactive: false on role 'tty'");
+      expect(r.stdout).toBe('');
+    }
+    // Nothing was recorded: the refusal comes before the run.
+    expect((await cli(['runs', '--json'])).stdout).not.toContain('tty.yaml');
+    const v = await cli(['validate', plan, '--config', rc]);
+    expect(v.code).toBe(0);
+    expect(v.stdout).toContain(`13 interactive tasks (run with --tui; a headless run refuses them): ${ids.join(', ')}`);
+    const json = JSON.parse((await cli(['validate', plan, '--config', rc, '--json'])).stdout) as { interactive: string[] };
+    expect(json.interactive).toEqual(ids);
+  });
+
   it('refuses roles whose provider command is missing, before anything starts (exit 2)', async () => {
     const plan = write('coder.yaml', 'tasks:\n  - { id: a, agent: coder, prompt: "write code" }\n');
     const r = await cli(['run', plan], { env: { PATH: '/usr/bin:/bin' } });
