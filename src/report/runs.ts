@@ -44,8 +44,21 @@ function taskRow(t: TaskRecord, attempts: AttemptInfo[], run: RunInfo): string[]
   const tokens = t.usage ? totalTokens(t.usage) : 0;
   const state = t.state.kind === 'running' && run.state !== 'running' ? `running (${run.state})` : stateLabel(t.state, t.spec.failureMode);
   const last = attempts[attempts.length - 1];
-  const reason = t.state.kind === 'completed' ? '' : stateDetail(t.state, run.workspace) || (last?.reason ? reasonLine(last.reason) : '');
+  const reason = t.state.kind === 'completed' ? '' : waitDetail(t, run) ?? (stateDetail(t.state, run.workspace) || (last?.reason ? reasonLine(last.reason) : ''));
   return [t.spec.id, state, String(t.attempts), attempts.length ? formatElapsed(ms) : '-', tokens ? formatCount(tokens) : '-', formatCost(t.usage), reason];
+}
+
+/**
+ * A retry's backoff or a breaker's wait is only counted down while the run
+ * lives: in a run that stopped, the recorded countdown is stale (nothing is
+ * retrying), and resume decides afresh. Undefined for anything else.
+ */
+function waitDetail(t: TaskRecord, run: RunInfo): string | undefined {
+  if (run.state === 'running') return undefined;
+  const s = t.state;
+  if (s.kind === 'pending' && s.retry) return `was waiting to retry (${s.retry.attempt}/${s.retry.of}); resume runs it`;
+  if (s.kind === 'eligible' && s.breaker) return `was held by provider '${s.breaker.provider}' failing; resume runs it`;
+  return undefined;
 }
 
 /** `orchestrator logs RUN TASK`: the task's transcript, every attempt. */
