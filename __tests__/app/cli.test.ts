@@ -5,6 +5,11 @@ import path from 'node:path';
 import { requireBuild, ROOT, runCli } from '../helpers/cli.js';
 import type { CliResult } from '../helpers/cli.js';
 import { EXIT_CODES } from '../../src/report/exit-codes.js';
+import { createBackends } from '../../src/agents/registry.js';
+import { loadConfig } from '../../src/config/load.js';
+import { beginRun } from '../../src/persist/persistence.js';
+import { loadPlan } from '../../src/plan/load.js';
+import { Engine } from '../../src/scheduler/engine.js';
 
 let ws: string;
 let home: string;
@@ -213,6 +218,30 @@ describe('orchestrator run (headless)', () => {
     expect(v.stdout).toContain(`13 interactive tasks (run with --tui; a headless run refuses them): ${ids.join(', ')}`);
     const json = JSON.parse((await cli(['validate', plan, '--config', rc, '--json'])).stdout) as { interactive: string[] };
     expect(json.interactive).toEqual(ids);
+  });
+
+  it('a headless resume of a run with an interactive task still to run is refused the same way', async () => {
+    const rc = write('tty-resume.orchestratorrc', 'agents:\n  tty: { provider: shell, interactive: true }\n');
+    const started = path.join(ws, 'tty-resume.started');
+    const plan = write('tty-resume.yaml', `tasks:\n  - { id: first, agent: shell, prompt: 'touch ${started}; sleep 60' }\n  - { id: talk, agent: tty, prompt: "read answer", dependsOn: [first] }\n`);
+    // The run itself went through the dashboard (a person was there): recorded here as the library would, then interrupted.
+    const loaded = await loadConfig({ cwd: ws, configFile: rc, env: { HOME: home, XDG_CONFIG_HOME: path.join(home, '.config') } });
+    const planned = await loadPlan(plan, { workspace: ws, knownRoles: Object.keys(loaded.config.agents) });
+    const persisted = beginRun(planned);
+    const engine = new Engine({ plan: planned, config: loaded.config, backends: createBackends({}) });
+    persisted.attach(engine.store);
+    const done = engine.run();
+    while (!existsSync(started)) await new Promise((r) => setTimeout(r, 20));
+    await engine.shutdown('SIGINT');
+    await done;
+    await persisted.close();
+    const r = await cli(['resume', persisted.runId, '--config', rc]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('1 interactive task: talk');
+    expect(r.stderr).toContain('--tui');
+    // Refused, not run: the run stays interrupted, for a resume in the dashboard.
+    const runs = JSON.parse((await cli(['runs', '--json'])).stdout) as { runs: { id: string; state: string }[] };
+    expect(runs.runs.find((x) => x.id === persisted.runId)?.state).toBe('interrupted');
   });
 
   it('refuses roles whose provider command is missing, before anything starts (exit 2)', async () => {

@@ -40,11 +40,7 @@ export function formatUsage(usage: Usage | undefined): string {
   return `${formatCount(tokens)} tokens, ${usage.costUsd === undefined ? 'cost -' : formatCost(usage)}`;
 }
 
-/**
- * A task's state as every report words it: `interrupted` for one a shutdown
- * stopped (resume runs it again), `failed (soft)` / `failed (skip)` for a
- * failure its failure mode lets pass; otherwise the state kind.
- */
+/** A state kind, or one of the finer words reports use for a failed or cancelled task (see stateLabel). */
 export type StateLabel = TaskStateKind | 'failed (soft)' | 'failed (skip)' | 'interrupted';
 
 /** The order labels are counted in: each beside the state kind it refines. */
@@ -52,6 +48,12 @@ export const STATE_LABELS: readonly StateLabel[] = STATE_KINDS.flatMap((k): Stat
   k === 'failed' ? ['failed', 'failed (soft)', 'failed (skip)'] : k === 'cancelled' ? ['cancelled', 'interrupted'] : [k],
 );
 
+/**
+ * A task's state as every report words it (headless lines, summary, show,
+ * runs, dashboard): `interrupted` for one a shutdown stopped (resume runs it
+ * again), `failed (soft)` / `failed (skip)` for a failure its failure mode
+ * lets pass; otherwise the state kind.
+ */
 export function stateLabel(state: TaskState, mode: FailureMode): StateLabel {
   if (state.kind === 'failed' && mode !== 'hard') return `failed (${mode})`;
   if (isInterrupted(state)) return 'interrupted';
