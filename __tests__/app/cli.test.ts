@@ -177,6 +177,8 @@ describe('orchestrator run (headless)', () => {
     expect(r.stdout).toMatch(/interrupted by SIGTERM/);
     const runs = await cli(['runs']);
     expect(runs.stdout).toMatch(new RegExp(`${runId}\\s+resumable\\s+.*\\s+interrupted\\s+1 interrupted`));
+    const recorded = (JSON.parse((await cli(['runs', '--json'])).stdout) as { runs: { id: string; exitCode: number }[] }).runs.find((x) => x.id === runId);
+    expect(recorded?.exitCode).toBe(143);
     const show = await cli(['show', runId]);
     expect(show.stdout).toContain(`· interrupted ·`);
     expect(show.stdout).toMatch(/\nwaits\s+interrupted\s+1\s/);
@@ -195,7 +197,8 @@ describe('orchestrator run (headless)', () => {
     const { r } = await interrupted(plan, started, 'SIGINT', ['--json']);
     expect(r.code).toBe(130);
     const last = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
-    expect(last).toMatchObject({ type: 'run-finished', interrupted: 'SIGINT', counts: expect.objectContaining({ cancelled: 1 }) });
+    // Its exit code is the process's own, as docs/events.md says, not the 1 a cancelled task would make.
+    expect(last).toMatchObject({ type: 'run-finished', exitCode: 130, interrupted: 'SIGINT', counts: expect.objectContaining({ cancelled: 1 }) });
   });
 
   it('refuses a plan with interactive tasks when headless (piped, --headless, --json), naming them, capped; validate lists them', async () => {

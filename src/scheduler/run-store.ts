@@ -1,5 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import type { AgentReport, Usage } from '../agents/backend.js';
+import { SIGNAL_EXIT } from '../report/exit-codes.js';
 import type { TaskSpec } from '../plan/schema.js';
 import { addUsage, applyEvent, emptyUsage, newRecord, startsAttempt } from './apply-event.js';
 import type { TaskRecord } from './apply-event.js';
@@ -210,12 +211,14 @@ export class RunStore implements RunStoreReader {
 
   /**
    * Marks the run finished (every task in a finished state) with its exit
-   * code, or stopped by a shutdown that left work (`interrupted`: the signal).
+   * code, or stopped by a shutdown that left work (`interrupted`: the signal);
+   * then the exit code recorded is the one the process exits with (130 for SIGINT).
    */
   finish(exitCode: number, interrupted?: string): void {
     this.finished = true;
     this.interrupted = interrupted;
-    this.emit({ type: 'run-finished', exitCode, counts: { ...this.getSnapshot().counts }, ...(interrupted ? { interrupted } : {}) });
+    const code = interrupted ? (SIGNAL_EXIT[interrupted] ?? SIGNAL_EXIT.SIGINT!) : exitCode;
+    this.emit({ type: 'run-finished', exitCode: code, counts: { ...this.getSnapshot().counts }, ...(interrupted ? { interrupted } : {}) });
   }
 
   /** Work came back after the run had finished (a retry in the dashboard). */
