@@ -331,5 +331,8 @@ describe('orchestrator run into a closed pipe', () => {
     expect(code).toBe(141);
     expect(stderr).not.toMatch(/EPIPE|\n\s+at /);
     expect(Date.now() - started).toBeLessThan(20_000);
+    // Recorded as interrupted (by SIGPIPE), so resume continues it.
+    const runs = JSON.parse((await cli(['runs', '--json'])).stdout) as { runs: { plan: string; state: string; exitCode: number; labels: Record<string, number> }[] };
+    expect(runs.runs[0]).toMatchObject({ plan: 'piped', state: 'interrupted', exitCode: 141, labels: expect.objectContaining({ interrupted: 1 }) });
   });
 });
