@@ -160,7 +160,8 @@ async function buildEngine(opened: OpenedRun, args: RunArgs, gitRun: RunRef | un
 function refuseInteractiveHeadless(tasks: readonly TaskSpec[], config: Config): void {
   const work = interactiveWork(tasks, config);
   if (!work.tasks.length && !work.followUpRoles.length) return;
-  const roles = [...new Set(tasks.filter((t) => work.tasks.includes(t.id)).map((t) => t.agent)), ...work.followUpRoles];
+  const named = new Set(work.tasks);
+  const roles = [...new Set(tasks.filter((t) => named.has(t.id)).map((t) => t.agent)), ...work.followUpRoles];
   const what = [
     ...(work.tasks.length ? [`${work.tasks.length} interactive task${work.tasks.length === 1 ? '' : 's'}: ${listCapped(work.tasks)}`] : []),
     ...(work.followUpRoles.length ? [`follow-ups of interactive role${work.followUpRoles.length === 1 ? '' : 's'} ${listCapped(work.followUpRoles)}`] : []),
