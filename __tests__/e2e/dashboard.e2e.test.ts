@@ -128,7 +128,8 @@ describe('the dashboard, end to end in a real terminal', () => {
     const r = await dashboard();
     await r.press('?');
     await r.see('keys — Esc, ? or q closes');
-    expect(r.screen()).toMatch(/i\s+attach: keys go to the selected/);
+    // The overlay's first row can be on screen before the rest of the frame is (a loaded machine): wait for the row.
+    await r.waitFor((s) => /i\s+attach: keys go to the selected/.test(s), 'the attach row of the help');
     await r.press(KEYS.escape);
     await r.waitFor((s) => !s.includes('keys — Esc'), 'help closed');
   }, 60_000);
