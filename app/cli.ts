@@ -38,7 +38,7 @@ const common = {
 /** The flags `run` and `resume` share: how the run is shown, and how wide it goes. */
 const display = {
   concurrency: { type: 'number', describe: 'most tasks running at once (default from config: 4)' },
-  headless: { type: 'boolean', default: false, describe: 'print a line per state change instead of the dashboard (automatic when stdin or stdout is not a terminal, or when CI is set)' },
+  headless: { type: 'boolean', default: false, describe: 'print a line per state change instead of the dashboard (automatic when stdin or stdout is not a terminal, or when CI is set); a plan with interactive tasks is refused headless (exit 2): use --tui' },
   tui: { type: 'boolean', default: false, describe: 'insist on the dashboard, in CI too: fail (exit 2) when stdin or stdout is not a terminal' },
   'exit-on-finish': { type: 'boolean', default: false, describe: 'leave the dashboard as soon as the run finishes instead of waiting for q (for scripts)' },
   json: { type: 'boolean', default: false, describe: 'print one JSON event per line (schema: docs/events.md)' },
@@ -162,7 +162,7 @@ await yargs(hideBin(process.argv))
   )
   .command(
     'validate <plan>',
-    'check a plan (cycles, missing or duplicate tasks, unknown roles, field types) and print its tasks by level',
+    'check a plan (cycles, missing or duplicate tasks, unknown roles, field types) and print its tasks by level, and which are interactive (they need --tui)',
     (y) =>
       y
         .positional('plan', { type: 'string', demandOption: true, describe: 'plan file (YAML or JSON)' })

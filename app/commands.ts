@@ -3,6 +3,7 @@ import { renderConfig } from '../src/config/render.js';
 import { formatLevels, planLevels } from '../src/plan/load.js';
 import { writeLogs } from '../src/report/logs.js';
 import { runsText, showText } from '../src/report/runs.js';
+import { interactiveWork, listCapped } from '../src/scheduler/interactive.js';
 import { loadAll } from './load.js';
 import type { CommonArgs } from './load.js';
 
@@ -15,13 +16,18 @@ export async function readCommand(args: CommonArgs & { run?: string; task?: stri
 
 /** `validate PLAN`: the plan's tasks by level, or why it is invalid. */
 export async function validateCommand(args: CommonArgs & { plan: string; json: boolean }) {
-  const { plan } = await loadAll(args, args.plan);
+  const { plan, loaded } = await loadAll(args, args.plan);
   if (!plan) throw new Error('unreachable: no plan');
   const levels = planLevels(plan);
+  // Tasks a headless run refuses: they need a person at the dashboard.
+  const interactive = interactiveWork(plan.tasks, loaded.config);
   if (args.json) {
-    process.stdout.write(`${JSON.stringify({ plan: plan.name, file: plan.file, tasks: plan.tasks.length, levels }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ plan: plan.name, file: plan.file, tasks: plan.tasks.length, levels, interactive: interactive.tasks }, null, 2)}\n`);
   } else {
-    process.stdout.write(`${formatLevels(plan, levels)}\n`);
+    const note = interactive.tasks.length
+      ? `\n${interactive.tasks.length} interactive task${interactive.tasks.length === 1 ? '' : 's'} (run with --tui; a headless run refuses them): ${listCapped(interactive.tasks, 20)}`
+      : '';
+    process.stdout.write(`${formatLevels(plan, levels)}${note}\n`);
   }
 }
 

@@ -11,6 +11,11 @@ import { Engine } from '../src/scheduler/engine.js';
 import type { RunSummary } from '../src/scheduler/engine.js';
 import type { RunSnapshot } from '../src/scheduler/run-store.js';
 import { rolesInRun } from '../src/scheduler/workflows.js';
+import { interactiveWork, listCapped } from '../src/scheduler/interactive.js';
+import { isFinished } from '../src/scheduler/states.js';
+import type { Config } from '../src/config/schema.js';
+import type { TaskSpec } from '../src/plan/schema.js';
+import { UserError } from '../src/errors.js';
 import type { RunRef } from '../src/git/index.js';
 import { GitWorkspaces } from '../src/isolation/git-workspaces.js';
 import { chooseDisplay, importOutsideCi } from './display.js';
@@ -90,6 +95,8 @@ async function openRun(args: RunArgs, resume: boolean): Promise<OpenedRun> {
   loadingUi?.catch(() => undefined);
   const { loaded, plan: planned, workspace } = await loadAll(args, resume ? undefined : args.plan);
   if (planned) preflight(loaded.config, rolesInRun(planned.tasks, loaded.config.workflows), workspace);
+  // Refused before anything is recorded: headless, an interactive task would wait for a person forever.
+  if (planned && !loadingUi) refuseInteractiveHeadless(planned.tasks, loaded.config);
   // Refused before anything is recorded: isolated tasks need a repository with a commit.
   const isolated = planned !== undefined && runIsIsolated(planned.tasks, loaded.config);
   if (isolated) await checkIsolation(workspace, args.base);
@@ -128,6 +135,8 @@ async function buildEngine(opened: OpenedRun, args: RunArgs, gitRun: RunRef | un
   const plan = persisted.plan ?? planned;
   if (!plan) throw new Error('unreachable: no plan');
   if (!planned) preflight(loaded.config, rolesInRun(plan.tasks, loaded.config.workflows), workspace);
+  // A resume refuses the same, for the tasks still to run.
+  if (!planned && !ui) refuseInteractiveHeadless((persisted.restore ?? []).filter((r) => !isFinished(r.state.kind)).map((r) => r.spec), loaded.config);
   for (const note of persisted.notes) process.stderr.write(`${note}\n`);
   // Terminal screens only for the dashboard (xterm is loaded only then): headless, output goes to the transcript.
   // A screen starts with what the task's transcript holds: after a resume, a finished task's pane shows its output.
@@ -144,6 +153,26 @@ async function buildEngine(opened: OpenedRun, args: RunArgs, gitRun: RunRef | un
     ...(persisted.restore ? { restore: persisted.restore } : {}),
     ...(gitRun ? { workspaces: new GitWorkspaces(gitRun, loaded.config, subdirOf(gitRun, workspace)) } : {}),
   });
+}
+
+/**
+ * Refuses (exit 2) a headless run of a plan with interactive tasks: with no
+ * terminal (a pipe, CI, --headless, --json) nobody can type into them or mark
+ * them done, and the run would never end. Names them, at most ten.
+ */
+function refuseInteractiveHeadless(tasks: readonly TaskSpec[], config: Config): void {
+  const work = interactiveWork(tasks, config);
+  if (!work.tasks.length && !work.followUpRoles.length) return;
+  const named = new Set(work.tasks);
+  const roles = [...new Set(tasks.filter((t) => named.has(t.id)).map((t) => t.agent)), ...work.followUpRoles];
+  const what = [
+    ...(work.tasks.length ? [`${work.tasks.length} interactive task${work.tasks.length === 1 ? '' : 's'}: ${listCapped(work.tasks)}`] : []),
+    ...(work.followUpRoles.length ? [`follow-ups of interactive role${work.followUpRoles.length === 1 ? '' : 's'} ${listCapped(work.followUpRoles)}`] : []),
+  ].join('; ');
+  throw new UserError(
+    `this plan has ${what}. They wait for a person at their terminal, and this run is headless (no terminal, --headless, --json, CI or piped output), so it would never end.\n` +
+      `Run it in a terminal with --tui (the dashboard), or set interactive: false on role${roles.length === 1 ? '' : 's'} ${listCapped(roles.map((r) => `'${r}'`))}.`,
+  );
 }
 
 /**

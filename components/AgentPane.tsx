@@ -6,6 +6,7 @@ import { useEngine } from './hooks/engine-context.js';
 import { useRun } from './hooks/use-run.js';
 import { useScreen } from './hooks/use-screen.js';
 import type { PaneView } from './ui-state.js';
+import { stateLabel } from '../src/report/format.js';
 import { inkColor } from './palette.js';
 
 /** One terminal line as Ink text: each styled run keeps its colours and attributes. */
@@ -50,7 +51,11 @@ export function AgentPane(props: {
   const { id, width, height, focused, attached, view } = props;
   const engine = useEngine();
   const { screen, version } = useScreen(id);
-  const state = useRun((s) => (id === undefined ? undefined : s.tasks.find((t) => t.spec.id === id)?.state.kind));
+  // The label is a string: the selector returns a primitive, so the pane redraws only when it changes.
+  const state = useRun((s) => {
+    const record = id === undefined ? undefined : s.tasks.find((t) => t.spec.id === id);
+    return record && stateLabel(record.state, record.spec.failureMode);
+  });
   const rows = Math.max(1, height - 3);
   const inner = width - 2;
   const length = screen?.length ?? 0;

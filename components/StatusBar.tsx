@@ -1,9 +1,9 @@
 import { Box, Text } from 'ink';
+import { useMemo } from 'react';
 import { visible } from '../src/report/visible.js';
 import path from 'node:path';
 import type { RunSnapshot } from '../src/scheduler/run-store.js';
-import { STATE_KINDS } from '../src/scheduler/states.js';
-import { formatCount, formatElapsed, totalTokens } from '../src/report/format.js';
+import { countLabels, formatCost, formatCount, formatElapsed, totalTokens } from '../src/report/format.js';
 import { STATE_STYLE, fit } from './glyphs.js';
 import { useNow } from './hooks/use-now.js';
 import { useRun } from './hooks/use-run.js';
@@ -11,9 +11,11 @@ import { liveCount } from './ui-state.js';
 
 const whole = (s: RunSnapshot) => s;
 
+
 /** The header: plan, progress, counts per state, elapsed, slots in use (running, paused mid-run, waiting for a lock), tokens and cost, PAUSED. */
 export function StatusBar({ width }: { width: number }) {
   const s = useRun(whole);
+  const labels = useMemo(() => countLabels(s.tasks), [s.tasks]);
   const now = useNow(!s.finished);
   const total = s.tasks.length;
   const done = s.counts.completed + s.counts.failed + s.counts.skipped + s.counts.blocked + s.counts.cancelled;
@@ -30,16 +32,17 @@ export function StatusBar({ width }: { width: number }) {
           <Text color="green">{'█'.repeat(filled)}</Text>
           <Text color="gray">{'░'.repeat(barWidth - filled)}</Text>
           <Text>{` ${done}/${total}  ⏱ ${formatElapsed(elapsed)}  running ${liveCount(s)}/${s.concurrency}`}</Text>
-          <Text color="gray">{`  ${formatCount(tokens)} tok $${s.usage.costUsd.toFixed(2)}`}</Text>
+          <Text color="gray">{`  ${formatCount(tokens)} tok ${formatCost(s.usage, 2)}`}</Text>
           {s.paused ? <Text color="black" backgroundColor="yellow" bold>{' PAUSED '}</Text> : null}
           {s.finished ? <Text color="green" bold>{'  FINISHED'}</Text> : null}
         </Text>
       </Box>
       <Box>
         <Text wrap="truncate">
-          {STATE_KINDS.filter((k) => s.counts[k] > 0).map((k) => (
-            <Text key={k} color={STATE_STYLE[k].color}>{`${STATE_STYLE[k].glyph} ${s.counts[k]} ${k}  `}</Text>
+          {labels.map(([label, n]) => (
+            <Text key={label} color={STATE_STYLE[label].color}>{`${STATE_STYLE[label].glyph} ${n} ${label}  `}</Text>
           ))}
+          {s.interrupted ? <Text color="blue" bold>{`INTERRUPTED (${s.interrupted})  `}</Text> : null}
           <Text color="gray">{path.basename(s.file)}</Text>
         </Text>
       </Box>

@@ -2,7 +2,7 @@ import { Box, Text } from 'ink';
 import Spinner from 'ink-spinner';
 import { memo } from 'react';
 import type { TaskRecord } from '../src/scheduler/run-store.js';
-import { formatElapsed, stateDetail, taskDuration } from '../src/report/format.js';
+import { formatElapsed, stateDetail, stateLabel, taskDuration } from '../src/report/format.js';
 import { visible } from '../src/report/visible.js';
 import type { DagRow } from './dag-rows.js';
 import { STATE_STYLE, fit } from './glyphs.js';
@@ -20,7 +20,7 @@ interface RowProps {
 
 const TaskRow = memo(function TaskRow({ record, width, relation, workspace, now }: RowProps) {
   const { state, spec } = record;
-  const style = STATE_STYLE[state.kind];
+  const style = STATE_STYLE[stateLabel(state, spec.failureMode)];
   const took = taskDuration(record, now);
   const mark = relation === 'selected' ? '›' : relation === 'upstream' ? '↑' : relation === 'downstream' ? '↓' : ' ';
   const markColor = relation === 'upstream' ? 'cyan' : relation === 'downstream' ? 'magenta' : 'white';

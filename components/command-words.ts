@@ -66,6 +66,8 @@ function refusalWords(command: EngineCommand, r: CommandRefusal): string {
     case 'already':
       if (command === 'cancel') return `${r.id} has already ended (${r.state})`;
       return `${r.id} is already ${r.state}`;
+    case 'not-interactive':
+      return `${r.id} is not an interactive task: marking done applies only to interactive tasks (its agent ends on its own)`;
     case 'starting':
       return command === 'mark-done' ? `${r.id} cannot be marked done (it is still starting)` : `${r.id} is starting; try again in a moment`;
     case 'waiting-lock':

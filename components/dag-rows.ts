@@ -1,6 +1,6 @@
 import type { TaskRecord } from '../src/scheduler/run-store.js';
-import { STATE_KINDS } from '../src/scheduler/states.js';
-import type { TaskStateKind } from '../src/scheduler/states.js';
+import { STATE_LABELS, stateLabel } from '../src/report/format.js';
+import type { StateLabel } from '../src/report/format.js';
 
 /** A row of the DAG view: a level heading or a task. */
 export type DagRow =
@@ -44,14 +44,18 @@ export function levelsOf(tasks: readonly TaskRecord[]): Map<string, number> {
   return level;
 }
 
-/** A parsed filter: `state:failed` matches a state (a prefix is enough), other text an id or role. */
-export type Filter = { kind: 'none' } | { kind: 'state'; states: TaskStateKind[] } | { kind: 'text'; text: string };
+/**
+ * A parsed filter: `state:failed` matches a state as the dashboard words it (a
+ * prefix is enough: `failed` takes `failed (soft)` too, `state:interrupted` the
+ * tasks a shutdown stopped), other text an id or role.
+ */
+export type Filter = { kind: 'none' } | { kind: 'state'; states: StateLabel[] } | { kind: 'text'; text: string };
 
 export function parseFilter(text: string): Filter {
   const t = text.trim().toLowerCase();
   if (!t) return { kind: 'none' };
   const m = /^state:(.*)$/.exec(t);
-  if (m) return { kind: 'state', states: STATE_KINDS.filter((k) => k.startsWith(m[1]!.trim())) };
+  if (m) return { kind: 'state', states: STATE_LABELS.filter((k) => k.startsWith(m[1]!.trim())) };
   return { kind: 'text', text: t };
 }
 
@@ -60,7 +64,7 @@ export function matches(record: TaskRecord, filter: Filter): boolean {
     case 'none':
       return true;
     case 'state':
-      return filter.states.includes(record.state.kind);
+      return filter.states.includes(stateLabel(record.state, record.spec.failureMode));
     case 'text':
       return record.spec.id.toLowerCase().includes(filter.text) || record.spec.agent.toLowerCase().includes(filter.text);
     default: {

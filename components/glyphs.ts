@@ -1,7 +1,11 @@
-import type { TaskStateKind } from '../src/scheduler/states.js';
+import type { StateLabel } from '../src/report/format.js';
 
-/** A one-column glyph and an Ink colour per state; running shows a spinner instead. */
-export const STATE_STYLE: Readonly<Record<TaskStateKind, { glyph: string; color: string }>> = {
+/**
+ * A one-column glyph and an Ink colour per state as reports word it (a soft
+ * failure and an interrupted task are not a hard failure or a cancel); running
+ * shows a spinner instead.
+ */
+export const STATE_STYLE: Readonly<Record<StateLabel, { glyph: string; color: string }>> = {
   pending: { glyph: '·', color: 'gray' },
   eligible: { glyph: '○', color: 'white' },
   'waiting-lock': { glyph: '◔', color: 'yellow' },
@@ -9,9 +13,12 @@ export const STATE_STYLE: Readonly<Record<TaskStateKind, { glyph: string; color:
   paused: { glyph: '‖', color: 'yellow' },
   completed: { glyph: '✓', color: 'green' },
   failed: { glyph: '✗', color: 'red' },
+  'failed (soft)': { glyph: '!', color: 'yellow' },
+  'failed (skip)': { glyph: '!', color: 'gray' },
   skipped: { glyph: '↷', color: 'gray' },
   blocked: { glyph: '⊘', color: 'magenta' },
   cancelled: { glyph: '■', color: 'yellow' },
+  interrupted: { glyph: '□', color: 'blue' },
 };
 
 /** Cuts text to `width` columns with an ellipsis. */

@@ -1,13 +1,16 @@
-import { formatElapsed } from '../src/report/format.js';
+import { countLabels, formatElapsed, formatLabelCounts } from '../src/report/format.js';
 import type { RunSnapshot } from '../src/scheduler/run-store.js';
-import { STATE_KINDS, endedOk } from '../src/scheduler/states.js';
+import { endedOk } from '../src/scheduler/states.js';
 
-/** The one-line result the dashboard shows once the run has finished. */
+/**
+ * The one-line result the dashboard shows once the run has finished: a run a
+ * shutdown stopped reads interrupted (resume continues it), and a failure its
+ * failure mode lets pass reads `failed (soft)`.
+ */
 export function resultLine(s: RunSnapshot): string {
   const ok = s.tasks.every((t) => endedOk(t.state, t.spec.failureMode));
-  const counts = STATE_KINDS.filter((k) => s.counts[k] > 0)
-    .map((k) => `${s.counts[k]} ${k}`)
-    .join(', ');
+  const counts = formatLabelCounts(countLabels(s.tasks));
   const ended = s.tasks.reduce((t, r) => Math.max(t, r.endedAt ?? 0), s.startedAt);
-  return `run ${ok ? 'succeeded' : 'failed'}: ${s.tasks.length} tasks (${counts}) in ${formatElapsed(ended - s.startedAt)} — q quits`;
+  const verdict = s.interrupted ? `interrupted by ${s.interrupted}` : ok ? 'succeeded' : 'failed';
+  return `run ${verdict}: ${s.tasks.length} tasks (${counts}) in ${formatElapsed(ended - s.startedAt)} — q quits`;
 }

@@ -62,6 +62,8 @@ interface Run {
   pids: number[];
   pgid: number;
   ms: number;
+  /** `orchestrator runs` in the workspace afterwards. */
+  runs: string;
 }
 
 /** Runs the real binary on the stubborn plan, sends `signals` once its pids are written, and waits for the exit. */
@@ -91,7 +93,9 @@ async function interrupt(signals: NodeJS.Signals[], killGraceMs: number): Promis
     child.kill(signal);
   }
   const { code, stdout } = await running;
-  return { code, stdout, stderr, pids, pgid, ms: Date.now() - sent };
+  const ms = Date.now() - sent;
+  const runs = (await runCli(['runs'], { cwd: ws, home })).stdout;
+  return { code, stdout, stderr, pids, pgid, ms, runs };
 }
 
 function expectNothingLeft(run: Run): void {
@@ -107,7 +111,7 @@ describe('shutdown of the real binary', () => {
     const run = await interrupt(['SIGINT'], 1000);
     expect(run.code).toBe(130);
     expectNothingLeft(run);
-    expect(run.stdout).toMatch(/stubborn\s+cancelled\s+interrupted \(SIGINT\)/);
+    expect(run.stdout).toMatch(/stubborn\s+interrupted\s+interrupted \(SIGINT\)/);
     expect(run.stdout).toMatch(/interrupted by SIGINT/);
     expect(run.stdout).not.toMatch(/later\s+running/);
     // The grace period was waited out (the agents ignored SIGTERM).
@@ -119,7 +123,9 @@ describe('shutdown of the real binary', () => {
     expect(run.code).toBe(130);
     expectNothingLeft(run);
     expect(run.stderr).toMatch(/SIGINT again/);
-    expect(run.stdout).toMatch(/stubborn\s+cancelled\s+interrupted \(SIGINT\)/);
+    expect(run.stdout).toMatch(/stubborn\s+interrupted\s+interrupted \(SIGINT\)/);
+    // SIGKILLed, yet recorded as interrupted (not failed), so resume continues it.
+    expect(run.runs).toMatch(/\s+interrupted\s+1 pending, 1 interrupted/);
     // Far below the 60 s grace: the second signal did not wait for it.
     expect(run.ms).toBeLessThan(30_000);
   });
@@ -128,6 +134,7 @@ describe('shutdown of the real binary', () => {
     const run = await interrupt(['SIGTERM'], 500);
     expect(run.code).toBe(143);
     expectNothingLeft(run);
-    expect(run.stdout).toMatch(/stubborn\s+cancelled\s+interrupted \(SIGTERM\)/);
+    expect(run.stdout).toMatch(/stubborn\s+interrupted\s+interrupted \(SIGTERM\)/);
+    expect(run.runs).toMatch(/\s+interrupted\s+1 pending, 1 interrupted/);
   });
 });

@@ -155,6 +155,26 @@ describe('the dashboard on a real engine', () => {
     expect(summary.interrupted).toBe('SIGINT');
     expect(h.backend.live).toEqual([]);
     expect(h.engine.store.require('a').state.kind).toBe('cancelled');
+    // The last frame says interrupted, for the run and its tasks: never failed, never cancelled.
+    await h.until((f) => f.includes('run interrupted by SIGINT: 2 tasks (2 interrupted)') && f.includes('□ 2 interrupted') && f.includes('INTERRUPTED (SIGINT)'), 'interrupted shown');
+    expect(h.frame()).not.toMatch(/run failed|cancelled/);
+  });
+
+  it('tells a soft failure from a hard one (glyph, colour, words), and a cost nobody reported as -', async () => {
+    h = renderWithEngine([task('soft', { failureMode: 'soft' }), task('hard'), task('after', { dependsOn: ['soft'] })]);
+    await h.until((f) => f.includes('running 2/4'), 'soft and hard running');
+    h.engine.store.report('soft', { usage: { inputTokens: 1200, outputTokens: 300 } });
+    h.backend.finish('soft', false);
+    await h.until((f) => f.includes('! 1 failed (soft)') && /! soft /.test(f), 'soft failure shown as soft');
+    expect(h.frame()).not.toContain('✗');
+    // Tokens were reported, a cost was not: the header says -, not $0.00.
+    expect(h.frame()).toMatch(/1\.5k tok -/);
+    expect(h.frame()).not.toContain('$0.00');
+    h.backend.finish('hard', false);
+    await h.until((f) => f.includes('✗ 1 failed') && /✗ hard /.test(f), 'hard failure shown as hard');
+    await h.until(() => h!.backend.live.includes('after'), 'a soft failure lets its dependent run');
+    h.backend.finish('after');
+    await h.until((f) => f.includes('run failed: 3 tasks (1 completed, 1 failed, 1 failed (soft))'), 'result line tells both apart');
   });
 
   it('scrolls a 1,000-task plan with the selection in view, rendering only the window', async () => {

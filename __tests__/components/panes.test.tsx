@@ -87,11 +87,11 @@ describe('agent panes: split, zoom, search, mark done', () => {
     expect(h.engine.store.require('a').state.kind).toBe('running');
   });
 
-  it('marks a running task done at the person\'s word, and says why a pending one cannot be', async () => {
+  it('marks a running task done at the person\'s word, and says why a task of a role that is not interactive cannot be', async () => {
     h = renderWithEngine([task('a'), task('b', { dependsOn: ['a'] })]);
     await h.until((f) => f.includes('running 1/4'), 'a running');
     await h.press('j', 'D');
-    await h.until((f) => f.includes('b is pending; only a running task can be marked done'), 'refused');
+    await h.until((f) => f.includes('b is not an interactive task: marking done applies only to interactive tasks'), 'refused');
     await h.press('k', 'D');
     await h.until((f) => f.includes('marked a done') && f.includes('✓ 1 completed'), 'a done');
     const a = h.engine.store.require('a').state;

@@ -141,6 +141,26 @@ describe('the dashboard reducer', () => {
   });
 });
 
+describe('keys that do not apply say so', () => {
+  it('v with no agent running says so and opens no empty split; with one running it splits', () => {
+    const none = viewOf(snapshot({ a: pending, b: { kind: 'completed', result: 'ok' } }));
+    const refused = keys(initialUi(), none, 'v');
+    expect(refused.ui.split).toBe(false);
+    expect(refused.ui.feedback).toEqual({ ok: false, text: 'no agent is running: the split view shows running agents (up to four)' });
+    const split = keys(initialUi(), two, 'v');
+    expect(split.ui).toMatchObject({ split: true, feedback: { ok: true, text: 'split view: 1 running agent (up to four)' } });
+    // Closing it always works, running agents or not.
+    expect(keys(split.ui, none, 'v').ui).toMatchObject({ split: false, feedback: { ok: true, text: 'split view off' } });
+  });
+
+  it("D on a task that is not interactive: the engine's refusal is told in the footer, not dropped", () => {
+    const { ui, effects } = keys(initialUi(), two, 'D');
+    expect(effects).toEqual([{ kind: 'mark-done', id: 'a' }]);
+    const told = reduce(ui, { type: 'result', effect: { kind: 'mark-done', id: 'a' }, result: { ok: false, reason: 'not-interactive', id: 'a' } }, two);
+    expect(told.ui.feedback).toEqual({ ok: false, text: expect.stringContaining('applies only to interactive tasks') });
+  });
+});
+
 describe('the dashboard\'s words for command results', () => {
   const cases: Array<[EngineCommand, CommandResult, string]> = [
     ['pause', { ok: true, did: 'paused', id: 'a', from: 'running' }, 'paused a (its processes are stopped)'],
@@ -159,6 +179,7 @@ describe('the dashboard\'s words for command results', () => {
     ['cancel', { ok: false, reason: 'already', id: 'a', state: 'cancelled' }, 'a has already ended (cancelled)'],
     ['mark-done', { ok: false, reason: 'wrong-state', id: 'b', state: 'pending' }, 'b is pending; only a running task can be marked done'],
     ['mark-done', { ok: false, reason: 'starting', id: 'a' }, 'a cannot be marked done (it is still starting)'],
+    ['mark-done', { ok: false, reason: 'not-interactive', id: 'a' }, 'a is not an interactive task: marking done applies only to interactive tasks (its agent ends on its own)'],
     ['send-input', { ok: false, reason: 'stopped', id: 'a' }, 'a is paused; resume it to type into it'],
     ['pause-run', { ok: true, did: 'run-paused' }, 'run paused: no new task will start; running tasks go on'],
     ['resume-run', { ok: false, reason: 'run-not-paused' }, 'the run is not paused'],

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { formatElapsed } from '../../src/report/format.js';
@@ -46,11 +47,16 @@ function within<T>(promise: Promise<T>, timeoutMs: number, what: string): Promis
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
-/** The dashboard plan in a fresh workspace, its second level running (setup done). */
-async function dashboard(): Promise<PtyRun> {
-  run = new PtyRun(args(tempWorkspace()));
+/** The dashboard plan in a fresh workspace (`ws`), its second level running (setup done). */
+async function dashboard(ws = tempWorkspace()): Promise<PtyRun> {
+  run = new PtyRun(args(ws));
   await run.see('running 4/4');
   return run;
+}
+
+/** `orchestrator runs` in a workspace: how the run was recorded. */
+function runsIn(ws: string): string {
+  return execFileSync(process.execPath, [`${ROOT}/bin/orchestrator.js`, 'runs', '--workspace', ws], { cwd: ROOT, encoding: 'utf8' });
 }
 
 describe('the dashboard, end to end in a real terminal', () => {
@@ -123,7 +129,8 @@ describe('the dashboard, end to end in a real terminal', () => {
     const r = await dashboard();
     await r.press('?');
     await r.see('keys — Esc, ? or q closes');
-    expect(r.screen()).toMatch(/i\s+attach: keys go to the selected/);
+    // The overlay's first row can be on screen before the rest of the frame is (a loaded machine): wait for the row.
+    await r.waitFor((s) => /i\s+attach: keys go to the selected/.test(s), 'the attach row of the help');
     await r.press(KEYS.escape);
     await r.waitFor((s) => !s.includes('keys — Esc'), 'help closed');
   }, 60_000);
@@ -141,7 +148,8 @@ describe('the dashboard, end to end in a real terminal', () => {
   }, 60_000);
 
   it('q asks while agents run, then stops every agent, leaving the last frame and the summary below it', async () => {
-    const r = await dashboard();
+    const ws = tempWorkspace();
+    const r = await dashboard(ws);
     const agents = descendants(r.proc.pid);
     expect(agents.length).toBeGreaterThan(0);
     await r.press('q');
@@ -154,6 +162,10 @@ describe('the dashboard, end to end in a real terminal', () => {
     expect(all).toMatch(/TASK\s+STATE\s+ATTEMPTS/);
     expect(all).toContain('interrupted by SIGINT');
     expect(all.indexOf('tasks 1/7')).toBeLessThan(all.indexOf('TASK '));
+    // The last frame and the record say interrupted, never failed: resume continues it.
+    expect(all).toMatch(/run interrupted by SIGINT: 7 tasks \(.*interrupted/);
+    expect(all).not.toContain('run failed');
+    expect(runsIn(ws)).toMatch(/\sinterrupted\s/);
   }, 60_000);
 
   it('falls back to headless without a TTY, and --tui then fails with exit 2', async () => {
@@ -191,6 +203,21 @@ describe('the dashboard, end to end in a real terminal', () => {
     expect(run.all()).toContain('FINISHED');
     expect(run.all()).toContain('demo.yaml: succeeded');
   }, 90_000);
+  it('headless in a terminal, Ctrl+C stops the run: interrupted in the summary and the record, exit 130', async () => {
+    const ws = tempWorkspace();
+    writeFileSync(path.join(ws, 'sleepy.yaml'), 'name: sleepy\ntasks:\n  - { id: a, agent: shell, prompt: "echo holding on; sleep 60" }\n  - { id: b, agent: shell, prompt: "sleep 60" }\n');
+    run = new PtyRun(['run', 'sleepy.yaml', '--headless', '--workspace', ws], { cwd: ws });
+    const r = run;
+    await r.see('a             running');
+    await r.see('b             running');
+    // The terminal turns ^C into SIGINT for the foreground process group (agents are groups of their own).
+    await r.press(CTRL_C);
+    const exit = await within(r.exited, 30_000, 'exit after Ctrl+C');
+    expect(exit.exitCode).toBe(130);
+    expect(r.all()).toMatch(/interrupted by SIGINT — 2 tasks \(2 interrupted\)/);
+    expect(runsIn(ws)).toMatch(/\sinterrupted\s+2 interrupted/);
+  }, 60_000);
+
   it('ctrl+c stops gracefully, and ctrl+c again kills agents that ignore SIGTERM at once', async () => {
     const ws = tempWorkspace();
     // Agents that ignore SIGTERM, and a grace period far longer than the test: only a forced stop ends them in time.
@@ -218,6 +245,8 @@ describe('the dashboard, end to end in a real terminal', () => {
     expect(exit.exitCode).toBe(130);
     expect(aliveInGroups(groups)).toEqual([]);
     expect(r.all()).toContain('interrupted by SIGINT');
+    expect(r.all()).toContain('run interrupted by SIGINT: 2 tasks (2 interrupted)');
+    expect(runsIn(ws)).toMatch(/\sinterrupted\s+2 interrupted/);
   }, 90_000);
 
   it('ends its summary with the run\'s own duration, not the time the dashboard stayed open', async () => {

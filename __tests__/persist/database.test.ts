@@ -216,11 +216,12 @@ describe('openRunDatabase', () => {
     attempt.run('r', 'b', 1, 'failed', null, 4, 0);
     db.exec('ALTER TABLE tasks DROP COLUMN session_usage');
     for (const c of ['git_repo', 'git_base', 'git_start_branch']) db.exec(`ALTER TABLE runs DROP COLUMN ${c}`);
+    db.exec('ALTER TABLE attempts DROP COLUMN cost_reported');
     db.pragma('user_version = 2');
     db.close();
     const migrated = openRunDatabase(ws);
     try {
-      expect(migrated.pragma('user_version', { simple: true })).toBe(4);
+      expect(migrated.pragma('user_version', { simple: true })).toBe(5);
       const [a, b] = loadTaskRecords(migrated, 'r');
       expect(a!.sessionUsage).toEqual({ inputTokens: 10, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0.5 });
       expect(b!.sessionUsage).toBeUndefined();
@@ -233,14 +234,43 @@ describe('openRunDatabase', () => {
     const db = openRunDatabase(ws);
     db.prepare("INSERT INTO runs (id, plan_name, plan_file, workspace, concurrency, started_at, state) VALUES ('old', 'p', 'f', ?, 1, 1, 'completed')").run(ws);
     for (const c of ['git_repo', 'git_base', 'git_start_branch']) db.exec(`ALTER TABLE runs DROP COLUMN ${c}`);
+    db.exec('ALTER TABLE attempts DROP COLUMN cost_reported');
     db.pragma('user_version = 3');
     db.close();
     const migrated = openRunDatabase(ws);
     try {
-      expect(migrated.pragma('user_version', { simple: true })).toBe(4);
+      expect(migrated.pragma('user_version', { simple: true })).toBe(5);
       expect(getRun(migrated, 'old')).not.toHaveProperty('git');
       migrated.prepare("UPDATE runs SET git_repo = '/r', git_base = 'abc', git_start_branch = 'main' WHERE id = 'old'").run();
       expect(getRun(migrated, 'old')!.git).toEqual({ repo: '/r', base: 'abc', startBranch: 'main' });
+    } finally {
+      migrated.close();
+    }
+  });
+
+  it('brings a schema 4 database to 5: a recorded cost of 0 becomes "not reported" (shown as -), a real cost stays', () => {
+    const db = openRunDatabase(ws);
+    db.prepare("INSERT INTO runs (id, plan_name, plan_file, workspace, concurrency, started_at, state) VALUES ('r', 'p', 'f', ?, 1, 1, 'completed')").run(ws);
+    const insertTask = db.prepare("INSERT INTO tasks (run_id, id, ord, agent, spec, kind, state, attempts, usage, session_usage, transcript) VALUES ('r', ?, ?, 'shell', ?, 'completed', ?, 1, ?, ?, 't')");
+    const usage = (costUsd: number) => JSON.stringify({ inputTokens: 5, outputTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd });
+    insertTask.run('codex', 0, JSON.stringify(task('codex')), JSON.stringify({ kind: 'completed', result: '' }), usage(0), usage(0));
+    insertTask.run('claude', 1, JSON.stringify(task('claude')), JSON.stringify({ kind: 'completed', result: '' }), usage(0.25), usage(0.25));
+    const attempt = db.prepare("INSERT INTO attempts (run_id, task_id, n, session, started_at, state, input_tokens, cost_usd) VALUES ('r', ?, 1, 1, 1, 'completed', 5, ?)");
+    attempt.run('codex', 0);
+    attempt.run('claude', 0.25);
+    db.exec('ALTER TABLE attempts DROP COLUMN cost_reported');
+    db.pragma('user_version = 4');
+    db.close();
+    const migrated = openRunDatabase(ws);
+    try {
+      expect(migrated.pragma('user_version', { simple: true })).toBe(5);
+      const [codex, claude] = loadTaskRecords(migrated, 'r');
+      expect(codex!.usage).toEqual({ inputTokens: 5, outputTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0 });
+      expect(codex!.sessionUsage).not.toHaveProperty('costUsd');
+      expect(claude!.usage?.costUsd).toBe(0.25);
+      const attempts = loadAttempts(migrated, 'r');
+      expect(attempts.find((a) => a.taskId === 'codex')!.usage).not.toHaveProperty('costUsd');
+      expect(attempts.find((a) => a.taskId === 'claude')!.usage.costUsd).toBe(0.25);
     } finally {
       migrated.close();
     }
@@ -251,7 +281,7 @@ describe('openRunDatabase', () => {
     writeFileSync(path.join(ws, '.orchestrator', 'runs.db.new-99999999'), ''); // what a killed creation leaves
     const db = openRunDatabase(ws);
     try {
-      expect(db.pragma('user_version', { simple: true })).toBe(4);
+      expect(db.pragma('user_version', { simple: true })).toBe(5);
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     } finally {
       db.close();

@@ -1,7 +1,26 @@
 import { describe, expect, it } from '@jest/globals';
-import { ScriptedBackend, engineWith, flush, states, task } from './harness.js';
+import { ScriptedBackend, config, engineWith, flush, states, task } from './harness.js';
 
 describe('engine commands', () => {
+  it('markDone refuses a task whose agent is not interactive, running or not; an interactive one not running is told its state', async () => {
+    // ScriptedBackend's executions have no markDone: like a real agent on pipes, they end on their own.
+    const backend = new ScriptedBackend();
+    const cfg = config();
+    const withTty = { ...cfg, agents: { ...cfg.agents, tty: { provider: 'shell', interactive: true } } };
+    const engine = engineWith([task('a'), task('b', { dependsOn: ['a'] }), task('c', { agent: 'tty', dependsOn: ['a'] })], backend, { config: withTty });
+    const done = engine.run();
+    await flush();
+    expect(engine.markDone('a')).toEqual({ ok: false, reason: 'not-interactive', id: 'a' });
+    expect(engine.markDone('b')).toEqual({ ok: false, reason: 'not-interactive', id: 'b' });
+    expect(engine.markDone('c')).toEqual({ ok: false, reason: 'wrong-state', id: 'c', state: 'pending' });
+    expect(states(engine).a).toBe('running');
+    backend.finish('a');
+    await flush();
+    backend.finish('b');
+    backend.finish('c');
+    expect((await done).exitCode).toBe(0);
+  });
+
   it('pause holds a pending task past its dependencies; resume lets it start', async () => {
     const backend = new ScriptedBackend();
     const engine = engineWith([task('a'), task('b', { dependsOn: ['a'] })], backend);

@@ -40,7 +40,9 @@ export const GLOBAL = {
   },
   split: (ui, view) => {
     const running = Math.min(4, view.snapshot.tasks.filter((t) => isLive(t.state)).length);
-    return step(ui, { split: !ui.split }, say(true, !ui.split ? `split view: ${running} running agents (up to four)` : 'split view off'));
+    // The split shows running agents' terminals: with none there would be nothing in it.
+    if (!ui.split && running === 0) return tell(ui, false, 'no agent is running: the split view shows running agents (up to four)');
+    return step(ui, { split: !ui.split }, say(true, !ui.split ? `split view: ${running} running agent${running === 1 ? '' : 's'} (up to four)` : 'split view off'));
   },
   zoom: (ui) => {
     const zoom = !ui.zoom;

@@ -7,8 +7,11 @@ export interface Usage {
   outputTokens: number;
   cacheReadTokens: number;
   cacheWriteTokens: number;
-  /** US dollars, when the agent reports cost (Claude Code does; Codex does not). */
-  costUsd: number;
+  /**
+   * US dollars, when the agent reports cost (Claude Code does; Codex does not).
+   * Absent: not reported (shown as `-`, never as $0). A total has it when any part did.
+   */
+  costUsd?: number;
 }
 
 /** What an agent said about itself while it ran: its session id, and usage as it accrues. */

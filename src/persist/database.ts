@@ -5,7 +5,7 @@ import { errnoCode } from '../os/errno.js';
 import { UserError } from '../errors.js';
 import { databasePath, ensureStateDir } from './paths.js';
 
-const SCHEMA_VERSION = 4;
+const SCHEMA_VERSION = 5;
 
 /**
  * One row per run, per task (its spec, dependencies and writes, and current
@@ -68,6 +68,7 @@ CREATE TABLE IF NOT EXISTS attempts (
   input_tokens INTEGER NOT NULL DEFAULT 0, output_tokens INTEGER NOT NULL DEFAULT 0,
   cache_read_tokens INTEGER NOT NULL DEFAULT 0, cache_write_tokens INTEGER NOT NULL DEFAULT 0,
   cost_usd REAL NOT NULL DEFAULT 0,
+  cost_reported INTEGER NOT NULL DEFAULT 0,
   pgid INTEGER, pgid_start TEXT,
   PRIMARY KEY (run_id, task_id, n)
 ) WITHOUT ROWID;
@@ -118,6 +119,19 @@ const TO_V4 = `
 ALTER TABLE runs ADD COLUMN git_repo TEXT;
 ALTER TABLE runs ADD COLUMN git_base TEXT;
 ALTER TABLE runs ADD COLUMN git_start_branch TEXT;
+`;
+
+/**
+ * Schema 5 tells a cost nobody reported (Codex reports none) from $0: an
+ * attempt's `cost_reported`, a task's usage without `costUsd`. Before, both
+ * read 0; a recorded 0 is taken as not reported (a real $0 is rare, a
+ * provider without cost common).
+ */
+const TO_V5 = `
+ALTER TABLE attempts ADD COLUMN cost_reported INTEGER NOT NULL DEFAULT 0;
+UPDATE attempts SET cost_reported = 1 WHERE cost_usd != 0;
+UPDATE tasks SET usage = json_remove(usage, '$.costUsd') WHERE usage IS NOT NULL AND json_extract(usage, '$.costUsd') = 0;
+UPDATE tasks SET session_usage = json_remove(session_usage, '$.costUsd') WHERE session_usage IS NOT NULL AND json_extract(session_usage, '$.costUsd') = 0;
 `;
 
 export interface OpenOptions {
@@ -190,6 +204,7 @@ function migrate(db: Db, version: number): void {
     if (version === 1) db.exec(FROM_V1);
     if (version === 1 || version === 2) db.exec(TO_V3);
     if (version >= 1 && version <= 3) db.exec(TO_V4);
+    if (version >= 1 && version <= 4) db.exec(TO_V5);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   })();
 }

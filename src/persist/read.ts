@@ -1,7 +1,10 @@
 import path from 'node:path';
 import type { Database as Db } from 'better-sqlite3';
 import type { AttemptRecord, TaskRecord } from '../scheduler/apply-event.js';
+import type { TaskSpec } from '../plan/schema.js';
+import { STATE_LABELS, stateLabel } from '../report/format.js';
 import { hasUnfinished } from '../scheduler/states.js';
+import type { TaskState } from '../scheduler/states.js';
 import { attemptOfRow, recordOfRow } from './rows.js';
 import type { TaskRowDb } from './rows.js';
 import type { RunGit } from './journal.js';
@@ -22,7 +25,10 @@ export interface RunInfo {
   state: string;
   exitCode: number | null;
   session: number;
+  /** Tasks by state kind. */
   counts: Record<string, number>;
+  /** Tasks by the word reports use (docs: `stateLabel`): `interrupted`, `failed (soft)` told apart. */
+  labels: Record<string, number>;
   /** Set for a run with isolated tasks: its repository, base commit and start branch. */
   git?: RunGit;
 }
@@ -57,7 +63,18 @@ export function listRuns(db: Db): RunInfo[] {
     if (!byKind) counts.set(c.run_id, (byKind = {}));
     byKind[c.kind] = c.n;
   }
-  return rows.map((r) => toInfo(r, counts.get(r.id) ?? {}));
+  const labels = new Map<string, Record<string, number>>();
+  for (const [runId, byKind] of counts) labels.set(runId, { ...byKind });
+  // Only failed and cancelled tasks can read otherwise than their kind: those rows are read whole.
+  const refined = db.prepare("SELECT run_id, kind, state, spec FROM tasks WHERE kind IN ('failed', 'cancelled')").all() as { run_id: string; kind: string; state: string; spec: string }[];
+  for (const t of refined) {
+    const label = stateLabel(JSON.parse(t.state) as TaskState, (JSON.parse(t.spec) as TaskSpec).failureMode);
+    if (label === t.kind) continue;
+    const byLabel = labels.get(t.run_id)!;
+    byLabel[t.kind] = (byLabel[t.kind] ?? 0) - 1;
+    byLabel[label] = (byLabel[label] ?? 0) + 1;
+  }
+  return rows.map((r) => toInfo(r, counts.get(r.id) ?? {}, labels.get(r.id) ?? {}));
 }
 
 export function getRun(db: Db, runId: string): RunInfo | undefined {
@@ -94,7 +111,7 @@ export function transcriptOf(db: Db, workspace: string, runId: string, taskId: s
   return row ? path.join(workspace, '.orchestrator', row.transcript) : undefined;
 }
 
-function toInfo(r: RunRowDb, counts: Record<string, number>): RunInfo {
+function toInfo(r: RunRowDb, counts: Record<string, number>, labels: Record<string, number>): RunInfo {
   return {
     id: r.id,
     plan: r.plan_name,
@@ -108,6 +125,7 @@ function toInfo(r: RunRowDb, counts: Record<string, number>): RunInfo {
     exitCode: r.exit_code,
     session: r.session,
     counts,
+    labels: Object.fromEntries(STATE_LABELS.filter((l) => (labels[l] ?? 0) > 0).map((l) => [l, labels[l]!])),
     ...(r.git_repo !== null && r.git_base !== null ? { git: { repo: r.git_repo, base: r.git_base, startBranch: r.git_start_branch } } : {}),
   };
 }

@@ -1,5 +1,6 @@
 import type { TaskSpec } from '../plan/schema.js';
 import type { TaskRecord } from '../scheduler/run-store.js';
+import { isInterrupted } from '../scheduler/states.js';
 import type { TaskState } from '../scheduler/states.js';
 
 /** Why a task that was running when the orchestrator died runs again: what its agent is told. */
@@ -22,7 +23,7 @@ export function resumedState(record: TaskRecord): TaskRecord {
     case 'failed':
       return record;
     case 'cancelled':
-      return state.reason.startsWith('interrupted') ? pending(state.reason) : record;
+      return isInterrupted(state) ? pending(state.reason) : record;
     case 'running':
       return pending(CRASH_NOTE);
     case 'paused':

@@ -51,7 +51,7 @@ export function attemptOfRow(r: Record<string, unknown>): AttemptRecord & { pgid
       outputTokens: r.output_tokens as number,
       cacheReadTokens: r.cache_read_tokens as number,
       cacheWriteTokens: r.cache_write_tokens as number,
-      costUsd: r.cost_usd as number,
+      ...(r.cost_reported === 0 ? {} : { costUsd: r.cost_usd as number }),
     },
     pgid: r.pgid as number | null,
     pgidStart: r.pgid_start as string | null,

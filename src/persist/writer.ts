@@ -56,8 +56,8 @@ export class RunWriter {
       insertWrite: p('INSERT OR IGNORE INTO writes (run_id, task_id, path) VALUES (?, ?, ?)'),
       insertFollowUp: p('INSERT OR REPLACE INTO follow_ups (run_id, parent_id, follow_up_id, outcome, reason) VALUES (?, ?, ?, ?, ?)'),
       putAttempt: p(`INSERT OR REPLACE INTO attempts (run_id, task_id, n, session, started_at, ended_at, state, reason, exit_code, session_id,
-        input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd, pgid, pgid_start)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+        input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd, cost_reported, pgid, pgid_start)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       selectAttempt: p('SELECT * FROM attempts WHERE run_id = ? AND task_id = ? AND n = ?'),
       maxOrd: p('SELECT COALESCE(MAX(ord), -1) AS n FROM tasks WHERE run_id = ?'),
       paused: p('UPDATE runs SET paused = ? WHERE id = ?'),
@@ -96,7 +96,7 @@ export class RunWriter {
         this.s.paused!.run(e.type === 'run-paused' ? 1 : 0, this.runId);
         break;
       case 'run-finished':
-        this.s.finished!.run(runFinalState(e.counts, e.exitCode), e.time, e.exitCode, this.runId);
+        this.s.finished!.run(runFinalState(e.counts, e.exitCode, e.interrupted), e.time, e.exitCode, this.runId);
         break;
       default: {
         const never: never = e;
@@ -129,7 +129,7 @@ export class RunWriter {
     for (const [key, a] of this.dirtyAttempts) {
       const u = a.usage;
       this.s.putAttempt!.run(this.runId, a.taskId, a.n, a.session, a.startedAt, a.endedAt, a.state, a.reason, a.exitCode, a.sessionId,
-        u.inputTokens, u.outputTokens, u.cacheReadTokens, u.cacheWriteTokens, u.costUsd, a.pgid, this.pgidStarts.get(key) ?? null);
+        u.inputTokens, u.outputTokens, u.cacheReadTokens, u.cacheWriteTokens, u.costUsd ?? 0, u.costUsd === undefined ? 0 : 1, a.pgid, this.pgidStarts.get(key) ?? null);
     }
     this.dirtyTasks.clear();
     this.dirtyAttempts.clear();
@@ -222,9 +222,13 @@ export class RunWriter {
   }
 }
 
-/** The run's state word once it has finished or been stopped. */
-export function runFinalState(counts: Record<string, number>, exitCode: number): string {
-  return hasUnfinished(counts) ? 'interrupted' : exitCode === 0 ? 'completed' : 'failed';
+/**
+ * The run's state word once it has finished or been stopped: a shutdown that
+ * stopped it is `interrupted` even when every task it stopped ended (as
+ * interrupted, cancelled): resume continues it.
+ */
+export function runFinalState(counts: Record<string, number>, exitCode: number, interrupted?: string): string {
+  return interrupted || hasUnfinished(counts) ? 'interrupted' : exitCode === 0 ? 'completed' : 'failed';
 }
 
 function attemptKey(taskId: string, n: number): string {
@@ -234,6 +238,6 @@ function attemptKey(taskId: string, n: number): string {
 /** A task-usage event journaled by an older build, without its delta: the delta is what its total adds to the record's. */
 function withDelta(e: RunEventOf<'task-usage'>, record: TaskRecord): RunEventOf<'task-usage'> {
   const u = record.usage ?? emptyUsage();
-  const minus: Usage = { inputTokens: -u.inputTokens, outputTokens: -u.outputTokens, cacheReadTokens: -u.cacheReadTokens, cacheWriteTokens: -u.cacheWriteTokens, costUsd: -u.costUsd };
+  const minus: Usage = { inputTokens: -u.inputTokens, outputTokens: -u.outputTokens, cacheReadTokens: -u.cacheReadTokens, cacheWriteTokens: -u.cacheWriteTokens, ...(u.costUsd !== undefined ? { costUsd: -u.costUsd } : {}) };
   return { ...e, delta: addUsage(e.usage, minus) };
 }

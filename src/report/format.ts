@@ -2,7 +2,9 @@ import { visible } from './visible.js';
 import path from 'node:path';
 import type { Usage } from '../agents/backend.js';
 import type { TaskRecord } from '../scheduler/run-store.js';
-import type { TaskState } from '../scheduler/states.js';
+import type { FailureMode } from '../config/schema.js';
+import { STATE_KINDS, isInterrupted } from '../scheduler/states.js';
+import type { TaskState, TaskStateKind } from '../scheduler/states.js';
 
 /** `1.2s`, `3m04s`, `1h02m`: short enough for a table column. */
 export function formatElapsed(ms: number): string {
@@ -26,12 +28,52 @@ export function totalTokens(usage: Usage): number {
   return usage.inputTokens + usage.outputTokens + usage.cacheReadTokens + usage.cacheWriteTokens;
 }
 
-/** `12.3k tokens, $0.0842`, or `''` when nothing was reported. */
+/** `$0.0842` to `digits` places; `-` when no agent reported a cost (never `$0.0000` for "unknown"). */
+export function formatCost(usage: Usage | undefined, digits = 4): string {
+  return usage?.costUsd === undefined ? '-' : `$${usage.costUsd.toFixed(digits)}`;
+}
+
+/** `12.3k tokens, $0.0842` (`, cost -` when no cost was reported), or `''` when nothing was reported. */
 export function formatUsage(usage: Usage | undefined): string {
   if (!usage) return '';
   const tokens = totalTokens(usage);
-  if (tokens === 0 && usage.costUsd === 0) return '';
-  return `${formatCount(tokens)} tokens, $${usage.costUsd.toFixed(4)}`;
+  if (tokens === 0 && !usage.costUsd) return '';
+  return `${formatCount(tokens)} tokens, ${usage.costUsd === undefined ? 'cost -' : formatCost(usage)}`;
+}
+
+/** A state kind, or one of the finer words reports use for a failed or cancelled task (see stateLabel). */
+export type StateLabel = TaskStateKind | 'failed (soft)' | 'failed (skip)' | 'interrupted';
+
+/** The order labels are counted in: each beside the state kind it refines. */
+export const STATE_LABELS: readonly StateLabel[] = STATE_KINDS.flatMap((k): StateLabel[] =>
+  k === 'failed' ? ['failed', 'failed (soft)', 'failed (skip)'] : k === 'cancelled' ? ['cancelled', 'interrupted'] : [k],
+);
+
+/**
+ * A task's state as every report words it (headless lines, summary, show,
+ * runs, dashboard): `interrupted` for one a shutdown stopped (resume runs it
+ * again), `failed (soft)` / `failed (skip)` for a failure its failure mode
+ * lets pass; otherwise the state kind.
+ */
+export function stateLabel(state: TaskState, mode: FailureMode): StateLabel {
+  if (state.kind === 'failed' && mode !== 'hard') return `failed (${mode})`;
+  if (isInterrupted(state)) return 'interrupted';
+  return state.kind;
+}
+
+/** Tasks counted by label, in STATE_LABELS order, leaving out zeros. */
+export function countLabels(tasks: ReadonlyArray<{ state: TaskState; spec: { failureMode: FailureMode } }>): Array<[StateLabel, number]> {
+  const counts = new Map<StateLabel, number>();
+  for (const t of tasks) {
+    const label = stateLabel(t.state, t.spec.failureMode);
+    counts.set(label, (counts.get(label) ?? 0) + 1);
+  }
+  return STATE_LABELS.filter((l) => counts.has(l)).map((l) => [l, counts.get(l)!]);
+}
+
+/** `3 completed, 1 failed (soft), 2 interrupted`. */
+export function formatLabelCounts(counts: ReadonlyArray<readonly [string, number]>): string {
+  return counts.map(([label, n]) => `${n} ${label}`).join(', ');
 }
 
 /** The first non-empty line of a text, cut to `max` characters. */

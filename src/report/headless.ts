@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { RunEvent } from '../scheduler/events.js';
 import type { RunStoreReader, RunSnapshot } from '../scheduler/run-store.js';
 import { endedOk } from '../scheduler/states.js';
-import { formatElapsed, formatUsage, stateDetail, table, taskDuration } from './format.js';
+import { countLabels, formatElapsed, formatLabelCounts, formatUsage, stateDetail, stateLabel, table, taskDuration } from './format.js';
 import { toJsonEvent } from './json-events.js';
 
 export interface ReporterOptions {
@@ -24,6 +24,9 @@ export interface ReporterOptions {
 const COLORS: Record<string, string> = {
   completed: '32',
   failed: '31',
+  'failed (soft)': '33',
+  'failed (skip)': '90',
+  interrupted: '33',
   blocked: '35',
   cancelled: '33',
   skipped: '90',
@@ -57,10 +60,10 @@ function lineWriter(store: RunStoreReader, opts: ReporterOptions): (e: RunEvent)
   const line = (time: number, id: string, kind: string, detail: string) => {
     idWidth = Math.max(idWidth, Math.min(id.length, 40));
     const stamp = new Date(time).toISOString().slice(11, 23);
-    const word = paint(kind, kind.padEnd(12));
+    const word = paint(kind, kind.padEnd(13));
     const head = `${stamp}  ${id.padEnd(idWidth)}  `;
     // On a terminal a state line stays one line: the detail is cut to what fits.
-    const room = opts.columns ? opts.columns - head.length - 14 : Infinity;
+    const room = opts.columns ? opts.columns - head.length - 15 : Infinity;
     const safe = visible(detail);
     const shown = safe.length > room ? `${safe.slice(0, Math.max(0, room - 1))}…` : safe;
     opts.write(`${head}${shown ? `${word}  ${shown}` : word.trimEnd()}\n`);
@@ -81,7 +84,7 @@ function lineWriter(store: RunStoreReader, opts: ReporterOptions): (e: RunEvent)
           const took = taskDuration(record, e.time);
           detail = [took !== undefined ? `in ${formatElapsed(took)}` : '', detail].filter(Boolean).join(': ');
         }
-        line(e.time, e.taskId, e.to.kind, detail);
+        line(e.time, e.taskId, record ? stateLabel(e.to, record.spec.failureMode) : e.to.kind, detail);
         return;
       }
       case 'task-added':
@@ -115,20 +118,12 @@ export function formatSummary(snapshot: RunSnapshot, now: number, interrupted?: 
   const usage = formatUsage(snapshot.usage);
   const rows = snapshot.tasks.map((t) => {
     const took = taskDuration(t, now);
-    const reason =
-      t.state.kind === 'completed'
-        ? ''
-        : t.state.kind === 'failed' && t.spec.failureMode !== 'hard'
-          ? `(${t.spec.failureMode}) ${stateDetail(t.state, snapshot.workspace)}`
-          : stateDetail(t.state, snapshot.workspace);
-    const row = [t.spec.id, t.state.kind, String(t.attempts), took !== undefined ? formatElapsed(took) : '-'];
+    const reason = t.state.kind === 'completed' ? '' : stateDetail(t.state, snapshot.workspace);
+    const row = [t.spec.id, stateLabel(t.state, t.spec.failureMode), String(t.attempts), took !== undefined ? formatElapsed(took) : '-'];
     // Tokens and cost only when some agent reported them: shell tasks have none.
     return [...row, ...(usage ? [formatUsage(t.usage) || '-'] : []), reason];
   });
-  const counts = Object.entries(snapshot.counts)
-    .filter(([, n]) => n > 0)
-    .map(([k, n]) => `${n} ${k}`)
-    .join(', ');
+  const counts = formatLabelCounts(countLabels(snapshot.tasks));
   const ok = snapshot.tasks.every((t) => endedOk(t.state, t.spec.failureMode));
   const verdict = interrupted
     ? `interrupted by ${interrupted}`

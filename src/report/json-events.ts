@@ -25,6 +25,7 @@ export const jsonUsage = z.strictObject({
   cacheReadTokens: int(),
   cacheWriteTokens: int(),
   costUsd: z.number(),
+  costReported: z.boolean(),
 });
 
 /** An automatic retry waiting out its backoff. */
@@ -125,6 +126,7 @@ export const JSON_EVENT_SCHEMAS = {
   'run-finished': event('run-finished', {
     exitCode: int(),
     counts: z.record(z.enum(JSON_STATE_KINDS), int()),
+    interrupted: z.string().optional(),
   }),
 };
 
@@ -163,7 +165,7 @@ export function toJsonEvent(e: RunEvent, runId: string | null): JsonEvent {
       return { type: e.type, ...common };
     case 'run-finished': {
       const counts = Object.fromEntries(JSON_STATE_KINDS.map((k) => [k, e.counts[k] ?? 0])) as Record<(typeof JSON_STATE_KINDS)[number], number>;
-      return { type: e.type, ...common, exitCode: e.exitCode, counts };
+      return { type: e.type, ...common, exitCode: e.exitCode, counts, ...(e.interrupted !== undefined ? { interrupted: e.interrupted } : {}) };
     }
     default: {
       const never: never = e;
@@ -188,7 +190,8 @@ function jsonSpec(t: TaskSpec): JsonTaskSpec {
 }
 
 function jsonUsageOf(u: Usage): JsonUsage {
-  return { inputTokens: u.inputTokens, outputTokens: u.outputTokens, cacheReadTokens: u.cacheReadTokens, cacheWriteTokens: u.cacheWriteTokens, costUsd: u.costUsd };
+  // costUsd stays a number (schema 2 promised one); costReported says whether it is a figure or "not reported".
+  return { inputTokens: u.inputTokens, outputTokens: u.outputTokens, cacheReadTokens: u.cacheReadTokens, cacheWriteTokens: u.cacheWriteTokens, costUsd: u.costUsd ?? 0, costReported: u.costUsd !== undefined };
 }
 
 function jsonState(s: TaskState): JsonTaskState {

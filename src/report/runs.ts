@@ -4,7 +4,7 @@ import { resultBranch } from '../git/layout.js';
 import { readRun, readRuns } from '../persist/queries.js';
 import type { AttemptInfo, RunInfo } from '../persist/read.js';
 import type { TaskRecord } from '../scheduler/run-store.js';
-import { formatCount, formatElapsed, reasonLine, stateDetail, table, totalTokens } from './format.js';
+import { formatCost, formatCount, formatElapsed, formatLabelCounts, reasonLine, stateDetail, stateLabel, table, totalTokens } from './format.js';
 
 /** `orchestrator runs`: every recorded run, newest first. */
 export function runsText(workspace: string, json: boolean): string {
@@ -16,7 +16,7 @@ export function runsText(workspace: string, json: boolean): string {
     r.plan,
     new Date(r.startedAt).toISOString().replace('T', ' ').slice(0, 19),
     r.state,
-    Object.entries(r.counts).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', '),
+    formatLabelCounts(Object.entries(r.labels)),
   ]);
   return `${table(['RUN', 'PLAN', 'STARTED (UTC)', 'STATE', 'TASKS'], rows)}\n`;
 }
@@ -42,9 +42,22 @@ function taskRow(t: TaskRecord, attempts: AttemptInfo[], run: RunInfo): string[]
   // TIME SPENT: the running time of every attempt, across resumes (the run's summary shows the last attempt's).
   const ms = attempts.reduce((sum, a) => sum + ((a.endedAt ?? (run.state === 'running' ? Date.now() : a.startedAt)) - a.startedAt), 0);
   const tokens = t.usage ? totalTokens(t.usage) : 0;
-  const state = t.state.kind === 'running' && run.state !== 'running' ? `running (${run.state})` : t.state.kind;
+  const state = t.state.kind === 'running' && run.state !== 'running' ? `running (${run.state})` : stateLabel(t.state, t.spec.failureMode);
   const last = attempts[attempts.length - 1];
-  const reason = t.state.kind === 'completed' ? '' : stateDetail(t.state, run.workspace) || (last?.reason ? reasonLine(last.reason) : '');
-  return [t.spec.id, state, String(t.attempts), attempts.length ? formatElapsed(ms) : '-', tokens ? formatCount(tokens) : '-', t.usage?.costUsd ? `$${t.usage.costUsd.toFixed(4)}` : '-', reason];
+  const reason = t.state.kind === 'completed' ? '' : waitDetail(t, run) ?? (stateDetail(t.state, run.workspace) || (last?.reason ? reasonLine(last.reason) : ''));
+  return [t.spec.id, state, String(t.attempts), attempts.length ? formatElapsed(ms) : '-', tokens ? formatCount(tokens) : '-', formatCost(t.usage), reason];
+}
+
+/**
+ * A retry's backoff or a breaker's wait is only counted down while the run
+ * lives: in a run that stopped, the recorded countdown is stale (nothing is
+ * retrying), and resume decides afresh. Undefined for anything else.
+ */
+function waitDetail(t: TaskRecord, run: RunInfo): string | undefined {
+  if (run.state === 'running') return undefined;
+  const s = t.state;
+  if (s.kind === 'pending' && s.retry) return `was waiting to retry (${s.retry.attempt}/${s.retry.of}); resume runs it`;
+  if (s.kind === 'eligible' && s.breaker) return `was held by provider '${s.breaker.provider}' failing; resume runs it`;
+  return undefined;
 }
 

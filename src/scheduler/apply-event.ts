@@ -48,20 +48,25 @@ export interface AttemptRecord {
   pgid: number | null;
 }
 
-/** Usage with every count at zero. */
+/** Usage with every count at zero, and no cost reported. */
 export function emptyUsage(): Usage {
-  return { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0 };
+  return { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
 }
 
-/** `a + b`, field by field; a missing field counts as zero. */
+/**
+ * `a + b`, field by field; a missing token count counts as zero. Cost stays
+ * absent (not reported) unless one side reported it: a provider that reports
+ * none (Codex) never reads as $0.
+ */
 export function addUsage(a: Usage, b: Partial<Usage>): Usage {
-  return {
+  const sum: Usage = {
     inputTokens: a.inputTokens + (b.inputTokens ?? 0),
     outputTokens: a.outputTokens + (b.outputTokens ?? 0),
     cacheReadTokens: a.cacheReadTokens + (b.cacheReadTokens ?? 0),
     cacheWriteTokens: a.cacheWriteTokens + (b.cacheWriteTokens ?? 0),
-    costUsd: a.costUsd + (b.costUsd ?? 0),
   };
+  if (a.costUsd !== undefined || b.costUsd !== undefined) sum.costUsd = (a.costUsd ?? 0) + (b.costUsd ?? 0);
+  return sum;
 }
 
 /** A task as it joins the run (from the plan, or spawned as a follow-up): pending, never attempted. */

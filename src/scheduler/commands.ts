@@ -1,3 +1,4 @@
+import type { TaskSpec } from '../plan/schema.js';
 import { landedState } from './executor.js';
 import type { Executor } from './executor.js';
 import type { TaskState } from './states.js';
@@ -35,6 +36,8 @@ export type CommandRefusal =
   | { ok: false; reason: 'already'; id: string; state: TaskStateKind }
   /** Its process is still being started: try again in a moment. */
   | { ok: false; reason: 'starting'; id: string }
+  /** Mark done applies only to an interactive agent (one in a terminal): this one ends on its own. */
+  | { ok: false; reason: 'not-interactive'; id: string }
   | { ok: false; reason: 'waiting-lock'; id: string; file: string }
   /** Paused mid-run: its processes are stopped until resumed. */
   | { ok: false; reason: 'stopped'; id: string }
@@ -66,6 +69,8 @@ export interface CommandContext {
   readonly merging: Set<string>;
   /** Keeps the run from ending until `work` has settled. */
   hold(work: Promise<unknown>): void;
+  /** Whether the task's role runs its agent interactively (in a terminal, until it exits or is marked done). */
+  interactive(spec: TaskSpec): boolean;
   /** Spawns a completed task's workflow follow-ups. */
   spawnFollowUps(id: string): void;
 }
@@ -194,8 +199,9 @@ export function sendInput(c: CommandContext, id: string, data: string): CommandR
 export function markTaskDone(c: CommandContext, id: string): CommandResult {
   const record = c.store.get(id);
   if (!record) return unknown(id);
-  if (!isLive(record.state)) return wrongState(id, record.state.kind);
-  if (!c.executor.markDone(id)) return { ok: false, reason: 'starting', id };
+  if (!isLive(record.state)) return c.interactive(record.spec) ? wrongState(id, record.state.kind) : { ok: false, reason: 'not-interactive', id };
+  const marked = c.executor.markDone(id);
+  if (marked !== 'marked') return { ok: false, reason: marked, id };
   return { ok: true, did: 'marked-done', id };
 }
 

@@ -134,6 +134,7 @@ export class Engine {
       merging: new Set(),
       hold: (work) => void (this.settling++, work.finally(() => setImmediate(() => (this.settling--, this.checkIdle())))),
       spawnFollowUps: (id) => this.spawnCompletedFollowUps(this.store.require(id)),
+      interactive: (spec) => config.agents[spec.agent]?.interactive === true,
     };
   }
 
@@ -271,8 +272,9 @@ export class Engine {
     this.waits.idle();
     const summary = this.summary();
     if (!this.store.isFinished) {
+      this.store.finish(summary.exitCode, summary.interrupted);
+      // Published now, not on the next tick: a dashboard quitting as the run stops draws its last frame from this.
       this.store.close();
-      this.store.finish(summary.exitCode);
     }
     const waiters = this.idleWaiters;
     this.idleWaiters = [];

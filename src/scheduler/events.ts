@@ -43,7 +43,8 @@ export type RunEvent =
   | { type: 'follow-up-refused'; seq: number; time: number; taskId: string; followUpId: string; reason: string }
   | { type: 'run-paused'; seq: number; time: number }
   | { type: 'run-resumed'; seq: number; time: number }
-  | { type: 'run-finished'; seq: number; time: number; exitCode: number; counts: Record<string, number> };
+  /** `interrupted`: the signal of a shutdown that stopped the run with work left (resume continues it). */
+  | { type: 'run-finished'; seq: number; time: number; exitCode: number; counts: Record<string, number>; interrupted?: string };
 
 export type RunEventType = RunEvent['type'];
 

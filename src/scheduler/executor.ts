@@ -127,13 +127,15 @@ export class Executor {
     }
   }
 
-  /** Ends a running attempt as completed at the person's word. False when it cannot be. */
-  markDone(id: string): boolean {
+  /** Ends a running attempt as completed at the person's word, or says why it cannot be. */
+  markDone(id: string): 'marked' | 'starting' | 'not-interactive' {
     const active = this.active.get(id);
-    if (!active?.execution?.markDone) return false;
+    if (!active?.execution) return 'starting';
+    // Only an interactive agent's execution (a pty) can be ended at the person's word.
+    if (!active.execution.markDone) return 'not-interactive';
     active.markedDone = true;
     active.execution.markDone();
-    return true;
+    return 'marked';
   }
 
   /**

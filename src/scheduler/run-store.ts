@@ -1,5 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import type { AgentReport, OutputOnly, Usage } from '../agents/backend.js';
+import { SIGNAL_EXIT } from '../report/exit-codes.js';
 import type { TaskSpec } from '../plan/schema.js';
 import { addUsage, applyEvent, emptyUsage, newRecord, startsAttempt } from './apply-event.js';
 import type { TaskRecord } from './apply-event.js';
@@ -22,6 +23,8 @@ export interface RunSnapshot {
   readonly paused: boolean;
   /** Set once every task has finished; cleared if a retry brings work back. */
   readonly finished: boolean;
+  /** Set when a shutdown (the signal, or SIGINT for quitting the dashboard) ended the run with work left. */
+  readonly interrupted?: string;
   readonly tasks: readonly TaskRecord[];
   readonly counts: Readonly<Record<TaskStateKind, number>>;
   /** Tokens and cost of every task so far. */
@@ -72,6 +75,7 @@ export class RunStore implements RunStoreReader {
   private version = 0;
   private paused = false;
   private finished = false;
+  private interrupted: string | undefined;
   private usage = emptyUsage();
   /** Tasks by state kind, kept as events are applied: what the snapshot counts and `unfinished` read. */
   private readonly counts = Object.fromEntries(STATE_KINDS.map((k) => [k, 0])) as Record<TaskStateKind, number>;
@@ -209,10 +213,16 @@ export class RunStore implements RunStoreReader {
     return this.finished;
   }
 
-  /** Marks the run finished (every task in a finished state) with its exit code. */
-  finish(exitCode: number): void {
+  /**
+   * Marks the run finished (every task in a finished state) with its exit
+   * code, or stopped by a shutdown that left work (`interrupted`: the signal);
+   * then the exit code recorded is the one the process exits with (130 for SIGINT).
+   */
+  finish(exitCode: number, interrupted?: string): void {
     this.finished = true;
-    this.emit({ type: 'run-finished', exitCode, counts: { ...this.getSnapshot().counts } });
+    this.interrupted = interrupted;
+    const code = interrupted ? (SIGNAL_EXIT[interrupted] ?? SIGNAL_EXIT.SIGINT!) : exitCode;
+    this.emit({ type: 'run-finished', exitCode: code, counts: { ...this.getSnapshot().counts }, ...(interrupted ? { interrupted } : {}) });
   }
 
   /** Work came back after the run had finished (a retry in the dashboard). */
@@ -234,6 +244,7 @@ export class RunStore implements RunStoreReader {
       startedAt: this.startedAt,
       paused: this.paused,
       finished: this.finished,
+      ...(this.interrupted ? { interrupted: this.interrupted } : {}),
       tasks: Object.freeze(tasks),
       counts: Object.freeze({ ...this.counts }),
       usage: this.usage,

@@ -60,6 +60,15 @@ export function isLive(state: TaskState): boolean {
   return state.kind === 'running' || (state.kind === 'paused' && state.from === 'running');
 }
 
+/**
+ * A task a shutdown stopped (Ctrl+C, a signal, quitting the dashboard): cancelled
+ * with the reason `interrupted (SIGINT)`, and run again by resume. Reports call it
+ * `interrupted`, never failed or cancelled: nobody gave up on it.
+ */
+export function isInterrupted(state: TaskState): boolean {
+  return state.kind === 'cancelled' && state.reason.startsWith('interrupted');
+}
+
 /** States a task never leaves on its own; only a command (retry, skip) moves it. */
 export function isFinished(kind: TaskStateKind): boolean {
   return kind === 'completed' || kind === 'failed' || kind === 'skipped' || kind === 'blocked' || kind === 'cancelled';
