@@ -209,7 +209,8 @@ function resolveWrites(
   const out = new Set<string>();
   const who = typeof taskId === 'string' ? `task '${taskId}' writes` : 'writes';
   writes.forEach((w, j) => {
-    if (typeof w !== 'string' || w === '') return;
+    // A NUL byte is the schema's to report: no file system call takes such a path.
+    if (typeof w !== 'string' || w === '' || w.includes('\0')) return;
     const target = resolve(w);
     if (target.ok) {
       out.add(target.path);
