@@ -9,12 +9,15 @@ import type { Problem } from '../errors.js';
 import { valueAt } from '../input/zod-problems.js';
 import { errnoCode } from '../os/errno.js';
 import { DEFAULTS_SOURCE, defaultConfig } from './defaults.js';
+import { whatItRuns } from './executes.js';
 import { configProblems } from './issues.js';
 import type { Origin } from './issues.js';
 import { PACKAGE_PROP, parseConfigText } from './parse.js';
 import type { ParseResult, ParsedConfigFile } from './parse.js';
 import { CONFIG_KEYS, ConfigSchema, PartialConfigSchema } from './schema.js';
 import type { Config, ConfigKey } from './schema.js';
+import { addTrust, configDigest, readTrustStore, storedTrust, unsafeFileReason } from './trust.js';
+import { findWorkspace } from '../workspace.js';
 
 /** The source name given to values set by CLI flags. */
 export const COMMAND_LINE_SOURCE = 'command line';
@@ -41,6 +44,34 @@ export interface LoadConfigOptions {
   env?: NodeJS.ProcessEnv;
   /** Values from CLI flags, the highest priority. */
   overrides?: { concurrency?: number };
+  /**
+   * `require` (the default, for anything that starts a process from the
+   * config): a project file that sets something that runs must be trusted,
+   * else a UserError says what it would run and how to trust it. `inspect`
+   * (for commands that only read it): it is used anyway; `project.trust` says.
+   */
+  trust?: 'require' | 'inspect';
+  /** `--trust`: the person trusts the project file for this one command (as ORCHESTRATOR_TRUST=1 in `env` does). */
+  trustGiven?: boolean;
+}
+
+/** Whether the project file may be used by a command that starts processes, and why. */
+export type ProjectTrust =
+  | { kind: 'given' } // named with --config by the person
+  | { kind: 'not-needed' } // sets nothing that runs
+  | { kind: 'trusted'; by: 'store' | 'flag' | 'env' }
+  | { kind: 'untrusted'; changed: boolean };
+
+/** The project's config file (found by the search, or given with --config) and its standing. */
+export interface ProjectConfig {
+  file: string;
+  /** Symlinks resolved: the key it is trusted under. */
+  realPath: string;
+  /** What trust is checked against (src/config/trust.ts `configDigest`). */
+  digest: string;
+  /** What it sets that runs or decides what runs, one line each; empty when only harmless values. */
+  runs: string[];
+  trust: ProjectTrust;
 }
 
 export interface LoadedConfig {
@@ -49,6 +80,8 @@ export interface LoadedConfig {
   sources: Record<ConfigKey, string>;
   /** The config files read, lowest priority first. */
   files: string[];
+  /** The project file, when there is one. */
+  project?: ProjectConfig;
 }
 
 /** One level of the merge: defaults, a file, or the command line. */
@@ -118,7 +151,35 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<LoadedConfig>
     sources[key] = [...layers].reverse().find((l) => l.data[key] !== undefined)?.source ?? DEFAULTS_SOURCE;
   }
   const files = layers.flatMap((l) => (l.file ? [l.file.path] : []));
-  return { config: result.data, sources, files };
+  const project = projectFile?.ok ? await projectTrust(projectFile.file, opts, env) : undefined;
+  if (project && project.trust.kind === 'untrusted' && (opts.trust ?? 'require') === 'require') throw untrusted(project);
+  return { config: result.data, sources, files, ...(project && { project }) };
+}
+
+async function projectTrust(file: ParsedConfigFile, opts: LoadConfigOptions, env: NodeJS.ProcessEnv): Promise<ProjectConfig> {
+  const realPath = await fs.realpath(file.path).catch(() => file.path);
+  const digest = configDigest(file.data);
+  const runs = whatItRuns(file.data);
+  const base = { file: file.path, realPath, digest, runs };
+  if (opts.configFile !== undefined) return { ...base, trust: { kind: 'given' } };
+  if (runs.length === 0) return { ...base, trust: { kind: 'not-needed' } };
+  if (opts.trustGiven) return { ...base, trust: { kind: 'trusted', by: 'flag' } };
+  if (env.ORCHESTRATOR_TRUST === '1') return { ...base, trust: { kind: 'trusted', by: 'env' } };
+  const stored = storedTrust(await readTrustStore(env), realPath, digest);
+  return { ...base, trust: stored === 'trusted' ? { kind: 'trusted', by: 'store' } : { kind: 'untrusted', changed: stored === 'changed' } };
+}
+
+/** The refusal: which file, what it would run, and how to trust it. */
+function untrusted(project: ProjectConfig): UserError {
+  const state = project.trust.kind === 'untrusted' && project.trust.changed ? 'has changed since you trusted it' : 'is not trusted';
+  return new UserError(
+    [
+      `${project.file} ${state}. Nothing from a project config runs before you trust it; it would:`,
+      ...project.runs.map((line) => `  - ${line}`),
+      'Read it, then trust it: orchestrator trust',
+      'Or, for this one command (e.g. in CI): --trust, or ORCHESTRATOR_TRUST=1.',
+    ].join('\n'),
+  );
 }
 
 /** All the problems as one error, grouped by file (in the order first seen) and by line within a file. */
@@ -130,12 +191,24 @@ function invalid(problems: Problem[]): UserError {
   return new UserError(`invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'})`, problems);
 }
 
-/** Reads a file, or undefined when it does not exist; other read errors become problems. */
+/**
+ * Reads a file, or undefined when it does not exist; other read errors become
+ * problems. A file another user could have written is refused outright (the
+ * check and the read are of one open file, so it cannot be swapped between).
+ */
 async function readConfigFile(file: string): Promise<ParseResult | undefined> {
   let text: string;
   try {
-    text = await fs.readFile(file, 'utf8');
+    const handle = await fs.open(file, 'r');
+    try {
+      const unsafe = unsafeFileReason(file, await handle.stat());
+      if (unsafe) throw new UserError(unsafe);
+      text = await handle.readFile('utf8');
+    } finally {
+      await handle.close();
+    }
   } catch (err) {
+    if (err instanceof UserError) throw err;
     if (errnoCode(err) === 'ENOENT') return undefined;
     return { ok: false, problems: [{ file, message: `cannot read: ${err instanceof Error ? err.message : String(err)}` }] };
   }
@@ -160,9 +233,11 @@ async function readGiven(file: string): Promise<ParseResult> {
 }
 
 /**
- * Searches from `cwd` up to the filesystem root (not only to the home
- * directory, lilconfig's default) with our own search places and parsers.
- * The loader never throws: it hands back parse problems for us to report.
+ * Searches from `cwd` up to the workspace root (the git root above `cwd`;
+ * without one, `cwd` alone), never into the folders above a repository that
+ * someone else may control. The loader never throws: it hands back parse
+ * problems for us to report. The file found is read again, checked, by
+ * `readConfigFile`: that read is the one used.
  */
 async function findProject(cwd: string): Promise<ParseResult | undefined> {
   const loader: Loader = (filepath, content) => {
@@ -174,16 +249,19 @@ async function findProject(cwd: string): Promise<ParseResult | undefined> {
   };
   const searcher = lilconfig('orchestrator', {
     searchPlaces: [...PROJECT_SEARCH_PLACES],
-    stopDir: path.parse(cwd).root,
+    stopDir: findWorkspace(cwd),
     cache: false,
     loaders: { '.json': loader, '.yaml': loader, '.yml': loader, noExt: loader },
   });
+  let found: Awaited<ReturnType<typeof searcher.search>>;
   try {
-    const found = await searcher.search(cwd);
-    return found ? (found.config as ParseResult) : undefined;
+    found = await searcher.search(cwd);
   } catch (err) {
     throw new UserError(`cannot search for a project config from ${cwd}: ${err instanceof Error ? err.message : String(err)}`);
   }
+  if (!found) return undefined;
+  // Gone since the search saw it: as if it had never been there.
+  return readConfigFile(found.filepath);
 }
 
 /** Checks one layer against the partial schema: each file must make sense on its own. */
@@ -245,4 +323,43 @@ const mergeReplacingArrays = createDefu((target, key, value) => {
 function mergeLayers(layers: readonly Layer[]): Record<string, unknown> {
   const highestFirst = layers.map((l) => l.data).reverse();
   return mergeReplacingArrays({}, ...highestFirst) as Record<string, unknown>;
+}
+
+/**
+ * The project config file the search from `cwd` finds (valid or not), for
+ * `orchestrator trust --revoke`, which must work on a broken file too.
+ */
+export async function findProjectFile(cwd: string): Promise<string | undefined> {
+  const found = await findProject(path.resolve(cwd));
+  if (!found) return undefined;
+  return found.ok ? found.file.path : found.problems.find((p) => p.file)?.file;
+}
+
+/** What a trusted file says now, for `orchestrator trust --list`: its digest, or why there is none. */
+export async function currentDigest(file: string): Promise<{ digest: string } | { missing: true } | { problem: string }> {
+  try {
+    const result = await readConfigFile(file);
+    if (!result) return { missing: true };
+    return result.ok ? { digest: configDigest(result.file.data) } : { problem: result.problems.map((p) => p.message).join('; ') };
+  } catch (err) {
+    return { problem: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/**
+ * `orchestrator trust`: loads the config as `config` does (every file checked,
+ * so a broken file is not trusted), then records the project file — the one
+ * found from `cwd`, or `configFile` — with the digest of what it says now.
+ */
+export async function trustProjectConfig(opts: Pick<LoadConfigOptions, 'cwd' | 'configFile' | 'env'>): Promise<ProjectConfig> {
+  const env = opts.env ?? process.env;
+  const { project } = await loadConfig({ ...opts, trust: 'inspect' });
+  if (!project) {
+    const cwd = path.resolve(opts.cwd);
+    throw new UserError(
+      `no project config found in ${cwd} or above it up to ${findWorkspace(cwd)} (${PROJECT_SEARCH_PLACES.slice(0, -1).join(', ')}, or "${PACKAGE_PROP}" in package.json): nothing to trust`,
+    );
+  }
+  await addTrust(project.realPath, project.digest, env);
+  return project;
 }
