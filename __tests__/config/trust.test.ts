@@ -209,7 +209,7 @@ describe('config files someone else could write are refused', () => {
       file = t.write('project/.orchestratorrc', 'concurrency: 2\n');
       chownSync(file, 65534, 65534);
     } else {
-      file = '/etc/hostname';
+      file = '/etc/passwd';
     }
     const error = await refusal(uid === 0 ? {} : { configFile: file });
     expect(error.message).toContain(`refusing ${file}: it is owned by uid`);
