@@ -21,7 +21,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** A value as it may appear in a terminal: JSON-quoted, so control characters and quotes show as escapes. */
-function shown(value: unknown): string {
+export function shown(value: unknown): string {
   return typeof value === 'string' && /^[\w@%+=:,./-]+$/.test(value) ? value : JSON.stringify(value) ?? String(value);
 }
 

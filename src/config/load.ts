@@ -9,14 +9,16 @@ import type { Problem } from '../errors.js';
 import { valueAt } from '../input/zod-problems.js';
 import { errnoCode } from '../os/errno.js';
 import { DEFAULTS_SOURCE, defaultConfig } from './defaults.js';
-import { whatItRuns } from './executes.js';
 import { configProblems } from './issues.js';
 import type { Origin } from './issues.js';
 import { PACKAGE_PROP, parseConfigText } from './parse.js';
 import type { ParseResult, ParsedConfigFile } from './parse.js';
 import { CONFIG_KEYS, ConfigSchema, PartialConfigSchema } from './schema.js';
 import type { Config, ConfigKey } from './schema.js';
-import { addTrust, configDigest, readTrustStore, storedTrust, unsafeFileReason } from './trust.js';
+import { addTrust, configDigest, projectTrust, unsafeFileReason, untrustedError } from './trust.js';
+import type { ProjectConfig } from './trust.js';
+
+export type { ProjectConfig, ProjectTrust } from './trust.js';
 import { findWorkspace } from '../workspace.js';
 
 /** The source name given to values set by CLI flags. */
@@ -53,25 +55,6 @@ export interface LoadConfigOptions {
   trust?: 'require' | 'inspect';
   /** `--trust`: the person trusts the project file for this one command (as ORCHESTRATOR_TRUST=1 in `env` does). */
   trustGiven?: boolean;
-}
-
-/** Whether the project file may be used by a command that starts processes, and why. */
-export type ProjectTrust =
-  | { kind: 'given' } // named with --config by the person
-  | { kind: 'not-needed' } // sets nothing that runs
-  | { kind: 'trusted'; by: 'store' | 'flag' | 'env' }
-  | { kind: 'untrusted'; changed: boolean };
-
-/** The project's config file (found by the search, or given with --config) and its standing. */
-export interface ProjectConfig {
-  file: string;
-  /** Symlinks resolved: the key it is trusted under. */
-  realPath: string;
-  /** What trust is checked against (src/config/trust.ts `configDigest`). */
-  digest: string;
-  /** What it sets that runs or decides what runs, one line each; empty when only harmless values. */
-  runs: string[];
-  trust: ProjectTrust;
 }
 
 export interface LoadedConfig {
@@ -151,35 +134,11 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<LoadedConfig>
     sources[key] = [...layers].reverse().find((l) => l.data[key] !== undefined)?.source ?? DEFAULTS_SOURCE;
   }
   const files = layers.flatMap((l) => (l.file ? [l.file.path] : []));
-  const project = projectFile?.ok ? await projectTrust(projectFile.file, opts, env) : undefined;
-  if (project && project.trust.kind === 'untrusted' && (opts.trust ?? 'require') === 'require') throw untrusted(project);
+  const project = projectFile?.ok
+    ? await projectTrust(projectFile.file, { given: opts.configFile !== undefined, trustGiven: opts.trustGiven === true, env })
+    : undefined;
+  if (project && project.trust.kind === 'untrusted' && (opts.trust ?? 'require') === 'require') throw untrustedError(project);
   return { config: result.data, sources, files, ...(project && { project }) };
-}
-
-async function projectTrust(file: ParsedConfigFile, opts: LoadConfigOptions, env: NodeJS.ProcessEnv): Promise<ProjectConfig> {
-  const realPath = await fs.realpath(file.path).catch(() => file.path);
-  const digest = configDigest(file.data);
-  const runs = whatItRuns(file.data);
-  const base = { file: file.path, realPath, digest, runs };
-  if (opts.configFile !== undefined) return { ...base, trust: { kind: 'given' } };
-  if (runs.length === 0) return { ...base, trust: { kind: 'not-needed' } };
-  if (opts.trustGiven) return { ...base, trust: { kind: 'trusted', by: 'flag' } };
-  if (env.ORCHESTRATOR_TRUST === '1') return { ...base, trust: { kind: 'trusted', by: 'env' } };
-  const stored = storedTrust(await readTrustStore(env), realPath, digest);
-  return { ...base, trust: stored === 'trusted' ? { kind: 'trusted', by: 'store' } : { kind: 'untrusted', changed: stored === 'changed' } };
-}
-
-/** The refusal: which file, what it would run, and how to trust it. */
-function untrusted(project: ProjectConfig): UserError {
-  const state = project.trust.kind === 'untrusted' && project.trust.changed ? 'has changed since you trusted it' : 'is not trusted';
-  return new UserError(
-    [
-      `${project.file} ${state}. Nothing from a project config runs before you trust it; it would:`,
-      ...project.runs.map((line) => `  - ${line}`),
-      'Read it, then trust it: orchestrator trust',
-      'Or, for this one command (e.g. in CI): --trust, or ORCHESTRATOR_TRUST=1.',
-    ].join('\n'),
-  );
 }
 
 /** All the problems as one error, grouped by file (in the order first seen) and by line within a file. */

@@ -5,6 +5,27 @@ import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { errnoCode } from '../os/errno.js';
+import { shown, whatItRuns } from './executes.js';
+import type { ParsedConfigFile } from './parse.js';
+
+/** Whether the project file may be used by a command that starts processes, and why. */
+export type ProjectTrust =
+  | { kind: 'given' } // named with --config by the person
+  | { kind: 'not-needed' } // sets nothing that runs
+  | { kind: 'trusted'; by: 'store' | 'flag' | 'env' }
+  | { kind: 'untrusted'; changed: boolean };
+
+/** The project's config file (found by the search, or given with --config) and its standing. */
+export interface ProjectConfig {
+  file: string;
+  /** Symlinks resolved: the key it is trusted under. */
+  realPath: string;
+  /** What trust is checked against (src/config/trust.ts `configDigest`). */
+  digest: string;
+  /** What it sets that runs or decides what runs, one line each; empty when only harmless values. */
+  runs: string[];
+  trust: ProjectTrust;
+}
 
 /** What the person said about one project config file: its content, by digest, is allowed to run. */
 export interface TrustRecord {
@@ -129,4 +150,38 @@ export function unsafeFileReason(file: string, st: Pick<Stats, 'uid' | 'mode'>, 
 
 function shellQuote(s: string): string {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * How the project file stands: given with --config, harmless, trusted (by the
+ * store, `--trust` or ORCHESTRATOR_TRUST=1 — never CI), or not trusted.
+ */
+export async function projectTrust(
+  file: ParsedConfigFile,
+  opts: { given: boolean; trustGiven: boolean; env: NodeJS.ProcessEnv },
+): Promise<ProjectConfig> {
+  const { env } = opts;
+  const realPath = await fs.realpath(file.path).catch(() => file.path);
+  const digest = configDigest(file.data);
+  const runs = whatItRuns(file.data);
+  const base = { file: file.path, realPath, digest, runs };
+  if (opts.given) return { ...base, trust: { kind: 'given' } };
+  if (runs.length === 0) return { ...base, trust: { kind: 'not-needed' } };
+  if (opts.trustGiven) return { ...base, trust: { kind: 'trusted', by: 'flag' } };
+  if (env.ORCHESTRATOR_TRUST === '1') return { ...base, trust: { kind: 'trusted', by: 'env' } };
+  const stored = storedTrust(await readTrustStore(env), realPath, digest);
+  return { ...base, trust: stored === 'trusted' ? { kind: 'trusted', by: 'store' } : { kind: 'untrusted', changed: stored === 'changed' } };
+}
+
+/** The refusal: which file, what it would run, and how to trust it. */
+export function untrustedError(project: ProjectConfig): UserError {
+  const state = project.trust.kind === 'untrusted' && project.trust.changed ? 'has changed since you trusted it' : 'is not trusted';
+  return new UserError(
+    [
+      `${shown(project.file)} ${state}. Nothing from a project config runs before you trust it; it would:`,
+      ...project.runs.map((line) => `  - ${line}`),
+      'Read it, then trust it: orchestrator trust',
+      'Or, for this one command (e.g. in CI): --trust, or ORCHESTRATOR_TRUST=1.',
+    ].join('\n'),
+  );
 }
