@@ -21,6 +21,7 @@ export const base = {
     '^.+\\.tsx?$': ['ts-jest', { useESM: true, diagnostics: false }],
   },
   modulePathIgnorePatterns: ['<rootDir>/dist/'],
+  setupFiles: ['<rootDir>/__tests__/setup/umask.js'],
   testTimeout: 30000,
 };
 

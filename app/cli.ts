@@ -3,7 +3,7 @@ import { hideBin } from 'yargs/helpers';
 import { visible } from '../src/report/visible.js';
 import { UserError } from '../src/errors.js';
 import { exitCodeLines } from '../src/report/exit-codes.js';
-import { configCommand, doctorCommand, readCommand, validateCommand } from './commands.js';
+import { configCommand, doctorCommand, readCommand, trustCommand, validateCommand } from './commands.js';
 import { applyCommand, cleanCommand, diffCommand } from './git-commands.js';
 import { runCommand } from './run.js';
 
@@ -34,6 +34,18 @@ const common = {
   config: { type: 'string', describe: 'use this config file instead of searching for .orchestratorrc', normalize: true },
   workspace: { type: 'string', describe: 'workspace root (default: the git root above the working directory, else the working directory)', normalize: true },
 } as const;
+
+/** For the commands that start processes from the config (run, resume, doctor). */
+const trusting = {
+  trust: {
+    type: 'boolean',
+    default: false,
+    describe: 'use the project config for this command although it is not trusted (for CI; as ORCHESTRATOR_TRUST=1). CI=true alone never trusts it',
+  },
+} as const;
+
+const TRUST_EPILOGUE =
+  'A project config (.orchestratorrc or "orchestrator" in package.json, found from here up to the git root) that sets what runs (providers, agents, workflows, worktree.setup, apply, keys) is used only once you ran `orchestrator trust`, and again after each change to it; until then this command exits 2 and says what the file would run. The global config and --config FILE are yours: always used.';
 
 /** The flags `run` and `resume` share: how the run is shown, and how wide it goes. */
 const display = {
@@ -74,13 +86,14 @@ await yargs(hideBin(process.argv))
         .positional('plan', { type: 'string', demandOption: true, describe: 'plan file (YAML or JSON)' })
         .options({
           ...common,
+          ...trusting,
           ...display,
           ...applying,
           base: { type: 'string', describe: 'the commit isolated tasks start from: a branch, tag or commit (default HEAD)' },
         })
         .check(checkPlan)
         .check(checkDisplay)
-        .epilogue('Agent tasks (isolation: worktree) work in their own git worktree and branch; their work is merged into orchestrator/<run>/result, never into your checkout until apply.')
+        .epilogue(`Agent tasks (isolation: worktree) work in their own git worktree and branch; their work is merged into orchestrator/<run>/result, never into your checkout until apply.\n\n${TRUST_EPILOGUE}`)
         .example('$0 run examples/demo.yaml', 'run the demo plan')
         .example('$0 run plan.yaml --json | jq .type', 'machine-readable events'),
     (a) => runCommand(a as never).catch(fail),
@@ -93,12 +106,13 @@ await yargs(hideBin(process.argv))
         .positional('run', { type: 'string', describe: 'run id (see: orchestrator runs)' })
         .options({
           ...common,
+          ...trusting,
           ...display,
           ...applying,
           force: { type: 'boolean', default: false, describe: 'resume even though the plan file changed since the run began (its tasks as they are now)' },
         })
         .check(checkDisplay)
-        .epilogue('Paused tasks stay paused in the dashboard; a headless resume releases them (nobody could un-pause them) and says so.')
+        .epilogue(`Paused tasks stay paused in the dashboard; a headless resume releases them (nobody could un-pause them) and says so.\n\n${TRUST_EPILOGUE}`)
         .example('$0 resume', 'resume the latest unfinished run')
         .example('$0 resume 20250101-120000-ab12 --force', 'resume a run whose plan file was edited'),
     (a) => runCommand(a as never, true).catch(fail),
@@ -179,13 +193,39 @@ await yargs(hideBin(process.argv))
   .command(
     'doctor',
     'list providers: whether each command is found, its version, and which roles use it',
-    (y) => y.options({ ...common, json: { type: 'boolean', default: false, describe: 'print JSON instead of text' } }),
+    (y) =>
+      y
+        .options({ ...common, ...trusting, json: { type: 'boolean', default: false, describe: 'print JSON instead of text' } })
+        .epilogue(`doctor runs each provider's command (--version).\n\n${TRUST_EPILOGUE}`),
     (a) => doctorCommand(a as never).catch(fail),
   )
-  .demandCommand(1, 'say which command to run: run, resume, runs, show, logs, apply, diff, clean, validate, config or doctor (see --help)')
+  .command(
+    'trust [file]',
+    'show what the project config runs and trust it: run, resume and doctor use a project config that sets what runs only once trusted',
+    (y) =>
+      y
+        .positional('file', { type: 'string', describe: 'the config file (default: the project config found from here up to the git root)', normalize: true })
+        .options({
+          revoke: { type: 'boolean', default: false, describe: 'forget the file: run, resume and doctor refuse it again' },
+          list: { type: 'boolean', default: false, describe: 'list the trusted files and whether each still matches' },
+        })
+        .check((a) => {
+          if (a.revoke && a.list) throw new Error('--revoke and --list cannot be combined');
+          if (a.list && a.file !== undefined) throw new Error('--list takes no file');
+          return true;
+        })
+        .epilogue(
+          'Trust is recorded as the real path of the file and a sha256 of its settings in $XDG_STATE_HOME/orchestrator/trust.json (default ~/.local/state/orchestrator/trust.json), never in the repository. Any change to the file must be trusted again. A file that sets only harmless values (concurrency, killGraceMs, scrollback, resumeOnRetry, retryBaseMs, retryMaxMs, breaker, worktree.setupTimeoutMs) is used without trust. Config files owned by another user, or writable by group or others, are refused whatever is trusted.',
+        )
+        .example('$0 trust', 'read what .orchestratorrc runs, and trust it')
+        .example('$0 trust --list', 'what is trusted')
+        .example('$0 trust --revoke', 'stop trusting the project config'),
+    (a) => trustCommand(a as never).catch(fail),
+  )
+  .demandCommand(1, 'say which command to run: run, resume, runs, show, logs, apply, diff, clean, validate, config, doctor or trust (see --help)')
   .strict()
   .epilogue(
-    `Exit codes:\n${exitCodeLines()}\n\nConfig: ~/.config/orchestrator/config.yaml, then .orchestratorrc in the project (see .orchestratorrc.example).`,
+    `Exit codes:\n${exitCodeLines()}\n\nConfig: ~/.config/orchestrator/config.yaml, then .orchestratorrc in the project (see .orchestratorrc.example); a project config that sets what runs is used by run, resume and doctor only after \`orchestrator trust\`.`,
   )
   .fail((msg, err) => {
     // Handlers catch their own errors; what lands here is a usage problem (a flag, a missing argument).

@@ -1,5 +1,11 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import { checkProviders, formatDoctor } from '../src/agents/doctor.js';
+import { currentDigest, findProjectFile, trustProjectConfig } from '../src/config/load.js';
+import type { LoadedConfig } from '../src/config/load.js';
 import { renderConfig } from '../src/config/render.js';
+import { readTrustStore, removeTrust, trustStorePath } from '../src/config/trust.js';
+import { UserError } from '../src/errors.js';
 import { formatLevels, planLevels } from '../src/plan/load.js';
 import { writeLogs } from '../src/report/logs.js';
 import { runsText, showText } from '../src/report/runs.js';
@@ -9,15 +15,16 @@ import type { CommonArgs } from './load.js';
 
 /** `runs`, `show RUN`, `logs RUN TASK`: read the workspace's run database. */
 export async function readCommand(args: CommonArgs & { run?: string; task?: string; json: boolean }, what: 'runs' | 'show' | 'logs') {
-  const { workspace } = await loadAll(args);
+  const { workspace } = await loadAll(args, 'read');
   if (what === 'logs') return writeLogs(workspace, args.run!, args.task!, args.json, process.stdout);
   process.stdout.write(what === 'runs' ? runsText(workspace, args.json) : showText(workspace, args.run!, args.json));
 }
 
 /** `validate PLAN`: the plan's tasks by level, or why it is invalid. */
 export async function validateCommand(args: CommonArgs & { plan: string; json: boolean }) {
-  const { plan, loaded } = await loadAll(args, args.plan);
+  const { plan, loaded } = await loadAll(args, 'read', args.plan);
   if (!plan) throw new Error('unreachable: no plan');
+  untrustedNote(loaded);
   const levels = planLevels(plan);
   // Tasks a headless run refuses: they need a person at the dashboard.
   const interactive = interactiveWork(plan.tasks, loaded.config);
@@ -33,13 +40,66 @@ export async function validateCommand(args: CommonArgs & { plan: string; json: b
 
 /** `config`: the merged config and where each key came from. */
 export async function configCommand(args: CommonArgs & { json: boolean }) {
-  const { loaded } = await loadAll(args);
+  const { loaded } = await loadAll(args, 'read');
+  untrustedNote(loaded);
   process.stdout.write(renderConfig(loaded, { json: args.json }));
 }
 
 /** `doctor`: each provider's command, whether it is found, and its version. */
 export async function doctorCommand(args: CommonArgs & { json: boolean }) {
-  const { loaded, workspace } = await loadAll(args);
+  const { loaded, workspace } = await loadAll(args, 'execute');
   const checks = await checkProviders(loaded.config, workspace);
   process.stdout.write(args.json ? `${JSON.stringify({ providers: checks }, null, 2)}\n` : formatDoctor(checks));
+}
+
+/** Commands that only read the config say, on stderr, when run and doctor would refuse it. */
+function untrustedNote(loaded: LoadedConfig): void {
+  const project = loaded.project;
+  if (project?.trust.kind !== 'untrusted') return;
+  const state = project.trust.changed ? 'has changed since you trusted it' : 'is not trusted';
+  process.stderr.write(`orchestrator: note: ${project.file} ${state}: run, resume and doctor refuse it until \`orchestrator trust\` (see: orchestrator trust --help)\n`);
+}
+
+/** `trust [FILE]`, `trust --revoke [FILE]`, `trust --list`: what the person allows project configs to run. */
+export async function trustCommand(args: { file?: string; revoke: boolean; list: boolean }): Promise<void> {
+  if (args.list) return listTrusted();
+  const cwd = process.cwd();
+  if (args.revoke) {
+    const file = args.file !== undefined ? path.resolve(cwd, args.file) : await findProjectFile(cwd);
+    if (file === undefined) throw new UserError(`no project config found in ${cwd} or above it up to the workspace root: name the file (orchestrator trust --revoke FILE)`);
+    const realPath = await fs.realpath(file).catch(() => file);
+    const removed = await removeTrust(realPath);
+    process.stdout.write(removed ? `no longer trusted: ${realPath}\n` : `${realPath} was not trusted; nothing to do\n`);
+    return;
+  }
+  const project = await trustProjectConfig({ cwd, ...(args.file !== undefined ? { configFile: path.resolve(cwd, args.file) } : {}) });
+  const lines = [`trusted ${project.realPath} (sha256 ${project.digest.slice(0, 12)}…)`];
+  if (project.runs.length > 0) {
+    lines.push('run, resume and doctor will now use it; it sets what runs:', ...project.runs.map((l) => `  - ${l}`));
+  } else {
+    lines.push('it sets nothing that runs (only harmless values such as concurrency), so it was used without trust too.');
+  }
+  lines.push(`Any change to it must be trusted again. Undo: orchestrator trust --revoke. Recorded in ${trustStorePath()}`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+async function listTrusted(): Promise<void> {
+  const store = await readTrustStore();
+  const entries = Object.entries(store);
+  if (entries.length === 0) {
+    process.stdout.write(`no project config is trusted (${trustStorePath()})\n`);
+    return;
+  }
+  const lines = await Promise.all(
+    entries.map(async ([file, record]) => {
+      const now = await currentDigest(file);
+      const state =
+        'missing' in now ? 'missing'
+        : 'problem' in now ? `unreadable: ${now.problem}`
+        : now.digest === record.sha256 ? 'trusted'
+        : 'changed since: trust it again';
+      return `${file}\t${state}\t(trusted ${record.trustedAt})`;
+    }),
+  );
+  process.stdout.write(`${lines.join('\n')}\n`);
 }

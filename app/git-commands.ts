@@ -21,7 +21,7 @@ function gitRunOf(workspace: string, runId: string | undefined, opts: { finished
 
 /** `apply [RUN]`: brings the run's result branch into the checkout — the only command that touches it. */
 export async function applyCommand(args: CommonArgs & { run?: string }): Promise<void> {
-  const { workspace } = await loadAll(args);
+  const { workspace } = await loadAll(args, 'read');
   const run = gitRunOf(workspace, args.run, { finished: true, verb: 'apply' });
   const branch = resultBranch(run.runId);
   const applied = await applyResult(run);
@@ -65,7 +65,7 @@ function applyFix(r: ApplyRefusal, run: RunRef): string {
 
 /** `diff RUN [TASK] [--stat]`: what the run (or one task) changed, as git prints it. */
 export async function diffCommand(args: CommonArgs & { run: string; task?: string; stat: boolean }): Promise<void> {
-  const { workspace } = await loadAll(args);
+  const { workspace } = await loadAll(args, 'read');
   const run = gitRunOf(workspace, args.run, { finished: false, verb: 'diff' });
   const opts = { stat: args.stat, color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR };
   const diff = args.task !== undefined ? await taskChange(run, args.task, opts) : await runDiff(run, opts);
@@ -77,7 +77,7 @@ export async function diffCommand(args: CommonArgs & { run: string; task?: strin
 
 /** `clean [RUN] [--result]`: removes what a run left in the repository; committed work is never lost. */
 export async function cleanCommand(args: CommonArgs & { run?: string; result: boolean }): Promise<void> {
-  const { workspace } = await loadAll(args);
+  const { workspace } = await loadAll(args, 'read');
   const run = gitRunOf(workspace, args.run, { finished: true, verb: 'clean' });
   const cleaned = await cleanRun(run.repo, run.runId, { deleteResult: args.result });
   if (!cleaned.ok) throw new UserError(`cannot clean run ${run.runId}: ${cleaned.fix}`);

@@ -9,13 +9,24 @@ import { findWorkspace } from '../src/workspace.js';
 export interface CommonArgs {
   config?: string;
   workspace?: string;
+  /** `--trust` (run, resume, doctor): use the project config for this command although it is not trusted. */
+  trust?: boolean;
 }
 
+/**
+ * What the command does with the config: `execute` starts processes from it
+ * (run, resume, doctor), so an untrusted project file is refused; `read`
+ * only reads or shows it (validate, config, runs, …).
+ */
+export type ConfigUse = 'execute' | 'read';
+
 /** Config (with --concurrency over it), the workspace, and the plan when a command names one. */
-export async function loadAll(args: CommonArgs & { concurrency?: number }, planFile?: string) {
+export async function loadAll(args: CommonArgs & { concurrency?: number }, use: ConfigUse, planFile?: string) {
   const cwd = process.cwd();
   const loaded = await loadConfig({
     cwd,
+    trust: use === 'execute' ? 'require' : 'inspect',
+    ...(args.trust ? { trustGiven: true } : {}),
     ...(args.config ? { configFile: path.resolve(cwd, args.config) } : {}),
     ...(args.concurrency !== undefined ? { overrides: { concurrency: args.concurrency } } : {}),
   });

@@ -93,7 +93,7 @@ async function openRun(args: RunArgs, resume: boolean): Promise<OpenedRun> {
   // Loaded only for the dashboard, so a headless run never loads React; started now so it overlaps config and plan loading.
   const loadingUi = chooseDisplay({ tty, tui: args.tui, headless: args.headless, json: args.json }) === 'dashboard' ? loadDashboard() : undefined;
   loadingUi?.catch(() => undefined);
-  const { loaded, plan: planned, workspace } = await loadAll(args, resume ? undefined : args.plan);
+  const { loaded, plan: planned, workspace } = await loadAll(args, 'execute', resume ? undefined : args.plan);
   if (planned) preflight(loaded.config, rolesInRun(planned.tasks, loaded.config.workflows), workspace);
   // Refused before anything is recorded: headless, an interactive task would wait for a person forever.
   if (planned && !loadingUi) refuseInteractiveHeadless(planned.tasks, loaded.config);

@@ -2,8 +2,8 @@
 // Engine with the backends, run it. Headless: nothing here loads React, Ink or xterm.
 export { Engine } from './scheduler/engine.js';
 export type { CommandResult, EngineOptions, RunSummary } from './scheduler/engine.js';
-export { loadConfig } from './config/load.js';
-export type { LoadConfigOptions, LoadedConfig } from './config/load.js';
+export { loadConfig, trustProjectConfig } from './config/load.js';
+export type { LoadConfigOptions, LoadedConfig, ProjectConfig, ProjectTrust } from './config/load.js';
 export { loadPlan, planFromText, planLevels } from './plan/load.js';
 export type { LoadPlanOptions } from './plan/load.js';
 export { createBackends } from './agents/registry.js';

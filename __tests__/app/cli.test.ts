@@ -268,6 +268,7 @@ describe('orchestrator run (headless)', () => {
   it('also refuses up front a workflow follow-up whose provider command is missing', async () => {
     write('.orchestratorrc', 'agents:\n  build: { provider: shell }\nworkflows:\n  ci: { steps: [{ agent: build }, { agent: reviewer }] }\n');
     const plan = write('wf.yaml', 'tasks:\n  - { id: a, agent: build, prompt: "true" }\n');
+    expect((await cli(['trust'])).code).toBe(0);
     const r = await cli(['run', plan], { env: { PATH: '/usr/bin:/bin' } });
     rmSync(path.join(ws, '.orchestratorrc'));
     expect(r.code).toBe(2);
@@ -278,6 +279,7 @@ describe('orchestrator run (headless)', () => {
   it('doctor lists providers, what is found, versions and roles, and exits 0', async () => {
     const fakeClaude = path.join(ROOT, '__tests__/fixtures/fake-claude');
     write('.orchestratorrc', `providers:\n  claude: { type: claude, command: ${JSON.stringify(fakeClaude)} }\n`);
+    expect((await cli(['trust'])).code).toBe(0);
     const r = await cli(['doctor'], { env: { PATH: `/usr/bin:/bin:${path.dirname(process.execPath)}` } });
     const j = await cli(['doctor', '--json'], { env: { PATH: `/usr/bin:/bin:${path.dirname(process.execPath)}` } });
     rmSync(path.join(ws, '.orchestratorrc'));

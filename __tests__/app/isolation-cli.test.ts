@@ -29,10 +29,11 @@ function cli(dir: string, args: string[]) {
   return runCli([...args], { cwd: dir, home: root, env: { GIT_CONFIG_GLOBAL: process.env.GIT_CONFIG_GLOBAL!, GIT_CONFIG_NOSYSTEM: '1' } });
 }
 
-/** A repository whose config and plan are ignored (the person's own files, never committed by a task). */
-function repoWith(name: string, plan: string, files: Record<string, string> = {}): string {
+/** A repository whose config and plan are ignored (the person's own files, never committed by a task); the person trusts the config. */
+async function repoWith(name: string, plan: string, files: Record<string, string> = {}): Promise<string> {
   const repo = makeRepo(root, name, { '.gitignore': '.orchestratorrc\nplan.yaml\n', 'README.md': '# r\n', ...files });
   writeFiles(repo, { '.orchestratorrc': RC, 'plan.yaml': plan });
+  expect((await cli(repo, ['trust'])).code).toBe(0);
   return repo;
 }
 
@@ -48,6 +49,7 @@ describe('isolated runs from the command line', () => {
     mkdirSync(plain);
     writeFileSync(path.join(plain, '.orchestratorrc'), RC);
     writeFileSync(path.join(plain, 'plan.yaml'), PARALLEL);
+    expect((await cli(plain, ['trust'])).code).toBe(0);
     const r = await cli(plain, ['run', 'plan.yaml', '--headless', '--workspace', plain]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${plain} is not a git repository, and tasks with isolation: worktree need one: run \`git init && git add -A && git commit -m init\` there, or set isolation: none`);
@@ -66,7 +68,7 @@ describe('isolated runs from the command line', () => {
   });
 
   it('runs, reports a diffstat per task and the result branch, and fast-forwards the untouched checkout at the end', async () => {
-    const repo = repoWith('full', PARALLEL);
+    const repo = await repoWith('full', PARALLEL);
     const r = await cli(repo, ['run', 'plan.yaml', '--headless']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -90,7 +92,7 @@ describe('isolated runs from the command line', () => {
   });
 
   it('--no-apply leaves the checkout alone; apply refuses local changes in its way with the fix, then applies', async () => {
-    const repo = repoWith('manual', PARALLEL, { 'a.txt': 'old\n' });
+    const repo = await repoWith('manual', PARALLEL, { 'a.txt': 'old\n' });
     writeFiles(repo, { 'notes.txt': 'mine\n' });
     const before = checkoutState(repo);
     const r = await cli(repo, ['run', 'plan.yaml', '--headless', '--no-apply']);
@@ -114,7 +116,7 @@ describe('isolated runs from the command line', () => {
   });
 
   it('a conflict: the headless line, the summary and show all say so and name the file; --base starts the run elsewhere', async () => {
-    const repo = repoWith(
+    const repo = await repoWith(
       'conflict',
       `tasks:
   - { id: a, agent: coder, followUps: false, prompt: "printf 'one\\nTWO a\\n' > s.txt" }
@@ -145,7 +147,7 @@ describe('isolated runs from the command line', () => {
 
   it('kill -9 mid-run, then resume: the interrupted task goes on in its worktree and every task is merged exactly once', async () => {
     const go = path.join(root, 'go');
-    const repo = repoWith(
+    const repo = await repoWith(
       'crash',
       `tasks:
   - { id: a, agent: coder, followUps: false, prompt: "echo a > a.txt" }

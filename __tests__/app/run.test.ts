@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createShellBackend } from '../../src/agents/shell-backend.js';
-import { loadConfig } from '../../src/config/load.js';
+import { loadConfig, trustProjectConfig } from '../../src/config/load.js';
 import { loadPlan } from '../../src/plan/load.js';
 import { Engine } from '../../src/scheduler/engine.js';
 import type { BackendRegistry } from '../../src/agents/registry.js';
@@ -26,7 +26,9 @@ afterEach(() => {
 async function load(rc: string, planYaml: string, backends: BackendRegistry = { shell: createShellBackend() }) {
   writeFileSync(path.join(ws, '.orchestratorrc'), rc);
   writeFileSync(path.join(ws, 'plan.yaml'), planYaml);
-  const { config } = await loadConfig({ cwd: ws, env: { HOME: home, XDG_CONFIG_HOME: path.join(home, '.config') } });
+  const env = { HOME: home, XDG_CONFIG_HOME: path.join(home, '.config') };
+  await trustProjectConfig({ cwd: ws, env });
+  const { config } = await loadConfig({ cwd: ws, env });
   const plan = await loadPlan(path.join(ws, 'plan.yaml'), { workspace: ws, knownRoles: Object.keys(config.agents) });
   return new Engine({ plan, config, backends, publishIntervalMs: 0 });
 }

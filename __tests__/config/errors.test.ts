@@ -122,7 +122,7 @@ describe('cross references, checked after merging', () => {
   it('accepts a reference to a provider defined in another file', async () => {
     t.write('xdg/orchestrator/config.yaml', 'providers:\n  mine: { type: command, command: mine }\n');
     t.write('project/.orchestratorrc.yaml', 'agents:\n  coder: { provider: mine }\n');
-    const { config } = await loadConfig({ cwd: t.project, env: t.env });
+    const { config } = await loadConfig({ cwd: t.project, env: t.env, trust: 'inspect' });
     expect(config.agents.coder?.provider).toBe('mine');
   });
 

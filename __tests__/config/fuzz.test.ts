@@ -27,7 +27,8 @@ async function loadsOrRejectsCleanly(name: (typeof PROJECT_NAMES)[number], text:
   const file = path.join(t.project, name);
   writeFileSync(file, text);
   try {
-    const loaded = await loadConfig({ cwd: t.project, env: t.env });
+    // Parsing and validation, as `orchestrator config` does them; trust has its own tests.
+    const loaded = await loadConfig({ cwd: t.project, env: t.env, trust: 'inspect' });
     expect(ConfigSchema.safeParse(loaded.config).success).toBe(true);
     expect(Object.keys(loaded.sources)).toEqual([...CONFIG_KEYS]);
   } catch (error) {

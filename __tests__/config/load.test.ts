@@ -13,8 +13,9 @@ beforeEach(() => {
 });
 afterEach(() => t.cleanup());
 
+/** Loads as `orchestrator config` does (trusted or not): these tests are about finding and merging; trust has its own (trust.test.ts). */
 const load = (extra: { cwd?: string; configFile?: string; overrides?: { concurrency?: number } } = {}) =>
-  loadConfig({ cwd: t.project, env: t.env, ...extra });
+  loadConfig({ cwd: t.project, env: t.env, trust: 'inspect', ...extra });
 
 describe('built-in defaults', () => {
   it('are a complete, valid config on their own', () => {
@@ -179,6 +180,7 @@ describe('project file discovery', () => {
   });
 
   it('skips a package.json without the key and keeps searching upward', async () => {
+    t.write('.git/HEAD', 'ref: refs/heads/main\n');
     t.write('project/package.json', '{ "name": "inner" }');
     const outer = t.write('.orchestratorrc', 'concurrency: 3\n');
     const loaded = await load();
@@ -192,6 +194,7 @@ describe('project file discovery', () => {
   });
 
   it('searches upward from a nested directory, nearest file first', async () => {
+    t.write('.git/HEAD', 'ref: refs/heads/main\n');
     t.write('.orchestratorrc', 'concurrency: 2\n');
     const near = t.write('project/.orchestratorrc', 'concurrency: 3\n');
     const cwd = path.join(t.project, 'src', 'deep', 'er');
@@ -199,7 +202,8 @@ describe('project file discovery', () => {
     expect((await load({ cwd })).files).toEqual([near]);
   });
 
-  it('searches all the way up even when cwd is not under the home directory', async () => {
+  it('searches up to the git root even when cwd is not under the home directory', async () => {
+    t.write('.git/HEAD', 'ref: refs/heads/main\n');
     const top = t.write('.orchestratorrc', 'concurrency: 2\n');
     const cwd = path.join(t.project, 'a', 'b', 'c', 'd');
     t.write('project/a/b/c/d/keep', '');

@@ -22,7 +22,8 @@ afterEach(() => t.cleanup());
 async function loadLayered() {
   const globalFile = t.write('xdg/orchestrator/config.yaml', 'killGraceMs: 250\nagents:\n  reviewer: { tools: [Read] }\n');
   const projectFile = t.write('project/.orchestratorrc', 'agents:\n  coder: { model: sonnet }\n');
-  const loaded = await loadConfig({ cwd: t.project, env: t.env, overrides: { concurrency: 2 } });
+  // As `orchestrator config` loads it: shown, trusted or not.
+  const loaded = await loadConfig({ cwd: t.project, env: t.env, overrides: { concurrency: 2 }, trust: 'inspect' });
   return { loaded, globalFile, projectFile };
 }
 
@@ -57,12 +58,13 @@ describe('renderConfig as YAML', () => {
 });
 
 describe('renderConfig as JSON', () => {
-  it('prints { config, sources } that parse back exactly', async () => {
+  it('prints { config, sources, permissions, project } that parse back exactly', async () => {
     const { loaded, globalFile, projectFile } = await loadLayered();
     const out = JSON.parse(renderConfig(loaded, { json: true })) as unknown;
     expect(out).toEqual({
       permissions: rolePermissions(loaded.config),
       config: loaded.config,
+      project: { file: projectFile, trust: 'untrusted' },
       sources: {
         concurrency: 'command line',
         killGraceMs: globalFile,

@@ -1,3 +1,4 @@
+import { constants as fsConstants, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createDefu } from 'defu';
@@ -5,8 +6,9 @@ import { lilconfig } from 'lilconfig';
 import type { Loader } from 'lilconfig';
 import { UserError } from '../errors.js';
 import type { Problem } from '../errors.js';
-import { readOptionalRegularFile } from '../input/read-file.js';
+import { notAFile } from '../input/read-file.js';
 import { valueAt } from '../input/zod-problems.js';
+import { errnoCode } from '../os/errno.js';
 import { DEFAULTS_SOURCE, defaultConfig } from './defaults.js';
 import { configProblems } from './issues.js';
 import type { Origin } from './issues.js';
@@ -14,6 +16,11 @@ import { PACKAGE_PROP, parseConfigText } from './parse.js';
 import type { ParseResult, ParsedConfigFile } from './parse.js';
 import { CONFIG_KEYS, ConfigSchema, PartialConfigSchema } from './schema.js';
 import type { Config, ConfigKey } from './schema.js';
+import { addTrust, configDigest, projectTrust, unsafeFileReason, untrustedError } from './trust.js';
+import type { ProjectConfig } from './trust.js';
+
+export type { ProjectConfig, ProjectTrust } from './trust.js';
+import { findWorkspace } from '../workspace.js';
 
 /** The source name given to values set by CLI flags. */
 export const COMMAND_LINE_SOURCE = 'command line';
@@ -40,6 +47,15 @@ export interface LoadConfigOptions {
   env?: NodeJS.ProcessEnv;
   /** Values from CLI flags, the highest priority. */
   overrides?: { concurrency?: number };
+  /**
+   * `require` (the default, for anything that starts a process from the
+   * config): a project file that sets something that runs must be trusted,
+   * else a UserError says what it would run and how to trust it. `inspect`
+   * (for commands that only read it): it is used anyway; `project.trust` says.
+   */
+  trust?: 'require' | 'inspect';
+  /** `--trust`: the person trusts the project file for this one command (as ORCHESTRATOR_TRUST=1 in `env` does). */
+  trustGiven?: boolean;
 }
 
 export interface LoadedConfig {
@@ -48,6 +64,8 @@ export interface LoadedConfig {
   sources: Record<ConfigKey, string>;
   /** The config files read, lowest priority first. */
   files: string[];
+  /** The project file, when there is one. */
+  project?: ProjectConfig;
 }
 
 /** One level of the merge: defaults, a file, or the command line. */
@@ -117,7 +135,11 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<LoadedConfig>
     sources[key] = [...layers].reverse().find((l) => l.data[key] !== undefined)?.source ?? DEFAULTS_SOURCE;
   }
   const files = layers.flatMap((l) => (l.file ? [l.file.path] : []));
-  return { config: result.data, sources, files };
+  const project = projectFile?.ok
+    ? await projectTrust(projectFile.file, { given: opts.configFile !== undefined, trustGiven: opts.trustGiven === true, env })
+    : undefined;
+  if (project && project.trust.kind === 'untrusted' && (opts.trust ?? 'require') === 'require') throw untrustedError(project);
+  return { config: result.data, sources, files, ...(project && { project }) };
 }
 
 /** All the problems as one error, grouped by file (in the order first seen) and by line within a file. */
@@ -129,14 +151,30 @@ function invalid(problems: Problem[]): UserError {
   return new UserError(`invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'})`, problems);
 }
 
-/** Reads a file, or undefined when it does not exist; other read errors become problems. */
+/**
+ * Reads a file, or undefined when it does not exist; other read errors become
+ * problems. A file another user could have written is refused outright (the
+ * check and the read are of one open file, so it cannot be swapped between).
+ */
 async function readConfigFile(file: string): Promise<ParseResult | undefined> {
   let text: string | undefined;
   try {
-    text = await readOptionalRegularFile(file, 'config');
+    // Non-blocking, so a FIFO put where a config was expected is refused instead of waiting for a writer.
+    const handle = await fs.open(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+    try {
+      const info = await handle.stat();
+      const kind = notAFile(info);
+      if (kind !== undefined) return { ok: false, problems: [{ file, message: `cannot read the config: it is ${kind}, not a file` }] };
+      const unsafe = unsafeFileReason(file, info);
+      if (unsafe) throw new UserError(unsafe);
+      text = await handle.readFile('utf8');
+    } finally {
+      await handle.close();
+    }
   } catch (err) {
-    if (err instanceof UserError) return { ok: false, problems: err.problems };
-    throw err;
+    if (err instanceof UserError) throw err;
+    if (errnoCode(err) === 'ENOENT') return undefined;
+    return { ok: false, problems: [{ file, message: `cannot read: ${err instanceof Error ? err.message : String(err)}` }] };
   }
   return text === undefined ? undefined : parseConfigText(file, text);
 }
@@ -159,9 +197,11 @@ async function readGiven(file: string): Promise<ParseResult> {
 }
 
 /**
- * Searches from `cwd` up to the filesystem root (not only to the home
- * directory, lilconfig's default) with our own search places and parsers.
- * The loader never throws: it hands back parse problems for us to report.
+ * Searches from `cwd` up to the workspace root (the git root above `cwd`;
+ * without one, `cwd` alone), never into the folders above a repository that
+ * someone else may control. The loader never throws: it hands back parse
+ * problems for us to report. The file found is read again, checked, by
+ * `readConfigFile`: that read is the one used.
  */
 async function findProject(cwd: string): Promise<ParseResult | undefined> {
   const loader: Loader = (filepath, content) => {
@@ -173,16 +213,19 @@ async function findProject(cwd: string): Promise<ParseResult | undefined> {
   };
   const searcher = lilconfig('orchestrator', {
     searchPlaces: [...PROJECT_SEARCH_PLACES],
-    stopDir: path.parse(cwd).root,
+    stopDir: findWorkspace(cwd),
     cache: false,
     loaders: { '.json': loader, '.yaml': loader, '.yml': loader, noExt: loader },
   });
+  let found: Awaited<ReturnType<typeof searcher.search>>;
   try {
-    const found = await searcher.search(cwd);
-    return found ? (found.config as ParseResult) : undefined;
+    found = await searcher.search(cwd);
   } catch (err) {
     throw new UserError(`cannot search for a project config from ${cwd}: ${err instanceof Error ? err.message : String(err)}`);
   }
+  if (!found) return undefined;
+  // Gone since the search saw it: as if it had never been there.
+  return readConfigFile(found.filepath);
 }
 
 /** Checks one layer against the partial schema: each file must make sense on its own. */
@@ -244,4 +287,43 @@ const mergeReplacingArrays = createDefu((target, key, value) => {
 function mergeLayers(layers: readonly Layer[]): Record<string, unknown> {
   const highestFirst = layers.map((l) => l.data).reverse();
   return mergeReplacingArrays({}, ...highestFirst) as Record<string, unknown>;
+}
+
+/**
+ * The project config file the search from `cwd` finds (valid or not), for
+ * `orchestrator trust --revoke`, which must work on a broken file too.
+ */
+export async function findProjectFile(cwd: string): Promise<string | undefined> {
+  const found = await findProject(path.resolve(cwd));
+  if (!found) return undefined;
+  return found.ok ? found.file.path : found.problems.find((p) => p.file)?.file;
+}
+
+/** What a trusted file says now, for `orchestrator trust --list`: its digest, or why there is none. */
+export async function currentDigest(file: string): Promise<{ digest: string } | { missing: true } | { problem: string }> {
+  try {
+    const result = await readConfigFile(file);
+    if (!result) return { missing: true };
+    return result.ok ? { digest: configDigest(result.file.data) } : { problem: result.problems.map((p) => p.message).join('; ') };
+  } catch (err) {
+    return { problem: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/**
+ * `orchestrator trust`: loads the config as `config` does (every file checked,
+ * so a broken file is not trusted), then records the project file — the one
+ * found from `cwd`, or `configFile` — with the digest of what it says now.
+ */
+export async function trustProjectConfig(opts: Pick<LoadConfigOptions, 'cwd' | 'configFile' | 'env'>): Promise<ProjectConfig> {
+  const env = opts.env ?? process.env;
+  const { project } = await loadConfig({ ...opts, trust: 'inspect' });
+  if (!project) {
+    const cwd = path.resolve(opts.cwd);
+    throw new UserError(
+      `no project config found in ${cwd} or above it up to ${findWorkspace(cwd)} (${PROJECT_SEARCH_PLACES.slice(0, -1).join(', ')}, or "${PACKAGE_PROP}" in package.json): nothing to trust`,
+    );
+  }
+  await addTrust(project.realPath, project.digest, env);
+  return project;
 }

@@ -1,4 +1,6 @@
-import { readFile, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { UserError } from '../errors.js';
 import { errnoCode } from '../os/errno.js';
@@ -17,27 +19,35 @@ export async function readRegularFile(file: string, what: string): Promise<strin
 
 /** As readRegularFile, but a file that does not exist is undefined (an optional config). */
 export async function readOptionalRegularFile(file: string, what: string): Promise<string | undefined> {
-  let info: Stats;
+  let handle: FileHandle;
   try {
-    info = await stat(file);
+    // Non-blocking: opening a FIFO for reading would otherwise wait for a writer. The checks are of the open file.
+    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
     if (errnoCode(err) === 'ENOENT') return undefined;
     throw cannotRead(file, what, err);
   }
-  if (!info.isFile()) {
-    const kind =
-      info.isDirectory() ? 'a directory'
-      : info.isFIFO() ? 'a FIFO (named pipe)'
-      : info.isSocket() ? 'a socket'
-      : info.isCharacterDevice() || info.isBlockDevice() ? 'a device'
-      : 'not a regular file';
-    throw new UserError(`cannot read ${what} ${file}: it is ${kind}`, [{ file, message: `cannot read the ${what}: it is ${kind}, not a file` }]);
-  }
   try {
-    return await readFile(file, 'utf8');
+    const kind = notAFile(await handle.stat());
+    if (kind !== undefined) {
+      throw new UserError(`cannot read ${what} ${file}: it is ${kind}`, [{ file, message: `cannot read the ${what}: it is ${kind}, not a file` }]);
+    }
+    return await handle.readFile('utf8');
   } catch (err) {
-    throw cannotRead(file, what, err);
+    throw err instanceof UserError ? err : cannotRead(file, what, err);
+  } finally {
+    await handle.close();
   }
+}
+
+/** What a path is when it is not a regular file ("a FIFO (named pipe)"), or undefined for a file. */
+export function notAFile(info: Stats): string | undefined {
+  if (info.isFile()) return undefined;
+  return info.isDirectory() ? 'a directory'
+    : info.isFIFO() ? 'a FIFO (named pipe)'
+    : info.isSocket() ? 'a socket'
+    : info.isCharacterDevice() || info.isBlockDevice() ? 'a device'
+    : 'not a regular file';
 }
 
 function cannotRead(file: string, what: string, err: unknown): UserError {

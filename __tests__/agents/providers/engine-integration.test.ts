@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createBackends } from '../../../src/agents/registry.js';
-import { loadConfig } from '../../../src/config/load.js';
+import { loadConfig, trustProjectConfig } from '../../../src/config/load.js';
 import { loadPlan } from '../../../src/plan/load.js';
 import { Engine } from '../../../src/scheduler/engine.js';
 import { fake } from './helpers.js';
@@ -31,7 +31,10 @@ describe('a plan through the real Engine with a (fake) Claude Code provider', ()
       path.join(ws, 'plan.yaml'),
       'name: p\ntasks:\n  - { id: a, agent: coder, prompt: "add sum", followUps: false }\n  - { id: b, agent: reviewer, prompt: "review", dependsOn: [a], followUps: false }\n  - { id: c, agent: coder, prompt: "scenario:rate-limit" }\n',
     );
-    const { config } = await loadConfig({ cwd: ws, env: { HOME: home, XDG_CONFIG_HOME: path.join(home, '.config') } });
+    // The person trusts the project file that names the provider's command, as `orchestrator trust` does.
+    const env = { HOME: home, XDG_CONFIG_HOME: path.join(home, '.config') };
+    await trustProjectConfig({ cwd: ws, env });
+    const { config } = await loadConfig({ cwd: ws, env });
     const plan = await loadPlan(path.join(ws, 'plan.yaml'), { workspace: ws, knownRoles: Object.keys(config.agents) });
     const engine = new Engine({ plan, config, backends: createBackends(), publishIntervalMs: 0 });
     await engine.run();
@@ -59,7 +62,10 @@ describe('a retried agent task that resumes its session', () => {
       `providers:\n  ${type}: { type: ${type}, command: ${JSON.stringify(fake(type))} }\nagents:\n  local: { provider: ${type} }\nretryBaseMs: 1\nretryMaxMs: 1\n`,
     );
     writeFileSync(path.join(ws, 'plan.yaml'), 'name: p\ntasks:\n  - { id: g, agent: local, prompt: "scenario:session-totals", retries: 1, followUps: false }\n');
-    const { config } = await loadConfig({ cwd: ws, env: { HOME: home, XDG_CONFIG_HOME: path.join(home, '.config') } });
+    // The person trusts the project file that names the provider's command, as `orchestrator trust` does.
+    const env = { HOME: home, XDG_CONFIG_HOME: path.join(home, '.config') };
+    await trustProjectConfig({ cwd: ws, env });
+    const { config } = await loadConfig({ cwd: ws, env });
     const plan = await loadPlan(path.join(ws, 'plan.yaml'), { workspace: ws, knownRoles: Object.keys(config.agents) });
     const engine = new Engine({ plan, config, backends: createBackends(), publishIntervalMs: 0 });
     await engine.run();
