@@ -8,6 +8,13 @@ export interface SessionOptions {
   cwd: string;
   /** Added on top of process.env (these win). */
   env?: Record<string, string>;
+  /**
+   * Whose session this is, for a person reading the agent's environment
+   * (`<run>/<task>/<attempt>`: attemptLabel). It starts the session's
+   * ORCHESTRATOR_TASK marker, which finds what the agent started outside its
+   * process group when the session stops. Unset: `session`.
+   */
+  label?: string;
   /** pty: a real terminal a person can type into; pipe: stdout+stderr, stdin /dev/null. */
   mode: 'pty' | 'pipe';
   cols: number;

@@ -12,11 +12,11 @@ import { failedSession, spawnErrorReason } from './session-base.js';
 const DRAIN_MS = 1000;
 
 /** A session on pipes: stdout and stderr read to the last byte, stdin /dev/null. */
-export function startPipeSession(opts: SessionOptions, env: Record<string, string>): Session {
+export function startPipeSession(opts: SessionOptions, env: Record<string, string>, marker?: string): Session {
   const command = opts.argv[0]!;
   let child: ChildProcess;
   try {
-    child = spawnGroup(opts.argv, { cwd: opts.cwd, env });
+    child = spawnGroup(opts.argv, { cwd: opts.cwd, env, ...(marker !== undefined ? { marker } : {}) });
   } catch (err) {
     return failedSession(spawnErrorReason(command, err));
   }

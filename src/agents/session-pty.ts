@@ -26,7 +26,7 @@ const DRAIN_DEADLINE_MS = 2 * DRAIN_IDLE_MS;
  * its own session and process group (pid = pgid) and the pty is its controlling
  * terminal: resize() delivers SIGWINCH, and the group can be stopped as one.
  */
-export function startPtySession(opts: SessionOptions, env: Record<string, string>): Session {
+export function startPtySession(opts: SessionOptions, env: Record<string, string>, marker?: string): Session {
   const command = opts.argv[0]!;
   let term: IPty;
   try {
@@ -44,7 +44,7 @@ export function startPtySession(opts: SessionOptions, env: Record<string, string
     return failedSession(spawnErrorReason(command, err));
   }
   const pid = term.pid;
-  trackGroup(pid);
+  trackGroup(pid, marker);
   const decoder = new StringDecoder('utf8');
   let leaderDone = false;
   let ended = false;

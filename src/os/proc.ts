@@ -91,46 +91,12 @@ export function runEnv(runId: string): Record<string, string> {
   return { [RUN_ENV]: runId };
 }
 
-/**
- * SIGKILLs every process (and its group) whose environment says it belongs
- * to `runId`, except this process. Returns how many it found.
- */
-export function killRunProcesses(runId: string): number {
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return 0;
-  }
-  const marker = `\0${RUN_ENV}=${runId}\0`;
-  let found = 0;
-  for (const name of entries) {
-    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
-    let environ: string;
-    try {
-      environ = `\0${readFileSync(`/proc/${name}/environ`, 'latin1')}`;
-    } catch {
-      continue; // Gone, or not ours to read.
-    }
-    if (!environ.includes(marker)) continue;
-    const stat = readStat(Number(name));
-    if (!stat || stat.state === 'Z' || stat.state === 'X') continue;
-    found++;
-    for (const target of stat.pgrp === Number(name) ? [-stat.pgrp, Number(name)] : [Number(name)]) {
-      try {
-        process.kill(target, 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
-    }
-  }
-  return found;
-}
-
-/** A process's state, process group and start time (clock ticks since boot), from /proc/<pid>/stat. */
+/** A process's state, parent, process group, session and start time (clock ticks since boot), from /proc/<pid>/stat. */
 export interface ProcStat {
   state: string;
+  ppid: number;
   pgrp: number;
+  session: number;
   startTime: string;
 }
 
@@ -144,7 +110,7 @@ export function readStat(pid: number): ProcStat | undefined {
   }
   // After "pid (comm) ": state is field 3; comm may hold spaces and parentheses.
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return { state: fields[0] ?? '', pgrp: Number(fields[2]), startTime: fields[19] ?? '' };
+  return { state: fields[0] ?? '', ppid: Number(fields[1]), pgrp: Number(fields[2]), session: Number(fields[3]), startTime: fields[19] ?? '' };
 }
 
 /** Scans /proc for a non-zombie whose process group is `pgid`. */
