@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { RUN_ENV, readStat } from './proc.js';
+import { readdirSync } from 'node:fs';
+import { setImmediate } from 'node:timers/promises';
+import { RUN_ENV, pidCursor, pidMax, readProcFile, readStat } from './proc.js';
 import { waitUntil } from './wait-until.js';
 
 /**
@@ -25,6 +26,8 @@ export interface SessionMark {
   pid: number;
   /** The leader's start time (/proc stat field 22, clock ticks); unknown: the session is matched by the marker alone. */
   startTime: string | undefined;
+  /** The kernel's fork count (PidCursor.forks) just after the leader started: lets a scan read only the pids handed out since. */
+  forks?: number;
 }
 
 /** Which processes belong to a task (or a run): any that carries one of `entries` in its environment, or lives in one of `sessions`. */
@@ -32,8 +35,10 @@ export interface Marks {
   /** Whole environment entries, `NAME=value`. */
   entries: readonly string[];
   /**
-   * Catches what scrubbed its environment (`env -i`) but only changed its
-   * process group, not its session. A process that did both is found by neither.
+   * The sessions of the leaders whose processes carry `entries`. Catches
+   * what scrubbed its environment (`env -i`) but only changed its process
+   * group, not its session; a process that did both is found by neither.
+   * Every marked process starts after its leader, so older ones are skipped.
    */
   sessions?: readonly SessionMark[];
 }
@@ -47,31 +52,30 @@ export interface MarkedProcess {
 
 /**
  * Every live process (zombies skipped) that `marks` say belongs to the task,
- * never this process. One pass over /proc: a stat and an environ read per
- * process (see docs/architecture.md §5 for the measured cost). Empty where
- * there is no /proc.
+ * never this process. One pass over /proc: a stat read per process, and an
+ * environ read per process young enough to be the task's (see
+ * docs/architecture.md §5 for the measured cost). Empty where there is no /proc.
  */
 export function findMarked(marks: Marks): MarkedProcess[] {
-  let names: string[];
-  try {
-    names = readdirSync('/proc');
-  } catch {
-    return [];
-  }
-  // An entry ends with NUL; the one before it (or the start of environ) is checked at each hit.
-  const needles = marks.entries.map((e) => Buffer.from(`${e}\0`, 'utf8'));
-  const sessions = new Set((marks.sessions ?? []).filter(stillOurs).map((s) => s.pid));
+  const names = procEntries();
+  const match = matcher(marks);
   const found: MarkedProcess[] = [];
   for (const name of names) {
-    const first = name.charCodeAt(0);
-    if (first < 48 || first > 57) continue;
-    const pid = Number(name);
-    if (pid === process.pid) continue;
-    const stat = readStat(pid);
-    if (!stat || stat.state === 'Z' || stat.state === 'X') continue;
-    if (sessions.has(stat.session) || (needles.length > 0 && carries(pid, needles))) {
-      found.push({ pid, pgrp: stat.pgrp, startTime: stat.startTime });
-    }
+    const p = match(name);
+    if (p) found.push(p);
+  }
+  return found;
+}
+
+/** findMarked that lets the event loop run every SLICE processes: among thousands, a scan takes tens of milliseconds. */
+export async function findMarkedSliced(marks: Marks): Promise<MarkedProcess[]> {
+  const names = procEntries();
+  const match = matcher(marks);
+  const found: MarkedProcess[] = [];
+  for (let i = 0; i < names.length; i++) {
+    if (i > 0 && i % SLICE === 0) await setImmediate();
+    const p = match(names[i]!);
+    if (p) found.push(p);
   }
   return found;
 }
@@ -85,14 +89,14 @@ export function findMarked(marks: Marks): MarkedProcess[] {
  * as no other carries the same marker.
  */
 export async function stopMarked(marks: Marks, graceMs: number): Promise<number> {
-  let found = findMarked(marks);
+  let found = await findMarkedSliced(marks);
   if (found.length === 0) return 0;
   const seen = new Set(found.map((p) => p.pid));
   signalAll(found, 'SIGTERM');
   signalAll(found, 'SIGCONT');
   await waitUntil(() => found.every(gone), graceMs);
   for (let round = 0; round < KILL_ROUNDS; round++) {
-    found = round === 0 ? found.filter((p) => !gone(p)) : findMarked(marks);
+    found = round === 0 ? found.filter((p) => !gone(p)) : await findMarkedSliced(marks);
     if (found.length === 0) break;
     for (const p of found) seen.add(p.pid);
     signalAll(found, 'SIGKILL');
@@ -122,18 +126,75 @@ export function killRunProcesses(runId: string): number {
   return killMarked({ entries: [`${RUN_ENV}=${runId}`] });
 }
 
+/** Processes read between two turns of the event loop in findMarkedSliced. */
+const SLICE = 256;
 /** Rounds of find-and-kill: a marked process may fork between a scan and its SIGKILL. */
 const KILL_ROUNDS = 3;
 /** How long to wait for SIGKILLed processes to be gone before looking again. */
 const AFTER_KILL_WAIT_MS = 1000;
 
-function carries(pid: number, needles: readonly Buffer[]): boolean {
-  let environ: Buffer;
+function procEntries(): string[] {
   try {
-    environ = readFileSync(`/proc/${pid}/environ`);
+    return readdirSync('/proc');
   } catch {
-    return false; // Gone, or not ours to read (another user's process is not ours to stop either).
+    return [];
   }
+}
+
+/**
+ * Decides for one /proc entry whether it is a marked process. Every marked
+ * process descends from one of the sessions' leaders, so one that started
+ * before the earliest of them is skipped before its environ is read, and,
+ * when each session knows the fork count at its start, one whose pid was
+ * handed out before its leader's is skipped before even its stat is read
+ * (see newPids: at a task's end most of the machine's processes are older).
+ */
+function matcher(marks: Marks): (name: string) => MarkedProcess | undefined {
+  const young = newPids(marks.sessions ?? []);
+  // An entry ends with NUL; the one before it (or the start of environ) is checked at each hit.
+  const needles = marks.entries.map((e) => Buffer.from(`${e}\0`, 'utf8'));
+  const sessions = new Set((marks.sessions ?? []).filter(stillOurs).map((s) => s.pid));
+  const starts = (marks.sessions ?? []).map((s) => (s.startTime === undefined ? NaN : Number(s.startTime)));
+  const earliest = starts.length > 0 && starts.every(Number.isFinite) ? Math.min(...starts) : 0;
+  return (name) => {
+    const first = name.charCodeAt(0);
+    if (first < 48 || first > 57) return undefined;
+    const pid = Number(name);
+    if (pid === process.pid || (young !== undefined && !young(pid))) return undefined;
+    const stat = readStat(pid);
+    if (!stat || stat.state === 'Z' || stat.state === 'X') return undefined;
+    const ours = sessions.has(stat.session) || (needles.length > 0 && Number(stat.startTime) >= earliest && carries(pid, needles));
+    return ours ? { pid, pgrp: stat.pgrp, startTime: stat.startTime } : undefined;
+  };
+}
+
+/**
+ * Which pids were handed out since the sessions' leaders started, or
+ * undefined when that cannot be told (then every pid is read). The kernel
+ * hands pids out in turn, wrapping at pid_max, so those given since leader L
+ * are the ones after L up to the last one given, P (read after /proc was
+ * listed, so everything listed is covered), unless the turn came round past
+ * L again. It cannot have while fewer than pid_max / 2 forks happened since:
+ * that would take over half of all pids in use at once, a machine out of
+ * pids. Reading only the /proc/<pid>/stat of new pids is what makes a
+ * task's end cheap (docs/architecture.md §5).
+ */
+function newPids(sessions: readonly SessionMark[]): ((pid: number) => boolean) | undefined {
+  if (sessions.length === 0 || sessions.some((s) => s.forks === undefined)) return undefined;
+  const now = pidCursor();
+  if (now === undefined) return undefined;
+  const windows: [number, number][] = [];
+  for (const s of sessions) {
+    if (now.forks - s.forks! >= pidMax() / 2) return undefined;
+    windows.push([s.pid, now.lastPid]);
+  }
+  return (pid) => windows.some(([after, last]) => (after <= last ? pid > after && pid <= last : pid > after || pid <= last));
+}
+
+function carries(pid: number, needles: readonly Buffer[]): boolean {
+  // Undefined: gone, or not ours to read (another user's process is not ours to stop either).
+  const environ = readProcFile(pid, 'environ');
+  if (environ === undefined) return false;
   for (const needle of needles) {
     for (let at = environ.indexOf(needle); at !== -1; at = environ.indexOf(needle, at + 1)) {
       if (at === 0 || environ[at - 1] === 0) return true;

@@ -3,7 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { errnoCode } from './errno.js';
 import { killMarked, stopMarked } from './marked.js';
 import type { Marks } from './marked.js';
-import { hasLiveMember, readStat } from './proc.js';
+import { hasLiveMember, pidCursor, readStat } from './proc.js';
 import { waitUntil } from './wait-until.js';
 
 /** Where and with what environment a group's leader starts. */
@@ -71,7 +71,8 @@ export function trackGroup(pgid: number, marker?: string): void {
   liveGroups.add(pgid);
   if (marker !== undefined) {
     const leaderStart = readStat(pgid)?.startTime;
-    liveMarks.set(pgid, { entries: [marker], sessions: [{ pid: pgid, startTime: leaderStart }] });
+    const forks = pidCursor()?.forks;
+    liveMarks.set(pgid, { entries: [marker], sessions: [{ pid: pgid, startTime: leaderStart, ...(forks !== undefined ? { forks } : {}) }] });
   }
   installExitHook();
 }
