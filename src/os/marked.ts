@@ -9,6 +9,12 @@ import { waitUntil } from './wait-until.js';
  * its agent, and everything the agent starts inherits it, including what left
  * the agent's process group (setsid, double forks, Codex's
  * `app-server --managed-daemon`). See docs/architecture.md §5.
+ *
+ * A marker, not a child subreaper: prctl(PR_SET_CHILD_SUBREAPER) would need a
+ * native addon in the orchestrator, would re-parent orphans to the
+ * orchestrator rather than to their task (no help at a task's end), and would
+ * leave their zombies to a hand-written waitpid racing libuv's and node-pty's
+ * own. A PID namespace needs privileges many machines withhold.
  */
 export const TASK_ENV = 'ORCHESTRATOR_TASK';
 
