@@ -102,7 +102,8 @@ export async function stopMarked(marks: Marks, graceMs: number): Promise<number>
   signalAll(found, 'SIGCONT');
   await waitUntil(() => found.every(gone), graceMs);
   for (let round = 0; round < KILL_ROUNDS; round++) {
-    found = round === 0 ? found.filter((p) => !gone(p)) : await findMarkedSliced(marks);
+    // Looked for again, not only the survivors: one may have forked while it handled SIGTERM.
+    found = await findMarkedSliced(marks);
     if (found.length === 0) break;
     for (const p of found) seen.add(p.pid);
     signalAll(found, 'SIGKILL');

@@ -138,19 +138,21 @@ export async function stopGroup(child: ChildProcess, graceMs: number): Promise<v
 }
 
 /**
- * stopGroup for any leader: SIGTERM (+SIGCONT), grace, SIGKILL (+SIGCONT),
- * orphans killed, group gone; then, the same way, every process that left the
- * group but carries its marker or stayed in its session (see trackGroup).
+ * Stops, as a group is stopped, every process that left the group led by
+ * `pid` but carries its marker or stayed in its session (see trackGroup).
+ * Sessions call it once the group was stopped, just before they report the
+ * end: kept out of stopGroupOf, whose timing the pty's drain of the last
+ * output depends on (measured: inside it, 5 MB bursts lost 13–50 KB under load).
  */
-export async function stopGroupOf(leader: GroupLeader, graceMs: number): Promise<void> {
-  await stopOwnGroup(leader, graceMs);
-  const marks = liveMarks.get(leader.pid);
+export async function stopEscaped(pid: number, graceMs: number): Promise<void> {
+  const marks = liveMarks.get(pid);
   if (marks === undefined) return;
   await stopMarked(marks, graceMs);
-  liveMarks.delete(leader.pid);
+  liveMarks.delete(pid);
 }
 
-async function stopOwnGroup(leader: GroupLeader, graceMs: number): Promise<void> {
+/** stopGroup for any leader: SIGTERM (+SIGCONT), grace, SIGKILL (+SIGCONT), orphans killed, group gone. */
+export async function stopGroupOf(leader: GroupLeader, graceMs: number): Promise<void> {
   const { pid } = leader;
   // The common case: the leader exited and took the group with it (spawnGroup's exit
   // listener, registered first, has already checked). Nothing to signal or poll.
