@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createShellBackend } from '../../src/agents/shell-backend.js';
 import { defaultConfig } from '../../src/config/defaults.js';
 import { TASK_ENV, findMarked, killRunProcesses } from '../../src/os/marked.js';
-import { RUN_ENV, readStat, runEnv } from '../../src/os/proc.js';
+import { RUN_ENV, readProcFile, readStat, runEnv } from '../../src/os/proc.js';
 import { killLiveGroups } from '../../src/os/process-group.js';
 import type { TaskSpec } from '../../src/plan/schema.js';
 import { Engine } from '../../src/scheduler/engine.js';
@@ -22,7 +22,15 @@ let dir: string | undefined;
 afterEach(() => {
   killLiveGroups();
   for (const p of started.splice(0)) if (alive(p)) process.kill(p.pid, 'SIGKILL');
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  if (dir) {
+    // A test that failed before it read a pid file: that sleeper too (still `sleep 1000`, so not a reused pid).
+    for (const name of readdirSync(dir).filter((n) => n.endsWith('.pid'))) {
+      const pid = Number(readFileSync(join(dir, name), 'utf8'));
+      const cmdline = readProcFile(pid, 'cmdline')?.toString('latin1') ?? '';
+      if (pid > 1 && /sleep\0?1000/.test(cmdline)) process.kill(pid, 'SIGKILL');
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
   dir = undefined;
 });
 
