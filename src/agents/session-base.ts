@@ -50,9 +50,13 @@ export interface Session {
   pause(): void;
   /** SIGCONT to the process group. */
   resume(): void;
-  /** SIGTERM to the group, killGraceMs, SIGKILL; resolves when the group is gone. */
+  /**
+   * SIGTERM to the group, killGraceMs, SIGKILL; resolves when the group is
+   * gone, and with it what the agent started outside the group (its
+   * ORCHESTRATOR_TASK marker: docs/architecture.md §5).
+   */
   stop(): Promise<void>;
-  /** Resolves after the process exited AND every byte was delivered to onData, group cleaned up. */
+  /** Resolves after the process exited AND every byte was delivered to onData, group and escaped processes cleaned up. */
   readonly exited: Promise<SessionExit>;
 }
 
