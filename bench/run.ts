@@ -4,6 +4,7 @@ import { engineBench } from './engine.js';
 import { gitBench } from './git.js';
 import { locksBench } from './locks.js';
 import { persistBench } from './persist.js';
+import { procBench } from './proc.js';
 import { formatTable } from './table.js';
 import { sessionBench } from './session.js';
 import { shellBench } from './shell.js';
@@ -19,6 +20,7 @@ import { validateBench } from './validate.js';
 const BENCHES: Record<string, Bench> = {
   shell: shellBench,
   session: sessionBench,
+  proc: procBench,
   engine: engineBench,
   locks: locksBench,
   persist: persistBench,

@@ -68,31 +68,40 @@ describe('process groups', () => {
     try {
       // The module and the src/os/ modules it imports, as ESM .js files side by side.
       writeFileSync(join(dir, 'package.json'), '{ "type": "module" }');
-      for (const name of ['process-group', 'proc', 'errno']) {
+      for (const name of ['process-group', 'proc', 'errno', 'marked', 'wait-until']) {
         const source = readFileSync(resolve(`src/os/${name}.ts`), 'utf8');
         const { outputText } = ts.transpileModule(source, {
           compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
         });
         writeFileSync(join(dir, `${name}.js`), outputText);
       }
+      // The agent also leaves a sleeper outside its group and session (setsid), marked as the session marks it.
+      const marker = `ORCHESTRATOR_TASK=exit-hook/${process.pid}/${Date.now()}`;
+      const pidfile = join(dir, 'escaped.pid');
       writeFileSync(
         join(dir, 'main.mjs'),
         `import { spawnGroup } from './process-group.js';
-         const child = spawnGroup(['/bin/sh', '-c', 'trap "" TERM; sleep 1000 & echo $$; wait'], { cwd: '/', env: process.env });
-         child.stdout.on('data', (d) => { process.stdout.write(d); process.exit(0); });`,
+         const env = { ...process.env, ORCHESTRATOR_TASK: ${JSON.stringify(marker.slice(marker.indexOf('=') + 1))} };
+         const child = spawnGroup(['/bin/sh', '-c', 'sh "$0" "$1" exit0 >/dev/null; trap "" TERM; sleep 1000 & echo $$; wait', ${JSON.stringify(resolve('__tests__/fixtures/escaper.sh'))}, ${JSON.stringify(pidfile)}], { cwd: '/', env, marker: ${JSON.stringify(marker)} });
+         child.stdout.on('data', (d) => { if (/^\\d+\\n$/.test(String(d))) { process.stdout.write(d); process.exit(0); } });`,
       );
       const stdout = await new Promise<string>((res, rej) =>
         execFile(process.execPath, [join(dir, 'main.mjs')], { timeout: 10000 }, (err, out) => (err ? rej(err) : res(out))),
       );
       const pgid = Number(stdout.trim());
       expect(pgid).toBeGreaterThan(1);
+      const escaped = Number(readFileSync(pidfile, 'utf8'));
       try {
         await waitFor(() => liveMembers(pgid).length === 0, 2000, 'the orphaned group to die');
+        await waitFor(() => !/^[^Z]/.test(psStat(escaped)), 2000, 'the escaped sleeper to die');
       } finally {
         // Zombies may stay when init does not reap (seen in this sandbox); no process may still run.
         const survivors = liveMembers(pgid);
+        const escapedStat = psStat(escaped);
         if (!groupGoneForKernel(pgid)) signalGroup(pgid, 'SIGKILL');
+        if (/^[^Z]/.test(escapedStat)) process.kill(escaped, 'SIGKILL');
         expect(survivors).toEqual([]);
+        expect(escapedStat).not.toMatch(/^[^Z]/);
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -6,7 +6,7 @@ import { ScreenText } from './screen-text.js';
 import { classifyFailure } from './providers/classify.js';
 import type { Invocation, LineUpdate, ProviderAdapter } from './providers/types.js';
 import type { SessionExit } from './session.js';
-import { startSession } from './session.js';
+import { attemptLabel, startSession } from './session.js';
 
 /** Longest progress line shown in the pane; an agent's line can be megabytes. */
 const PROGRESS_CHARS = 2000;
@@ -96,6 +96,7 @@ function startAgent(adapter: ProviderAdapter, ctx: BackendContext, opts: Backend
     argv: inv.argv,
     cwd: ctx.workspace.cwd,
     env: { ...ctx.provider.env, ...opts.env },
+    label: attemptLabel(ctx.task.id, ctx.attempt, opts.env),
     mode: inv.mode,
     cols: ctx.cols,
     rows: ctx.rows,

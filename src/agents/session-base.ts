@@ -8,6 +8,13 @@ export interface SessionOptions {
   cwd: string;
   /** Added on top of process.env (these win). */
   env?: Record<string, string>;
+  /**
+   * Whose session this is, for a person reading the agent's environment
+   * (`<run>/<task>/<attempt>`: attemptLabel). It starts the session's
+   * ORCHESTRATOR_TASK marker, which finds what the agent started outside its
+   * process group when the session stops. Unset: `session`.
+   */
+  label?: string;
   /** pty: a real terminal a person can type into; pipe: stdout+stderr, stdin /dev/null. */
   mode: 'pty' | 'pipe';
   cols: number;
@@ -43,9 +50,13 @@ export interface Session {
   pause(): void;
   /** SIGCONT to the process group. */
   resume(): void;
-  /** SIGTERM to the group, killGraceMs, SIGKILL; resolves when the group is gone. */
+  /**
+   * SIGTERM to the group, killGraceMs, SIGKILL; resolves when the group is
+   * gone, and with it what the agent started outside the group (its
+   * ORCHESTRATOR_TASK marker: docs/architecture.md §5).
+   */
   stop(): Promise<void>;
-  /** Resolves after the process exited AND every byte was delivered to onData, group cleaned up. */
+  /** Resolves after the process exited AND every byte was delivered to onData, group and escaped processes cleaned up. */
   readonly exited: Promise<SessionExit>;
 }
 

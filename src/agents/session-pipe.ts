@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import { signalGroup, spawnGroup, stopGroup } from '../os/process-group.js';
+import { signalGroup, spawnGroup, stopEscaped, stopGroup } from '../os/process-group.js';
 import type { Session, SessionExit, SessionOptions } from './session-base.js';
 import { failedSession, spawnErrorReason } from './session-base.js';
 
@@ -12,11 +12,11 @@ import { failedSession, spawnErrorReason } from './session-base.js';
 const DRAIN_MS = 1000;
 
 /** A session on pipes: stdout and stderr read to the last byte, stdin /dev/null. */
-export function startPipeSession(opts: SessionOptions, env: Record<string, string>): Session {
+export function startPipeSession(opts: SessionOptions, env: Record<string, string>, marker?: string): Session {
   const command = opts.argv[0]!;
   let child: ChildProcess;
   try {
-    child = spawnGroup(opts.argv, { cwd: opts.cwd, env });
+    child = spawnGroup(opts.argv, { cwd: opts.cwd, env, ...(marker !== undefined ? { marker } : {}) });
   } catch (err) {
     return failedSession(spawnErrorReason(command, err));
   }
@@ -25,6 +25,8 @@ export function startPipeSession(opts: SessionOptions, env: Record<string, strin
   let paused = false;
   let ended = false;
   const stop = (): Promise<void> => (stopping ??= stopGroup(child, opts.killGraceMs));
+  let stoppingEscaped: Promise<void> | undefined;
+  const stopEscapedOnce = (): Promise<void> => (stoppingEscaped ??= pid === undefined ? Promise.resolve() : stopEscaped(pid, opts.killGraceMs));
   const onAbort = (): void => void stop();
 
   const exited = new Promise<SessionExit>((resolve) => {
@@ -35,7 +37,8 @@ export function startPipeSession(opts: SessionOptions, env: Record<string, strin
       ended = true;
       clearTimeout(drainTimer);
       opts.signal?.removeEventListener('abort', onAbort);
-      resolve(exit);
+      // What left the group (setsid, double forks) ends with the task too.
+      void stopEscapedOnce().then(() => resolve(exit));
     };
     readText(child.stdout, opts.onData);
     readText(child.stderr, (chunk) => opts.onData(chunk, 'stderr'));
@@ -78,7 +81,7 @@ export function startPipeSession(opts: SessionOptions, env: Record<string, strin
       paused = false;
       if (!ended && child.exitCode === null && child.signalCode === null) signalGroup(pid, 'SIGCONT');
     },
-    stop: () => (pid === undefined ? exited.then(() => undefined) : stop()),
+    stop: () => (pid === undefined ? exited.then(() => undefined) : stop().then(stopEscapedOnce)),
     exited,
   };
 }

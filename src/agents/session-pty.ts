@@ -4,7 +4,7 @@ import { readSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
 import { errnoCode } from '../os/errno.js';
-import { forgetGroupIfGone, isGroupAlive, signalGroup, stopGroupOf, trackGroup } from '../os/process-group.js';
+import { forgetGroupIfGone, isGroupAlive, signalGroup, stopEscaped, stopGroupOf, trackGroup } from '../os/process-group.js';
 import type { Session, SessionExit, SessionOptions } from './session-base.js';
 import { failedSession, signalName, spawnErrorReason } from './session-base.js';
 
@@ -26,7 +26,7 @@ const DRAIN_DEADLINE_MS = 2 * DRAIN_IDLE_MS;
  * its own session and process group (pid = pgid) and the pty is its controlling
  * terminal: resize() delivers SIGWINCH, and the group can be stopped as one.
  */
-export function startPtySession(opts: SessionOptions, env: Record<string, string>): Session {
+export function startPtySession(opts: SessionOptions, env: Record<string, string>, marker?: string): Session {
   const command = opts.argv[0]!;
   let term: IPty;
   try {
@@ -44,7 +44,7 @@ export function startPtySession(opts: SessionOptions, env: Record<string, string
     return failedSession(spawnErrorReason(command, err));
   }
   const pid = term.pid;
-  trackGroup(pid);
+  trackGroup(pid, marker);
   const decoder = new StringDecoder('utf8');
   let leaderDone = false;
   let ended = false;
@@ -60,6 +60,8 @@ export function startPtySession(opts: SessionOptions, env: Record<string, string
   };
   const stop = (): Promise<void> =>
     (stopping ??= stopGroupOf({ pid, exited: () => leaderDone, whenExited: whenLeaderExited }, opts.killGraceMs));
+  let stoppingEscaped: Promise<void> | undefined;
+  const stopEscapedOnce = (): Promise<void> => (stoppingEscaped ??= stopEscaped(pid, opts.killGraceMs));
   const onAbort = (): void => void stop();
   const deliver = (bytes: Buffer | string): void => {
     lastData = Date.now();
@@ -85,12 +87,15 @@ export function startPtySession(opts: SessionOptions, env: Record<string, string
       const rest = decoder.end();
       if (rest !== '') opts.onData(rest);
       // Whatever the leader left behind in its group is an orphan of a finished process.
-      void stop().then(() => {
-        ended = true;
-        forgetGroupIfGone(pid);
-        opts.signal?.removeEventListener('abort', onAbort);
-        resolve(exit);
-      });
+      void stop()
+        .then(() => {
+          ended = true;
+          forgetGroupIfGone(pid);
+          opts.signal?.removeEventListener('abort', onAbort);
+          // What left the group (setsid, double forks) ends with the task too.
+          return stopEscapedOnce();
+        })
+        .then(() => resolve(exit));
     });
   });
 
@@ -120,7 +125,7 @@ export function startPtySession(opts: SessionOptions, env: Record<string, string
       paused = false;
       if (!ended) signalGroup(pid, 'SIGCONT');
     },
-    stop,
+    stop: () => stop().then(stopEscapedOnce),
     exited,
   };
 }

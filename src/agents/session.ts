@@ -1,5 +1,7 @@
 import { statSync } from 'node:fs';
 import { resolveCommand } from '../os/command.js';
+import { TASK_ENV, taskMarker } from '../os/marked.js';
+import { RUN_ENV } from '../os/proc.js';
 import { failedSession } from './session-base.js';
 import type { Session, SessionOptions } from './session-base.js';
 import { startPipeSession } from './session-pipe.js';
@@ -16,7 +18,18 @@ export function startSession(opts: SessionOptions): Session {
   const env: Record<string, string> = { ...(process.env as Record<string, string>), ...opts.env };
   const problem = startProblem(opts.argv, opts.cwd, env);
   if (problem !== undefined) return failedSession(problem);
-  return opts.mode === 'pty' ? startPtySession(opts, env) : startPipeSession(opts, env);
+  // Every session gets its own marker, so what its agent starts outside its group is found when it stops.
+  env[TASK_ENV] = taskMarker(opts.label ?? 'session');
+  const marker = `${TASK_ENV}=${env[TASK_ENV]}`;
+  return opts.mode === 'pty' ? startPtySession(opts, env, marker) : startPipeSession(opts, env, marker);
+}
+
+/**
+ * The label of one attempt's session: `<run>/<task>/<attempt>`, the run read
+ * from the backend's environment (RUN_ENV), `-` when there is none.
+ */
+export function attemptLabel(taskId: string, attempt: number, env?: Readonly<Record<string, string>>): string {
+  return `${env?.[RUN_ENV] ?? '-'}/${taskId}/${attempt}`;
 }
 
 /**

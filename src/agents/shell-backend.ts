@@ -2,7 +2,7 @@ import { REASON_CHARS, REASON_LINES, RESULT_CHARS, RESULT_LINES, abortReason, fa
 import type { Backend, BackendContext, BackendOptions, BackendOutcome, Execution } from './backend.js';
 import { OutputTail } from './output-tail.js';
 import { ScreenText } from './screen-text.js';
-import { startSession } from './session.js';
+import { attemptLabel, startSession } from './session.js';
 import type { SessionExit } from './session.js';
 
 /**
@@ -37,6 +37,7 @@ function startShell(ctx: BackendContext, opts: BackendOptions): Execution {
     argv: [command, ...ctx.provider.args, '-c', ctx.task.prompt],
     cwd: ctx.workspace.cwd,
     env: { ...ctx.provider.env, ...opts.env },
+    label: attemptLabel(ctx.task.id, ctx.attempt, opts.env),
     mode: interactive ? 'pty' : 'pipe',
     cols: ctx.cols,
     rows: ctx.rows,

@@ -1,13 +1,17 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { errnoCode } from './errno.js';
-import { hasLiveMember } from './proc.js';
+import { killMarked, stopMarked } from './marked.js';
+import type { Marks } from './marked.js';
+import { hasLiveMember, pidCursor, readStat } from './proc.js';
+import { waitUntil } from './wait-until.js';
 
 /** Where and with what environment a group's leader starts. */
 export interface GroupSpawnOptions {
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /** The `NAME=value` entry of `env` that marks this task's processes (TASK_ENV): see trackGroup. */
+  marker?: string;
 }
 
 /** How long stopGroup waits, after the final SIGKILL, for the group to vanish. */
@@ -24,6 +28,12 @@ const GROUP_FORM_WAIT_MS = 2000;
  * instance from the composition root. Entries are removed when a group ends.
  */
 const liveGroups = new Set<number>();
+
+/**
+ * What marks each session's processes beyond its group, by leader pid, until
+ * the session was stopped: the same exit hook kills what left the group.
+ */
+const liveMarks = new Map<number, Marks>();
 
 /**
  * Spawns `argv` (never a shell string) as the leader of a new process group,
@@ -43,7 +53,7 @@ export function spawnGroup(argv: readonly string[], options: GroupSpawnOptions):
   });
   const pid = child.pid;
   if (pid !== undefined) {
-    trackGroup(pid);
+    trackGroup(pid, options.marker);
     child.once('exit', () => forgetGroupIfGone(pid));
   }
   return child;
@@ -51,10 +61,19 @@ export function spawnGroup(argv: readonly string[], options: GroupSpawnOptions):
 
 /**
  * Registers a group started elsewhere (a pty's session leader is the leader of
- * its own group), so the exit hook kills it if Node exits while it runs.
+ * its own group), so the exit hook kills it if Node exits while it runs. With
+ * `marker` (`TASK_ENV=value`, in the leader's environment) the processes that
+ * left the group are remembered too: they are found by it, and by the
+ * leader's session (its pid: the leader called setsid), when the group is
+ * stopped and by the exit hook.
  */
-export function trackGroup(pgid: number): void {
+export function trackGroup(pgid: number, marker?: string): void {
   liveGroups.add(pgid);
+  if (marker !== undefined) {
+    const leaderStart = readStat(pgid)?.startTime;
+    const forks = pidCursor()?.forks;
+    liveMarks.set(pgid, { entries: [marker], sessions: [{ pid: pgid, startTime: leaderStart, ...(forks !== undefined ? { forks } : {}) }] });
+  }
   installExitHook();
 }
 
@@ -118,6 +137,20 @@ export async function stopGroup(child: ChildProcess, graceMs: number): Promise<v
   await stopGroupOf({ pid, exited, whenExited: leaderExited(child) }, graceMs);
 }
 
+/**
+ * Stops, as a group is stopped, every process that left the group led by
+ * `pid` but carries its marker or stayed in its session (see trackGroup).
+ * Sessions call it once the group was stopped, just before they report the
+ * end: kept out of stopGroupOf, whose timing the pty's drain of the last
+ * output depends on (measured: inside it, 5 MB bursts lost 13–50 KB under load).
+ */
+export async function stopEscaped(pid: number, graceMs: number): Promise<void> {
+  const marks = liveMarks.get(pid);
+  if (marks === undefined) return;
+  await stopMarked(marks, graceMs);
+  liveMarks.delete(pid);
+}
+
 /** stopGroup for any leader: SIGTERM (+SIGCONT), grace, SIGKILL (+SIGCONT), orphans killed, group gone. */
 export async function stopGroupOf(leader: GroupLeader, graceMs: number): Promise<void> {
   const { pid } = leader;
@@ -145,8 +178,9 @@ export async function stopGroupOf(leader: GroupLeader, graceMs: number): Promise
 }
 
 /**
- * SIGKILLs every group still registered. Runs from `process.on('exit')`, and
- * is exported for fatal-signal handlers, so agents never outlive the engine.
+ * SIGKILLs every group still registered, and what left those groups (one
+ * /proc scan for all of them). Runs from `process.on('exit')`, and is
+ * exported for fatal-signal handlers, so agents never outlive the engine.
  */
 export function killLiveGroups(): void {
   for (const pid of liveGroups) {
@@ -157,6 +191,10 @@ export function killLiveGroups(): void {
     }
   }
   liveGroups.clear();
+  if (liveMarks.size === 0) return;
+  const all = [...liveMarks.values()];
+  killMarked({ entries: all.flatMap((m) => m.entries), sessions: all.flatMap((m) => m.sessions ?? []) });
+  liveMarks.clear();
 }
 
 /** The groups currently registered as live, for diagnostics and tests. */
@@ -171,17 +209,6 @@ function installExitHook(): void {
 function leaderExited(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => child.once('exit', () => resolve()));
-}
-
-async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let delay = 10;
-  while (!condition()) {
-    const left = deadline - Date.now();
-    if (left <= 0) return;
-    await sleep(Math.min(delay, left));
-    delay = Math.min(delay * 2, 100);
-  }
 }
 
 /** True when a process group `pgid` exists (zombies included). */

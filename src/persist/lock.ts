@@ -1,6 +1,7 @@
 import type { Database as Db } from 'better-sqlite3';
 import { UserError } from '../errors.js';
-import { isSameProcess, killLeftoverGroup, killRunProcesses, processStartTime } from '../os/proc.js';
+import { killRunProcesses } from '../os/marked.js';
+import { isSameProcess, killLeftoverGroup, processStartTime } from '../os/proc.js';
 import { recoverJournal, recoverJournals } from './recover.js';
 
 /** The live run holding a workspace, as its lock row says. */
