@@ -271,7 +271,8 @@ describe('the dashboard, end to end in a real terminal', () => {
     // A headless run killed once `early` is done: `late` is left for the resume.
     const first = runCli(['run', 'resume.yaml', '--headless'], {
       cwd: ws,
-      onStdout: (text, child) => void (/late\s+running/.test(text) && child.kill('SIGKILL')),
+      // Killed a moment after `late` starts: transcripts are written in batches (25 ms), so `early`'s output is on disk by then.
+      onStdout: (text, child) => void (/late\s+running/.test(text) && setTimeout(() => child.kill('SIGKILL'), 300)),
     });
     await within(first, 20_000, 'the first run to be killed');
     run = new PtyRun(['resume', '--workspace', ws]);

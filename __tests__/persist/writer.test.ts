@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Database as Db } from 'better-sqlite3';
@@ -59,6 +59,8 @@ async function journalOfRun(): Promise<string> {
 
 /** Applies the journal to a fresh database in batches cut where `cut` says, and returns the tables. */
 function applied(name: string, text: string, cut: (i: number) => boolean): Record<string, unknown[]> {
+  // A workspace is an existing folder (the database never creates one).
+  mkdirSync(path.join(root, name));
   const db = openRunDatabase(path.join(root, name));
   try {
     const writer = new RunWriter(db, 'r');
