@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
@@ -119,5 +119,22 @@ describe('many problems', () => {
     const text = listProblems(problems);
     expect(text.split('\n')).toHaveLength(MAX_PROBLEMS_SHOWN + 1);
     expect(text).toMatch(/\.\.\. and 100,073 more$/);
+  });
+});
+
+describe('the project config search', () => {
+  it('names a folder or a FIFO where a project config is looked for, instead of failing unnamed or hanging', async () => {
+    const ws = mkdtempSync(path.join(os.tmpdir(), 'orch-rc-'));
+    try {
+      execFileSync('git', ['init', '-q'], { cwd: ws });
+      const rc = path.join(ws, '.orchestratorrc');
+      mkdirSync(rc);
+      await expect(loadConfig({ cwd: ws, env: {}, trust: 'inspect' })).rejects.toThrow(/\.orchestratorrc: cannot read the config: it is a directory, not a file/);
+      rmSync(rc, { recursive: true });
+      execFileSync('mkfifo', [rc]);
+      await expect(loadConfig({ cwd: ws, env: {}, trust: 'inspect' })).rejects.toThrow(/\.orchestratorrc: cannot read the config: it is a FIFO/);
+    } finally {
+      rmSync(ws, { recursive: true, force: true });
+    }
   });
 });

@@ -2,11 +2,9 @@ import { constants as fsConstants, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createDefu } from 'defu';
-import { lilconfig } from 'lilconfig';
-import type { Loader } from 'lilconfig';
 import { UserError } from '../errors.js';
 import type { Problem } from '../errors.js';
-import { notAFile } from '../input/read-file.js';
+import { notAFile, readOptionalRegularFile } from '../input/read-file.js';
 import { valueAt } from '../input/zod-problems.js';
 import { errnoCode } from '../os/errno.js';
 import { DEFAULTS_SOURCE, defaultConfig } from './defaults.js';
@@ -204,28 +202,29 @@ async function readGiven(file: string): Promise<ParseResult> {
  * `readConfigFile`: that read is the one used.
  */
 async function findProject(cwd: string): Promise<ParseResult | undefined> {
-  const loader: Loader = (filepath, content) => {
-    const result = parseConfigText(filepath, content);
-    if (path.basename(filepath) !== 'package.json') return result;
-    // A package.json without our key is not our file: keep searching. A broken one counts only if it seems to have our key.
-    const ours = result.ok ? result.file.data !== undefined : content.includes(`"${PACKAGE_PROP}"`);
-    return ours ? { [PACKAGE_PROP]: result } : {};
-  };
-  const searcher = lilconfig('orchestrator', {
-    searchPlaces: [...PROJECT_SEARCH_PLACES],
-    stopDir: findWorkspace(cwd),
-    cache: false,
-    loaders: { '.json': loader, '.yaml': loader, '.yml': loader, noExt: loader },
-  });
-  let found: Awaited<ReturnType<typeof searcher.search>>;
-  try {
-    found = await searcher.search(cwd);
-  } catch (err) {
-    throw new UserError(`cannot search for a project config from ${cwd}: ${err instanceof Error ? err.message : String(err)}`);
+  // Our own walk, not lilconfig's: its reads block on a FIFO and fail on a folder without naming it,
+  // where readConfigFile refuses both by name (and checks who may write the file).
+  const stop = findWorkspace(cwd);
+  for (let dir = cwd; ; dir = path.dirname(dir)) {
+    for (const name of PROJECT_SEARCH_PLACES) {
+      const file = path.join(dir, name);
+      const result = await readConfigFile(file);
+      if (!result) continue;
+      // A package.json without our key is not our file: keep searching. A broken one counts only if it seems to have our key.
+      if (name === 'package.json' && (result.ok ? result.file.data === undefined : !(await mentions(file, `"${PACKAGE_PROP}"`)))) continue;
+      return result;
+    }
+    if (dir === stop || path.dirname(dir) === dir) return undefined;
   }
-  if (!found) return undefined;
-  // Gone since the search saw it: as if it had never been there.
-  return readConfigFile(found.filepath);
+}
+
+/** Whether a file holds `text`; a path that is not a readable file counts (its problem is then reported). */
+async function mentions(file: string, text: string): Promise<boolean> {
+  try {
+    return (await readOptionalRegularFile(file, 'config'))?.includes(text) ?? false;
+  } catch {
+    return true;
+  }
 }
 
 /** Checks one layer against the partial schema: each file must make sense on its own. */
