@@ -93,4 +93,21 @@ describe('loadConfig never fails with anything but a UserError', () => {
     );
     expect(accepted).toBe(200);
   });
+
+  it('refuses a key written twice in a JSON config, whatever else it holds', async () => {
+    await fc.assert(
+      fc.asyncProperty(configLike, fc.constantFrom('concurrency', 'agents', 'zz'), async (value, key) => {
+        const text = `{"${key}": 1, ${JSON.stringify({ [key]: 2, ...(value as object) }).slice(1)}`;
+        rmSync(path.join(t.project, '.orchestratorrc'), { force: true });
+        writeFileSync(path.join(t.project, '.orchestratorrc.json'), text);
+        const refused = await loadConfig({ cwd: t.project, env: t.env, trust: 'inspect' }).then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+        expect(refused).toBeInstanceOf(UserError);
+        expect((refused as UserError).message).toContain(`'${key}' is written twice`);
+      }),
+      { numRuns: 100 },
+    );
+  });
 });
