@@ -2,7 +2,7 @@ import stripAnsi from 'strip-ansi';
 import { REASON_CHARS, REASON_LINES, RESULT_CHARS, RESULT_LINES, abortReason, failureReason, settled, tellingLine } from './attempt.js';
 import type { Backend, BackendContext, BackendOptions, BackendOutcome, Execution } from './backend.js';
 import { OutputTail } from './output-tail.js';
-import { ScreenText } from './screen-text.js';
+import { ScreenText, rawOutput } from './screen-text.js';
 import { classifyFailure } from './providers/classify.js';
 import type { Invocation, LineUpdate, ProviderAdapter } from './providers/types.js';
 import type { SessionExit } from './session.js';
@@ -81,15 +81,10 @@ function startAgent(adapter: ProviderAdapter, ctx: BackendContext, opts: Backend
     tail.push(block);
     ctx.output(block, 'transcript');
   }) : undefined;
+  const raw = rawOutput(text, { tail, stderr }, (chunk, only) => ctx.output(chunk, only));
   const onData = (chunk: string, stream?: 'stderr'): void => {
     if (splitter) return (stream === 'stderr' ? errSplitter! : splitter).push(chunk);
-    if (text) {
-      text.write(chunk);
-      return ctx.output(chunk, 'screen');
-    }
-    tail.push(chunk);
-    if (stream === 'stderr') stderr.push(chunk);
-    ctx.output(chunk);
+    raw(chunk, stream);
   };
 
   const session = startSession({

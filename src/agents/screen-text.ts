@@ -176,3 +176,25 @@ export class ScreenText {
 function isAltScreen(param: number | number[]): boolean {
   return param === 47 || param === 1047 || param === 1049;
 }
+
+/**
+ * The data handler of a session whose bytes are not parsed as JSON lines: a
+ * terminal's bytes (`text` set) go to the pane as they are and are rendered
+ * for the transcript; plain output is kept in the tails (stderr apart) and
+ * goes everywhere. Shared by the agent and shell backends.
+ */
+export function rawOutput(
+  text: ScreenText | undefined,
+  tails: { tail: { push(chunk: string): void }; stderr: { push(chunk: string): void } },
+  output: (chunk: string, only?: 'screen') => void,
+): (chunk: string, stream?: 'stderr') => void {
+  return (chunk, stream) => {
+    if (text) {
+      text.write(chunk);
+      return output(chunk, 'screen');
+    }
+    tails.tail.push(chunk);
+    if (stream === 'stderr') tails.stderr.push(chunk);
+    output(chunk);
+  };
+}

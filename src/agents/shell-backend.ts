@@ -1,7 +1,7 @@
 import { REASON_CHARS, REASON_LINES, RESULT_CHARS, RESULT_LINES, abortReason, failureReason, settled, tellingLine } from './attempt.js';
 import type { Backend, BackendContext, BackendOptions, BackendOutcome, Execution } from './backend.js';
 import { OutputTail } from './output-tail.js';
-import { ScreenText } from './screen-text.js';
+import { ScreenText, rawOutput } from './screen-text.js';
 import { attemptLabel, startSession } from './session.js';
 import type { SessionExit } from './session.js';
 
@@ -42,15 +42,7 @@ function startShell(ctx: BackendContext, opts: BackendOptions): Execution {
     cols: ctx.cols,
     rows: ctx.rows,
     killGraceMs: ctx.killGraceMs,
-    onData(chunk, stream) {
-      if (text) {
-        text.write(chunk);
-        return ctx.output(chunk, 'screen');
-      }
-      tail.push(chunk);
-      if (stream === 'stderr') stderr.push(chunk);
-      ctx.output(chunk);
-    },
+    onData: rawOutput(text, { tail, stderr }, (chunk, only) => ctx.output(chunk, only)),
   });
   // Recorded by the run database, so a killed orchestrator's leftover agents can be killed later.
   if (session.pid !== undefined) ctx.report({ pid: session.pid });

@@ -35,7 +35,8 @@ function bootId(): string {
   return cachedBoot;
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid exists (EPERM: it does, as another user's). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

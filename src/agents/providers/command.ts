@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { alive } from '../../os/proc.js';
 import type { BackendContext } from '../backend.js';
 import type { Invocation, ProviderAdapter } from './types.js';
 import { newSessionId, promptFor } from './types.js';
@@ -24,22 +25,13 @@ export function removeStalePromptDirs(dir = tmpdir()): number {
   }
   for (const name of names) {
     const pid = new RegExp(`^${PROMPT_DIR_PREFIX}(\\d+)-`).exec(name)?.[1];
-    if (pid === undefined || isAlive(Number(pid))) continue;
+    if (pid === undefined || alive(Number(pid))) continue;
     rmSync(path.join(dir, name), { recursive: true, force: true });
     removed++;
   }
   return removed;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists, as another user's process.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** The placeholders a `command` provider's args may use. */
 const PLACEHOLDERS = ['prompt', 'promptFile', 'model', 'systemPrompt', 'sessionId', 'workdir'] as const;
