@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { OutputOnly } from '../../src/agents/backend.js';
 import { commandAdapter } from '../../src/agents/providers/command.js';
 import { FIXTURES, runAgent } from './providers/helpers.js';
+import { DRAWN, PROMPT_BOX } from '../fixtures/tui-agent-screen.js';
 
 /** The fake TUI (fixtures/tui-agent.mjs) as an interactive role: in a pty, as Claude Code or Codex run. */
 function runTui(scenario: 'ok' | 'fail') {
@@ -17,20 +18,6 @@ function runTui(scenario: 'ok' | 'fail') {
   return { run, screen: () => of('screen'), transcript: () => of('transcript'), unmarked: () => out.filter((o) => o.only === undefined) };
 }
 
-/** What the fake TUI's screen showed, line by line, before its outcome. */
-const DRAWN = [
-  '╭─────────────────────╮',
-  '│ Welcome to fake tui │',
-  '╰─────────────────────╯',
-  'Reading additional input from stdin...',
-  '⏺ Ran the tests',
-  'status: 3 of 3',
-  'tokens: 300',
-  ' diff view',
-  '',
-  '+ added a line',
-];
-const PROMPT_BOX = ['╭─────────────╮', '│ >           │', '╰─────────────╯'];
 
 describe('an agent in a terminal (pty): its text is what its screen showed', () => {
   it('the transcript is the rendered screen: cursor-move spaces, one line per redraw, the alternate screen when left', async () => {

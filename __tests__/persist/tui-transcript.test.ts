@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PtyRun } from '../e2e/pty-harness.js';
+import { DRAWN, PROMPT_BOX } from '../fixtures/tui-agent-screen.js';
 import { cli, ROOT, requireBuild } from './helpers.js';
 
 let ws: string;
@@ -28,24 +29,7 @@ describe('a TUI agent, recorded', () => {
     expect((await run.exited).exitCode).toBe(1);
     const [id] = readdirSync(path.join(ws, '.orchestrator', 'runs'));
     const logs = (await cli(ws, ['logs', id!, 't'])).stdout;
-    const attempt = [
-      '╭─────────────────────╮',
-      '│ Welcome to fake tui │',
-      '╰─────────────────────╯',
-      'Reading additional input from stdin...',
-      '⏺ Ran the tests',
-      'status: 3 of 3',
-      'tokens: 300',
-      ' diff view',
-      '',
-      '+ added a line',
-      '✗ Error: Failed to connect to api.example.com (ECONNREFUSED)',
-      'retrying is up to you',
-      '╭─────────────╮',
-      '│ >           │',
-      '╰─────────────╯',
-      'Press Ctrl+C to exit',
-    ];
+    const attempt = [...DRAWN, '✗ Error: Failed to connect to api.example.com (ECONNREFUSED)', 'retrying is up to you', ...PROMPT_BOX, 'Press Ctrl+C to exit'];
     const lines = logs.split('\n');
     const marker = lines.findIndex((l) => /^── attempt 2 · \d\d:\d\d:\d\d ──$/.test(l));
     expect(lines.slice(0, marker)).toEqual(attempt);
