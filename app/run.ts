@@ -199,14 +199,14 @@ async function finish(ran: { engine: Engine; summary: RunSummary; gitRun: RunRef
   const json = args.json;
   const columns = process.stdout.isTTY ? process.stdout.columns : undefined;
   const snapshot = engine.store.getSnapshot();
-  if (!json) write(formatSummary(snapshot, runEnd(snapshot, summary.interrupted), summary.interrupted, columns));
+  if (!json) write(formatSummary(snapshot, runEnd(snapshot, summary.interrupted), summary.interrupted, columns, summary.budget));
   if (gitRun) {
     const work = await finishGitRun(gitRun, summary, { apply, noApply: args.apply === false });
     // --json: stdout holds events only.
     if (json) process.stderr.write(work);
     else write(work);
   }
-  if (!json && recordedAs) write(`recorded as run ${recordedAs}: orchestrator show ${recordedAs}${summary.interrupted ? ` · orchestrator resume ${recordedAs}` : ''}\n`);
+  if (!json && recordedAs) write(`recorded as run ${recordedAs}: orchestrator show ${recordedAs}${summary.interrupted || summary.budget ? ` · orchestrator resume ${recordedAs}` : ''}\n`);
   process.exitCode = summary.interrupted ? (SIGNAL_EXIT[summary.interrupted] ?? 130) : summary.exitCode;
 }
 

@@ -86,6 +86,7 @@ export function planFromText(text: string, file: string, opts: LoadPlanOptions):
   }
   const name = valid?.name ?? path.basename(file, path.extname(file));
   const plan: Plan = { name, file: path.resolve(file), workspace: opts.workspace, tasks };
+  if (valid?.budget && Object.keys(valid.budget).length > 0) plan.budget = valid.budget;
   LEVELS.set(plan, analysis.levels);
   return plan;
 }

@@ -55,6 +55,13 @@ const DurationSchema = z.union([z.string(), z.number()]).transform((value, ctx) 
   return ms;
 });
 
+/** A spending limit: US dollars the agents reported, and/or tokens (input + output + cache). */
+export const BudgetSchema = z.strictObject({
+  usd: z.number().positive().finite().optional(),
+  tokens: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+});
+export type Budget = z.infer<typeof BudgetSchema>;
+
 export const PlanTaskSchema = z.strictObject({
   id: TaskIdSchema,
   agent: z.string().min(1),
@@ -70,6 +77,8 @@ export const PlanTaskSchema = z.strictObject({
 
 export const PlanFileSchema = z.strictObject({
   name: z.string().min(1).optional(),
+  /** The run stops starting tasks once the agents' reported spend reaches it. */
+  budget: BudgetSchema.optional(),
   tasks: z.array(PlanTaskSchema),
 });
 
@@ -99,4 +108,6 @@ export interface Plan {
   file: string;
   workspace: string;
   tasks: TaskSpec[];
+  /** The plan's `budget`: no task starts once the run's reported spend reaches it. */
+  budget?: Budget;
 }

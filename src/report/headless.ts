@@ -3,7 +3,8 @@ import path from 'node:path';
 import type { RunEvent } from '../scheduler/events.js';
 import type { RunStoreReader, RunSnapshot } from '../scheduler/run-store.js';
 import { endedOk } from '../scheduler/states.js';
-import { countLabels, formatElapsed, formatLabelCounts, formatUsage, stateDetail, stateLabel, table, taskDuration } from './format.js';
+import type { BudgetHit } from '../scheduler/budget.js';
+import { countLabels, formatCount, formatElapsed, formatLabelCounts, formatUsage, stateDetail, stateLabel, table, taskDuration } from './format.js';
 import { toJsonEvent } from './json-events.js';
 
 export interface ReporterOptions {
@@ -114,7 +115,7 @@ function lineWriter(store: RunStoreReader, opts: ReporterOptions): (e: RunEvent)
 }
 
 /** The end-of-run table: task, state, attempts, duration, reason; then a one-line verdict. */
-export function formatSummary(snapshot: RunSnapshot, now: number, interrupted?: string, columns?: number): string {
+export function formatSummary(snapshot: RunSnapshot, now: number, interrupted?: string, columns?: number, budget?: BudgetHit): string {
   const usage = formatUsage(snapshot.usage);
   const rows = snapshot.tasks.map((t) => {
     const took = taskDuration(t, now);
@@ -127,7 +128,9 @@ export function formatSummary(snapshot: RunSnapshot, now: number, interrupted?: 
   const ok = snapshot.tasks.every((t) => endedOk(t.state, t.spec.failureMode));
   const verdict = interrupted
     ? `interrupted by ${interrupted}`
-    : ok
+    : budget
+      ? `stopped: ${formatBudgetHit(budget)}`
+      : ok
       ? 'succeeded'
       : 'failed';
   const plan = visible(path.basename(snapshot.file));
@@ -141,4 +144,11 @@ export function formatSummary(snapshot: RunSnapshot, now: number, interrupted?: 
     `${plan}: ${verdict} — ${snapshot.tasks.length} tasks (${counts}) in ${formatElapsed(now - snapshot.startedAt)}${usage ? `, ${usage}` : ''}`,
     '',
   ].join('\n');
+}
+
+/** `budget of $5.00 spent ($5.12)`, or `budget of 100k tokens spent (104.2k tokens)`: why a run stopped starting tasks. */
+export function formatBudgetHit(hit: BudgetHit): string {
+  return hit.unit === 'usd'
+    ? `budget of $${hit.limit.toFixed(2)} spent ($${hit.spent.toFixed(2)})`
+    : `budget of ${formatCount(hit.limit)} tokens spent (${formatCount(hit.spent)} tokens)`;
 }

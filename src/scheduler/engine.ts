@@ -16,6 +16,8 @@ import { readiness } from './eligibility.js';
 import { ReadyQueue } from './ready-queue.js';
 import { endedOk, isFinished } from './states.js';
 import { Waits } from './waits.js';
+import { budgetReached } from './budget.js';
+import type { BudgetHit } from './budget.js';
 import { cancelTask, markTaskDone, mergeAgainTask, pauseRun, pauseTask, resumeRun, resumeTask, retryTask, sendInput, skipTask, taskDiffOf } from './commands.js';
 import type { CommandContext, CommandResult } from './commands.js';
 import { followUpsFor } from './workflows.js';
@@ -57,6 +59,8 @@ export interface RunSummary {
   exitCode: 0 | 1;
   /** Set when a shutdown stopped the run before every task finished. */
   interrupted?: string;
+  /** Set when the run stopped starting tasks because its spend reached the budget, with work left. */
+  budget?: BudgetHit;
   tasks: readonly TaskRecord[];
 }
 
@@ -74,6 +78,8 @@ export class Engine {
   private stopping: StopCause | undefined;
   /** The signal that stopped the run while work was left, if one did. */
   private interruptedBy: string | undefined;
+  /** The budget the run's spend reached: no task starts after it. */
+  private budgetHit: BudgetHit | undefined;
   private started = false;
   private pumping = false;
   /** Attempts started and not yet settled downstream (their follow-ups may still come). */
@@ -259,12 +265,21 @@ export class Engine {
   private summary(): RunSummary {
     const tasks = this.store.getSnapshot().tasks;
     const allOk = tasks.every((t) => endedOk(t.state, t.spec.failureMode));
-    return { exitCode: allOk ? 0 : 1, ...(this.interruptedBy ? { interrupted: this.interruptedBy } : {}), tasks };
+    // A budget that stopped nothing (every task had finished) is not a reason the run ended.
+    const budget = this.budgetHit && this.store.unfinished > 0 ? this.budgetHit : undefined;
+    return {
+      exitCode: allOk && !budget ? 0 : 1,
+      ...(this.interruptedBy ? { interrupted: this.interruptedBy } : {}),
+      ...(budget ? { budget } : {}),
+      tasks,
+    };
   }
 
   private isIdle(): boolean {
     if (!this.started || this.settling > 0) return false;
-    return this.store.unfinished === 0 || this.stopping !== undefined;
+    if (this.store.unfinished === 0 || this.stopping !== undefined) return true;
+    // Over budget: what runs finishes, nothing new starts; tasks not started stay unfinished, for resume.
+    return this.budgetHit !== undefined && this.executor.activeCount === 0;
   }
 
   private checkIdle(): void {
@@ -285,8 +300,9 @@ export class Engine {
   private pump(): void {
     if (this.pumping) return;
     this.pumping = true;
+    this.budgetHit ??= budgetReached(this.opts.plan.budget, this.store.spent);
     try {
-      while (!this.store.isPaused && !this.stopping && this.executor.activeCount < this.concurrency) {
+      while (!this.store.isPaused && !this.stopping && !this.budgetHit && this.executor.activeCount < this.concurrency) {
         const next = this.ready.pop();
         if (!next) break;
         const id = next.spec.id;

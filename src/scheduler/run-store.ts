@@ -205,6 +205,11 @@ export class RunStore implements RunStoreReader {
     return n;
   }
 
+  /** Tokens and cost every agent has reported so far: what a budget is held to. */
+  get spent(): Usage {
+    return this.usage;
+  }
+
   get isPaused(): boolean {
     return this.paused;
   }

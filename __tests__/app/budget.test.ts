@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { requireBuild, ROOT, runCli } from '../helpers/cli.js';
+import type { CliResult } from '../helpers/cli.js';
+
+let ws: string;
+let home: string;
+const fakeClaude = path.join(ROOT, '__tests__/fixtures/fake-claude');
+
+beforeAll(async () => {
+  requireBuild();
+  ws = mkdtempSync(path.join(os.tmpdir(), 'orch-budget-'));
+  home = mkdtempSync(path.join(os.tmpdir(), 'orch-budget-home-'));
+  // The fake Claude prints Claude Code's real stream-json, reporting $0.0421 per task.
+  write('.orchestratorrc', `concurrency: 1\nproviders:\n  claude: { type: claude, command: ${JSON.stringify(fakeClaude)} }\nagents:\n  spender: { provider: claude, isolation: none }\n`);
+  expect((await cli(['trust'])).code).toBe(0);
+});
+
+afterAll(() => {
+  rmSync(ws, { recursive: true, force: true });
+  rmSync(home, { recursive: true, force: true });
+});
+
+function cli(args: string[]): Promise<CliResult> {
+  return runCli(args, { cwd: ws, home });
+}
+
+function write(name: string, text: string): string {
+  const file = path.join(ws, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+const TASKS = 'tasks:\n  - { id: first, agent: spender, prompt: look }\n  - { id: second, agent: spender, prompt: look again }\n';
+
+describe('a plan budget', () => {
+  it('stops starting tasks once the reported cost reaches it: exit 1, the summary says so, the rest stay resumable', async () => {
+    const plan = write('spend.yaml', `budget: { usd: 0.01 }\n${TASKS}`);
+    const r = await cli(['run', plan]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/\nfirst\s+completed/);
+    expect(r.stdout).toMatch(/\nsecond\s+(eligible|pending)/);
+    expect(r.stdout).toMatch(/spend\.yaml: stopped: budget of \$0\.01 spent \(\$0\.04\)/);
+    const runId = /recorded as run (\S+):.*orchestrator resume/.exec(r.stdout)?.[1];
+    expect(runId).toBeDefined();
+    const runs = await cli(['runs']);
+    expect(runs.stdout).toMatch(new RegExp(`${runId}.*interrupted`));
+  });
+
+  it('a token budget works the same way', async () => {
+    const plan = write('tokens.yaml', `budget: { tokens: 1 }\n${TASKS}`);
+    const r = await cli(['run', plan]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/tokens\.yaml: stopped: budget of 1 tokens spent \(\S+ tokens\)/);
+  });
+
+  it('a budget not reached changes nothing', async () => {
+    const plan = write('rich.yaml', `budget: { usd: 100, tokens: 100000000 }\n${TASKS}`);
+    const r = await cli(['run', plan]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/rich\.yaml: succeeded/);
+  });
+
+  it('a bad budget is an input error (exit 2) naming the field', async () => {
+    const plan = write('bad.yaml', `budget: { usd: -1, dollars: 3 }\n${TASKS}`);
+    const r = await cli(['validate', plan]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/budget/);
+  });
+});

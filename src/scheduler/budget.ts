@@ -1,0 +1,28 @@
+import type { Usage } from '../agents/backend.js';
+import type { Budget } from '../plan/schema.js';
+
+/** A budget the run's spend reached: which limit, the limit, and what was spent when it was seen. */
+export interface BudgetHit {
+  unit: 'usd' | 'tokens';
+  limit: number;
+  spent: number;
+}
+
+/** Tokens as a budget counts them: every kind an agent reported (the same total reports show). */
+export function budgetTokens(usage: Usage): number {
+  return usage.inputTokens + usage.outputTokens + usage.cacheReadTokens + usage.cacheWriteTokens;
+}
+
+/**
+ * The limit `usage` has reached, or undefined. Spend is what the agents
+ * reported: a cost no agent reported counts as nothing spent, never as over.
+ */
+export function budgetReached(budget: Budget | undefined, usage: Usage): BudgetHit | undefined {
+  if (!budget) return undefined;
+  if (budget.usd !== undefined && usage.costUsd !== undefined && usage.costUsd >= budget.usd) {
+    return { unit: 'usd', limit: budget.usd, spent: usage.costUsd };
+  }
+  const tokens = budgetTokens(usage);
+  if (budget.tokens !== undefined && tokens >= budget.tokens) return { unit: 'tokens', limit: budget.tokens, spent: tokens };
+  return undefined;
+}
