@@ -70,3 +70,16 @@ describe('a plan budget', () => {
     expect(r.stderr).toMatch(/budget/);
   });
 });
+
+describe('a task budget', () => {
+  it("stops the task's agent once its reported tokens reach the budget; the task fails for good (no retry), with the reason", async () => {
+    // scenario:stall reports a message's usage (15,227 tokens) and then never ends by itself.
+    const plan = write('task.yaml', 'tasks:\n  - { id: big, agent: spender, retries: 3, budget: { tokens: 1000 }, prompt: "scenario:stall" }\n');
+    const started = Date.now();
+    const r = await cli(['run', plan]);
+    expect(r.code).toBe(1);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(r.stdout).toMatch(/\nbig\s+failed\s+1\s.*stopped: its budget of 1000 tokens spent \(\d+ tokens\)/);
+    expect(r.stdout).not.toMatch(/retrying/);
+  });
+});

@@ -62,6 +62,7 @@ function fastParseTask(raw: unknown): TaskData | undefined {
       case 'timeout':
       case 'retries':
       case 'followUps':
+      case 'budget':
         break;
       default:
         return undefined;
@@ -84,6 +85,11 @@ function fastParseTask(raw: unknown): TaskData | undefined {
     followUps,
   };
   if (retries !== undefined) task.retries = retries;
+  if (raw.budget !== undefined) {
+    const budget = fastParseBudget(raw.budget);
+    if (!budget) return undefined;
+    task.budget = budget;
+  }
   if (timeout !== undefined) {
     if (typeof timeout !== 'string' && typeof timeout !== 'number') return undefined;
     const ms = timeoutMs(timeout);

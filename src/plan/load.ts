@@ -74,6 +74,7 @@ export function planFromText(text: string, file: string, opts: LoadPlanOptions):
     if (spec.timeout !== undefined) task.timeoutMs = spec.timeout;
     if (spec.retries !== undefined) task.retries = spec.retries;
     if (spec.isolation !== undefined) task.isolation = spec.isolation;
+    if (spec.budget !== undefined && Object.keys(spec.budget).length > 0) task.budget = spec.budget;
     tasks.push(task);
   }
 

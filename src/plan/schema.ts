@@ -73,6 +73,7 @@ export const PlanTaskSchema = z.strictObject({
   retries: z.number().int().min(0).max(100).optional(),
   followUps: z.boolean().default(true),
   isolation: IsolationSchema.optional(),
+  budget: BudgetSchema.optional(),
 });
 
 export const PlanFileSchema = z.strictObject({
@@ -97,6 +98,8 @@ export interface TaskSpec {
   followUps: boolean;
   /** Overrides the role's isolation (config `agents.<role>.isolation`) for this task. */
   isolation?: Isolation;
+  /** The task's own limit: an attempt whose task's reported spend reaches it is stopped and the task fails. */
+  budget?: Budget;
   /** Set on tasks spawned by a workflow: the task whose completion created it. */
   spawnedBy?: string;
 }

@@ -3,8 +3,9 @@ import path from 'node:path';
 import type { RunEvent } from '../scheduler/events.js';
 import type { RunStoreReader, RunSnapshot } from '../scheduler/run-store.js';
 import { endedOk } from '../scheduler/states.js';
+import { formatBudgetHit } from '../scheduler/budget.js';
 import type { BudgetHit } from '../scheduler/budget.js';
-import { countLabels, formatCount, formatElapsed, formatLabelCounts, formatUsage, stateDetail, stateLabel, table, taskDuration } from './format.js';
+import { countLabels, formatElapsed, formatLabelCounts, formatUsage, stateDetail, stateLabel, table, taskDuration } from './format.js';
 import { toJsonEvent } from './json-events.js';
 
 export interface ReporterOptions {
@@ -146,9 +147,3 @@ export function formatSummary(snapshot: RunSnapshot, now: number, interrupted?: 
   ].join('\n');
 }
 
-/** `budget of $5.00 spent ($5.12)`, or `budget of 100k tokens spent (104.2k tokens)`: why a run stopped starting tasks. */
-export function formatBudgetHit(hit: BudgetHit): string {
-  return hit.unit === 'usd'
-    ? `budget of $${hit.limit.toFixed(2)} spent ($${hit.spent.toFixed(2)})`
-    : `budget of ${formatCount(hit.limit)} tokens spent (${formatCount(hit.spent)} tokens)`;
-}

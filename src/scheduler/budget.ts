@@ -26,3 +26,10 @@ export function budgetReached(budget: Budget | undefined, usage: Usage): BudgetH
   if (budget.tokens !== undefined && tokens >= budget.tokens) return { unit: 'tokens', limit: budget.tokens, spent: tokens };
   return undefined;
 }
+
+/** `budget of $5.00 spent ($5.12)`, or `budget of 100000 tokens spent (104211 tokens)`: the words for a budget reached. */
+export function formatBudgetHit(hit: BudgetHit): string {
+  return hit.unit === 'usd'
+    ? `budget of $${hit.limit.toFixed(2)} spent ($${hit.spent.toFixed(2)})`
+    : `budget of ${hit.limit} tokens spent (${hit.spent} tokens)`;
+}

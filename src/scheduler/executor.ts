@@ -4,6 +4,9 @@ import type { BackendRegistry } from '../agents/registry.js';
 import type { TerminalFactory, TerminalScreen } from '../agents/screen.js';
 import type { Config } from '../config/schema.js';
 import { formatDuration } from '../plan/schema.js';
+import { budgetReached, formatBudgetHit } from './budget.js';
+import type { BudgetHit } from './budget.js';
+import { emptyUsage } from './apply-event.js';
 import { realClock } from './clock.js';
 import type { Clock, TimerHandle } from './clock.js';
 import { escapingWrite } from '../workspace.js';
@@ -19,6 +22,7 @@ export type StopCause =
   | { kind: 'cancel' }
   | { kind: 'skip' }
   | { kind: 'timeout'; ms: number }
+  | { kind: 'budget'; hit: BudgetHit }
   | { kind: 'shutdown'; signal: string };
 
 export interface ExecutorOptions {
@@ -271,7 +275,12 @@ export class Executor {
             ...(resume && now.lastFailure !== undefined ? { retryNote: retryNoteOf(now.lastFailure) } : {}),
             ...(resume && now.sessionUsage !== undefined ? { usageSoFar: now.sessionUsage } : {}),
             output: (chunk, only) => this.output(id, chunk, only),
-            report: (info) => store.report(id, info),
+            report: (info) => {
+              store.report(id, info);
+              // Over its own budget: stopped like a timeout (checked on each report, so a long attempt is cut short).
+              const hit = budgetReached(spec.budget, store.require(id).usage ?? emptyUsage());
+              if (hit && !controller.signal.aborted) controller.abort({ kind: 'budget', hit } satisfies StopCause);
+            },
           });
           active.execution = execution;
           const outcome = await execution.done;
@@ -377,6 +386,8 @@ export function stoppedState(reason: unknown): TaskState {
   switch (cause?.kind) {
     case 'timeout':
       return { kind: 'failed', reason: `timed out after ${formatDuration(cause.ms)}` };
+    case 'budget':
+      return { kind: 'failed', reason: `stopped: its ${formatBudgetHit(cause.hit)}`, failure: 'permanent' };
     case 'skip':
       return { kind: 'skipped', reason: 'skipped while running' };
     case 'shutdown':
