@@ -46,7 +46,44 @@ describe('a plan budget', () => {
     const runId = /recorded as run (\S+):.*orchestrator resume/.exec(r.stdout)?.[1];
     expect(runId).toBeDefined();
     const runs = await cli(['runs']);
-    expect(runs.stdout).toMatch(new RegExp(`${runId}.*interrupted`));
+    expect(runs.stdout).toMatch(new RegExp(`${runId}.*over-budget\\s+1 pending, 1 completed`));
+    const show = await cli(['show', runId!]);
+    expect(show.stdout).toMatch(/budget: \$0\.04 of \$0\.01 — stopped: budget of \$0\.01 spent \(\$0\.04\); go on with a new limit: orchestrator resume \S+ --budget N/);
+    expect(show.stdout).toMatch(/\nsecond\s+pending/);
+    // Resumed with the recorded budget, nothing can start; with a new limit, the rest runs.
+    const again = await cli(['resume', runId!]);
+    expect(again.code).toBe(1);
+    expect(again.stdout).toMatch(/\nsecond\s+(eligible|pending)/);
+    const more = await cli(['resume', runId!, '--budget', '1']);
+    expect(more.code).toBe(0);
+    expect(more.stdout).toMatch(/\nsecond\s+completed/);
+    expect((await cli(['runs'])).stdout).toMatch(new RegExp(`${runId}.*completed\\s+2 completed`));
+  });
+
+  it('--json says it on run-finished (overBudget) and announces the budget on run-started', async () => {
+    const plan = write('json.yaml', `budget: { usd: 0.01 }\n${TASKS}`);
+    const r = await cli(['run', plan, '--json']);
+    expect(r.code).toBe(1);
+    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; budget?: unknown; overBudget?: unknown });
+    expect(events[0]).toMatchObject({ type: 'run-started', budget: { usd: 0.01 } });
+    expect(events.at(-1)).toMatchObject({ type: 'run-finished', exitCode: 1, overBudget: { unit: 'usd', limit: 0.01, spent: 0.0421 } });
+  });
+
+  it('comes from config too, --budget overrides it, and onExceed: stop stops the running tasks as interrupted', async () => {
+    const plan = write('cfg.yaml', 'tasks:\n  - { id: quick, agent: spender, prompt: look }\n  - { id: long, agent: spender, prompt: "scenario:stall" }\n');
+    const config = write('stop.yaml', `concurrency: 2\nbudget: { tokens: 1000, onExceed: stop }\nproviders:\n  claude: { type: claude, command: ${JSON.stringify(fakeClaude)} }\nagents:\n  spender: { provider: claude, isolation: none }\n`);
+    const r = await cli(['run', plan, '--config', config]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/\nlong\s+interrupted/);
+    expect(r.stdout).toMatch(/cfg\.yaml: stopped: budget of 1000 tokens spent/);
+    const rich = await cli(['run', write('cfg2.yaml', 'tasks:\n  - { id: quick, agent: spender, prompt: look }\n'), '--config', config, '--budget-tokens', '100000000']);
+    expect(rich.code).toBe(0);
+  });
+
+  it('--budget must be a positive number (exit 2)', async () => {
+    const r = await cli(['run', write('x.yaml', TASKS), '--budget', '0']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--budget must be a number of US dollars above 0/);
   });
 
   it('a token budget works the same way', async () => {

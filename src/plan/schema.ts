@@ -1,6 +1,9 @@
 import { z } from 'zod';
-import { FailureModeSchema, IsolationSchema } from '../config/schema.js';
-import type { FailureMode, Isolation } from '../config/schema.js';
+import { BudgetSchema, FailureModeSchema, IsolationSchema } from '../config/schema.js';
+import type { Budget, FailureMode, Isolation } from '../config/schema.js';
+
+export { BudgetSchema } from '../config/schema.js';
+export type { Budget } from '../config/schema.js';
 
 /** The characters of a task id; shared with the loader's fast path. Not `-` first: `-`, `--help` would read as flags on a command line. */
 export const TASK_ID_PATTERN = /^[A-Za-z0-9_.][A-Za-z0-9_.-]*$/;
@@ -54,13 +57,6 @@ const DurationSchema = z.union([z.string(), z.number()]).transform((value, ctx) 
   }
   return ms;
 });
-
-/** A spending limit: US dollars the agents reported, and/or tokens (input + output + cache). */
-export const BudgetSchema = z.strictObject({
-  usd: z.number().positive().finite().optional(),
-  tokens: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
-});
-export type Budget = z.infer<typeof BudgetSchema>;
 
 export const PlanTaskSchema = z.strictObject({
   id: TaskIdSchema,

@@ -1,11 +1,22 @@
 import type { Usage } from '../agents/backend.js';
-import type { Budget } from '../plan/schema.js';
+import type { Budget, Config } from '../config/schema.js';
 
 /** A budget the run's spend reached: which limit, the limit, and what was spent when it was seen. */
 export interface BudgetHit {
   unit: 'usd' | 'tokens';
   limit: number;
   spent: number;
+}
+
+/**
+ * The run's limits: each of the plan's `budget` fields over config's
+ * `budget`, and a resume's `--budget` over both. Undefined when none is set.
+ */
+export function runBudget(config: Config['budget'], plan: Budget | undefined, override?: Budget): Budget | undefined {
+  const usd = override?.usd ?? plan?.usd ?? config.usd;
+  const tokens = override?.tokens ?? plan?.tokens ?? config.tokens;
+  if (usd === undefined && tokens === undefined) return undefined;
+  return { ...(usd !== undefined ? { usd } : {}), ...(tokens !== undefined ? { tokens } : {}) };
 }
 
 /** Tokens as a budget counts them: every kind an agent reported (the same total reports show). */

@@ -38,6 +38,8 @@ export interface ExecutorOptions {
   rows?: number;
   /** Times task timeouts; the engine's clock, so a fake one drives them in tests. Default: the real clock. */
   clock?: Clock;
+  /** Told after each usage report: the engine holds the run to its budget. */
+  onUsage?: () => void;
   /** Worktrees for isolated tasks and the merge of their work; without it every task works in the workspace. */
   workspaces?: TaskWorkspaces;
 }
@@ -280,6 +282,7 @@ export class Executor {
               // Over its own budget: stopped like a timeout (checked on each report, so a long attempt is cut short).
               const hit = budgetReached(spec.budget, store.require(id).usage ?? emptyUsage());
               if (hit && !controller.signal.aborted) controller.abort({ kind: 'budget', hit } satisfies StopCause);
+              this.opts.onUsage?.();
             },
           });
           active.execution = execution;
