@@ -61,6 +61,20 @@ const applying = {
   apply: { type: 'boolean', default: true, describe: 'when every task ended well, fast-forward the checkout to the result branch if it safely can (config apply: auto); --no-apply leaves the branch for `orchestrator apply`' },
 } as const;
 
+/** A run's budget from the command line, over config's and the plan's (on resume: over the recorded one). */
+const budgeting = {
+  budget: { type: 'number', describe: 'stop starting tasks once the agents have reported this many US dollars spent (over config and plan budget.usd; on resume, a new limit)' },
+  'budget-tokens': { type: 'number', describe: 'the same in tokens (input, output and cache, as reported)' },
+} as const;
+
+function checkBudget(a: { budget?: number | undefined; budgetTokens?: number | undefined }): true {
+  if (a.budget !== undefined && !(Number.isFinite(a.budget) && a.budget > 0)) throw new Error(`--budget must be a number of US dollars above 0, got ${a.budget}`);
+  if (a.budgetTokens !== undefined && !(Number.isSafeInteger(a.budgetTokens) && a.budgetTokens > 0)) {
+    throw new Error(`--budget-tokens must be a whole number above 0, got ${a.budgetTokens}`);
+  }
+  return true;
+}
+
 /** `run ""` and `validate ""` (an unset variable in a script): refused, never taken for "no plan given". */
 function checkPlan(a: { plan?: string | undefined }): true {
   if (a.plan !== undefined && a.plan.trim() === '') throw new Error('missing plan: give the path of a plan file (YAML or JSON)');
@@ -89,10 +103,12 @@ await yargs(hideBin(process.argv))
           ...trusting,
           ...display,
           ...applying,
+          ...budgeting,
           base: { type: 'string', describe: 'the commit isolated tasks start from: a branch, tag or commit (default HEAD)' },
         })
         .check(checkPlan)
         .check(checkDisplay)
+        .check(checkBudget)
         .epilogue(`Agent tasks (isolation: worktree) work in their own git worktree and branch; their work is merged into orchestrator/<run>/result, never into your checkout until apply.\n\n${TRUST_EPILOGUE}`)
         .example('$0 run examples/demo.yaml', 'run the demo plan')
         .example('$0 run plan.yaml --json | jq .type', 'machine-readable events'),
@@ -109,12 +125,15 @@ await yargs(hideBin(process.argv))
           ...trusting,
           ...display,
           ...applying,
+          ...budgeting,
           force: { type: 'boolean', default: false, describe: 'resume even though the plan file changed since the run began (its tasks as they are now)' },
         })
         .check(checkDisplay)
+        .check(checkBudget)
         .epilogue(`Paused tasks stay paused in the dashboard; a headless resume releases them (nobody could un-pause them) and says so.\n\n${TRUST_EPILOGUE}`)
         .example('$0 resume', 'resume the latest unfinished run')
-        .example('$0 resume 20250101-120000-ab12 --force', 'resume a run whose plan file was edited'),
+        .example('$0 resume 20250101-120000-ab12 --force', 'resume a run whose plan file was edited')
+        .example('$0 resume --budget 10', 'go on with a run its budget stopped, up to $10 in all'),
     (a) => runCommand(a as never, true).catch(fail),
   )
   .command(
@@ -215,7 +234,7 @@ await yargs(hideBin(process.argv))
           return true;
         })
         .epilogue(
-          'Trust is recorded as the real path of the file and a sha256 of its settings in $XDG_STATE_HOME/orchestrator/trust.json (default ~/.local/state/orchestrator/trust.json), never in the repository. Any change to the file must be trusted again. A file that sets only harmless values (concurrency, killGraceMs, scrollback, resumeOnRetry, retryBaseMs, retryMaxMs, breaker, worktree.setupTimeoutMs) is used without trust. Config files owned by another user, or writable by group or others, are refused whatever is trusted.',
+          'Trust is recorded as the real path of the file and a sha256 of its settings in $XDG_STATE_HOME/orchestrator/trust.json (default ~/.local/state/orchestrator/trust.json), never in the repository. Any change to the file must be trusted again. A file that sets only harmless values (concurrency, killGraceMs, scrollback, resumeOnRetry, retryBaseMs, retryMaxMs, breaker, budget, worktree.setupTimeoutMs) is used without trust. Config files owned by another user, or writable by group or others, are refused whatever is trusted.',
         )
         .example('$0 trust', 'read what .orchestratorrc runs, and trust it')
         .example('$0 trust --list', 'what is trusted')

@@ -14,7 +14,8 @@ import { rolesInRun } from '../src/scheduler/workflows.js';
 import { interactiveWork, listCapped } from '../src/scheduler/interactive.js';
 import { isFinished } from '../src/scheduler/states.js';
 import type { Config } from '../src/config/schema.js';
-import type { TaskSpec } from '../src/plan/schema.js';
+import type { Budget, Plan, TaskSpec } from '../src/plan/schema.js';
+import { runBudget } from '../src/scheduler/budget.js';
 import { UserError } from '../src/errors.js';
 import type { RunRef } from '../src/git/index.js';
 import { GitWorkspaces } from '../src/isolation/git-workspaces.js';
@@ -40,6 +41,9 @@ export interface RunArgs extends CommonArgs {
   base?: string;
   /** `--no-apply` sets false: the result branch stays, whatever config `apply` says. */
   apply?: boolean;
+  /** `--budget` (US dollars) and `--budget-tokens`: the run's limits, over config, plan and (resume) the recorded ones. */
+  budget?: number;
+  budgetTokens?: number;
 }
 
 /** Imports the dashboard (React, Ink, yoga: most of the time to the first frame) only when it draws. */
@@ -151,8 +155,16 @@ async function buildEngine(opened: OpenedRun, args: RunArgs, gitRun: RunRef | un
     ...(terminals ? { terminals } : {}),
     ...(args.concurrency ? { concurrency: args.concurrency } : {}),
     ...(persisted.restore ? { restore: persisted.restore } : {}),
+    ...budgetOf(args, loaded.config, plan, planned ? undefined : persisted.budget),
     ...(gitRun ? { workspaces: new GitWorkspaces(gitRun, loaded.config, subdirOf(gitRun, workspace)) } : {}),
   });
+}
+
+/** The run's limits: the flags over the recorded budget (resume), else over the plan's and config's. */
+function budgetOf(args: RunArgs, config: Config, plan: Plan, recorded: Budget | undefined): { budget?: Budget } {
+  const flags: Budget = { ...(args.budget !== undefined ? { usd: args.budget } : {}), ...(args.budgetTokens !== undefined ? { tokens: args.budgetTokens } : {}) };
+  const budget = recorded ? { ...recorded, ...flags } : runBudget(config.budget, plan.budget, flags);
+  return budget ? { budget } : {};
 }
 
 /**
@@ -199,14 +211,14 @@ async function finish(ran: { engine: Engine; summary: RunSummary; gitRun: RunRef
   const json = args.json;
   const columns = process.stdout.isTTY ? process.stdout.columns : undefined;
   const snapshot = engine.store.getSnapshot();
-  if (!json) write(formatSummary(snapshot, runEnd(snapshot, summary.interrupted), summary.interrupted, columns));
+  if (!json) write(formatSummary(snapshot, runEnd(snapshot, summary.interrupted), summary.interrupted, columns, summary.budget));
   if (gitRun) {
     const work = await finishGitRun(gitRun, summary, { apply, noApply: args.apply === false });
     // --json: stdout holds events only.
     if (json) process.stderr.write(work);
     else write(work);
   }
-  if (!json && recordedAs) write(`recorded as run ${recordedAs}: orchestrator show ${recordedAs}${summary.interrupted ? ` · orchestrator resume ${recordedAs}` : ''}\n`);
+  if (!json && recordedAs) write(`recorded as run ${recordedAs}: orchestrator show ${recordedAs}${summary.interrupted || summary.budget ? ` · orchestrator resume ${recordedAs}` : ''}\n`);
   process.exitCode = summary.interrupted ? (SIGNAL_EXIT[summary.interrupted] ?? 130) : summary.exitCode;
 }
 

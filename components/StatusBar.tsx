@@ -4,6 +4,8 @@ import { visible } from '../src/report/visible.js';
 import path from 'node:path';
 import type { RunSnapshot } from '../src/scheduler/run-store.js';
 import { countLabels, formatCost, formatCount, formatElapsed, totalTokens } from '../src/report/format.js';
+import { spendText } from '../src/report/budget-words.js';
+import { formatBudgetHit } from '../src/scheduler/budget.js';
 import { STATE_STYLE, fit } from './glyphs.js';
 import { useNow } from './hooks/use-now.js';
 import { useRun } from './hooks/use-run.js';
@@ -12,7 +14,7 @@ import { liveCount } from './ui-state.js';
 const whole = (s: RunSnapshot) => s;
 
 
-/** The header: plan, progress, counts per state, elapsed, slots in use (running, paused mid-run, waiting for a lock), tokens and cost, PAUSED. */
+/** The header: plan, progress, counts per state, elapsed, slots in use (running, paused mid-run, waiting for a lock), tokens and cost (against the budget), PAUSED. */
 export function StatusBar({ width }: { width: number }) {
   const s = useRun(whole);
   const labels = useMemo(() => countLabels(s.tasks), [s.tasks]);
@@ -33,6 +35,7 @@ export function StatusBar({ width }: { width: number }) {
           <Text color="gray">{'░'.repeat(barWidth - filled)}</Text>
           <Text>{` ${done}/${total}  ⏱ ${formatElapsed(elapsed)}  running ${liveCount(s)}/${s.concurrency}`}</Text>
           <Text color="gray">{`  ${formatCount(tokens)} tok ${formatCost(s.usage, 2)}`}</Text>
+          {s.budget ? <Text color={s.overBudget ? 'red' : 'gray'}>{`  budget ${spendText(s.usage, s.budget)}`}</Text> : null}
           {s.paused ? <Text color="black" backgroundColor="yellow" bold>{' PAUSED '}</Text> : null}
           {s.finished ? <Text color="green" bold>{'  FINISHED'}</Text> : null}
         </Text>
@@ -43,6 +46,7 @@ export function StatusBar({ width }: { width: number }) {
             <Text key={label} color={STATE_STYLE[label].color}>{`${STATE_STYLE[label].glyph} ${n} ${label}  `}</Text>
           ))}
           {s.interrupted ? <Text color="blue" bold>{`INTERRUPTED (${s.interrupted})  `}</Text> : null}
+          {s.overBudget ? <Text color="red" bold>{`OVER BUDGET: ${formatBudgetHit(s.overBudget)}  `}</Text> : null}
           <Text color="gray">{path.basename(s.file)}</Text>
         </Text>
       </Box>

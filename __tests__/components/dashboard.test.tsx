@@ -177,6 +177,20 @@ describe('the dashboard on a real engine', () => {
     await h.until((f) => f.includes('run failed: 3 tasks (1 completed, 1 failed, 1 failed (soft))'), 'result line tells both apart');
   });
 
+  it('shows spend against the budget in the header, and says when the budget stopped the run', async () => {
+    h = renderWithEngine([task('a'), task('b')], { concurrency: 1, budget: { usd: 1 } });
+    await h.until((f) => f.includes('running 1/1'), 'a running');
+    h.engine.store.report('a', { usage: { inputTokens: 1000, outputTokens: 200, costUsd: 0.42 } });
+    await h.until((f) => f.includes('budget $0.42 of $1.00'), 'spend against the budget');
+    h.engine.store.report('a', { usage: { costUsd: 0.8 } });
+    h.backend.finish('a');
+    const summary = await h.done;
+    expect(summary.budget).toEqual({ unit: 'usd', limit: 1, spent: 1.22 });
+    expect(h.engine.store.require('b').state.kind).toBe('eligible');
+    await h.until((f) => f.includes('OVER BUDGET: budget of $1.00 spent ($1.22)'), 'over budget shown');
+    expect(h.frame()).toContain('run stopped (budget of $1.00 spent ($1.22)): 2 tasks');
+  });
+
   it('scrolls a 1,000-task plan with the selection in view, rendering only the window', async () => {
     const tasks = Array.from({ length: 1000 }, (_, i) => task(`t${String(i).padStart(4, '0')}`, i ? { dependsOn: [`t${String(i - 1).padStart(4, '0')}`] } : {}));
     h = renderWithEngine(tasks, { rows: 30 });

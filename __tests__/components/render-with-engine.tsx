@@ -1,7 +1,7 @@
 import { render } from 'ink-testing-library';
 import type { Backend, BackendContext, Execution } from '../../src/agents/backend.js';
 import type { TerminalFactory } from '../../src/agents/screen.js';
-import type { TaskSpec } from '../../src/plan/schema.js';
+import type { Budget, TaskSpec } from '../../src/plan/schema.js';
 import { Engine } from '../../src/scheduler/engine.js';
 import type { TaskWorkspaces } from '../../src/scheduler/workspaces.js';
 import { App } from '../../components/App.js';
@@ -60,11 +60,11 @@ export class TerminalBackend implements Backend {
 /** Renders the dashboard on a real engine whose agents are the fake backend at the edge. */
 export function renderWithEngine(
   tasks: TaskSpec[],
-  opts: { columns?: number; rows?: number; keymap?: Keymap; terminals?: TerminalFactory; concurrency?: number; workspace?: string; workspaces?: TaskWorkspaces } = {},
+  opts: { columns?: number; rows?: number; keymap?: Keymap; terminals?: TerminalFactory; concurrency?: number; workspace?: string; workspaces?: TaskWorkspaces; budget?: Budget } = {},
 ) {
   const backend = new TerminalBackend();
   const engine = new Engine({
-    plan: opts.workspace ? { ...plan(tasks, 'dash'), workspace: opts.workspace } : plan(tasks, 'dash'),
+    plan: { ...plan(tasks, 'dash'), ...(opts.workspace ? { workspace: opts.workspace } : {}), ...(opts.budget ? { budget: opts.budget } : {}) },
     config: config(),
     backends: { shell: backend, claude: backend },
     publishIntervalMs: 0,

@@ -82,6 +82,7 @@ describe('layering', () => {
       keys: 'built-in defaults',
       worktree: 'built-in defaults',
       apply: 'built-in defaults',
+      budget: 'built-in defaults',
     });
   });
 

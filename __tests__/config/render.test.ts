@@ -79,6 +79,7 @@ describe('renderConfig as JSON', () => {
         keys: 'built-in defaults',
         worktree: 'built-in defaults',
         apply: 'built-in defaults',
+        budget: 'built-in defaults',
       },
     });
     expect(Object.keys((out as { sources: object }).sources)).toEqual([...CONFIG_KEYS]);

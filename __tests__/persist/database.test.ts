@@ -11,7 +11,7 @@ import type { JournalEntry } from '../../src/persist/journal.js';
 import { journalPath } from '../../src/persist/paths.js';
 import { beginRun } from '../../src/persist/persistence.js';
 import { killLeftoverGroup, processStartTime } from '../../src/os/proc.js';
-import { getRun, listRuns, loadAttempts, loadTaskRecords } from '../../src/persist/read.js';
+import { getRun, isResumable, listRuns, loadAttempts, loadTaskRecords } from '../../src/persist/read.js';
 import { recoverJournal } from '../../src/persist/recover.js';
 import { Engine } from '../../src/scheduler/engine.js';
 import { config, task } from '../scheduler/harness.js';
@@ -217,11 +217,12 @@ describe('openRunDatabase', () => {
     db.exec('ALTER TABLE tasks DROP COLUMN session_usage');
     for (const c of ['git_repo', 'git_base', 'git_start_branch']) db.exec(`ALTER TABLE runs DROP COLUMN ${c}`);
     db.exec('ALTER TABLE attempts DROP COLUMN cost_reported');
+    for (const c of ['budget', 'over_budget']) db.exec(`ALTER TABLE runs DROP COLUMN ${c}`);
     db.pragma('user_version = 2');
     db.close();
     const migrated = openRunDatabase(ws);
     try {
-      expect(migrated.pragma('user_version', { simple: true })).toBe(5);
+      expect(migrated.pragma('user_version', { simple: true })).toBe(6);
       const [a, b] = loadTaskRecords(migrated, 'r');
       expect(a!.sessionUsage).toEqual({ inputTokens: 10, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0.5 });
       expect(b!.sessionUsage).toBeUndefined();
@@ -235,14 +236,35 @@ describe('openRunDatabase', () => {
     db.prepare("INSERT INTO runs (id, plan_name, plan_file, workspace, concurrency, started_at, state) VALUES ('old', 'p', 'f', ?, 1, 1, 'completed')").run(ws);
     for (const c of ['git_repo', 'git_base', 'git_start_branch']) db.exec(`ALTER TABLE runs DROP COLUMN ${c}`);
     db.exec('ALTER TABLE attempts DROP COLUMN cost_reported');
+    for (const c of ['budget', 'over_budget']) db.exec(`ALTER TABLE runs DROP COLUMN ${c}`);
     db.pragma('user_version = 3');
     db.close();
     const migrated = openRunDatabase(ws);
     try {
-      expect(migrated.pragma('user_version', { simple: true })).toBe(5);
+      expect(migrated.pragma('user_version', { simple: true })).toBe(6);
       expect(getRun(migrated, 'old')).not.toHaveProperty('git');
       migrated.prepare("UPDATE runs SET git_repo = '/r', git_base = 'abc', git_start_branch = 'main' WHERE id = 'old'").run();
       expect(getRun(migrated, 'old')!.git).toEqual({ repo: '/r', base: 'abc', startBranch: 'main' });
+    } finally {
+      migrated.close();
+    }
+  });
+
+  it('brings a schema 5 database to 6: runs get budget columns, null (no budget) for the runs recorded before', () => {
+    const db = openRunDatabase(ws);
+    db.prepare("INSERT INTO runs (id, plan_name, plan_file, workspace, concurrency, started_at, state) VALUES ('r5', 'p', 'f', ?, 1, 1, 'completed')").run(ws);
+    for (const c of ['budget', 'over_budget']) db.exec(`ALTER TABLE runs DROP COLUMN ${c}`);
+    db.pragma('user_version = 5');
+    db.close();
+    const migrated = openRunDatabase(ws);
+    try {
+      expect(migrated.pragma('user_version', { simple: true })).toBe(6);
+      const run = getRun(migrated, 'r5')!;
+      expect(run.budget).toBeUndefined();
+      expect(run.overBudget).toBeUndefined();
+      migrated.prepare("UPDATE runs SET budget = ?, over_budget = ?, state = 'over-budget' WHERE id = 'r5'").run('{"usd":5}', '{"unit":"usd","limit":5,"spent":5.12}');
+      expect(getRun(migrated, 'r5')).toMatchObject({ budget: { usd: 5 }, overBudget: { unit: 'usd', limit: 5, spent: 5.12 } });
+      expect(isResumable(getRun(migrated, 'r5')!)).toBe(true);
     } finally {
       migrated.close();
     }
@@ -259,11 +281,12 @@ describe('openRunDatabase', () => {
     attempt.run('codex', 0);
     attempt.run('claude', 0.25);
     db.exec('ALTER TABLE attempts DROP COLUMN cost_reported');
+    for (const c of ['budget', 'over_budget']) db.exec(`ALTER TABLE runs DROP COLUMN ${c}`);
     db.pragma('user_version = 4');
     db.close();
     const migrated = openRunDatabase(ws);
     try {
-      expect(migrated.pragma('user_version', { simple: true })).toBe(5);
+      expect(migrated.pragma('user_version', { simple: true })).toBe(6);
       const [codex, claude] = loadTaskRecords(migrated, 'r');
       expect(codex!.usage).toEqual({ inputTokens: 5, outputTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0 });
       expect(codex!.sessionUsage).not.toHaveProperty('costUsd');
@@ -281,7 +304,7 @@ describe('openRunDatabase', () => {
     writeFileSync(path.join(ws, '.orchestrator', 'runs.db.new-99999999'), ''); // what a killed creation leaves
     const db = openRunDatabase(ws);
     try {
-      expect(db.pragma('user_version', { simple: true })).toBe(5);
+      expect(db.pragma('user_version', { simple: true })).toBe(6);
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     } finally {
       db.close();

@@ -97,6 +97,21 @@ describe('planFromText never fails with anything but a UserError', () => {
 const mostlyValidPlan = fc.record(
   {
     name: fc.oneof({ weight: 5, arbitrary: fc.string({ minLength: 1 }) }, fc.constant(''), fc.constant(null)),
+    budget: fc.oneof(
+      { weight: 20, arbitrary: fc.constant(undefined) },
+      {
+        weight: 20,
+        arbitrary: fc.record(
+          {
+            usd: fc.oneof({ weight: 10, arbitrary: fc.double({ min: 0.01, max: 100, noNaN: true }) }, fc.double({ min: -1, max: 1 }), fc.string()),
+            tokens: fc.oneof({ weight: 10, arbitrary: fc.integer({ min: 1, max: 1e9 }) }, fc.integer({ min: -1, max: 0 }), fc.double(), fc.string()),
+          },
+          { requiredKeys: [] },
+        ),
+      },
+      fc.record({ usd: fc.constant(1), extra: fc.anything() }),
+      fc.anything(),
+    ),
     tasks: fc.array(
       fc.record(
         {
@@ -114,6 +129,12 @@ const mostlyValidPlan = fc.record(
           ),
           retries: fc.oneof({ weight: 20, arbitrary: fc.integer({ min: 0, max: 100 }) }, fc.integer({ min: -5, max: 200 }), fc.double()),
           followUps: fc.oneof({ weight: 20, arbitrary: fc.boolean() }, fc.constant(0)),
+          budget: fc.oneof(
+            { weight: 40, arbitrary: fc.constant(undefined) },
+            { weight: 10, arbitrary: fc.record({ usd: fc.double({ min: 0.01, max: 10, noNaN: true }), tokens: fc.integer({ min: 1, max: 1e6 }) }, { requiredKeys: [] }) },
+            fc.record({ usd: fc.oneof(fc.double({ min: -1, max: 1 }), fc.string()), tokens: fc.oneof(fc.integer({ min: -1, max: 0 }), fc.double()) }),
+            fc.anything(),
+          ),
           other: fc.oneof({ weight: 19, arbitrary: fc.constant(undefined) }, fc.anything()),
         },
         { requiredKeys: ['id', 'agent', 'prompt'], noNullPrototype: true },

@@ -50,6 +50,7 @@ const DEFAULTS: Config = {
   keys: {},
   worktree: { setupTimeoutMs: 600_000 },
   apply: 'auto',
+  budget: { onExceed: 'finish' },
   providers: {
     claude: { type: 'claude', command: 'claude', args: [], env: {} },
     codex: { type: 'codex', command: 'codex', args: [], env: {} },

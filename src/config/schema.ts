@@ -82,6 +82,18 @@ export const WorkflowSchema = z.strictObject({
 });
 export type Workflow = z.infer<typeof WorkflowSchema>;
 
+/** A spending limit: US dollars the agents reported, and/or tokens (input + output + cache). Plans use it too. */
+export const BudgetSchema = z.strictObject({
+  usd: z.number().positive().finite().optional(),
+  tokens: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+});
+export type Budget = z.infer<typeof BudgetSchema>;
+
+/** A run's budget in config: the limits (a plan's `budget` overrides each), and what happens to running tasks when it is reached. */
+export const RunBudgetSchema = BudgetSchema.extend({
+  onExceed: z.enum(['finish', 'stop']),
+});
+
 /** The whole merged configuration, after defaults and every file. */
 export const ConfigSchema = z
   .strictObject({
@@ -108,6 +120,8 @@ export const ConfigSchema = z
     }),
     /** At the end of a run where every task ended well: `auto` fast-forwards the checkout to the result when it safely can. */
     apply: z.enum(['auto', 'manual']),
+    /** Per run: no task starts once the agents' reported spend reaches it; `stop` also stops the running ones. */
+    budget: RunBudgetSchema,
     providers: z.record(NameSchema, ProviderSchema),
     agents: z.record(NameSchema, AgentRoleSchema),
     workflows: z.record(NameSchema, WorkflowSchema),
@@ -129,6 +143,7 @@ export const CONFIG_KEYS = [
   'keys',
   'worktree',
   'apply',
+  'budget',
   'providers',
   'agents',
   'workflows',
@@ -153,6 +168,7 @@ export const PartialConfigSchema = z.strictObject({
   keys: ConfigSchema.shape.keys.optional(),
   worktree: ConfigSchema.shape.worktree.partial().optional(),
   apply: ConfigSchema.shape.apply.optional(),
+  budget: RunBudgetSchema.partial().optional(),
   providers: z.record(NameSchema, ProviderSchema.partial()).optional(),
   agents: z.record(NameSchema, AgentRoleSchema.partial()).optional(),
   workflows: z.record(NameSchema, WorkflowSchema.partial()).optional(),

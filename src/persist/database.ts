@@ -5,7 +5,7 @@ import { errnoCode } from '../os/errno.js';
 import { UserError } from '../errors.js';
 import { databasePath, ensureStateDir } from './paths.js';
 
-const SCHEMA_VERSION = 5;
+const SCHEMA_VERSION = 6;
 
 /**
  * One row per run, per task (its spec, dependencies and writes, and current
@@ -30,7 +30,9 @@ CREATE TABLE IF NOT EXISTS runs (
   journal_seq INTEGER NOT NULL DEFAULT 0,
   git_repo TEXT,
   git_base TEXT,
-  git_start_branch TEXT
+  git_start_branch TEXT,
+  budget TEXT,
+  over_budget TEXT
 );
 CREATE TABLE IF NOT EXISTS tasks (
   run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
@@ -134,6 +136,16 @@ UPDATE tasks SET usage = json_remove(usage, '$.costUsd') WHERE usage IS NOT NULL
 UPDATE tasks SET session_usage = json_remove(session_usage, '$.costUsd') WHERE session_usage IS NOT NULL AND json_extract(session_usage, '$.costUsd') = 0;
 `;
 
+/**
+ * Schema 6 keeps a run's budget (JSON of its limits), so resume holds the
+ * run to it, and why a run stopped when its budget did (JSON: which limit,
+ * the limit, the spend), so `runs` and `show` can say so.
+ */
+const TO_V6 = `
+ALTER TABLE runs ADD COLUMN budget TEXT;
+ALTER TABLE runs ADD COLUMN over_budget TEXT;
+`;
+
 export interface OpenOptions {
   /** `FULL` fsyncs every commit (survives power loss); `NORMAL` (default) survives the process dying. */
   synchronous?: 'NORMAL' | 'FULL';
@@ -205,6 +217,7 @@ function migrate(db: Db, version: number): void {
     if (version === 1 || version === 2) db.exec(TO_V3);
     if (version >= 1 && version <= 3) db.exec(TO_V4);
     if (version >= 1 && version <= 4) db.exec(TO_V5);
+    if (version >= 1 && version <= 5) db.exec(TO_V6);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   })();
 }

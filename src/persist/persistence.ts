@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Database as Db } from 'better-sqlite3';
 import { UserError } from '../errors.js';
-import type { Plan } from '../plan/schema.js';
+import type { Budget, Plan } from '../plan/schema.js';
 import type { RunStoreReader, TaskRecord } from '../scheduler/run-store.js';
 import { asUserError, openRunDatabase } from './database.js';
 import { databasePath } from './paths.js';
@@ -28,6 +28,8 @@ export interface PersistedRun {
   git?: RunGit;
   /** A new run with isolated tasks: records its repository, base and start branch with the run (before attach). */
   recordGit(git: RunGit): void;
+  /** Resume: the budget the run recorded (its limits), if it had one. */
+  budget?: Budget;
   /** Records the store's events from now on; `onJournalFailure` is told once if the journal cannot be written (the run must stop). */
   attach(store: RunStoreReader, onJournalFailure?: (message: string) => void): void;
   /**
@@ -125,7 +127,14 @@ export async function beginResume(opts: ResumeOptions): Promise<PersistedRun> {
     const { records: restore, note } = opts.headless ? releasePaused(resumed) : { records: resumed, note: undefined };
     if (note) notes.push(note);
     const persisted = recorded(db, workspace, target, release, run.session + 1, planHash ? { planHash } : {});
-    return { ...persisted, notes, restore, plan: { ...plan, tasks: restore.map((r) => r.spec) }, ...(run.git ? { git: run.git } : {}) };
+    return {
+      ...persisted,
+      notes,
+      restore,
+      plan: { ...plan, tasks: restore.map((r) => r.spec) },
+      ...(run.git ? { git: run.git } : {}),
+      ...(run.budget ? { budget: run.budget } : {}),
+    };
   } catch (err) {
     try {
       release?.();

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import type { Database as Db } from 'better-sqlite3';
 import type { AttemptRecord, TaskRecord } from '../scheduler/apply-event.js';
-import type { TaskSpec } from '../plan/schema.js';
+import type { Budget, TaskSpec } from '../plan/schema.js';
+import type { BudgetHit } from '../scheduler/budget.js';
 import { STATE_LABELS, stateLabel } from '../report/format.js';
 import { hasUnfinished } from '../scheduler/states.js';
 import type { TaskState } from '../scheduler/states.js';
@@ -21,7 +22,7 @@ export interface RunInfo {
   concurrency: number;
   startedAt: number;
   endedAt: number | null;
-  /** running (live) · completed · failed · interrupted (a shutdown) · crashed (the orchestrator died). */
+  /** running (live) · completed · failed · interrupted (a shutdown) · over-budget (its spend reached its budget) · crashed (the orchestrator died). */
   state: string;
   exitCode: number | null;
   session: number;
@@ -31,6 +32,10 @@ export interface RunInfo {
   labels: Record<string, number>;
   /** Set for a run with isolated tasks: its repository, base commit and start branch. */
   git?: RunGit;
+  /** The run's budget (its limits), when it had one. */
+  budget?: Budget;
+  /** Set when the run ended because its spend reached the budget (state `over-budget`). */
+  overBudget?: BudgetHit;
 }
 
 /** One attempt of one task, as recorded. */
@@ -52,6 +57,8 @@ interface RunRowDb {
   git_repo: string | null;
   git_base: string | null;
   git_start_branch: string | null;
+  budget: string | null;
+  over_budget: string | null;
 }
 
 /** Every run, newest first, with its task counts by state. */
@@ -84,7 +91,7 @@ export function getRun(db: Db, runId: string): RunInfo | undefined {
 /** Runs with work left to resume: not completed or failed with every task finished. */
 export function isResumable(run: RunInfo): boolean {
   if (run.state === 'running') return false;
-  return hasUnfinished(run.counts) || run.state === 'interrupted' || run.state === 'crashed';
+  return hasUnfinished(run.counts) || run.state === 'interrupted' || run.state === 'over-budget' || run.state === 'crashed';
 }
 
 /**
@@ -127,5 +134,7 @@ function toInfo(r: RunRowDb, counts: Record<string, number>, labels: Record<stri
     counts,
     labels: Object.fromEntries(STATE_LABELS.filter((l) => (labels[l] ?? 0) > 0).map((l) => [l, labels[l]!])),
     ...(r.git_repo !== null && r.git_base !== null ? { git: { repo: r.git_repo, base: r.git_base, startBranch: r.git_start_branch } } : {}),
+    ...(r.budget !== null ? { budget: JSON.parse(r.budget) as Budget } : {}),
+    ...(r.over_budget !== null ? { overBudget: JSON.parse(r.over_budget) as BudgetHit } : {}),
   };
 }

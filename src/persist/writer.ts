@@ -3,6 +3,7 @@ import type { Usage } from '../agents/backend.js';
 import { addUsage, applyAttemptEvent, applyEvent, emptyUsage, newRecord } from '../scheduler/apply-event.js';
 import type { AttemptRecord, TaskRecord } from '../scheduler/apply-event.js';
 import type { RunEvent, RunEventOf } from '../scheduler/events.js';
+import type { BudgetHit } from '../scheduler/budget.js';
 import { hasUnfinished } from '../scheduler/states.js';
 import type { JournalEntry } from './journal.js';
 import { transcriptRef } from './paths.js';
@@ -61,7 +62,8 @@ export class RunWriter {
       selectAttempt: p('SELECT * FROM attempts WHERE run_id = ? AND task_id = ? AND n = ?'),
       maxOrd: p('SELECT COALESCE(MAX(ord), -1) AS n FROM tasks WHERE run_id = ?'),
       paused: p('UPDATE runs SET paused = ? WHERE id = ?'),
-      finished: p('UPDATE runs SET state = ?, ended_at = ?, exit_code = ? WHERE id = ?'),
+      finished: p('UPDATE runs SET state = ?, ended_at = ?, exit_code = ?, over_budget = ? WHERE id = ?'),
+      budget: p('UPDATE runs SET budget = ? WHERE id = ?'),
       event: p('INSERT INTO event_log (run_id, session, first_seq, last_seq, events) VALUES (?, ?, ?, ?, ?)'),
       journalSeq: p('UPDATE runs SET journal_seq = ? WHERE id = ?'),
     };
@@ -73,6 +75,7 @@ export class RunWriter {
     switch (e.type) {
       case 'run-started':
         if (entry.begin) this.begin(entry.s, entry.begin);
+        this.s.budget!.run(e.budget ? JSON.stringify(e.budget) : null, this.runId);
         break;
       case 'task-output':
         return; // Output goes to the transcript files.
@@ -96,7 +99,7 @@ export class RunWriter {
         this.s.paused!.run(e.type === 'run-paused' ? 1 : 0, this.runId);
         break;
       case 'run-finished':
-        this.s.finished!.run(runFinalState(e.counts, e.exitCode, e.interrupted), e.time, e.exitCode, this.runId);
+        this.s.finished!.run(runFinalState(e.counts, e.exitCode, e.interrupted, e.overBudget), e.time, e.exitCode, e.overBudget ? JSON.stringify(e.overBudget) : null, this.runId);
         break;
       default: {
         const never: never = e;
@@ -146,7 +149,7 @@ export class RunWriter {
     } else {
       for (const table of ['tasks', 'dependencies', 'writes']) this.db.prepare(`DELETE FROM ${table} WHERE run_id = ?`).run(this.runId);
       this.db
-        .prepare("UPDATE runs SET state = 'running', session = ?, journal_seq = 0, ended_at = NULL, exit_code = NULL, paused = 0 WHERE id = ?")
+        .prepare("UPDATE runs SET state = 'running', session = ?, journal_seq = 0, ended_at = NULL, exit_code = NULL, paused = 0, over_budget = NULL WHERE id = ?")
         .run(session, this.runId);
     }
     for (const t of this.tasks.values()) this.dirtyTasks.delete(t);
@@ -227,8 +230,11 @@ export class RunWriter {
  * stopped it is `interrupted` even when every task it stopped ended (as
  * interrupted, cancelled): resume continues it.
  */
-export function runFinalState(counts: Record<string, number>, exitCode: number, interrupted?: string): string {
-  return interrupted || hasUnfinished(counts) ? 'interrupted' : exitCode === 0 ? 'completed' : 'failed';
+export function runFinalState(counts: Record<string, number>, exitCode: number, interrupted?: string, overBudget?: BudgetHit): string {
+  if (interrupted) return 'interrupted';
+  // Over budget: tasks not started stay pending (or were stopped as interrupted); resume continues them.
+  if (overBudget) return 'over-budget';
+  return hasUnfinished(counts) ? 'interrupted' : exitCode === 0 ? 'completed' : 'failed';
 }
 
 function attemptKey(taskId: string, n: number): string {

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { FailureMode } from '../config/schema.js';
 import { TASK_ID_MAX_LENGTH, TASK_ID_PATTERN, timeoutMs } from './schema.js';
-import type { PlanFileSchema } from './schema.js';
+import type { Budget, PlanFileSchema } from './schema.js';
 
 /** A plan file as the schema outputs it. */
 export type PlanFileData = z.output<typeof PlanFileSchema>;
@@ -16,9 +16,11 @@ type TaskData = PlanFileData['tasks'][number];
  */
 export function fastParsePlan(data: unknown): PlanFileData | undefined {
   if (!isRecord(data)) return undefined;
-  for (const key in data) if (key !== 'name' && key !== 'tasks') return undefined;
+  for (const key in data) if (key !== 'name' && key !== 'tasks' && key !== 'budget') return undefined;
   const { name, tasks } = data;
   if (name !== undefined && (typeof name !== 'string' || name.length === 0)) return undefined;
+  const budget = data.budget === undefined ? undefined : fastParseBudget(data.budget);
+  if (data.budget !== undefined && !budget) return undefined;
   if (!Array.isArray(tasks)) return undefined;
   const out: TaskData[] = new Array<TaskData>(tasks.length);
   for (let i = 0; i < tasks.length; i++) {
@@ -26,7 +28,25 @@ export function fastParsePlan(data: unknown): PlanFileData | undefined {
     if (!task) return undefined;
     out[i] = task;
   }
-  return name === undefined ? { tasks: out } : { name, tasks: out };
+  const plan: PlanFileData = name === undefined ? { tasks: out } : { name, tasks: out };
+  if (budget) plan.budget = budget;
+  return plan;
+}
+
+function fastParseBudget(raw: unknown): Budget | undefined {
+  if (!isRecord(raw)) return undefined;
+  for (const key in raw) if (key !== 'usd' && key !== 'tokens') return undefined;
+  const { usd, tokens } = raw;
+  const budget: Budget = {};
+  if (usd !== undefined) {
+    if (typeof usd !== 'number' || !Number.isFinite(usd) || !(usd > 0)) return undefined;
+    budget.usd = usd;
+  }
+  if (tokens !== undefined) {
+    if (typeof tokens !== 'number' || !Number.isInteger(tokens) || tokens <= 0 || tokens > Number.MAX_SAFE_INTEGER) return undefined;
+    budget.tokens = tokens;
+  }
+  return budget;
 }
 
 function fastParseTask(raw: unknown): TaskData | undefined {
@@ -42,6 +62,7 @@ function fastParseTask(raw: unknown): TaskData | undefined {
       case 'timeout':
       case 'retries':
       case 'followUps':
+      case 'budget':
         break;
       default:
         return undefined;
@@ -64,6 +85,11 @@ function fastParseTask(raw: unknown): TaskData | undefined {
     followUps,
   };
   if (retries !== undefined) task.retries = retries;
+  if (raw.budget !== undefined) {
+    const budget = fastParseBudget(raw.budget);
+    if (!budget) return undefined;
+    task.budget = budget;
+  }
   if (timeout !== undefined) {
     if (typeof timeout !== 'string' && typeof timeout !== 'number') return undefined;
     const ms = timeoutMs(timeout);

@@ -74,6 +74,7 @@ export function planFromText(text: string, file: string, opts: LoadPlanOptions):
     if (spec.timeout !== undefined) task.timeoutMs = spec.timeout;
     if (spec.retries !== undefined) task.retries = spec.retries;
     if (spec.isolation !== undefined) task.isolation = spec.isolation;
+    if (spec.budget !== undefined && Object.keys(spec.budget).length > 0) task.budget = spec.budget;
     tasks.push(task);
   }
 
@@ -86,6 +87,7 @@ export function planFromText(text: string, file: string, opts: LoadPlanOptions):
   }
   const name = valid?.name ?? path.basename(file, path.extname(file));
   const plan: Plan = { name, file: path.resolve(file), workspace: opts.workspace, tasks };
+  if (valid?.budget && Object.keys(valid.budget).length > 0) plan.budget = valid.budget;
   LEVELS.set(plan, analysis.levels);
   return plan;
 }

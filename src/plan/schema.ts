@@ -1,6 +1,9 @@
 import { z } from 'zod';
-import { FailureModeSchema, IsolationSchema } from '../config/schema.js';
-import type { FailureMode, Isolation } from '../config/schema.js';
+import { BudgetSchema, FailureModeSchema, IsolationSchema } from '../config/schema.js';
+import type { Budget, FailureMode, Isolation } from '../config/schema.js';
+
+export { BudgetSchema } from '../config/schema.js';
+export type { Budget } from '../config/schema.js';
 
 /** The characters of a task id; shared with the loader's fast path. Not `-` first: `-`, `--help` would read as flags on a command line. */
 export const TASK_ID_PATTERN = /^[A-Za-z0-9_.][A-Za-z0-9_.-]*$/;
@@ -66,10 +69,13 @@ export const PlanTaskSchema = z.strictObject({
   retries: z.number().int().min(0).max(100).optional(),
   followUps: z.boolean().default(true),
   isolation: IsolationSchema.optional(),
+  budget: BudgetSchema.optional(),
 });
 
 export const PlanFileSchema = z.strictObject({
   name: z.string().min(1).optional(),
+  /** The run stops starting tasks once the agents' reported spend reaches it. */
+  budget: BudgetSchema.optional(),
   tasks: z.array(PlanTaskSchema),
 });
 
@@ -88,6 +94,8 @@ export interface TaskSpec {
   followUps: boolean;
   /** Overrides the role's isolation (config `agents.<role>.isolation`) for this task. */
   isolation?: Isolation;
+  /** The task's own limit: an attempt whose task's reported spend reaches it is stopped and the task fails. */
+  budget?: Budget;
   /** Set on tasks spawned by a workflow: the task whose completion created it. */
   spawnedBy?: string;
 }
@@ -99,4 +107,6 @@ export interface Plan {
   file: string;
   workspace: string;
   tasks: TaskSpec[];
+  /** The plan's `budget`: no task starts once the run's reported spend reaches it. */
+  budget?: Budget;
 }

@@ -6,7 +6,7 @@
  */
 export const EXIT_CODES = [
   { code: 0, meaning: 'every task completed, was skipped, or failed with failure mode soft or skip' },
-  { code: 1, meaning: 'a task failed with failure mode hard, was blocked or was cancelled' },
+  { code: 1, meaning: 'a task failed with failure mode hard, was blocked or was cancelled, or the run budget was spent with tasks left (resume continues them)' },
   { code: 2, meaning: 'invalid input: a plan, config or flag; the message names the file and field' },
   { code: 70, meaning: 'an internal error (a bug): DEBUG=1 prints the stack trace' },
   { code: 129, meaning: 'stopped by SIGHUP (the terminal closed); the run can be resumed' },

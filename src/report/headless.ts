@@ -3,6 +3,8 @@ import path from 'node:path';
 import type { RunEvent } from '../scheduler/events.js';
 import type { RunStoreReader, RunSnapshot } from '../scheduler/run-store.js';
 import { endedOk } from '../scheduler/states.js';
+import { formatBudgetHit } from '../scheduler/budget.js';
+import type { BudgetHit } from '../scheduler/budget.js';
 import { countLabels, formatElapsed, formatLabelCounts, formatUsage, stateDetail, stateLabel, table, taskDuration } from './format.js';
 import { toJsonEvent } from './json-events.js';
 
@@ -114,7 +116,7 @@ function lineWriter(store: RunStoreReader, opts: ReporterOptions): (e: RunEvent)
 }
 
 /** The end-of-run table: task, state, attempts, duration, reason; then a one-line verdict. */
-export function formatSummary(snapshot: RunSnapshot, now: number, interrupted?: string, columns?: number): string {
+export function formatSummary(snapshot: RunSnapshot, now: number, interrupted?: string, columns?: number, budget?: BudgetHit): string {
   const usage = formatUsage(snapshot.usage);
   const rows = snapshot.tasks.map((t) => {
     const took = taskDuration(t, now);
@@ -127,7 +129,9 @@ export function formatSummary(snapshot: RunSnapshot, now: number, interrupted?: 
   const ok = snapshot.tasks.every((t) => endedOk(t.state, t.spec.failureMode));
   const verdict = interrupted
     ? `interrupted by ${interrupted}`
-    : ok
+    : budget
+      ? `stopped: ${formatBudgetHit(budget)}`
+      : ok
       ? 'succeeded'
       : 'failed';
   const plan = visible(path.basename(snapshot.file));
@@ -142,3 +146,4 @@ export function formatSummary(snapshot: RunSnapshot, now: number, interrupted?: 
     '',
   ].join('\n');
 }
+

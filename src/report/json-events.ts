@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Usage } from '../agents/backend.js';
-import type { TaskSpec } from '../plan/schema.js';
+import type { Budget, TaskSpec } from '../plan/schema.js';
 import type { RunEvent } from '../scheduler/events.js';
 import type { TaskState } from '../scheduler/states.js';
 
@@ -43,6 +43,19 @@ export const jsonBreakerWait = z.strictObject({
   failures: int(),
 });
 
+/** A spending limit: US dollars and/or tokens, as the agents report them. */
+export const jsonBudget = z.strictObject({
+  usd: z.number().optional(),
+  tokens: int().optional(),
+});
+
+/** The budget a run's spend reached: which limit, the limit, and the spend when it was seen. */
+export const jsonOverBudget = z.strictObject({
+  unit: z.enum(['usd', 'tokens']),
+  limit: z.number(),
+  spent: z.number(),
+});
+
 /** A task as the plan (or a workflow follow-up) gave it. */
 export const jsonTaskSpec = z.strictObject({
   id: z.string(),
@@ -55,6 +68,7 @@ export const jsonTaskSpec = z.strictObject({
   retries: int().optional(),
   followUps: z.boolean(),
   spawnedBy: z.string().optional(),
+  budget: jsonBudget.optional(),
 });
 
 /** Each state kind with the detail the contract gives it. */
@@ -113,6 +127,7 @@ export const JSON_EVENT_SCHEMAS = {
     workspace: z.string(),
     concurrency: int(),
     tasks: z.array(jsonTaskSpec),
+    budget: jsonBudget.optional(),
   }),
   'task-added': event('task-added', { task: jsonTaskSpec, spawnedBy: z.string() }),
   'task-state': event('task-state', { taskId: z.string(), from: jsonTaskState, to: jsonTaskState, attempt: int() }),
@@ -127,6 +142,7 @@ export const JSON_EVENT_SCHEMAS = {
     exitCode: int(),
     counts: z.record(z.enum(JSON_STATE_KINDS), int()),
     interrupted: z.string().optional(),
+    overBudget: jsonOverBudget.optional(),
   }),
 };
 
@@ -145,7 +161,16 @@ export function toJsonEvent(e: RunEvent, runId: string | null): JsonEvent {
   const common = { schemaVersion: JSON_SCHEMA_VERSION, runId, seq: e.seq, time: e.time } as const;
   switch (e.type) {
     case 'run-started':
-      return { type: e.type, ...common, plan: e.plan, file: e.file, workspace: e.workspace, concurrency: e.concurrency, tasks: e.tasks.map(jsonSpec) };
+      return {
+        type: e.type,
+        ...common,
+        plan: e.plan,
+        file: e.file,
+        workspace: e.workspace,
+        concurrency: e.concurrency,
+        tasks: e.tasks.map(jsonSpec),
+        ...(e.budget ? { budget: jsonBudgetOf(e.budget) } : {}),
+      };
     case 'task-added':
       return { type: e.type, ...common, task: jsonSpec(e.task), spawnedBy: e.spawnedBy };
     case 'task-state':
@@ -165,7 +190,14 @@ export function toJsonEvent(e: RunEvent, runId: string | null): JsonEvent {
       return { type: e.type, ...common };
     case 'run-finished': {
       const counts = Object.fromEntries(JSON_STATE_KINDS.map((k) => [k, e.counts[k] ?? 0])) as Record<(typeof JSON_STATE_KINDS)[number], number>;
-      return { type: e.type, ...common, exitCode: e.exitCode, counts, ...(e.interrupted !== undefined ? { interrupted: e.interrupted } : {}) };
+      return {
+        type: e.type,
+        ...common,
+        exitCode: e.exitCode,
+        counts,
+        ...(e.interrupted !== undefined ? { interrupted: e.interrupted } : {}),
+        ...(e.overBudget ? { overBudget: { unit: e.overBudget.unit, limit: e.overBudget.limit, spent: e.overBudget.spent } } : {}),
+      };
     }
     default: {
       const never: never = e;
@@ -186,7 +218,12 @@ function jsonSpec(t: TaskSpec): JsonTaskSpec {
     ...(t.retries !== undefined ? { retries: t.retries } : {}),
     followUps: t.followUps,
     ...(t.spawnedBy !== undefined ? { spawnedBy: t.spawnedBy } : {}),
+    ...(t.budget ? { budget: jsonBudgetOf(t.budget) } : {}),
   };
+}
+
+function jsonBudgetOf(b: Budget): z.infer<typeof jsonBudget> {
+  return { ...(b.usd !== undefined ? { usd: b.usd } : {}), ...(b.tokens !== undefined ? { tokens: b.tokens } : {}) };
 }
 
 function jsonUsageOf(u: Usage): JsonUsage {

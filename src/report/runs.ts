@@ -4,6 +4,7 @@ import { resultBranch } from '../git/layout.js';
 import { readRun, readRuns } from '../persist/queries.js';
 import type { AttemptInfo, RunInfo } from '../persist/read.js';
 import type { TaskRecord } from '../scheduler/run-store.js';
+import { budgetLine } from './budget-words.js';
 import { formatCost, formatCount, formatElapsed, formatLabelCounts, reasonLine, stateDetail, stateLabel, table, totalTokens } from './format.js';
 
 /** `orchestrator runs`: every recorded run, newest first. */
@@ -35,7 +36,8 @@ export function showText(workspace: string, runId: string, json: boolean): strin
   const git = run.git
     ? `\nwork in ${resultBranch(run.id)}, from ${run.git.base.slice(0, 12)}; a conflicted task keeps its worktree in ${path.join(run.git.repo, '.orchestrator', 'worktrees', run.id)}/<task>`
     : '';
-  return `${head}${git}\n\n${table(['TASK', 'STATE', 'ATTEMPTS', 'TIME SPENT', 'TOKENS', 'COST', 'REASON'], rows)}\n`;
+  const budget = budgetLine(run, tasks.map((t) => t.usage));
+  return `${head}${git}${budget ? `\n${budget}` : ''}\n\n${table(['TASK', 'STATE', 'ATTEMPTS', 'TIME SPENT', 'TOKENS', 'COST', 'REASON'], rows)}\n`;
 }
 
 function taskRow(t: TaskRecord, attempts: AttemptInfo[], run: RunInfo): string[] {

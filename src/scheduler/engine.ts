@@ -3,7 +3,7 @@ import type { DirectedGraph } from 'graphology';
 import type { TerminalFactory, TerminalScreen } from '../agents/screen.js';
 import type { Config } from '../config/schema.js';
 import { buildGraph } from '../graph/build.js';
-import type { Plan, TaskSpec } from '../plan/schema.js';
+import type { Budget, Plan, TaskSpec } from '../plan/schema.js';
 import { realClock } from './clock.js';
 import type { Clock } from './clock.js';
 import { Executor } from './executor.js';
@@ -16,6 +16,8 @@ import { readiness } from './eligibility.js';
 import { ReadyQueue } from './ready-queue.js';
 import { endedOk, isFinished } from './states.js';
 import { Waits } from './waits.js';
+import { budgetReached, runBudget } from './budget.js';
+import type { BudgetHit } from './budget.js';
 import { cancelTask, markTaskDone, mergeAgainTask, pauseRun, pauseTask, resumeRun, resumeTask, retryTask, sendInput, skipTask, taskDiffOf } from './commands.js';
 import type { CommandContext, CommandResult } from './commands.js';
 import { followUpsFor } from './workflows.js';
@@ -45,6 +47,8 @@ export interface EngineOptions {
    * tasks stay finished; the rest are settled and run as usual.
    */
   restore?: readonly TaskRecord[];
+  /** The run's budget, replacing config's and the plan's (resume: the recorded one, or `--budget`). */
+  budget?: Budget;
   /** Worktrees for isolated tasks and the merge queue (docs/architecture.md §6); without it every task works in the workspace. */
   workspaces?: TaskWorkspaces;
 }
@@ -57,6 +61,8 @@ export interface RunSummary {
   exitCode: 0 | 1;
   /** Set when a shutdown stopped the run before every task finished. */
   interrupted?: string;
+  /** Set when the run stopped starting tasks because its spend reached the budget, with work left. */
+  budget?: BudgetHit;
   tasks: readonly TaskRecord[];
 }
 
@@ -74,6 +80,12 @@ export class Engine {
   private stopping: StopCause | undefined;
   /** The signal that stopped the run while work was left, if one did. */
   private interruptedBy: string | undefined;
+  /** The budget the run's spend reached: no task starts after it. */
+  private budgetHit: BudgetHit | undefined;
+  /** Running tasks the budget stopped (config `budget.onExceed: stop`). */
+  private budgetStopped = false;
+  /** The run's limits (docs: runBudget); undefined when it has none. */
+  readonly budget: Budget | undefined;
   private started = false;
   private pumping = false;
   /** Attempts started and not yet settled downstream (their follow-ups may still come). */
@@ -87,11 +99,13 @@ export class Engine {
   constructor(private readonly opts: EngineOptions) {
     const { plan, config } = opts;
     this.concurrency = opts.concurrency ?? config.concurrency;
+    this.budget = opts.budget ?? runBudget(config.budget, plan.budget);
     this.store = new RunStore({
       plan: plan.name,
       file: plan.file,
       workspace: plan.workspace,
       concurrency: this.concurrency,
+      ...(this.budget ? { budget: this.budget } : {}),
       ...(opts.publishIntervalMs !== undefined ? { publishIntervalMs: opts.publishIntervalMs } : {}),
       // Events are stamped on the clock retry waits use, so a `retrying in 8s` line reads right.
       ...(opts.clock ? { now: () => opts.clock!.now() } : {}),
@@ -105,6 +119,7 @@ export class Engine {
       locks: new ResourceLockManager({ workspace: plan.workspace }),
       workspace: plan.workspace,
       clock: opts.clock ?? realClock,
+      onUsage: () => this.checkBudget(),
       ...(opts.workspaces ? { workspaces: opts.workspaces } : {}),
       ...(opts.terminals ? { terminals: opts.terminals } : {}),
       ...(opts.cols !== undefined ? { cols: opts.cols } : {}),
@@ -259,12 +274,21 @@ export class Engine {
   private summary(): RunSummary {
     const tasks = this.store.getSnapshot().tasks;
     const allOk = tasks.every((t) => endedOk(t.state, t.spec.failureMode));
-    return { exitCode: allOk ? 0 : 1, ...(this.interruptedBy ? { interrupted: this.interruptedBy } : {}), tasks };
+    // A budget that stopped nothing (every task had finished) is not a reason the run ended.
+    const budget = this.budgetHit && (this.store.unfinished > 0 || this.budgetStopped) ? this.budgetHit : undefined;
+    return {
+      exitCode: allOk && !budget ? 0 : 1,
+      ...(this.interruptedBy ? { interrupted: this.interruptedBy } : {}),
+      ...(budget ? { budget } : {}),
+      tasks,
+    };
   }
 
   private isIdle(): boolean {
     if (!this.started || this.settling > 0) return false;
-    return this.store.unfinished === 0 || this.stopping !== undefined;
+    if (this.store.unfinished === 0 || this.stopping !== undefined) return true;
+    // Over budget: what runs finishes, nothing new starts; tasks not started stay unfinished, for resume.
+    return this.budgetHit !== undefined && this.executor.activeCount === 0;
   }
 
   private checkIdle(): void {
@@ -272,7 +296,7 @@ export class Engine {
     this.waits.idle();
     const summary = this.summary();
     if (!this.store.isFinished) {
-      this.store.finish(summary.exitCode, summary.interrupted);
+      this.store.finish(summary.exitCode, summary.interrupted, summary.budget);
       // Published now, not on the next tick: a dashboard quitting as the run stops draws its last frame from this.
       this.store.close();
     }
@@ -285,8 +309,9 @@ export class Engine {
   private pump(): void {
     if (this.pumping) return;
     this.pumping = true;
+    this.checkBudget();
     try {
-      while (!this.store.isPaused && !this.stopping && this.executor.activeCount < this.concurrency) {
+      while (!this.store.isPaused && !this.stopping && !this.budgetHit && this.executor.activeCount < this.concurrency) {
         const next = this.ready.pop();
         if (!next) break;
         const id = next.spec.id;
@@ -313,6 +338,20 @@ export class Engine {
       this.pumping = false;
     }
     this.checkIdle();
+  }
+
+  /**
+   * Notes the run's spend reaching its budget: from then on no task starts;
+   * with `onExceed: stop` the running ones are stopped as a shutdown stops
+   * them (cancelled as interrupted, so resume runs them again).
+   */
+  private checkBudget(): void {
+    if (this.budgetHit || this.stopping) return;
+    this.budgetHit = budgetReached(this.budget, this.store.spent);
+    if (!this.budgetHit || this.opts.config.budget.onExceed !== 'stop') return;
+    for (const id of this.executor.activeIds()) {
+      if (this.executor.stop(id, { kind: 'shutdown', signal: 'budget' })) this.budgetStopped = true;
+    }
   }
 
   /**

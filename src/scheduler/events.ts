@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { OutputOnly, Usage } from '../agents/backend.js';
-import type { TaskSpec } from '../plan/schema.js';
+import type { Budget, TaskSpec } from '../plan/schema.js';
+import type { BudgetHit } from './budget.js';
 import type { TaskState } from './states.js';
 
 /**
@@ -18,6 +19,8 @@ export type RunEvent =
       workspace: string;
       concurrency: number;
       tasks: TaskSpec[];
+      /** The run's budget, when it has one (a resume may have set a new one). */
+      budget?: Budget;
     }
   | { type: 'task-added'; seq: number; time: number; task: TaskSpec; spawnedBy: string }
   | {
@@ -44,7 +47,8 @@ export type RunEvent =
   | { type: 'run-paused'; seq: number; time: number }
   | { type: 'run-resumed'; seq: number; time: number }
   /** `interrupted`: the signal of a shutdown that stopped the run with work left (resume continues it). */
-  | { type: 'run-finished'; seq: number; time: number; exitCode: number; counts: Record<string, number>; interrupted?: string };
+  /** `overBudget`: the run's spend reached its budget with work left (resume continues it). */
+  | { type: 'run-finished'; seq: number; time: number; exitCode: number; counts: Record<string, number>; interrupted?: string; overBudget?: BudgetHit };
 
 export type RunEventType = RunEvent['type'];
 

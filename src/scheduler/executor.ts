@@ -4,6 +4,9 @@ import type { BackendRegistry } from '../agents/registry.js';
 import type { TerminalFactory, TerminalScreen } from '../agents/screen.js';
 import type { Config } from '../config/schema.js';
 import { formatDuration } from '../plan/schema.js';
+import { budgetReached, formatBudgetHit } from './budget.js';
+import type { BudgetHit } from './budget.js';
+import { emptyUsage } from './apply-event.js';
 import { realClock } from './clock.js';
 import type { Clock, TimerHandle } from './clock.js';
 import { escapingWrite } from '../workspace.js';
@@ -19,6 +22,7 @@ export type StopCause =
   | { kind: 'cancel' }
   | { kind: 'skip' }
   | { kind: 'timeout'; ms: number }
+  | { kind: 'budget'; hit: BudgetHit }
   | { kind: 'shutdown'; signal: string };
 
 export interface ExecutorOptions {
@@ -34,6 +38,8 @@ export interface ExecutorOptions {
   rows?: number;
   /** Times task timeouts; the engine's clock, so a fake one drives them in tests. Default: the real clock. */
   clock?: Clock;
+  /** Told after each usage report: the engine holds the run to its budget. */
+  onUsage?: () => void;
   /** Worktrees for isolated tasks and the merge of their work; without it every task works in the workspace. */
   workspaces?: TaskWorkspaces;
 }
@@ -271,7 +277,13 @@ export class Executor {
             ...(resume && now.lastFailure !== undefined ? { retryNote: retryNoteOf(now.lastFailure) } : {}),
             ...(resume && now.sessionUsage !== undefined ? { usageSoFar: now.sessionUsage } : {}),
             output: (chunk, only) => this.output(id, chunk, only),
-            report: (info) => store.report(id, info),
+            report: (info) => {
+              store.report(id, info);
+              // Over its own budget: stopped like a timeout (checked on each report, so a long attempt is cut short).
+              const hit = budgetReached(spec.budget, store.require(id).usage ?? emptyUsage());
+              if (hit && !controller.signal.aborted) controller.abort({ kind: 'budget', hit } satisfies StopCause);
+              this.opts.onUsage?.();
+            },
           });
           active.execution = execution;
           const outcome = await execution.done;
@@ -377,6 +389,8 @@ export function stoppedState(reason: unknown): TaskState {
   switch (cause?.kind) {
     case 'timeout':
       return { kind: 'failed', reason: `timed out after ${formatDuration(cause.ms)}` };
+    case 'budget':
+      return { kind: 'failed', reason: `stopped: its ${formatBudgetHit(cause.hit)}`, failure: 'permanent' };
     case 'skip':
       return { kind: 'skipped', reason: 'skipped while running' };
     case 'shutdown':

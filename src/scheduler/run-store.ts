@@ -1,5 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { AgentReport, OutputOnly, Usage } from '../agents/backend.js';
+import type { Budget } from '../config/schema.js';
+import type { BudgetHit } from './budget.js';
 import { SIGNAL_EXIT } from '../report/exit-codes.js';
 import type { TaskSpec } from '../plan/schema.js';
 import { addUsage, applyEvent, emptyUsage, newRecord, startsAttempt } from './apply-event.js';
@@ -29,6 +31,10 @@ export interface RunSnapshot {
   readonly counts: Readonly<Record<TaskStateKind, number>>;
   /** Tokens and cost of every task so far. */
   readonly usage: Usage;
+  /** The run's budget, when it has one: the dashboard and the summary show spend against it. */
+  readonly budget?: Budget;
+  /** Set when the run ended because its spend reached the budget, with work left (resume continues it). */
+  readonly overBudget?: BudgetHit;
 }
 
 /** The read side of the store: what the UI and reporters get. */
@@ -45,6 +51,8 @@ export interface RunStoreOptions {
   file: string;
   workspace: string;
   concurrency: number;
+  /** The run's budget (limits only), announced with run-started so the recording keeps it for resume. */
+  budget?: Budget;
   /** Snapshot listeners are told at most this often (ms). Events are never delayed. */
   publishIntervalMs?: number;
   /** Lines of output kept per task in memory; the full transcript is the backend's business. */
@@ -76,6 +84,7 @@ export class RunStore implements RunStoreReader {
   private paused = false;
   private finished = false;
   private interrupted: string | undefined;
+  private overBudget: BudgetHit | undefined;
   private usage = emptyUsage();
   /** Tasks by state kind, kept as events are applied: what the snapshot counts and `unfinished` read. */
   private readonly counts = Object.fromEntries(STATE_KINDS.map((k) => [k, 0])) as Record<TaskStateKind, number>;
@@ -112,8 +121,8 @@ export class RunStore implements RunStoreReader {
 
   /** The run-started event, for a new run or a resumed one. */
   private announce(tasks: TaskSpec[]): void {
-    const { plan, file, workspace, concurrency } = this.opts;
-    this.emit({ type: 'run-started', plan, file, workspace, concurrency, tasks });
+    const { plan, file, workspace, concurrency, budget } = this.opts;
+    this.emit({ type: 'run-started', plan, file, workspace, concurrency, tasks, ...(budget ? { budget } : {}) });
   }
 
   /** Adds a follow-up task spawned by `spawnedBy`. */
@@ -205,6 +214,11 @@ export class RunStore implements RunStoreReader {
     return n;
   }
 
+  /** Tokens and cost every agent has reported so far: what a budget is held to. */
+  get spent(): Usage {
+    return this.usage;
+  }
+
   get isPaused(): boolean {
     return this.paused;
   }
@@ -218,17 +232,25 @@ export class RunStore implements RunStoreReader {
    * code, or stopped by a shutdown that left work (`interrupted`: the signal);
    * then the exit code recorded is the one the process exits with (130 for SIGINT).
    */
-  finish(exitCode: number, interrupted?: string): void {
+  finish(exitCode: number, interrupted?: string, overBudget?: BudgetHit): void {
     this.finished = true;
     this.interrupted = interrupted;
+    this.overBudget = interrupted ? undefined : overBudget;
     const code = interrupted ? (SIGNAL_EXIT[interrupted] ?? SIGNAL_EXIT.SIGINT!) : exitCode;
-    this.emit({ type: 'run-finished', exitCode: code, counts: { ...this.getSnapshot().counts }, ...(interrupted ? { interrupted } : {}) });
+    this.emit({
+      type: 'run-finished',
+      exitCode: code,
+      counts: { ...this.getSnapshot().counts },
+      ...(interrupted ? { interrupted } : {}),
+      ...(this.overBudget ? { overBudget: this.overBudget } : {}),
+    });
   }
 
   /** Work came back after the run had finished (a retry in the dashboard). */
   reopen(): void {
     if (!this.finished) return;
     this.finished = false;
+    this.overBudget = undefined;
     this.changed();
   }
 
@@ -248,6 +270,8 @@ export class RunStore implements RunStoreReader {
       tasks: Object.freeze(tasks),
       counts: Object.freeze({ ...this.counts }),
       usage: this.usage,
+      ...(this.opts.budget ? { budget: this.opts.budget } : {}),
+      ...(this.overBudget ? { overBudget: this.overBudget } : {}),
     });
     return this.snapshot;
   };
