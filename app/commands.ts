@@ -13,11 +13,11 @@ import { interactiveWork, listCapped } from '../src/scheduler/interactive.js';
 import { loadAll } from './load.js';
 import type { CommonArgs } from './load.js';
 
-/** `runs`, `show RUN`, `logs RUN TASK`: read the workspace's run database. */
+/** `runs`, `show [RUN]`, `logs [RUN] TASK`: read the workspace's run database (no RUN: the latest run). */
 export async function readCommand(args: CommonArgs & { run?: string; task?: string; json: boolean }, what: 'runs' | 'show' | 'logs') {
   const { workspace } = await loadAll(args, 'read');
-  if (what === 'logs') return writeLogs(workspace, args.run!, args.task!, args.json, process.stdout);
-  process.stdout.write(what === 'runs' ? runsText(workspace, args.json) : showText(workspace, args.run!, args.json));
+  if (what === 'logs') return writeLogs(workspace, args.run, args.task!, args.json, process.stdout);
+  process.stdout.write(what === 'runs' ? runsText(workspace, args.json) : showText(workspace, args.run, args.json));
 }
 
 /** `validate PLAN`: the plan's tasks by level, or why it is invalid. */

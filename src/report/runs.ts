@@ -21,8 +21,8 @@ export function runsText(workspace: string, json: boolean): string {
   return `${table(['RUN', 'PLAN', 'STARTED (UTC)', 'STATE', 'TASKS'], rows)}\n`;
 }
 
-/** `orchestrator show RUN`: the tasks of one run with their attempts. */
-export function showText(workspace: string, runId: string, json: boolean): string {
+/** `orchestrator show [RUN]`: the tasks of one run (an id, a unique prefix, or the latest) with their attempts. */
+export function showText(workspace: string, runId: string | undefined, json: boolean): string {
   const { run, tasks, attempts } = readRun(workspace, runId);
   const byTask = new Map<string, AttemptInfo[]>();
   for (const a of attempts) byTask.set(a.taskId, [...(byTask.get(a.taskId) ?? []), a]);
