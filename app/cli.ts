@@ -126,7 +126,7 @@ await yargs(hideBin(process.argv))
   )
   .command(
     'runs',
-    'list the runs recorded in this workspace: id, plan, start, state, tasks by state',
+    'list the runs recorded in this workspace: id, plan, start, state, duration, tokens, cost, tasks by state',
     (y) => y.options({ ...common, json: { type: 'boolean', default: false, describe: 'print JSON instead of a table' } }),
     (a) => readCommand(a as never, 'runs').catch(fail),
   )

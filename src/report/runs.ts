@@ -6,8 +6,8 @@ import type { AttemptInfo, RunInfo } from '../persist/read.js';
 import type { TaskRecord } from '../scheduler/run-store.js';
 import { formatCost, formatCount, formatElapsed, formatLabelCounts, reasonLine, stateDetail, stateLabel, table, totalTokens } from './format.js';
 
-/** `orchestrator runs`: every recorded run, newest first. */
-export function runsText(workspace: string, json: boolean): string {
+/** `orchestrator runs`: every recorded run, newest first, with what it took (time, tokens, cost). */
+export function runsText(workspace: string, json: boolean, now = Date.now()): string {
   const runs = readRuns(workspace);
   if (json) return `${jsonText({ workspace, runs }, 2)}\n`;
   if (runs.length === 0) return `no runs recorded in ${workspace}\n`;
@@ -16,9 +16,18 @@ export function runsText(workspace: string, json: boolean): string {
     r.plan,
     new Date(r.startedAt).toISOString().replace('T', ' ').slice(0, 19),
     r.state,
+    runDuration(r, now),
+    totalTokens(r.usage) ? formatCount(totalTokens(r.usage)) : '-',
+    formatCost(r.usage),
     formatLabelCounts(Object.entries(r.labels)),
   ]);
-  return `${table(['RUN', 'PLAN', 'STARTED (UTC)', 'STATE', 'TASKS'], rows)}\n`;
+  return `${table(['RUN', 'PLAN', 'STARTED (UTC)', 'STATE', 'DURATION', 'TOKENS', 'COST', 'TASKS'], rows)}\n`;
+}
+
+/** Start to end; a live run so far; '-' for a run that died without an end recorded. */
+function runDuration(r: RunInfo, now: number): string {
+  if (r.endedAt !== null) return formatElapsed(r.endedAt - r.startedAt);
+  return r.state === 'running' ? formatElapsed(now - r.startedAt) : '-';
 }
 
 /** `orchestrator show [RUN]`: the tasks of one run (an id, a unique prefix, or the latest) with their attempts. */
