@@ -12,8 +12,8 @@ import { liveCount } from './ui-state.js';
 const whole = (s: RunSnapshot) => s;
 
 
-/** The header: plan, progress, counts per state, elapsed, slots in use (running, paused mid-run, waiting for a lock), tokens and cost, PAUSED. */
-export function StatusBar({ width }: { width: number }) {
+/** The header: plan, progress, counts per state, elapsed, slots in use (running, paused mid-run, waiting for a lock), tokens and cost, PAUSED, the run's id. */
+export function StatusBar({ width, runId }: { width: number; runId?: string }) {
   const s = useRun(whole);
   const labels = useMemo(() => countLabels(s.tasks), [s.tasks]);
   const now = useNow(!s.finished);
@@ -43,7 +43,7 @@ export function StatusBar({ width }: { width: number }) {
             <Text key={label} color={STATE_STYLE[label].color}>{`${STATE_STYLE[label].glyph} ${n} ${label}  `}</Text>
           ))}
           {s.interrupted ? <Text color="blue" bold>{`INTERRUPTED (${s.interrupted})  `}</Text> : null}
-          <Text color="gray">{path.basename(s.file)}</Text>
+          <Text color="gray">{`${runId !== undefined ? `run ${runId} · ` : ''}${path.basename(s.file)}`}</Text>
         </Text>
       </Box>
     </Box>
