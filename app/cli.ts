@@ -146,13 +146,24 @@ await yargs(hideBin(process.argv))
       y
         .positional('run', { type: 'string', describe: `${RUN_ID}; default: the latest run` })
         .positional('task', { type: 'string', describe: 'task id (see: orchestrator show RUN); given alone, it is the task' })
-        .options({ ...common, json: { type: 'boolean', default: false, describe: 'print {run, task, file, transcript} as JSON' } })
+        .options({
+          ...common,
+          json: { type: 'boolean', default: false, describe: 'print {run, task, file, transcript} as JSON' },
+          follow: {
+            type: 'boolean',
+            alias: 'f',
+            default: false,
+            describe: 'keep printing what the task writes, as tail -f does, until it finishes or its run stops (waits for a task not started yet); Ctrl+C stops following (exit 0), never the run',
+          },
+        })
         .check((a) => {
           if (a.run === undefined && a.task === undefined) throw new Error('say which task: orchestrator logs [RUN] TASK (see: orchestrator show)');
+          if (a.follow && a.json) throw new Error('--follow cannot be combined with --json');
           return true;
         })
         .example('$0 logs build', "task build's transcript in the latest run")
-        .example('$0 logs 20250101-12 build', 'in the run whose id starts with 20250101-12'),
+        .example('$0 logs 20250101-12 build', 'in the run whose id starts with 20250101-12')
+        .example('$0 logs -f build', 'follow build in the run going on now, until it ends'),
     (a) => readCommand(logsArgs(a as never), 'logs').catch(fail),
   )
   .command(

@@ -7,6 +7,7 @@ import { renderConfig } from '../src/config/render.js';
 import { readTrustStore, removeTrust, trustStorePath } from '../src/config/trust.js';
 import { UserError } from '../src/errors.js';
 import { formatLevels, planLevels } from '../src/plan/load.js';
+import { followLogs } from '../src/report/follow.js';
 import { writeLogs } from '../src/report/logs.js';
 import { runsText, showText } from '../src/report/runs.js';
 import { interactiveWork, listCapped } from '../src/scheduler/interactive.js';
@@ -14,10 +15,30 @@ import { loadAll } from './load.js';
 import type { CommonArgs } from './load.js';
 
 /** `runs`, `show [RUN]`, `logs [RUN] TASK`: read the workspace's run database (no RUN: the latest run). */
-export async function readCommand(args: CommonArgs & { run?: string; task?: string; json: boolean }, what: 'runs' | 'show' | 'logs') {
+export async function readCommand(args: CommonArgs & { run?: string; task?: string; json: boolean; follow?: boolean }, what: 'runs' | 'show' | 'logs') {
   const { workspace } = await loadAll(args, 'read');
+  if (what === 'logs' && args.follow) return followCommand(workspace, args.run, args.task!);
   if (what === 'logs') return writeLogs(workspace, args.run, args.task!, args.json, process.stdout);
   process.stdout.write(what === 'runs' ? runsText(workspace, args.json) : showText(workspace, args.run, args.json));
+}
+
+/** `logs --follow [RUN] TASK`: the transcript as it grows, until the task finishes, its run stops, or Ctrl+C (exit 0 each time; stderr says which). */
+async function followCommand(workspace: string, run: string | undefined, task: string): Promise<void> {
+  const stop = new AbortController();
+  const abort = () => stop.abort();
+  process.once('SIGINT', abort);
+  process.once('SIGTERM', abort);
+  try {
+    const end = await followLogs(workspace, run, task, process.stdout, { signal: stop.signal, tty: process.stdout.isTTY === true });
+    const note =
+      end.kind === 'task-finished' ? `task ${task} of run ${end.runId} ${end.state}`
+      : end.kind === 'run-stopped' ? `run ${end.runId} is ${end.runState} (not live); task ${task} is ${end.state}: nothing more will be written until it is resumed`
+      : undefined;
+    if (note) process.stderr.write(`orchestrator: ${note}\n`);
+  } finally {
+    process.off('SIGINT', abort);
+    process.off('SIGTERM', abort);
+  }
 }
 
 /** `validate PLAN`: the plan's tasks by level, or why it is invalid. */

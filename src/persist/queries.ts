@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import type { Database as Db } from 'better-sqlite3';
 import { UserError } from '../errors.js';
 import type { TaskRecord } from '../scheduler/run-store.js';
+import type { TaskStateKind } from '../scheduler/states.js';
 import { asUserError, openRunDatabase } from './database.js';
 import { liveHolder } from './lock.js';
 import { databasePath } from './paths.js';
@@ -60,6 +61,23 @@ export function transcriptFile(workspace: string, runId: string | undefined, tas
     const path = transcriptOf(db, workspace, run.id, taskId);
     if (!path) throw new UserError(`run ${run.id} has no task '${taskId}' (see: orchestrator show ${run.id})`);
     return { runId: run.id, file: path };
+  });
+  return found ?? pickRun<never>([], runId, workspace);
+}
+
+/** Where a task is, for `logs --follow`: its state kind, and whether its run is still live (an orchestrator holds it). */
+export interface TaskProgress {
+  kind: TaskStateKind;
+  runState: string;
+}
+
+/** The task's state as the database has it now; a run whose orchestrator is gone reads as crashed, as in `runs`. */
+export function taskProgress(workspace: string, runId: string, taskId: string): TaskProgress {
+  const found = openForReading(workspace, (db, runs) => {
+    const run = pickRun(runs, runId, workspace);
+    const row = db.prepare('SELECT kind FROM tasks WHERE run_id = ? AND id = ?').get(run.id, taskId) as { kind: TaskStateKind } | undefined;
+    if (!row) throw new UserError(`run ${run.id} has no task '${taskId}' (see: orchestrator show ${run.id})`);
+    return { kind: row.kind, runState: run.state };
   });
   return found ?? pickRun<never>([], runId, workspace);
 }
