@@ -127,7 +127,17 @@ await yargs(hideBin(process.argv))
   .command(
     'runs',
     'list the runs recorded in this workspace: id, plan, start, state, duration, tokens, cost, tasks by state',
-    (y) => y.options({ ...common, json: { type: 'boolean', default: false, describe: 'print JSON instead of a table' } }),
+    (y) =>
+      y
+        .options({
+          ...common,
+          json: { type: 'boolean', default: false, describe: 'print JSON instead of a table' },
+          watch: { type: 'boolean', alias: 'w', default: false, describe: 'redraw the list every second until Ctrl+C (a terminal only: refused, exit 2, when stdout is not one)' },
+        })
+        .check((a) => {
+          if (a.watch && a.json) throw new Error('--watch cannot be combined with --json');
+          return true;
+        }),
     (a) => readCommand(a as never, 'runs').catch(fail),
   )
   .command(
