@@ -75,6 +75,13 @@ function checkBudget(a: { budget?: number | undefined; budgetTokens?: number | u
   return true;
 }
 
+const RUN_ID = 'run id, or the start of one that no other run shares (see: orchestrator runs)';
+
+/** `logs [RUN] TASK`: one positional is the task (of the latest run), never a run. */
+function logsArgs<A extends { run?: string | undefined; task?: string | undefined }>(a: A): A {
+  return a.task === undefined ? { ...a, run: undefined, task: a.run } : a;
+}
+
 /** `run ""` and `validate ""` (an unset variable in a script): refused, never taken for "no plan given". */
 function checkPlan(a: { plan?: string | undefined }): true {
   if (a.plan !== undefined && a.plan.trim() === '') throw new Error('missing plan: give the path of a plan file (YAML or JSON)');
@@ -119,7 +126,7 @@ await yargs(hideBin(process.argv))
     'continue a run that was interrupted or crashed: finished tasks stay done, interrupted ones run again (default: the latest unfinished run)',
     (y) =>
       y
-        .positional('run', { type: 'string', describe: 'run id (see: orchestrator runs)' })
+        .positional('run', { type: 'string', describe: RUN_ID })
         .options({
           ...common,
           ...trusting,
@@ -138,46 +145,73 @@ await yargs(hideBin(process.argv))
   )
   .command(
     'runs',
-    'list the runs recorded in this workspace: id, plan, start, state, tasks by state',
-    (y) => y.options({ ...common, json: { type: 'boolean', default: false, describe: 'print JSON instead of a table' } }),
+    'list the runs recorded in this workspace: id, plan, start, state, duration, tokens, cost, tasks by state',
+    (y) =>
+      y
+        .options({
+          ...common,
+          json: { type: 'boolean', default: false, describe: 'print JSON instead of a table' },
+          watch: { type: 'boolean', alias: 'w', default: false, describe: 'redraw the list every second until Ctrl+C (a terminal only: refused, exit 2, when stdout is not one)' },
+        })
+        .check((a) => {
+          if (a.watch && a.json) throw new Error('--watch cannot be combined with --json');
+          return true;
+        }),
     (a) => readCommand(a as never, 'runs').catch(fail),
   )
   .command(
-    'show <run>',
-    'show the tasks of one run: state, attempts, duration, tokens, cost, reason',
+    'show [run]',
+    'show the tasks of one run: state, attempts, duration, tokens, cost, reason (default: the latest run)',
     (y) =>
       y
-        .positional('run', { type: 'string', demandOption: true, describe: 'run id (see: orchestrator runs)' })
+        .positional('run', { type: 'string', describe: `${RUN_ID}; default: the latest run` })
         .options({ ...common, json: { type: 'boolean', default: false, describe: 'print JSON, with every attempt' } }),
     (a) => readCommand(a as never, 'show').catch(fail),
   )
   .command(
-    'logs <run> <task>',
-    "print a task's transcript: everything its agent printed, all attempts",
+    'logs [run] [task]',
+    "print a task's transcript: everything its agent printed, all attempts (default: of the latest run)",
     (y) =>
       y
-        .positional('run', { type: 'string', demandOption: true, describe: 'run id (see: orchestrator runs)' })
-        .positional('task', { type: 'string', demandOption: true, describe: 'task id (see: orchestrator show RUN)' })
-        .options({ ...common, json: { type: 'boolean', default: false, describe: 'print {run, task, file, transcript} as JSON' } }),
-    (a) => readCommand(a as never, 'logs').catch(fail),
+        .positional('run', { type: 'string', describe: `${RUN_ID}; default: the latest run` })
+        .positional('task', { type: 'string', describe: 'task id (see: orchestrator show RUN); given alone, it is the task' })
+        .options({
+          ...common,
+          json: { type: 'boolean', default: false, describe: 'print {run, task, file, transcript} as JSON' },
+          follow: {
+            type: 'boolean',
+            alias: 'f',
+            default: false,
+            describe: 'keep printing what the task writes, as tail -f does, until it finishes or its run stops (waits for a task not started yet); Ctrl+C stops following (exit 0), never the run',
+          },
+        })
+        .check((a) => {
+          if (a.run === undefined && a.task === undefined) throw new Error('say which task: orchestrator logs [RUN] TASK (see: orchestrator show)');
+          if (a.follow && a.json) throw new Error('--follow cannot be combined with --json');
+          return true;
+        })
+        .example('$0 logs build', "task build's transcript in the latest run")
+        .example('$0 logs 20250101-12 build', 'in the run whose id starts with 20250101-12')
+        .example('$0 logs -f build', 'follow build in the run going on now, until it ends'),
+    (a) => readCommand(logsArgs(a as never), 'logs').catch(fail),
   )
   .command(
     'apply [run]',
     "bring a run's result branch into your checkout: a fast-forward, or a merge when your branch moved (default: the latest run with isolated tasks)",
     (y) =>
       y
-        .positional('run', { type: 'string', describe: 'run id (see: orchestrator runs)' })
+        .positional('run', { type: 'string', describe: RUN_ID })
         .options(common)
         .epilogue('Refuses (exit 2), changing nothing, on another branch than the run began on, during a merge or rebase, when files it would change have uncommitted changes, or when it conflicts with your branch; each refusal says what to do.')
         .example('$0 apply', 'apply the latest run'),
     (a) => applyCommand(a as never).catch(fail),
   )
   .command(
-    'diff <run> [task]',
-    'show what a run changed (its result branch against its base), or what one task changed',
+    'diff [run] [task]',
+    'show what a run changed (its result branch against its base), or what one task changed (default: the latest run)',
     (y) =>
       y
-        .positional('run', { type: 'string', demandOption: true, describe: 'run id (see: orchestrator runs)' })
+        .positional('run', { type: 'string', describe: `${RUN_ID}; default: the latest run` })
         .positional('task', { type: 'string', describe: 'task id (see: orchestrator show RUN)' })
         .options({ ...common, stat: { type: 'boolean', default: false, describe: 'files changed and lines, instead of the patch' } })
         .example('$0 diff 20250101-120000-ab12 --stat', 'files the run changed'),
@@ -188,7 +222,7 @@ await yargs(hideBin(process.argv))
     'remove the worktrees and merged task branches a run left (default: the latest run with isolated tasks)',
     (y) =>
       y
-        .positional('run', { type: 'string', describe: 'run id (see: orchestrator runs)' })
+        .positional('run', { type: 'string', describe: RUN_ID })
         .options({ ...common, result: { type: 'boolean', default: false, describe: 'delete the result branch too (apply it first if you want it)' } })
         .epilogue('Nothing is lost: uncommitted work in a worktree is committed on its task branch first, and a branch with commits the result lacks is kept.'),
     (a) => cleanCommand(a as never).catch(fail),

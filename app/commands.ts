@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { checkProviders, formatDoctor } from '../src/agents/doctor.js';
 import { currentDigest, findProjectFile, trustProjectConfig } from '../src/config/load.js';
 import type { LoadedConfig } from '../src/config/load.js';
@@ -7,17 +8,65 @@ import { renderConfig } from '../src/config/render.js';
 import { readTrustStore, removeTrust, trustStorePath } from '../src/config/trust.js';
 import { UserError } from '../src/errors.js';
 import { formatLevels, planLevels } from '../src/plan/load.js';
+import { followLogs } from '../src/report/follow.js';
 import { writeLogs } from '../src/report/logs.js';
 import { runsText, showText } from '../src/report/runs.js';
 import { interactiveWork, listCapped } from '../src/scheduler/interactive.js';
 import { loadAll } from './load.js';
 import type { CommonArgs } from './load.js';
 
-/** `runs`, `show RUN`, `logs RUN TASK`: read the workspace's run database. */
-export async function readCommand(args: CommonArgs & { run?: string; task?: string; json: boolean }, what: 'runs' | 'show' | 'logs') {
+/** `runs`, `show [RUN]`, `logs [RUN] TASK`: read the workspace's run database (no RUN: the latest run). */
+export async function readCommand(args: CommonArgs & { run?: string; task?: string; json: boolean; follow?: boolean; watch?: boolean }, what: 'runs' | 'show' | 'logs') {
   const { workspace } = await loadAll(args, 'read');
-  if (what === 'logs') return writeLogs(workspace, args.run!, args.task!, args.json, process.stdout);
-  process.stdout.write(what === 'runs' ? runsText(workspace, args.json) : showText(workspace, args.run!, args.json));
+  if (what === 'logs' && args.follow) return followCommand(workspace, args.run, args.task!);
+  if (what === 'runs' && args.watch) return watchRuns(workspace);
+  if (what === 'logs') return writeLogs(workspace, args.run, args.task!, args.json, process.stdout);
+  process.stdout.write(what === 'runs' ? runsText(workspace, args.json) : showText(workspace, args.run, args.json));
+}
+
+/** How often `runs --watch` redraws. */
+const WATCH_MS = 1000;
+
+/**
+ * `runs --watch`: the list redrawn every second on a terminal until Ctrl+C
+ * (exit 0). Into a pipe or a file a redraw is only noise, so it is refused
+ * (exit 2) rather than printed over and over.
+ */
+async function watchRuns(workspace: string): Promise<void> {
+  if (process.stdout.isTTY !== true) throw new UserError('runs --watch redraws a terminal, and stdout is not one: use orchestrator runs (or runs --json) to print the list once');
+  const stop = new AbortController();
+  const abort = () => stop.abort();
+  process.once('SIGINT', abort);
+  process.once('SIGTERM', abort);
+  try {
+    while (!stop.signal.aborted) {
+      const stamp = new Date().toISOString().replace('T', ' ').slice(0, 19);
+      process.stdout.write(`\u001b[H\u001b[2J${runsText(workspace, false)}\nevery ${WATCH_MS / 1000}s · ${stamp} UTC · Ctrl+C to stop\n`);
+      await delay(WATCH_MS, undefined, { signal: stop.signal }).catch(() => undefined);
+    }
+  } finally {
+    process.off('SIGINT', abort);
+    process.off('SIGTERM', abort);
+  }
+}
+
+/** `logs --follow [RUN] TASK`: the transcript as it grows, until the task finishes, its run stops, or Ctrl+C (exit 0 each time; stderr says which). */
+async function followCommand(workspace: string, run: string | undefined, task: string): Promise<void> {
+  const stop = new AbortController();
+  const abort = () => stop.abort();
+  process.once('SIGINT', abort);
+  process.once('SIGTERM', abort);
+  try {
+    const end = await followLogs(workspace, run, task, process.stdout, { signal: stop.signal, tty: process.stdout.isTTY === true });
+    const note =
+      end.kind === 'task-finished' ? `task ${task} of run ${end.runId} ${end.state}`
+      : end.kind === 'run-stopped' ? `run ${end.runId} is ${end.runState} (not live); task ${task} is ${end.state}: nothing more will be written until it is resumed`
+      : undefined;
+    if (note) process.stderr.write(`orchestrator: ${note}\n`);
+  } finally {
+    process.off('SIGINT', abort);
+    process.off('SIGTERM', abort);
+  }
 }
 
 /** `validate PLAN`: the plan's tasks by level, or why it is invalid. */

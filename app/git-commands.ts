@@ -2,18 +2,19 @@ import { UserError } from '../src/errors.js';
 import { applyResult, cleanRun, resultBranch, runDiff, taskChange } from '../src/git/index.js';
 import type { ApplyRefusal, RunRef } from '../src/git/index.js';
 import { readRuns } from '../src/persist/queries.js';
+import { matchRun } from '../src/persist/run-id.js';
 import { refusedWords } from './isolation.js';
 import { loadAll } from './load.js';
 import type { CommonArgs } from './load.js';
 
 /**
- * The recorded run whose work is in git: `RUN`, or the latest run with
- * isolated tasks. A run still going is refused where it would race the run.
+ * The recorded run whose work is in git: `RUN` (an id or a unique prefix),
+ * or the latest run with isolated tasks (with `latest`: the latest run). A run still going is refused where it would race the run.
  */
-function gitRunOf(workspace: string, runId: string | undefined, opts: { finished: boolean; verb: string }): RunRef {
+function gitRunOf(workspace: string, runId: string | undefined, opts: { finished: boolean; verb: string; latest?: boolean }): RunRef {
   const runs = readRuns(workspace);
-  const info = runId !== undefined ? runs.find((r) => r.id === runId) : runs.find((r) => r.git);
-  if (!info) throw new UserError(runId !== undefined ? `no run '${runId}' in ${workspace} (see: orchestrator runs)` : `no run with isolated tasks in ${workspace}: nothing to ${opts.verb}`);
+  const info = runId !== undefined ? matchRun(runs, runId, workspace) : opts.latest ? runs[0] : runs.find((r) => r.git);
+  if (!info) throw new UserError(opts.latest ? `no runs recorded in ${workspace} (start one: orchestrator run PLAN)` : `no run with isolated tasks in ${workspace}: nothing to ${opts.verb}`);
   if (!info.git) throw new UserError(`run ${info.id} had no isolated tasks: its work is already in ${workspace}, nothing to ${opts.verb}`);
   if (opts.finished && info.state === 'running') throw new UserError(`run ${info.id} is still running: wait for it to finish (or stop it) before you ${opts.verb} it`);
   return { repo: info.git.repo, runId: info.id, base: info.git.base, startBranch: info.git.startBranch };
@@ -63,10 +64,10 @@ function applyFix(r: ApplyRefusal, run: RunRef): string {
   }
 }
 
-/** `diff RUN [TASK] [--stat]`: what the run (or one task) changed, as git prints it. */
-export async function diffCommand(args: CommonArgs & { run: string; task?: string; stat: boolean }): Promise<void> {
+/** `diff [RUN [TASK]] [--stat]`: what the run (or one task) changed, as git prints it. */
+export async function diffCommand(args: CommonArgs & { run?: string; task?: string; stat: boolean }): Promise<void> {
   const { workspace } = await loadAll(args, 'read');
-  const run = gitRunOf(workspace, args.run, { finished: false, verb: 'diff' });
+  const run = gitRunOf(workspace, args.run, { finished: false, verb: 'diff', latest: true });
   const opts = { stat: args.stat, color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR };
   const diff = args.task !== undefined ? await taskChange(run, args.task, opts) : await runDiff(run, opts);
   if (diff.kind === 'missing') {

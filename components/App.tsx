@@ -32,6 +32,8 @@ export interface AppProps {
   size?: Size;
   /** Leave as soon as the run finishes (scripts) instead of waiting for q. */
   exitOnFinish?: boolean;
+  /** The run as recorded (`orchestrator logs RUN TASK` from another terminal); none when not recorded. */
+  runId?: string;
 }
 
 /** The dashboard's root: the one place the engine enters the React tree (docs/architecture.md §10). */
@@ -45,7 +47,7 @@ export function App({ engine, ...rest }: AppProps) {
 
 const whole = (s: RunSnapshot) => s;
 
-function Dashboard({ keymap = DEFAULT_KEYMAP, size: fixed, exitOnFinish = false }: Omit<AppProps, 'engine'>) {
+function Dashboard({ keymap = DEFAULT_KEYMAP, size: fixed, exitOnFinish = false, runId }: Omit<AppProps, 'engine'>) {
   const engine = useEngine();
   const { exit } = useApp();
   const snapshot = useRun(whole);
@@ -100,7 +102,7 @@ function Dashboard({ keymap = DEFAULT_KEYMAP, size: fixed, exitOnFinish = false 
   let paneIndex = 0;
   return (
     <Box flexDirection="column" width={width} height={Math.max(8, size.rows - 1)}>
-      <StatusBar width={width} />
+      <StatusBar width={width} {...(runId !== undefined ? { runId } : {})} />
       {ui.overlay.kind === 'help' ? (
         <HelpOverlay keymap={keymap} width={width} height={body} top={ui.overlay.top} />
       ) : ui.overlay.kind === 'diff' ? (

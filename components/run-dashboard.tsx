@@ -22,6 +22,8 @@ export interface DashboardOptions {
   engine: Engine;
   keymap: Keymap;
   exitOnFinish: boolean;
+  /** The run's id as recorded, shown in the header. */
+  runId?: string;
   stdout?: NodeJS.WriteStream;
   stdin?: NodeJS.ReadStream;
 }
@@ -33,7 +35,7 @@ export interface DashboardOptions {
  */
 export async function runDashboard(opts: DashboardOptions): Promise<RunSummary> {
   const { engine } = opts;
-  const instance = render(<App engine={engine} keymap={opts.keymap} exitOnFinish={opts.exitOnFinish} />, {
+  const instance = render(<App engine={engine} keymap={opts.keymap} exitOnFinish={opts.exitOnFinish} {...(opts.runId !== undefined ? { runId: opts.runId } : {})} />, {
     stdout: opts.stdout ?? process.stdout,
     stdin: opts.stdin ?? process.stdin,
     exitOnCtrlC: false,

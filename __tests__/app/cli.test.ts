@@ -109,7 +109,7 @@ describe('orchestrator run (headless)', () => {
     const show = await cli(['show', runId]);
     expect(show.stdout).toMatch(/\nlint\s+failed \(soft\)\s+1\s/);
     const runs = await cli(['runs']);
-    expect(runs.stdout).toMatch(new RegExp(`${runId}.*completed\\s+7 completed, 1 failed \\(soft\\)`));
+    expect(runs.stdout).toMatch(new RegExp(`${runId}.*completed\\s+\\S+\\s+-\\s+-\\s+7 completed, 1 failed \\(soft\\)`));
     expect(readFileSync(path.join(ws, '.orchestrator/demo/CHANGELOG.md'), 'utf8').trim().split('\n')).toHaveLength(2);
   });
 
@@ -185,7 +185,7 @@ describe('orchestrator run (headless)', () => {
     expect(r.code).toBe(143);
     expect(r.stdout).toMatch(/interrupted by SIGTERM/);
     const runs = await cli(['runs']);
-    expect(runs.stdout).toMatch(new RegExp(`${runId}\\s+resumable\\s+.*\\s+interrupted\\s+1 interrupted`));
+    expect(runs.stdout).toMatch(new RegExp(`${runId}\\s+resumable\\s+.*\\s+interrupted\\s+\\S+\\s+-\\s+-\\s+1 interrupted`));
     const recorded = (JSON.parse((await cli(['runs', '--json'])).stdout) as { runs: { id: string; exitCode: number }[] }).runs.find((x) => x.id === runId);
     expect(recorded?.exitCode).toBe(143);
     const show = await cli(['show', runId]);
@@ -197,7 +197,7 @@ describe('orchestrator run (headless)', () => {
     expect(resumed.stderr).toContain(`resuming run ${runId}`);
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toMatch(/waits\s+completed/);
-    expect((await cli(['runs'])).stdout).toMatch(new RegExp(`${runId}\\s+resumable\\s+.*\\s+completed\\s+1 completed`));
+    expect((await cli(['runs'])).stdout).toMatch(new RegExp(`${runId}\\s+resumable\\s+.*\\s+completed\\s+\\S+\\s+-\\s+-\\s+1 completed`));
   });
 
   it('--json: an interrupted run ends with run-finished naming the signal', async () => {

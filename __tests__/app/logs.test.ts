@@ -32,4 +32,25 @@ describe('orchestrator logs', () => {
     const json = await runCli(['logs', id, 'big', '--json'], { cwd: ws });
     expect(JSON.parse(json.stdout)).toEqual({ run: id, task: 'big', file, transcript: plain.stdout });
   });
+
+  it('without a run takes the latest, takes a unique prefix of an id, and refuses an ambiguous one (exit 2)', async () => {
+    writeFileSync(path.join(ws, 'two.yaml'), "tasks:\n  - id: t\n    agent: shell\n    prompt: 'echo first'\n");
+    const first = /recorded as run (\S+):/.exec((await runCli(['run', 'two.yaml', '--headless'], { cwd: ws })).stdout)![1]!;
+    writeFileSync(path.join(ws, 'two.yaml'), "tasks:\n  - id: t\n    agent: shell\n    prompt: 'echo second'\n");
+    const second = /recorded as run (\S+):/.exec((await runCli(['run', 'two.yaml', '--headless'], { cwd: ws })).stdout)![1]!;
+    const latest = await runCli(['logs', 't'], { cwd: ws });
+    expect(latest).toMatchObject({ code: 0, stdout: 'second\n' });
+    const byPrefix = await runCli(['logs', first.slice(0, -1), 't'], { cwd: ws });
+    expect(byPrefix).toMatchObject({ code: 0, stdout: 'first\n' });
+    const show = await runCli(['show'], { cwd: ws });
+    expect(show.stdout).toContain(`run ${second} `);
+    const ambiguous = await runCli(['show', '2'], { cwd: ws });
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.stderr).toContain(first);
+    expect(ambiguous.stderr).toContain(second);
+    expect(ambiguous.stderr).not.toMatch(/\bat \S+:\d+/);
+    const noTask = await runCli(['logs'], { cwd: ws });
+    expect(noTask.code).toBe(2);
+    expect(noTask.stderr).toContain('say which task');
+  });
 });

@@ -125,7 +125,7 @@ describe('shutdown of the real binary', () => {
     expect(run.stderr).toMatch(/SIGINT again/);
     expect(run.stdout).toMatch(/stubborn\s+interrupted\s+interrupted \(SIGINT\)/);
     // SIGKILLed, yet recorded as interrupted (not failed), so resume continues it.
-    expect(run.runs).toMatch(/\s+interrupted\s+1 pending, 1 interrupted/);
+    expect(run.runs).toMatch(/\s+interrupted\s+\S+\s+-\s+-\s+1 pending, 1 interrupted/);
     // Far below the 60 s grace: the second signal did not wait for it.
     expect(run.ms).toBeLessThan(30_000);
   });
@@ -135,6 +135,6 @@ describe('shutdown of the real binary', () => {
     expect(run.code).toBe(143);
     expectNothingLeft(run);
     expect(run.stdout).toMatch(/stubborn\s+interrupted\s+interrupted \(SIGTERM\)/);
-    expect(run.runs).toMatch(/\s+interrupted\s+1 pending, 1 interrupted/);
+    expect(run.runs).toMatch(/\s+interrupted\s+\S+\s+-\s+-\s+1 pending, 1 interrupted/);
   });
 });

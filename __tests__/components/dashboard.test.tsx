@@ -33,6 +33,16 @@ describe('the dashboard on a real engine', () => {
     await h.until((f) => f.includes('needs setup · unblocks test'), 'relations of build-api');
   });
 
+  it('shows the run id in the header, and keeps every header line within a narrow terminal', async () => {
+    h = renderWithEngine(diamond(), { runId: '20250101-120000-ab12' });
+    await h.until((f) => f.includes('running 1/4'), 'setup running');
+    expect(h.frame().split('\n').slice(0, 2).join('\n')).toContain('run 20250101-120000-ab12');
+    await h.cleanup();
+    h = renderWithEngine(diamond(), { runId: '20250101-120000-ab12', columns: 40 });
+    await h.until((f) => f.includes('running 1/4') || f.includes('dash'), 'narrow header');
+    for (const line of h.frame().split('\n')) expect([...line].length).toBeLessThanOrEqual(40);
+  });
+
   it('moves tasks through states as the agents finish, and shows the result line at the end', async () => {
     h = renderWithEngine(diamond());
     await h.until((f) => f.includes('running 1/4'), 'setup running');

@@ -60,7 +60,7 @@ export class TerminalBackend implements Backend {
 /** Renders the dashboard on a real engine whose agents are the fake backend at the edge. */
 export function renderWithEngine(
   tasks: TaskSpec[],
-  opts: { columns?: number; rows?: number; keymap?: Keymap; terminals?: TerminalFactory; concurrency?: number; workspace?: string; workspaces?: TaskWorkspaces; budget?: Budget } = {},
+  opts: { columns?: number; rows?: number; keymap?: Keymap; terminals?: TerminalFactory; concurrency?: number; workspace?: string; workspaces?: TaskWorkspaces; budget?: Budget; runId?: string } = {},
 ) {
   const backend = new TerminalBackend();
   const engine = new Engine({
@@ -73,7 +73,7 @@ export function renderWithEngine(
     ...(opts.workspaces ? { workspaces: opts.workspaces } : {}),
   });
   const size = { columns: opts.columns ?? 100, rows: opts.rows ?? 30 };
-  const ui = render(<App engine={engine} size={size} {...(opts.keymap ? { keymap: opts.keymap } : {})} />);
+  const ui = render(<App engine={engine} size={size} {...(opts.keymap ? { keymap: opts.keymap } : {})} {...(opts.runId !== undefined ? { runId: opts.runId } : {})} />);
   const done = engine.run();
   const frame = () => ui.lastFrame() ?? '';
   /** Waits until the frame satisfies `test` (generous: the machine may be loaded). */

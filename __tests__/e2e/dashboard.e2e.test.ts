@@ -215,7 +215,7 @@ describe('the dashboard, end to end in a real terminal', () => {
     const exit = await within(r.exited, 30_000, 'exit after Ctrl+C');
     expect(exit.exitCode).toBe(130);
     expect(r.all()).toMatch(/interrupted by SIGINT — 2 tasks \(2 interrupted\)/);
-    expect(runsIn(ws)).toMatch(/\sinterrupted\s+2 interrupted/);
+    expect(runsIn(ws)).toMatch(/\sinterrupted\s+\S+\s+-\s+-\s+2 interrupted/);
   }, 60_000);
 
   it('ctrl+c stops gracefully, and ctrl+c again kills agents that ignore SIGTERM at once', async () => {
@@ -246,7 +246,7 @@ describe('the dashboard, end to end in a real terminal', () => {
     expect(aliveInGroups(groups)).toEqual([]);
     expect(r.all()).toContain('interrupted by SIGINT');
     expect(r.all()).toContain('run interrupted by SIGINT: 2 tasks (2 interrupted)');
-    expect(runsIn(ws)).toMatch(/\sinterrupted\s+2 interrupted/);
+    expect(runsIn(ws)).toMatch(/\sinterrupted\s+\S+\s+-\s+-\s+2 interrupted/);
   }, 90_000);
 
   it('ends its summary with the run\'s own duration, not the time the dashboard stayed open', async () => {

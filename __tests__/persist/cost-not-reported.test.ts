@@ -8,7 +8,7 @@ import { beginRun } from '../../src/persist/persistence.js';
 import { loadAttempts, loadTaskRecords } from '../../src/persist/read.js';
 import { formatSummary } from '../../src/report/headless.js';
 import { toJsonEvent } from '../../src/report/json-events.js';
-import { showText } from '../../src/report/runs.js';
+import { runsText, showText } from '../../src/report/runs.js';
 import { RunStore } from '../../src/scheduler/run-store.js';
 import { Engine } from '../../src/scheduler/engine.js';
 import { config, task } from '../scheduler/harness.js';
@@ -69,5 +69,24 @@ describe('a cost no agent reported', () => {
     } finally {
       db.close();
     }
+  });
+
+  it('runs lists each run\'s duration, tokens and cost: "-" for the run no agent reported a cost in', async () => {
+    const runIds: string[] = [];
+    for (const reports of [{ codex: { inputTokens: 1200, outputTokens: 300 } }, { codex: { inputTokens: 1200 }, claude: { inputTokens: 10, costUsd: 0.25 } }]) {
+      const plan = { name: 'unit', file: path.join(ws, 'plan.yaml'), workspace: ws, tasks: Object.keys(reports).map((id) => task(id)) };
+      const persisted = beginRun(plan);
+      const engine = new Engine({ plan, config: config(), backends: { shell: agent(reports) } });
+      persisted.attach(engine.store);
+      await engine.run();
+      await persisted.close();
+      runIds.push(persisted.runId);
+    }
+    const text = runsText(ws, false);
+    expect(text).toMatch(/^RUN +PLAN +STARTED \(UTC\) +STATE +DURATION +TOKENS +COST +TASKS$/m);
+    expect(text).toMatch(new RegExp(`^${runIds[0]} +unit +\\S+ \\S+ +completed +\\d+ms +1\\.5k +- +1 completed$`, 'm'));
+    expect(text).toMatch(new RegExp(`^${runIds[1]} +unit +\\S+ \\S+ +completed +\\d+ms +1\\.2k +\\$0\\.2500 +2 completed$`, 'm'));
+    const json = JSON.parse(runsText(ws, true)) as { runs: { id: string; usage: object }[] };
+    expect(json.runs.find((r) => r.id === runIds[0])!.usage).toEqual({ inputTokens: 1200, outputTokens: 300, cacheReadTokens: 0, cacheWriteTokens: 0 });
   });
 });

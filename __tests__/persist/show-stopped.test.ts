@@ -41,6 +41,6 @@ describe('show, for a run a shutdown stopped', () => {
     expect(show).toMatch(/^slow +interrupted +1 /m);
     expect(show).not.toContain('retrying in');
     expect(show).toMatch(/^flaky +pending +1 +\S+ +- +- +was waiting to retry \(1\/3\); resume runs it$/m);
-    expect(runsText(ws, false)).toMatch(/interrupted +1 pending, 1 interrupted/);
+    expect(runsText(ws, false)).toMatch(/interrupted +\S+ +- +- +1 pending, 1 interrupted/);
   });
 });

@@ -10,6 +10,7 @@ import { acquireRunLock, liveHolder, settleCrashedRuns } from './lock.js';
 import { acquireNestingLock } from './live-runs.js';
 import { getRun, isResumable, listRuns, loadTaskRecords } from './read.js';
 import { recoverJournal, recoverJournals } from './recover.js';
+import { matchRun } from './run-id.js';
 import type { RunInfo } from './read.js';
 import { RunRecorder } from './recorder.js';
 import type { RunGit } from './journal.js';
@@ -108,9 +109,8 @@ export async function beginResume(opts: ResumeOptions): Promise<PersistedRun> {
       recoverJournals(db, workspace, liveHolder(db)?.runId);
       return listRuns(db);
     });
-    const target = opts.runId ?? runs.find((r) => isResumable(r) || r.state === 'running')?.id;
+    const target = opts.runId !== undefined ? matchRun(runs, opts.runId, workspace).id : runs.find((r) => isResumable(r) || r.state === 'running')?.id;
     if (target === undefined) throw new UserError(`no run to resume in ${workspace}: every recorded run has finished (see: orchestrator runs)`);
-    if (!runs.some((r) => r.id === target)) throw unknownRun(target, workspace);
     release = locked(db, workspace, target);
     const run = getRun(db, target)!;
     const records = loadTaskRecords(db, target);
@@ -254,10 +254,6 @@ function guarded<T>(db: Db, workspace: string, fn: () => T): T {
   } catch (err) {
     throw asUserError(databasePath(workspace), err);
   }
-}
-
-export function unknownRun(runId: string, workspace: string): UserError {
-  return new UserError(`no run '${runId}' in ${workspace} (see: orchestrator runs)`);
 }
 
 export { recoverJournal };

@@ -2,12 +2,13 @@ import { existsSync } from 'node:fs';
 import type { Database as Db } from 'better-sqlite3';
 import { UserError } from '../errors.js';
 import type { TaskRecord } from '../scheduler/run-store.js';
+import type { TaskStateKind } from '../scheduler/states.js';
 import { asUserError, openRunDatabase } from './database.js';
 import { liveHolder } from './lock.js';
 import { databasePath } from './paths.js';
-import { unknownRun } from './persistence.js';
 import { listRuns, loadAttempts, loadTaskRecords, transcriptOf } from './read.js';
 import { recoverJournal, recoverJournals } from './recover.js';
+import { pickRun } from './run-id.js';
 import type { AttemptInfo, RunInfo } from './read.js';
 
 /**
@@ -40,25 +41,43 @@ export function readRuns(workspace: string): RunInfo[] {
   return openForReading(workspace, (_db, runs) => runs) ?? [];
 }
 
-/** One run, its tasks and every attempt of each; a UserError when the workspace has no such run. */
-export function readRun(workspace: string, runId: string): { run: RunInfo; tasks: TaskRecord[]; attempts: AttemptInfo[] } {
+/**
+ * One run, its tasks and every attempt of each: `runId` is an id or a unique
+ * prefix of one, and none means the latest run. A UserError when the
+ * workspace has no such run, or the prefix fits several.
+ */
+export function readRun(workspace: string, runId: string | undefined): { run: RunInfo; tasks: TaskRecord[]; attempts: AttemptInfo[] } {
   const shown = openForReading(workspace, (db, runs) => {
-    const run = runs.find((r) => r.id === runId);
-    if (!run) return undefined;
-    return { run, tasks: loadTaskRecords(db, runId), attempts: loadAttempts(db, runId) };
+    const run = pickRun(runs, runId, workspace);
+    return { run, tasks: loadTaskRecords(db, run.id), attempts: loadAttempts(db, run.id) };
   });
-  if (!shown) throw unknownRun(runId, workspace);
-  return shown;
+  return shown ?? pickRun<never>([], runId, workspace);
 }
 
-/** Where a task's transcript is (every attempt); a UserError when the run or the task is unknown. */
-export function transcriptFile(workspace: string, runId: string, taskId: string): string {
-  const file = openForReading(workspace, (db, runs) => {
-    if (!runs.some((r) => r.id === runId)) return undefined;
-    const path = transcriptOf(db, workspace, runId, taskId);
-    if (!path) throw new UserError(`run ${runId} has no task '${taskId}' (see: orchestrator show ${runId})`);
-    return path;
+/** Where a task's transcript is (every attempt), and the run it is of (RUN as readRun takes it); a UserError when the run or the task is unknown. */
+export function transcriptFile(workspace: string, runId: string | undefined, taskId: string): { runId: string; file: string } {
+  const found = openForReading(workspace, (db, runs) => {
+    const run = pickRun(runs, runId, workspace);
+    const path = transcriptOf(db, workspace, run.id, taskId);
+    if (!path) throw new UserError(`run ${run.id} has no task '${taskId}' (see: orchestrator show ${run.id})`);
+    return { runId: run.id, file: path };
   });
-  if (!file) throw unknownRun(runId, workspace);
-  return file;
+  return found ?? pickRun<never>([], runId, workspace);
+}
+
+/** Where a task is, for `logs --follow`: its state kind, and whether its run is still live (an orchestrator holds it). */
+export interface TaskProgress {
+  kind: TaskStateKind;
+  runState: string;
+}
+
+/** The task's state as the database has it now; a run whose orchestrator is gone reads as crashed, as in `runs`. */
+export function taskProgress(workspace: string, runId: string, taskId: string): TaskProgress {
+  const found = openForReading(workspace, (db, runs) => {
+    const run = pickRun(runs, runId, workspace);
+    const row = db.prepare('SELECT kind FROM tasks WHERE run_id = ? AND id = ?').get(run.id, taskId) as { kind: TaskStateKind } | undefined;
+    if (!row) throw new UserError(`run ${run.id} has no task '${taskId}' (see: orchestrator show ${run.id})`);
+    return { kind: row.kind, runState: run.state };
+  });
+  return found ?? pickRun<never>([], runId, workspace);
 }

@@ -1,5 +1,7 @@
 import path from 'node:path';
 import type { Database as Db } from 'better-sqlite3';
+import { addUsage, emptyUsage } from '../scheduler/apply-event.js';
+import type { Usage } from '../agents/backend.js';
 import type { AttemptRecord, TaskRecord } from '../scheduler/apply-event.js';
 import type { Budget, TaskSpec } from '../plan/schema.js';
 import type { BudgetHit } from '../scheduler/budget.js';
@@ -36,6 +38,8 @@ export interface RunInfo {
   budget?: Budget;
   /** Set when the run ended because its spend reached the budget (state `over-budget`). */
   overBudget?: BudgetHit;
+  /** What its agents reported, summed over every task and attempt; no costUsd when none reported a cost. */
+  usage: Usage;
 }
 
 /** One attempt of one task, as recorded. */
@@ -81,7 +85,11 @@ export function listRuns(db: Db): RunInfo[] {
     byLabel[t.kind] = (byLabel[t.kind] ?? 0) - 1;
     byLabel[label] = (byLabel[label] ?? 0) + 1;
   }
-  return rows.map((r) => toInfo(r, counts.get(r.id) ?? {}, labels.get(r.id) ?? {}));
+  const usage = new Map<string, Usage>();
+  for (const t of db.prepare('SELECT run_id, usage FROM tasks WHERE usage IS NOT NULL').all() as { run_id: string; usage: string }[]) {
+    usage.set(t.run_id, addUsage(usage.get(t.run_id) ?? emptyUsage(), JSON.parse(t.usage) as Usage));
+  }
+  return rows.map((r) => toInfo(r, counts.get(r.id) ?? {}, labels.get(r.id) ?? {}, usage.get(r.id) ?? emptyUsage()));
 }
 
 export function getRun(db: Db, runId: string): RunInfo | undefined {
@@ -118,7 +126,7 @@ export function transcriptOf(db: Db, workspace: string, runId: string, taskId: s
   return row ? path.join(workspace, '.orchestrator', row.transcript) : undefined;
 }
 
-function toInfo(r: RunRowDb, counts: Record<string, number>, labels: Record<string, number>): RunInfo {
+function toInfo(r: RunRowDb, counts: Record<string, number>, labels: Record<string, number>, usage: Usage): RunInfo {
   return {
     id: r.id,
     plan: r.plan_name,
@@ -136,5 +144,6 @@ function toInfo(r: RunRowDb, counts: Record<string, number>, labels: Record<stri
     ...(r.git_repo !== null && r.git_base !== null ? { git: { repo: r.git_repo, base: r.git_base, startBranch: r.git_start_branch } } : {}),
     ...(r.budget !== null ? { budget: JSON.parse(r.budget) as Budget } : {}),
     ...(r.over_budget !== null ? { overBudget: JSON.parse(r.over_budget) as BudgetHit } : {}),
+    usage,
   };
 }

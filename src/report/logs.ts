@@ -5,14 +5,14 @@ import { pipeline } from 'node:stream/promises';
 import { transcriptFile } from '../persist/queries.js';
 
 /**
- * `orchestrator logs RUN TASK`: the task's transcript, every attempt,
+ * `orchestrator logs [RUN] TASK`: the task's transcript (RUN: an id, a unique prefix, or none for the latest run), every attempt,
  * streamed from its file to `out` — a transcript is bounded only by the disk
  * (hundreds of MB for an agent that ran for hours), so it is never read into
  * memory whole. `--json` writes one object whose `transcript` string is
  * escaped chunk by chunk as it streams.
  */
-export async function writeLogs(workspace: string, runId: string, taskId: string, json: boolean, out: Writable): Promise<void> {
-  const file = transcriptFile(workspace, runId, taskId);
+export async function writeLogs(workspace: string, given: string | undefined, taskId: string, json: boolean, out: Writable): Promise<void> {
+  const { runId, file } = transcriptFile(workspace, given, taskId);
   const exists = existsSync(file);
   if (!json) {
     // To a terminal, the agent's control characters are made visible; into a pipe or a file, the bytes are as written.

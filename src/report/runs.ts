@@ -7,8 +7,8 @@ import type { TaskRecord } from '../scheduler/run-store.js';
 import { budgetLine } from './budget-words.js';
 import { formatCost, formatCount, formatElapsed, formatLabelCounts, reasonLine, stateDetail, stateLabel, table, totalTokens } from './format.js';
 
-/** `orchestrator runs`: every recorded run, newest first. */
-export function runsText(workspace: string, json: boolean): string {
+/** `orchestrator runs`: every recorded run, newest first, with what it took (time, tokens, cost). */
+export function runsText(workspace: string, json: boolean, now = Date.now()): string {
   const runs = readRuns(workspace);
   if (json) return `${jsonText({ workspace, runs }, 2)}\n`;
   if (runs.length === 0) return `no runs recorded in ${workspace}\n`;
@@ -17,13 +17,22 @@ export function runsText(workspace: string, json: boolean): string {
     r.plan,
     new Date(r.startedAt).toISOString().replace('T', ' ').slice(0, 19),
     r.state,
+    runDuration(r, now),
+    totalTokens(r.usage) ? formatCount(totalTokens(r.usage)) : '-',
+    formatCost(r.usage),
     formatLabelCounts(Object.entries(r.labels)),
   ]);
-  return `${table(['RUN', 'PLAN', 'STARTED (UTC)', 'STATE', 'TASKS'], rows)}\n`;
+  return `${table(['RUN', 'PLAN', 'STARTED (UTC)', 'STATE', 'DURATION', 'TOKENS', 'COST', 'TASKS'], rows)}\n`;
 }
 
-/** `orchestrator show RUN`: the tasks of one run with their attempts. */
-export function showText(workspace: string, runId: string, json: boolean): string {
+/** Start to end; a live run so far; '-' for a run that died without an end recorded. */
+function runDuration(r: RunInfo, now: number): string {
+  if (r.endedAt !== null) return formatElapsed(r.endedAt - r.startedAt);
+  return r.state === 'running' ? formatElapsed(now - r.startedAt) : '-';
+}
+
+/** `orchestrator show [RUN]`: the tasks of one run (an id, a unique prefix, or the latest) with their attempts. */
+export function showText(workspace: string, runId: string | undefined, json: boolean): string {
   const { run, tasks, attempts } = readRun(workspace, runId);
   const byTask = new Map<string, AttemptInfo[]>();
   for (const a of attempts) byTask.set(a.taskId, [...(byTask.get(a.taskId) ?? []), a]);
