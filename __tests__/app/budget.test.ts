@@ -46,7 +46,7 @@ describe('a plan budget', () => {
     const runId = /recorded as run (\S+):.*orchestrator resume/.exec(r.stdout)?.[1];
     expect(runId).toBeDefined();
     const runs = await cli(['runs']);
-    expect(runs.stdout).toMatch(new RegExp(`${runId}.*over-budget\\s+1 pending, 1 completed`));
+    expect(runs.stdout).toMatch(new RegExp(`${runId}.*over-budget\\s.*\\s1 pending, 1 completed`));
     const show = await cli(['show', runId!]);
     expect(show.stdout).toMatch(/budget: \$0\.04 of \$0\.01 — stopped: budget of \$0\.01 spent \(\$0\.04\); go on with a new limit: orchestrator resume \S+ --budget N/);
     expect(show.stdout).toMatch(/\nsecond\s+pending/);
@@ -57,7 +57,7 @@ describe('a plan budget', () => {
     const more = await cli(['resume', runId!, '--budget', '1']);
     expect(more.code).toBe(0);
     expect(more.stdout).toMatch(/\nsecond\s+completed/);
-    expect((await cli(['runs'])).stdout).toMatch(new RegExp(`${runId}.*completed\\s+2 completed`));
+    expect((await cli(['runs'])).stdout).toMatch(new RegExp(`${runId}.*completed\\s.*\\s2 completed`));
   });
 
   it('--json says it on run-finished (overBudget) and announces the budget on run-started', async () => {
