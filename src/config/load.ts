@@ -1,12 +1,10 @@
-import { constants as fsConstants, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createDefu } from 'defu';
 import { UserError } from '../errors.js';
 import type { Problem } from '../errors.js';
-import { notAFile, readOptionalRegularFile } from '../input/read-file.js';
+import { readOptionalRegularFile } from '../input/read-file.js';
 import { valueAt } from '../input/zod-problems.js';
-import { errnoCode } from '../os/errno.js';
 import { DEFAULTS_SOURCE, defaultConfig } from './defaults.js';
 import { configProblems } from './issues.js';
 import type { Origin } from './issues.js';
@@ -157,22 +155,14 @@ function invalid(problems: Problem[]): UserError {
 async function readConfigFile(file: string): Promise<ParseResult | undefined> {
   let text: string | undefined;
   try {
-    // Non-blocking, so a FIFO put where a config was expected is refused instead of waiting for a writer.
-    const handle = await fs.open(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
-    try {
-      const info = await handle.stat();
-      const kind = notAFile(info);
-      if (kind !== undefined) return { ok: false, problems: [{ file, message: `cannot read the config: it is ${kind}, not a file` }] };
+    text = await readOptionalRegularFile(file, 'config', (info) => {
       const unsafe = unsafeFileReason(file, info);
       if (unsafe) throw new UserError(unsafe);
-      text = await handle.readFile('utf8');
-    } finally {
-      await handle.close();
-    }
+    });
   } catch (err) {
-    if (err instanceof UserError) throw err;
-    if (errnoCode(err) === 'ENOENT') return undefined;
-    return { ok: false, problems: [{ file, message: `cannot read: ${err instanceof Error ? err.message : String(err)}` }] };
+    // A file that cannot be read is a problem of that file; one another user could write stops the command.
+    if (err instanceof UserError && err.problems.length > 0) return { ok: false, problems: err.problems };
+    throw err;
   }
   return text === undefined ? undefined : parseConfigText(file, text);
 }

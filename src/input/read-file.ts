@@ -17,8 +17,12 @@ export async function readRegularFile(file: string, what: string): Promise<strin
   return text;
 }
 
-/** As readRegularFile, but a file that does not exist is undefined (an optional config). */
-export async function readOptionalRegularFile(file: string, what: string): Promise<string | undefined> {
+/**
+ * As readRegularFile, but a file that does not exist is undefined (an optional
+ * config). `check` may refuse the open file by its stats (who owns it), by
+ * throwing; what it throws is passed on as it is.
+ */
+export async function readOptionalRegularFile(file: string, what: string, check?: (info: Stats) => void): Promise<string | undefined> {
   let handle: FileHandle;
   try {
     // Non-blocking: opening a FIFO for reading would otherwise wait for a writer. The checks are of the open file.
@@ -28,10 +32,12 @@ export async function readOptionalRegularFile(file: string, what: string): Promi
     throw cannotRead(file, what, err);
   }
   try {
-    const kind = notAFile(await handle.stat());
+    const info = await handle.stat();
+    const kind = notAFile(info);
     if (kind !== undefined) {
       throw new UserError(`cannot read ${what} ${file}: it is ${kind}`, [{ file, message: `cannot read the ${what}: it is ${kind}, not a file` }]);
     }
+    check?.(info);
     return await handle.readFile('utf8');
   } catch (err) {
     throw err instanceof UserError ? err : cannotRead(file, what, err);
