@@ -345,9 +345,11 @@ describe('orchestrator run into a closed pipe', () => {
     // Recorded as interrupted (by SIGPIPE), so resume continues it.
     const runs = JSON.parse((await cli(['runs', '--json'])).stdout) as { runs: { plan: string; state: string; exitCode: number; labels: Record<string, number> }[] };
     expect(runs.runs[0]).toMatchObject({ plan: 'piped', state: 'interrupted', exitCode: 141 });
-    // 'b' was stopped while running, or (the closed pipe noticed as 'a' completed) before it started: never failed.
+    // Where the pipe is noticed depends on the machine's pace (during 'a', as 'a' completes, or during 'b'):
+    // whatever was stopped is interrupted or left pending for resume, never failed.
     const { labels } = runs.runs[0]!;
-    expect(labels.completed).toBe(1);
-    expect((labels.interrupted ?? 0) + (labels.pending ?? 0)).toBe(1);
+    expect(Object.keys(labels).filter((k) => !['completed', 'interrupted', 'pending'].includes(k))).toEqual([]);
+    expect((labels.completed ?? 0) + (labels.interrupted ?? 0) + (labels.pending ?? 0)).toBe(2);
+    expect((labels.interrupted ?? 0) + (labels.pending ?? 0)).toBeGreaterThanOrEqual(1);
   });
 });
