@@ -111,6 +111,14 @@ export const ConfigSchema = z
       failures: z.number().int().min(1).max(1000),
       cooldownMs: z.number().int().min(0).max(86_400_000),
     }),
+    /**
+     * A provider's usage limit: its tasks wait for the reset (and `marginSeconds`); a reset more
+     * than `maxWaitHours` away ends the run as interrupted instead (resume it after the reset).
+     */
+    limits: z.strictObject({
+      maxWaitHours: z.number().min(0).max(24 * 31),
+      marginSeconds: z.number().int().min(0).max(3600),
+    }),
     /** Dashboard key overrides: command id → key or keys (see `?` in the dashboard). */
     keys: z.record(z.string(), z.union([z.string().min(1), z.array(z.string().min(1))])),
     /** How each new worktree is prepared: a setup command (argv or shell string) and its time limit. */
@@ -140,6 +148,7 @@ export const CONFIG_KEYS = [
   'retryBaseMs',
   'retryMaxMs',
   'breaker',
+  'limits',
   'keys',
   'worktree',
   'apply',
@@ -165,6 +174,7 @@ export const PartialConfigSchema = z.strictObject({
   retryBaseMs: ConfigSchema.shape.retryBaseMs.optional(),
   retryMaxMs: ConfigSchema.shape.retryMaxMs.optional(),
   breaker: ConfigSchema.shape.breaker.partial().optional(),
+  limits: ConfigSchema.shape.limits.partial().optional(),
   keys: ConfigSchema.shape.keys.optional(),
   worktree: ConfigSchema.shape.worktree.partial().optional(),
   apply: ConfigSchema.shape.apply.optional(),
