@@ -102,7 +102,7 @@ function Dashboard({ keymap = DEFAULT_KEYMAP, size: fixed, exitOnFinish = false,
   let paneIndex = 0;
   return (
     <Box flexDirection="column" width={width} height={Math.max(8, size.rows - 1)}>
-      <StatusBar width={width} {...(runId !== undefined ? { runId } : {})} />
+      <StatusBar width={width} resumeKey={keymap.find((b) => b.id === 'pause')?.keys[0] ?? 'p'} {...(runId !== undefined ? { runId } : {})} />
       {ui.overlay.kind === 'help' ? (
         <HelpOverlay keymap={keymap} width={width} height={body} top={ui.overlay.top} />
       ) : ui.overlay.kind === 'diff' ? (
