@@ -12,6 +12,7 @@ import { HelpOverlay } from './HelpOverlay.js';
 import { helpLayout } from './help.js';
 import { EngineContext, useEngine } from './hooks/engine-context.js';
 import { useAgentSizes } from './hooks/use-agent-sizes.js';
+import { useBell } from './hooks/use-bell.js';
 import { useRawInput } from './hooks/use-raw-input.js';
 import { useRun } from './hooks/use-run.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
@@ -34,6 +35,8 @@ export interface AppProps {
   exitOnFinish?: boolean;
   /** The run as recorded (`orchestrator logs RUN TASK` from another terminal); none when not recorded. */
   runId?: string;
+  /** Rings the terminal bell (when a task starts needing you, when the run ends); none: config `bell: false`. */
+  bell?: () => void;
 }
 
 /** The dashboard's root: the one place the engine enters the React tree (docs/architecture.md §10). */
@@ -47,10 +50,11 @@ export function App({ engine, ...rest }: AppProps) {
 
 const whole = (s: RunSnapshot) => s;
 
-function Dashboard({ keymap = DEFAULT_KEYMAP, size: fixed, exitOnFinish = false, runId }: Omit<AppProps, 'engine'>) {
+function Dashboard({ keymap = DEFAULT_KEYMAP, size: fixed, exitOnFinish = false, runId, bell }: Omit<AppProps, 'engine'>) {
   const engine = useEngine();
   const { exit } = useApp();
   const snapshot = useRun(whole);
+  useBell(bell);
   const size = useTerminalSize(fixed);
   const [state, dispatch] = useUi(engine, exit);
   const tasks = snapshot.tasks;
@@ -119,6 +123,7 @@ function Dashboard({ keymap = DEFAULT_KEYMAP, size: fixed, exitOnFinish = false,
               filter={ui.filter}
               workspace={snapshot.workspace}
               live={!snapshot.finished}
+              needsYou={snapshot.needsYou}
             />
           ) : null}
           {lay.panes ? (
