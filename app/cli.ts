@@ -212,9 +212,11 @@ await yargs(hideBin(process.argv))
     (y) =>
       y
         .positional('run', { type: 'string', describe: `${RUN_ID}; default: the latest run` })
-        .positional('task', { type: 'string', describe: 'task id (see: orchestrator show RUN)' })
+        .positional('task', { type: 'string', describe: 'task id (see: orchestrator show RUN); given alone, a task of the latest run unless it is a run id' })
         .options({ ...common, stat: { type: 'boolean', default: false, describe: 'files changed and lines, instead of the patch' } })
-        .example('$0 diff 20250101-120000-ab12 --stat', 'files the run changed'),
+        .example('$0 diff 20250101-120000-ab12 --stat', 'files the run changed')
+        .example('$0 diff build', 'what task build changed in the latest run')
+        .example('$0 diff 20250101-12 build', 'in the run whose id starts with 20250101-12'),
     (a) => diffCommand(a as never).catch(fail),
   )
   .command(

@@ -1,7 +1,7 @@
 import { UserError } from '../src/errors.js';
 import { applyResult, cleanRun, resultBranch, runDiff, taskChange } from '../src/git/index.js';
 import type { ApplyRefusal, RunRef } from '../src/git/index.js';
-import { readRuns } from '../src/persist/queries.js';
+import { readRun, readRuns } from '../src/persist/queries.js';
 import { matchRun } from '../src/persist/run-id.js';
 import { refusedWords } from './isolation.js';
 import { loadAll } from './load.js';
@@ -64,16 +64,32 @@ function applyFix(r: ApplyRefusal, run: RunRef): string {
   }
 }
 
-/** `diff [RUN [TASK]] [--stat]`: what the run (or one task) changed, as git prints it. */
+/** `diff [RUN [TASK]] [--stat]`: what the run (or one task) changed, as git prints it; `diff TASK` alone is a task of the latest run. */
 export async function diffCommand(args: CommonArgs & { run?: string; task?: string; stat: boolean }): Promise<void> {
   const { workspace } = await loadAll(args, 'read');
-  const run = gitRunOf(workspace, args.run, { finished: false, verb: 'diff', latest: true });
+  const target = diffTarget(workspace, args.run, args.task);
+  const run = gitRunOf(workspace, target.run, { finished: false, verb: 'diff', latest: true });
   const opts = { stat: args.stat, color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR };
-  const diff = args.task !== undefined ? await taskChange(run, args.task, opts) : await runDiff(run, opts);
+  const diff = target.task !== undefined ? await taskChange(run, target.task, opts) : await runDiff(run, opts);
   if (diff.kind === 'missing') {
-    throw new UserError(`nothing to show: ${diff.what} is gone${args.task !== undefined ? ` (did task ${args.task} change anything? see: orchestrator show ${run.runId})` : ''}`);
+    throw new UserError(`nothing to show: ${diff.what} is gone${target.task !== undefined ? ` (did task ${target.task} change anything? see: orchestrator show ${run.runId})` : ''}`);
   }
   process.stdout.write(diff.text);
+}
+
+/**
+ * What `diff X` alone names. A whole run id first; then a task of the latest
+ * run (as `logs TASK` reads it: an exact task id beats a guess at a prefix);
+ * then the start of a run id (matchRun refuses one several runs share).
+ */
+function diffTarget(workspace: string, run: string | undefined, task: string | undefined): { run?: string; task?: string } {
+  if (run === undefined || task !== undefined) return { ...(run !== undefined ? { run } : {}), ...(task !== undefined ? { task } : {}) };
+  const runs = readRuns(workspace);
+  const latest = runs[0];
+  if (!latest || runs.some((r) => r.id === run)) return { run };
+  if (readRun(workspace, latest.id).tasks.some((t) => t.spec.id === run)) return { run: latest.id, task: run };
+  if (runs.some((r) => r.id.startsWith(run))) return { run };
+  throw new UserError(`no run or task '${run}' in ${workspace}: give a run (see: orchestrator runs) or a task of the latest run ${latest.id} (see: orchestrator show)`);
 }
 
 /** `clean [RUN] [--result]`: removes what a run left in the repository; committed work is never lost. */

@@ -12,6 +12,7 @@ import { HelpOverlay } from './HelpOverlay.js';
 import { helpLayout } from './help.js';
 import { EngineContext, useEngine } from './hooks/engine-context.js';
 import { useAgentSizes } from './hooks/use-agent-sizes.js';
+import { useBell } from './hooks/use-bell.js';
 import { useRawInput } from './hooks/use-raw-input.js';
 import { useRun } from './hooks/use-run.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
@@ -34,6 +35,8 @@ export interface AppProps {
   exitOnFinish?: boolean;
   /** The run as recorded (`orchestrator logs RUN TASK` from another terminal); none when not recorded. */
   runId?: string;
+  /** Rings the terminal bell (when a task starts needing you, when the run ends); none: config `bell: false`. */
+  bell?: () => void;
 }
 
 /** The dashboard's root: the one place the engine enters the React tree (docs/architecture.md §10). */
@@ -47,10 +50,11 @@ export function App({ engine, ...rest }: AppProps) {
 
 const whole = (s: RunSnapshot) => s;
 
-function Dashboard({ keymap = DEFAULT_KEYMAP, size: fixed, exitOnFinish = false, runId }: Omit<AppProps, 'engine'>) {
+function Dashboard({ keymap = DEFAULT_KEYMAP, size: fixed, exitOnFinish = false, runId, bell }: Omit<AppProps, 'engine'>) {
   const engine = useEngine();
   const { exit } = useApp();
   const snapshot = useRun(whole);
+  useBell(bell);
   const size = useTerminalSize(fixed);
   const [state, dispatch] = useUi(engine, exit);
   const tasks = snapshot.tasks;
@@ -102,7 +106,7 @@ function Dashboard({ keymap = DEFAULT_KEYMAP, size: fixed, exitOnFinish = false,
   let paneIndex = 0;
   return (
     <Box flexDirection="column" width={width} height={Math.max(8, size.rows - 1)}>
-      <StatusBar width={width} {...(runId !== undefined ? { runId } : {})} />
+      <StatusBar width={width} resumeKey={keymap.find((b) => b.id === 'pause')?.keys[0] ?? 'p'} {...(runId !== undefined ? { runId } : {})} />
       {ui.overlay.kind === 'help' ? (
         <HelpOverlay keymap={keymap} width={width} height={body} top={ui.overlay.top} />
       ) : ui.overlay.kind === 'diff' ? (
@@ -119,6 +123,7 @@ function Dashboard({ keymap = DEFAULT_KEYMAP, size: fixed, exitOnFinish = false,
               filter={ui.filter}
               workspace={snapshot.workspace}
               live={!snapshot.finished}
+              needsYou={snapshot.needsYou}
             />
           ) : null}
           {lay.panes ? (

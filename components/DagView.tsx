@@ -20,6 +20,7 @@ export function DagView(props: {
   filter: string;
   workspace: string;
   live: boolean;
+  needsYou: Readonly<Record<string, string>>;
 }) {
   const { rows, selected, width, height, focused, filter } = props;
   const engine = useEngine();
@@ -63,6 +64,7 @@ export function DagView(props: {
         downstream={downstream}
         workspace={props.workspace}
         now={now}
+        needsYou={props.needsYou}
       />
       <Text wrap="truncate">
         <Text color="cyan">{fit(relation, inner)}</Text>

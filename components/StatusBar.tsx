@@ -6,7 +6,8 @@ import type { RunSnapshot } from '../src/scheduler/run-store.js';
 import { countLabels, formatCost, formatCount, formatElapsed, totalTokens } from '../src/report/format.js';
 import { spendText } from '../src/report/budget-words.js';
 import { formatBudgetHit } from '../src/scheduler/budget.js';
-import { STATE_STYLE, fit } from './glyphs.js';
+import { heldByPaused } from '../src/scheduler/eligibility.js';
+import { NEEDS_YOU_STYLE, STATE_STYLE, fit } from './glyphs.js';
 import { useNow } from './hooks/use-now.js';
 import { useRun } from './hooks/use-run.js';
 import { liveCount } from './ui-state.js';
@@ -14,10 +15,16 @@ import { liveCount } from './ui-state.js';
 const whole = (s: RunSnapshot) => s;
 
 
-/** The header: plan, progress, counts per state, elapsed, slots in use (running, paused mid-run, waiting for a lock), tokens and cost (against the budget), PAUSED, the run's id. */
-export function StatusBar({ width, runId }: { width: number; runId?: string }) {
+/**
+ * The header: plan, progress, counts per state, elapsed, slots in use (running, paused mid-run, waiting for a lock),
+ * tokens and cost (against the budget), PAUSED, the run's id, how many tasks need you, and when paused tasks are all that hold the run,
+ * that nothing can run and which key resumes (`resumeKey`).
+ */
+export function StatusBar({ width, runId, resumeKey }: { width: number; runId?: string; resumeKey: string }) {
   const s = useRun(whole);
   const labels = useMemo(() => countLabels(s.tasks), [s.tasks]);
+  const held = useMemo(() => heldByPaused(s.tasks), [s.tasks]);
+  const asking = Object.keys(s.needsYou).length;
   const now = useNow(!s.finished);
   const total = s.tasks.length;
   const done = s.counts.completed + s.counts.failed + s.counts.skipped + s.counts.blocked + s.counts.cancelled;
@@ -42,6 +49,9 @@ export function StatusBar({ width, runId }: { width: number; runId?: string }) {
       </Box>
       <Box>
         <Text wrap="truncate">
+          {/* First: they are what the person has to act on, and the line is cut at the right. */}
+          {asking > 0 ? <Text color={NEEDS_YOU_STYLE.color} bold>{`${NEEDS_YOU_STYLE.glyph} ${asking} need${asking === 1 ? 's' : ''} you  `}</Text> : null}
+          {held > 0 ? <Text color="yellow" bold>{`nothing can run: ${held} task${held === 1 ? '' : 's'} paused — ${resumeKey} to resume  `}</Text> : null}
           {labels.map(([label, n]) => (
             <Text key={label} color={STATE_STYLE[label].color}>{`${STATE_STYLE[label].glyph} ${n} ${label}  `}</Text>
           ))}

@@ -5,7 +5,7 @@ import type { TaskRecord } from '../src/scheduler/run-store.js';
 import { formatElapsed, stateDetail, stateLabel, taskDuration } from '../src/report/format.js';
 import { visible } from '../src/report/visible.js';
 import type { DagRow } from './dag-rows.js';
-import { STATE_STYLE, fit } from './glyphs.js';
+import { NEEDS_YOU_STYLE, STATE_STYLE, fit } from './glyphs.js';
 
 /** How a row relates to the selected task. */
 export type Relation = 'selected' | 'upstream' | 'downstream' | undefined;
@@ -16,11 +16,13 @@ interface RowProps {
   relation: Relation;
   workspace: string;
   now: number;
+  /** The question its agent waits at, when it needs you. */
+  asking: string | undefined;
 }
 
-const TaskRow = memo(function TaskRow({ record, width, relation, workspace, now }: RowProps) {
+const TaskRow = memo(function TaskRow({ record, width, relation, workspace, now, asking }: RowProps) {
   const { state, spec } = record;
-  const style = STATE_STYLE[stateLabel(state, spec.failureMode)];
+  const style = asking !== undefined ? NEEDS_YOU_STYLE : STATE_STYLE[stateLabel(state, spec.failureMode)];
   const took = taskDuration(record, now);
   const mark = relation === 'selected' ? '›' : relation === 'upstream' ? '↑' : relation === 'downstream' ? '↓' : ' ';
   const markColor = relation === 'upstream' ? 'cyan' : relation === 'downstream' ? 'magenta' : 'white';
@@ -29,12 +31,15 @@ const TaskRow = memo(function TaskRow({ record, width, relation, workspace, now 
   const time = took !== undefined ? `${formatElapsed(took)} ` : '';
   const retry = record.attempts > 1 ? `#${record.attempts} ` : '';
   // A conflict's files first: the row is narrow, and they are what the person acts on (d shows them, m merges again).
-  const detail = state.kind === 'failed' && state.failure === 'conflict' ? `conflict: ${(state.files ?? []).join(', ')}` : visible(stateDetail(state, workspace, now).replace(/\s+/g, ' '));
+  const detail =
+    asking !== undefined ? `needs you: ${visible(asking)}`
+    : state.kind === 'failed' && state.failure === 'conflict' ? `conflict: ${(state.files ?? []).join(', ')}`
+    : visible(stateDetail(state, workspace, now).replace(/\s+/g, ' '));
   const room = width - 4 - head.length - role.length - time.length - retry.length;
   return (
     <Text wrap="truncate" inverse={relation === 'selected'}>
       <Text color={markColor} bold>{mark}</Text>
-      <Text color={style.color}>{state.kind === 'running' ? <Spinner type="dots" /> : style.glyph}</Text>
+      <Text color={style.color} bold={asking !== undefined}>{state.kind === 'running' && asking === undefined ? <Spinner type="dots" /> : style.glyph}</Text>
       <Text> </Text>
       <Text bold={relation !== undefined} color={relation === 'upstream' ? 'cyan' : relation === 'downstream' ? 'magenta' : undefined}>
         {head}
@@ -58,6 +63,8 @@ export function TaskList(props: {
   downstream: ReadonlySet<string>;
   workspace: string;
   now: number;
+  /** Tasks that need you: id → the question (the run snapshot's needsYou). */
+  needsYou: Readonly<Record<string, string>>;
 }) {
   const { rows, top, height, width, selected, upstream, downstream } = props;
   const shown = rows.slice(top, top + height);
@@ -73,7 +80,7 @@ export function TaskList(props: {
         }
         const id = row.record.spec.id;
         const relation: Relation = id === selected ? 'selected' : upstream.has(id) ? 'upstream' : downstream.has(id) ? 'downstream' : undefined;
-        return <TaskRow key={id} record={row.record} width={width} relation={relation} workspace={props.workspace} now={props.now} />;
+        return <TaskRow key={id} record={row.record} width={width} relation={relation} workspace={props.workspace} now={props.now} asking={props.needsYou[id]} />;
       })}
     </Box>
   );

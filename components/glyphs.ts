@@ -21,6 +21,9 @@ export const STATE_STYLE: Readonly<Record<StateLabel, { glyph: string; color: st
   interrupted: { glyph: '□', color: 'blue' },
 };
 
+/** A running task whose agent waits at a question for the person: its row and the header stand out in this. */
+export const NEEDS_YOU_STYLE = { glyph: '?', color: 'yellowBright' } as const;
+
 /** Cuts text to `width` columns with an ellipsis. */
 export function fit(text: string, width: number): string {
   if (width <= 0) return '';

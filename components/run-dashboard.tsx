@@ -24,6 +24,8 @@ export interface DashboardOptions {
   exitOnFinish: boolean;
   /** The run's id as recorded, shown in the header. */
   runId?: string;
+  /** Ring the terminal bell when a task starts needing you and when the run ends (config `bell`). */
+  bell: boolean;
   stdout?: NodeJS.WriteStream;
   stdin?: NodeJS.ReadStream;
 }
@@ -35,8 +37,12 @@ export interface DashboardOptions {
  */
 export async function runDashboard(opts: DashboardOptions): Promise<RunSummary> {
   const { engine } = opts;
-  const instance = render(<App engine={engine} keymap={opts.keymap} exitOnFinish={opts.exitOnFinish} {...(opts.runId !== undefined ? { runId: opts.runId } : {})} />, {
-    stdout: opts.stdout ?? process.stdout,
+  const stdout = opts.stdout ?? process.stdout;
+  // BEL moves no cursor, so it goes straight to the terminal between Ink's frames; never from an agent's output (panes draw text, not bytes).
+  const bell = opts.bell ? () => void stdout.write('\x07') : undefined;
+  const app = <App engine={engine} keymap={opts.keymap} exitOnFinish={opts.exitOnFinish} {...(opts.runId !== undefined ? { runId: opts.runId } : {})} {...(bell ? { bell } : {})} />;
+  const instance = render(app, {
+    stdout,
     stdin: opts.stdin ?? process.stdin,
     exitOnCtrlC: false,
     patchConsole: false,

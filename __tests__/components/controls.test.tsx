@@ -149,6 +149,7 @@ describe('task rows', () => {
         downstream={new Set()}
         workspace={WORKSPACE}
         now={now}
+        needsYou={{}}
       />,
     );
     expect(ui.lastFrame()).toContain('retrying in 8s (1/3)');

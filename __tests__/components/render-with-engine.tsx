@@ -41,6 +41,13 @@ export class TerminalBackend implements Backend {
     return this.sizes.get(id)?.at(-1);
   }
 
+  /** Says what the task's agent screen shows: waiting at `question`, or (null) no longer waiting. */
+  asking(id: string, question: string | null): void {
+    const ctx = this.contexts.get(id);
+    if (!ctx) throw new Error(`${id} never started`);
+    ctx.report({ asking: question });
+  }
+
   /** Writes bytes to the task's output as its agent would. */
   print(id: string, text: string): void {
     const ctx = this.contexts.get(id);
@@ -60,7 +67,7 @@ export class TerminalBackend implements Backend {
 /** Renders the dashboard on a real engine whose agents are the fake backend at the edge. */
 export function renderWithEngine(
   tasks: TaskSpec[],
-  opts: { columns?: number; rows?: number; keymap?: Keymap; terminals?: TerminalFactory; concurrency?: number; workspace?: string; workspaces?: TaskWorkspaces; budget?: Budget; runId?: string } = {},
+  opts: { columns?: number; rows?: number; keymap?: Keymap; terminals?: TerminalFactory; concurrency?: number; workspace?: string; workspaces?: TaskWorkspaces; budget?: Budget; runId?: string; bell?: () => void } = {},
 ) {
   const backend = new TerminalBackend();
   const engine = new Engine({
@@ -73,7 +80,7 @@ export function renderWithEngine(
     ...(opts.workspaces ? { workspaces: opts.workspaces } : {}),
   });
   const size = { columns: opts.columns ?? 100, rows: opts.rows ?? 30 };
-  const ui = render(<App engine={engine} size={size} {...(opts.keymap ? { keymap: opts.keymap } : {})} {...(opts.runId !== undefined ? { runId: opts.runId } : {})} />);
+  const ui = render(<App engine={engine} size={size} {...(opts.keymap ? { keymap: opts.keymap } : {})} {...(opts.runId !== undefined ? { runId: opts.runId } : {})} {...(opts.bell ? { bell: opts.bell } : {})} />);
   const done = engine.run();
   const frame = () => ui.lastFrame() ?? '';
   /** Waits until the frame satisfies `test` (generous: the machine may be loaded). */

@@ -44,6 +44,7 @@ describe('a single bad project file', () => {
       '{\n  "name": "x",\n  "orchestrator": {\n    "concurrency": true\n  }\n}\n',
       { line: 4, field: 'concurrency', message: /expected a number, found true/ },
     ],
+    ['bell not a switch', '.orchestratorrc', 'bell: quiet\n', { line: 1, field: 'bell', message: /expected true or false, found "quiet"|expected a boolean/ }],
     ['not a whole number', '.orchestratorrc', 'concurrency: 2.5\n', { line: 1, field: 'concurrency', message: /expected a whole number, found 2.5/ }],
     ['below the minimum', '.orchestratorrc', 'concurrency: 0\n', { line: 1, field: 'concurrency', message: /expected at least 1, found 0/ }],
     [

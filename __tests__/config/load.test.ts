@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import os from 'node:os';
 import path from 'node:path';
 import { defaultConfig } from '../../src/config/defaults.js';
+import { whatItRuns } from '../../src/config/executes.js';
 import { globalConfigDir, loadConfig } from '../../src/config/load.js';
 import { CONFIG_KEYS, ConfigSchema } from '../../src/config/schema.js';
 import { makeTempEnv } from './temp-env.js';
@@ -79,11 +80,19 @@ describe('layering', () => {
       retryBaseMs: 'built-in defaults',
       retryMaxMs: 'built-in defaults',
       breaker: 'built-in defaults',
+      bell: 'built-in defaults',
       keys: 'built-in defaults',
       worktree: 'built-in defaults',
       apply: 'built-in defaults',
       budget: 'built-in defaults',
     });
+  });
+
+  it('turns the dashboard bell off with bell: false, and needs no trust for it', async () => {
+    expect((await load()).config.bell).toBe(true);
+    t.write('project/.orchestratorrc', 'bell: false\n');
+    expect((await load()).config.bell).toBe(false);
+    expect(whatItRuns({ bell: false })).toEqual([]);
   });
 
   it('lets CLI overrides win over every file', async () => {

@@ -112,6 +112,7 @@ describe('toJsonEvent', () => {
       'task-session': { ...base, type: 'task-session', taskId: 'a', sessionId: 's' },
       'task-process': { ...base, type: 'task-process', taskId: 'a', pid: 42 },
       'task-usage': { ...base, type: 'task-usage', taskId: 'a', delta: usage, usage, run: usage },
+      'task-needs-you': { ...base, type: 'task-needs-you', taskId: 'a', needsYou: true, question: 'Continue? (y/n)' },
       'follow-up-refused': { ...base, type: 'follow-up-refused', taskId: 'a', followUpId: 'b', reason: 'exists' },
       'provider-held': { ...base, type: 'provider-held', provider: 'claude', until: 9000, resetsAt: 8000, task: 'a' },
       'provider-released': { ...base, type: 'provider-released', provider: 'claude' },

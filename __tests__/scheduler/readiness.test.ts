@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { FailureMode } from '../../src/config/schema.js';
-import { readiness } from '../../src/scheduler/eligibility.js';
+import { heldByPaused, readiness } from '../../src/scheduler/eligibility.js';
 import type { TaskRecord } from '../../src/scheduler/run-store.js';
 import type { TaskState } from '../../src/scheduler/states.js';
 import { task } from '../scheduler/harness.js';
@@ -38,5 +38,27 @@ describe('readiness', () => {
     ['a dead dependency wins over a waiting one', { a: [{ kind: 'running' }], b: [failed] }, ['a', 'b'], { kind: 'blocked', by: 'b', reason: 'b failed' }],
   ])('%s', (_name, entries, deps, expected) => {
     expect(readiness(deps, world(entries))).toEqual(expected);
+  });
+});
+
+describe('heldByPaused', () => {
+  const paused: TaskState = { kind: 'paused', from: 'pending' };
+  const pending: TaskState = { kind: 'pending' };
+  const records = (entries: Array<[string, TaskState, string[]?]>): TaskRecord[] =>
+    entries.map(([id, state, dependsOn = []], order) => ({ spec: task(id, { dependsOn }), order, state, attempts: 0 }));
+
+  it.each<[string, Array<[string, TaskState, string[]?]>, number]>([
+    ['one paused task, the rest done', [['a', done], ['b', paused]], 1],
+    ['two paused, one waiting on them through another waiting task', [['a', paused], ['b', { kind: 'paused', from: 'running' }], ['c', pending, ['a']], ['d', pending, ['c', 'b']]], 2],
+    ['a running task can still go on', [['a', paused], ['b', { kind: 'running' }]], 0],
+    ['a ready task can start', [['a', paused], ['b', { kind: 'eligible' }]], 0],
+    ['a task waiting for a lock will start', [['a', paused], ['b', { kind: 'waiting-lock', file: 'x' }]], 0],
+    ['a retry waiting out its backoff will start', [['a', paused], ['b', { kind: 'pending', retry: { at: 1, attempt: 1, of: 2, reason: 'backoff' } }]], 0],
+    ['a pending task waiting on the retry is not held by the pause', [['a', paused], ['r', { kind: 'pending', retry: { at: 1, attempt: 1, of: 2, reason: 'backoff' } }], ['c', pending, ['r']]], 0],
+    ['a pending task whose dependencies are done is about to start', [['a', paused], ['b', done], ['c', pending, ['b']]], 0],
+    ['nothing paused: not held', [['a', done], ['b', failed]], 0],
+    ['a finished run', [['a', done]], 0],
+  ])('%s', (_name, entries, expected) => {
+    expect(heldByPaused(records(entries))).toBe(expected);
   });
 });

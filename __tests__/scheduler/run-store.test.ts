@@ -35,6 +35,30 @@ describe('RunStore', () => {
     expect(s.getSnapshot()).not.toBe(before);
   });
 
+  it('holds which running tasks need you, told once per change, and drops it when the task leaves running', () => {
+    const s = store();
+    const seen: unknown[] = [];
+    s.events.on('task-needs-you', (e) => seen.push({ taskId: e.taskId, needsYou: e.needsYou, question: e.question }));
+    s.report('a', { asking: 'Go on?' }); // pending: a report that raced its start or end is dropped
+    expect(s.getSnapshot().needsYou).toEqual({});
+    s.setState('a', { kind: 'eligible' });
+    s.setState('a', { kind: 'running' });
+    s.report('a', { asking: 'Go on?' });
+    s.report('a', { asking: 'Go on?' });
+    expect(s.getSnapshot().needsYou).toEqual({ a: 'Go on?' });
+    s.report('a', { asking: null });
+    s.report('a', { asking: null });
+    s.report('a', { asking: 'Sure?' });
+    s.setState('a', { kind: 'paused', from: 'running' });
+    expect(s.getSnapshot().needsYou).toEqual({});
+    expect(seen).toEqual([
+      { taskId: 'a', needsYou: true, question: 'Go on?' },
+      { taskId: 'a', needsYou: false, question: undefined },
+      { taskId: 'a', needsYou: true, question: 'Sure?' },
+      { taskId: 'a', needsYou: false, question: undefined },
+    ]);
+  });
+
   describe('on a fake clock', () => {
     afterEach(() => {
       jest.useRealTimers();

@@ -84,7 +84,7 @@ function startAgent(adapter: ProviderAdapter, ctx: BackendContext, opts: Backend
     const block = `${lines.join('\n')}\n`;
     tail.push(block);
     ctx.output(block, 'transcript');
-  }) : undefined;
+  }, { onChange: (question) => ctx.report({ asking: question ?? null }) }) : undefined;
   const raw = rawOutput(text, { tail, stderr }, (chunk, only) => ctx.output(chunk, only));
   const onData = (chunk: string, stream?: 'stderr'): void => {
     if (splitter) return (stream === 'stderr' ? errSplitter! : splitter).push(chunk);
@@ -129,11 +129,20 @@ function startAgent(adapter: ProviderAdapter, ctx: BackendContext, opts: Backend
   const pty = inv.mode === 'pty';
   return {
     done,
-    pause: () => session.pause(),
-    resume: () => session.resume(),
+    pause: () => {
+      text?.hold(true);
+      session.pause();
+    },
+    resume: () => {
+      session.resume();
+      text?.hold(false);
+    },
     ...(pty
       ? {
-          write: (data: string) => session.write(data),
+          write: (data: string) => {
+            text?.typed();
+            session.write(data);
+          },
           resize: (cols: number, rows: number) => {
             text?.resize(cols, rows);
             session.resize(cols, rows);

@@ -26,6 +26,12 @@ export interface AgentReport {
    * killed when the workspace's next run or resume starts.
    */
   pid?: number;
+  /**
+   * An interactive agent sits at a question, waiting for the person: the
+   * question's line as its screen shows it (PromptWatch); null once output
+   * or typed keys end the wait. The dashboard marks the task "needs you".
+   */
+  asking?: string | null;
 }
 
 /**

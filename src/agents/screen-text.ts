@@ -1,5 +1,7 @@
 import type * as XtermModule from '@xterm/headless';
 import type { IBuffer, IMarker, Terminal as XtermTerminal } from '@xterm/headless';
+import { PromptWatch, questionAt } from './prompt-watch.js';
+import type { WatchClock } from './prompt-watch.js';
 import { ParseBudget, ScreenFeed } from './screen-feed.js';
 
 type Xterm = typeof XtermModule;
@@ -46,11 +48,17 @@ export class ScreenText {
   private mark: IMarker | undefined;
   private blank = true;
   private finished = false;
+  private readonly watch: PromptWatch | undefined;
 
-  /** `emit` gets each line of text once, in order, without line ends, a batch at a time. */
-  constructor(cols: number, rows: number, private readonly emit: (lines: string[]) => void) {
+  /**
+   * `emit` gets each line of text once, in order, without line ends, a batch at a time.
+   * `asking`, when given, is told when the program starts waiting at a question and when it
+   * stops (PromptWatch: quiet, and the cursor on a question), on `clock`'s time.
+   */
+  constructor(cols: number, rows: number, private readonly emit: (lines: string[]) => void, asking?: { onChange(question: string | undefined): void; clock?: WatchClock }) {
     this.cols = cols;
     this.rows = rows;
+    this.watch = asking && new PromptWatch({ ...asking, look: () => this.question() });
     this.ready = loadXterm().then((x) => (this.term = this.open(x)));
     // Output that comes before the emulator is loaded waits in the feed; batches wait for it in order.
     const target = { write: (data: string, parsed?: () => void) => void this.ready.then((term) => term.write(data, parsed)) };
@@ -90,9 +98,28 @@ export class ScreenText {
 
   /** Adds the program's output as it arrives. */
   write(data: string): void {
-    if (!this.finished) this.feed.push(data);
+    if (this.finished) return;
+    this.feed.push(data);
+    this.watch?.activity();
   }
 
+  /** The person typed into the program's terminal: whatever it asked is being answered. */
+  typed(): void {
+    if (!this.finished) this.watch?.activity();
+  }
+
+  /** The program is stopped (SIGSTOP) or goes on: a stopped program is quiet, not waiting. */
+  hold(held: boolean): void {
+    if (held) this.watch?.hold();
+    else this.watch?.release();
+  }
+
+  /** The question the cursor is at once everything written so far is drawn (PromptWatch looks here). */
+  private async question(): Promise<string | undefined> {
+    const term = await this.ready;
+    await this.feed.parsed();
+    return this.finished ? undefined : questionAt(term.buffer.active);
+  }
 
   /** Follows the program's terminal to its new size. */
   resize(cols: number, rows: number): void {
@@ -109,6 +136,7 @@ export class ScreenText {
   async finish(): Promise<void> {
     if (this.finished) return;
     this.finished = true;
+    this.watch?.stop();
     const term = await this.ready;
     await this.feed.parsed();
     this.drain();

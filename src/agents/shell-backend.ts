@@ -30,7 +30,7 @@ function startShell(ctx: BackendContext, opts: BackendOptions): Execution {
     const block = `${lines.join('\n')}\n`;
     tail.push(block);
     ctx.output(block, 'transcript');
-  }) : undefined;
+  }, { onChange: (question) => ctx.report({ asking: question ?? null }) }) : undefined;
   let abortedWith: string | undefined;
   let markedDone = false;
   const session = startSession({
@@ -67,11 +67,20 @@ function startShell(ctx: BackendContext, opts: BackendOptions): Execution {
   void done.then(() => (ended = true));
   const execution: Execution = {
     done,
-    pause: () => session.pause(),
-    resume: () => session.resume(),
+    pause: () => {
+      text?.hold(true);
+      session.pause();
+    },
+    resume: () => {
+      session.resume();
+      text?.hold(false);
+    },
   };
   if (interactive) {
-    execution.write = (data) => session.write(data);
+    execution.write = (data) => {
+      text?.typed();
+      session.write(data);
+    };
     execution.resize = (cols, rows) => {
       text?.resize(cols, rows);
       session.resize(cols, rows);

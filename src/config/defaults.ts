@@ -48,6 +48,7 @@ const DEFAULTS: Config = {
   retryMaxMs: 60_000,
   breaker: { failures: 3, cooldownMs: 60_000 },
   limits: { maxWaitHours: 6, marginSeconds: 60 },
+  bell: true,
   keys: {},
   worktree: { setupTimeoutMs: 600_000 },
   apply: 'auto',

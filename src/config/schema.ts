@@ -119,6 +119,8 @@ export const ConfigSchema = z
       maxWaitHours: z.number().min(0).max(24 * 31),
       marginSeconds: z.number().int().min(0).max(3600),
     }),
+    /** The dashboard rings the terminal bell when a task starts needing you, and when the run ends. */
+    bell: z.boolean(),
     /** Dashboard key overrides: command id → key or keys (see `?` in the dashboard). */
     keys: z.record(z.string(), z.union([z.string().min(1), z.array(z.string().min(1))])),
     /** How each new worktree is prepared: a setup command (argv or shell string) and its time limit. */
@@ -149,6 +151,7 @@ export const CONFIG_KEYS = [
   'retryMaxMs',
   'breaker',
   'limits',
+  'bell',
   'keys',
   'worktree',
   'apply',
@@ -175,6 +178,7 @@ export const PartialConfigSchema = z.strictObject({
   retryMaxMs: ConfigSchema.shape.retryMaxMs.optional(),
   breaker: ConfigSchema.shape.breaker.partial().optional(),
   limits: ConfigSchema.shape.limits.partial().optional(),
+  bell: ConfigSchema.shape.bell.optional(),
   keys: ConfigSchema.shape.keys.optional(),
   worktree: ConfigSchema.shape.worktree.partial().optional(),
   apply: ConfigSchema.shape.apply.optional(),

@@ -91,6 +91,8 @@ export class RunWriter {
       case 'task-process':
         this.fold(entry, e);
         break;
+      case 'task-needs-you':
+        break; // Only the event log keeps when an agent waited for the person.
       case 'follow-up-refused':
         this.s.insertFollowUp!.run(this.runId, e.taskId, e.followUpId, 'refused', e.reason);
         break;

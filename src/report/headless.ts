@@ -37,6 +37,7 @@ const COLORS: Record<string, string> = {
   running: '36',
   'waiting-lock': '33',
   paused: '33',
+  'needs you': '93',
 };
 
 /**
@@ -104,6 +105,10 @@ function lineWriter(store: RunStoreReader, opts: ReporterOptions): (e: RunEvent)
         return;
       case 'provider-released':
         opts.write(`${new Date(e.time).toISOString().slice(11, 23)}  ${visible(e.provider)} usage limit reset: its tasks go on\n`);
+        return;
+      case 'task-needs-you':
+        // Once, when it starts waiting: the answer shows in its output, or its next state says what came of it.
+        if (e.needsYou) line(e.time, e.taskId, 'needs you', e.question ?? '');
         return;
       case 'run-paused':
         opts.write(`${new Date(e.time).toISOString().slice(11, 23)}  run paused: no new task will start\n`);

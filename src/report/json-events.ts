@@ -142,6 +142,7 @@ export const JSON_EVENT_SCHEMAS = {
   'task-session': event('task-session', { taskId: z.string(), sessionId: z.string() }),
   'task-process': event('task-process', { taskId: z.string(), pid: int() }),
   'task-usage': event('task-usage', { taskId: z.string(), usage: jsonUsage, run: jsonUsage }),
+  'task-needs-you': event('task-needs-you', { taskId: z.string(), needsYou: z.boolean(), question: z.string().optional() }),
   'follow-up-refused': event('follow-up-refused', { taskId: z.string(), followUpId: z.string(), reason: z.string() }),
   'provider-held': event('provider-held', { provider: z.string(), until: z.number(), resetsAt: z.number().optional(), task: z.string().optional() }),
   'provider-released': event('provider-released', { provider: z.string() }),
@@ -192,6 +193,8 @@ export function toJsonEvent(e: RunEvent, runId: string | null): JsonEvent {
       return { type: e.type, ...common, taskId: e.taskId, pid: e.pid };
     case 'task-usage':
       return { type: e.type, ...common, taskId: e.taskId, usage: jsonUsageOf(e.usage), run: jsonUsageOf(e.run) };
+    case 'task-needs-you':
+      return { type: e.type, ...common, taskId: e.taskId, needsYou: e.needsYou, ...(e.question !== undefined ? { question: e.question } : {}) };
     case 'follow-up-refused':
       return { type: e.type, ...common, taskId: e.taskId, followUpId: e.followUpId, reason: e.reason };
     case 'provider-held':

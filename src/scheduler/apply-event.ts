@@ -122,6 +122,7 @@ export function applyEvent(record: TaskRecord, event: RunEvent): TaskRecord {
     case 'task-added':
     case 'task-output':
     case 'task-process':
+    case 'task-needs-you':
     case 'follow-up-refused':
     case 'run-paused':
     case 'run-resumed':

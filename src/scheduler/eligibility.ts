@@ -1,5 +1,5 @@
 import type { TaskRecord } from './run-store.js';
-import { dependencyVerdict } from './states.js';
+import { dependencyVerdict, isFinished } from './states.js';
 
 /** Where a task stands against its dependencies. */
 export type Readiness =
@@ -26,4 +26,25 @@ export function readiness(dependsOn: readonly string[], lookup: (id: string) => 
     if (verdict === 'waiting') waiting = true;
   }
   return waiting ? { kind: 'waiting' } : { kind: 'ready' };
+}
+
+/**
+ * Pure: how many paused tasks hold the run up when nothing else can move —
+ * nothing running, ready or waiting for a lock or a retry, and every task
+ * still waiting on its dependencies waits (through other waiting tasks) on a
+ * paused one. 0 when something can still go on by itself. Every such wait
+ * leads to a paused task: the graph has no cycles, and a waiting task's
+ * unfinished dependencies are themselves paused or waiting.
+ */
+export function heldByPaused(tasks: readonly TaskRecord[]): number {
+  let paused = 0;
+  for (const t of tasks) {
+    if (t.state.kind === 'paused') paused++;
+    else if (t.state.kind === 'pending' ? t.state.retry !== undefined : !isFinished(t.state.kind)) return 0;
+  }
+  if (paused === 0) return 0;
+  const byId = new Map(tasks.map((t) => [t.spec.id, t]));
+  const lookup = (id: string): TaskRecord => byId.get(id)!;
+  // A pending task whose dependencies no longer hold it is about to start.
+  return tasks.every((t) => t.state.kind !== 'pending' || readiness(t.spec.dependsOn, lookup).kind === 'waiting') ? paused : 0;
 }

@@ -43,6 +43,11 @@ export type RunEvent =
    * attempts); `run`: the whole run's total.
    */
   | { type: 'task-usage'; seq: number; time: number; taskId: string; delta: Usage; usage: Usage; run: Usage }
+  /**
+   * An interactive agent started waiting at a question for the person (`question`: its line on the
+   * screen), or stopped waiting (`needsYou: false`: output came, keys were typed, the task left running).
+   */
+  | { type: 'task-needs-you'; seq: number; time: number; taskId: string; needsYou: boolean; question?: string }
   | { type: 'follow-up-refused'; seq: number; time: number; taskId: string; followUpId: string; reason: string }
   /**
    * No task of `provider` starts until `until` (epoch ms): its usage limit was met. `resetsAt`: the

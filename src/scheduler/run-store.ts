@@ -35,6 +35,8 @@ export interface RunSnapshot {
   readonly budget?: Budget;
   /** Set when the run ended because its spend reached the budget, with work left (resume continues it). */
   readonly overBudget?: BudgetHit;
+  /** Running tasks whose agent waits at a question for the person: task id → the question. */
+  readonly needsYou: Readonly<Record<string, string>>;
   /** Providers held for their usage limit: none of their tasks starts before `until`. */
   readonly holds: readonly ProviderHold[];
 }
@@ -86,6 +88,8 @@ export class RunStore implements RunStoreReader {
   private readonly records = new Map<string, TaskRecord>();
   private readonly tails = new Map<string, string[]>();
   private readonly partial = new Map<string, string>();
+  /** Running tasks waiting at a question (task-needs-you), with the question. */
+  private readonly asking = new Map<string, string>();
   private readonly listeners = new Set<() => void>();
   private readonly now: () => number;
   private readonly publishIntervalMs: number;
@@ -166,6 +170,8 @@ export class RunStore implements RunStoreReader {
     this.apply(event);
     this.opts.onTransition?.(event);
     this.broadcast(event);
+    // Only a running agent can be waiting for the person: paused, ended or stopped, it is not.
+    if (to.kind !== 'running') this.needsYou(id, null);
     return this.require(id);
   }
 
@@ -199,6 +205,20 @@ export class RunStore implements RunStoreReader {
       this.usage = addUsage(this.usage, delta);
       this.emit({ type: 'task-usage', taskId: id, delta, usage: addUsage(this.require(id).usage ?? emptyUsage(), delta), run: this.usage });
     }
+    if (info.asking !== undefined) this.needsYou(id, info.asking);
+  }
+
+  /** A running task's agent waits at `question` for the person, or (null) no longer does; told once per change. */
+  private needsYou(id: string, question: string | null): void {
+    if (question === null) {
+      if (!this.asking.delete(id)) return;
+      this.emit({ type: 'task-needs-you', taskId: id, needsYou: false });
+      return;
+    }
+    // A report that raced the task's end (its session reports after the state moved) is dropped.
+    if (this.require(id).state.kind !== 'running' || this.asking.get(id) === question) return;
+    this.asking.set(id, question);
+    this.emit({ type: 'task-needs-you', taskId: id, needsYou: true, question });
   }
 
   /** The last lines a task printed (the unfinished last line included). */
@@ -298,6 +318,7 @@ export class RunStore implements RunStoreReader {
       ...(this.opts.budget ? { budget: this.opts.budget } : {}),
       ...(this.overBudget ? { overBudget: this.overBudget } : {}),
       holds: Object.freeze([...this.holds.values()]),
+      needsYou: Object.freeze(Object.fromEntries(this.asking)),
     });
     return this.snapshot;
   };
