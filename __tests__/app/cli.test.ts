@@ -291,10 +291,18 @@ describe('orchestrator run (headless)', () => {
     expect(report.providers.find((p) => p.name === 'claude')?.roles).toContain('coder');
   });
 
-  it('--concurrency must be a whole number of at least 1', async () => {
-    const r = await cli(['run', path.join(ROOT, 'examples/demo.yaml'), '--concurrency', '0']);
+  it.each([
+    [['--concurrency', '0'], "--concurrency: expected a whole number of at least 1, got '0'"],
+    [['--concurrency', 'abc'], "--concurrency: expected a whole number of at least 1, got 'abc'"],
+    [['--concurrency', '2.5'], "--concurrency: expected a whole number of at least 1, got '2.5'"],
+    [['--concurrency'], '--concurrency: expected a whole number of at least 1, got no value'],
+    [['--budget', 'ten'], "--budget: expected a number above 0, got 'ten'"],
+    [['--budget-tokens', '1e3x'], "--budget-tokens: expected a whole number of at least 1, got '1e3x'"],
+  ])('a numeric flag %j that is not one is refused, quoting what was typed (exit 2)', async (flags, message) => {
+    const r = await cli(['run', path.join(ROOT, 'examples/demo.yaml'), ...flags]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--concurrency must be a whole number of at least 1/);
+    expect(r.stderr).toContain(message);
+    expect(r.stderr).not.toContain('NaN');
   });
 });
 
