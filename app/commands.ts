@@ -12,7 +12,7 @@ import { followLogs } from '../src/report/follow.js';
 import { writeLogs } from '../src/report/logs.js';
 import { runsText, showText } from '../src/report/runs.js';
 import { interactiveWork, listCapped } from '../src/scheduler/interactive.js';
-import { loadAll } from './load.js';
+import { keysCheck, loadAll } from './load.js';
 import type { CommonArgs } from './load.js';
 
 /** `runs`, `show [RUN]`, `logs [RUN] TASK`: read the workspace's run database (no RUN: the latest run). */
@@ -121,7 +121,7 @@ export async function trustCommand(args: { file?: string; revoke: boolean; list:
     process.stdout.write(removed ? `no longer trusted: ${realPath}\n` : `${realPath} was not trusted; nothing to do\n`);
     return;
   }
-  const project = await trustProjectConfig({ cwd, ...(args.file !== undefined ? { configFile: path.resolve(cwd, args.file) } : {}) });
+  const project = await trustProjectConfig({ cwd, checkKeys: await keysCheck(), ...(args.file !== undefined ? { configFile: path.resolve(cwd, args.file) } : {}) });
   const lines = [`trusted ${project.realPath} (sha256 ${project.digest.slice(0, 12)}…)`];
   if (project.runs.length > 0) {
     lines.push('run, resume and doctor will now use it; it sets what runs:', ...project.runs.map((l) => `  - ${l}`));

@@ -328,6 +328,14 @@ describe('orchestrator config and help', () => {
     expect(r.stderr).toContain('concurrency');
   });
 
+  it('refuses an unknown command id under keys: as the dashboard does, naming the file, the field and the known ids', async () => {
+    const file = write('.orchestratorrc', 'keys:\n  select-down: j\n');
+    const r = await cli(['config']);
+    rmSync(file);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${file}:2: keys.select-down: unknown command 'select-down' (known: help, quit,`);
+  });
+
   it('--help lists the commands; an unknown command exits 2 with a hint', async () => {
     const help = await cli(['--help']);
     expect(help.code).toBe(0);
