@@ -12,10 +12,13 @@ function Row({ row, keyWidth }: { row: HelpRow; keyWidth: number }) {
       </Text>
     );
   }
+  // The command id, as `keys:` in config names it, in a colour of its own.
+  const id = row.id !== undefined && row.text.startsWith(`${row.id}:`) ? `${row.id}:` : '';
   return (
     <Text wrap="truncate">
       <Text color="yellow">{row.keys.padEnd(keyWidth)}</Text>
-      {row.text}
+      {id ? <Text color="cyan">{id}</Text> : null}
+      {row.text.slice(id.length)}
     </Text>
   );
 }
