@@ -14,6 +14,7 @@ import { runsText, showText } from '../src/report/runs.js';
 import { interactiveWork, listCapped } from '../src/scheduler/interactive.js';
 import { keysCheck, loadAll } from './load.js';
 import type { CommonArgs } from './load.js';
+import { plural } from '../src/report/plural.js';
 
 /** `runs`, `show [RUN]`, `logs [RUN] TASK`: read the workspace's run database (no RUN: the latest run). */
 export async function readCommand(args: CommonArgs & { run?: string; task?: string; json: boolean; follow?: boolean; watch?: boolean }, what: 'runs' | 'show' | 'logs') {
@@ -81,7 +82,7 @@ export async function validateCommand(args: CommonArgs & { plan: string; json: b
     process.stdout.write(`${JSON.stringify({ plan: plan.name, file: plan.file, tasks: plan.tasks.length, levels, interactive: interactive.tasks }, null, 2)}\n`);
   } else {
     const note = interactive.tasks.length
-      ? `\n${interactive.tasks.length} interactive task${interactive.tasks.length === 1 ? '' : 's'} (run with --tui; a headless run refuses them): ${listCapped(interactive.tasks, 20)}`
+      ? `\n${plural(interactive.tasks.length, 'interactive task')} (run with --tui; a headless run refuses them): ${listCapped(interactive.tasks, 20)}`
       : '';
     process.stdout.write(`${formatLevels(plan, levels)}${note}\n`);
   }

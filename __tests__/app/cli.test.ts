@@ -153,7 +153,7 @@ describe('orchestrator run (headless)', () => {
     clearInterval(poll);
     expect(r.code).toBe(130);
     expect(r.stdout).toMatch(/slow\s+interrupted\s+interrupted \(SIGINT\)/);
-    expect(r.stdout).toMatch(/interrupted by SIGINT — 1 tasks \(1 interrupted\)/);
+    expect(r.stdout).toMatch(/interrupted by SIGINT — 1 task \(1 interrupted\)/);
     const pid = Number(readFileSync(pidFile, 'utf8').trim());
     expect(() => process.kill(pid, 0)).toThrow();
   });

@@ -126,10 +126,10 @@ describe('the dashboard reducer', () => {
     let { ui } = keys(initialUi(), two, '/', 'b', 'x', '\u007f');
     expect(ui).toMatchObject({ filter: 'b', overlay: { kind: 'prompt', purpose: 'filter', text: 'b' } });
     ({ ui } = keys(ui, two, '\r'));
-    expect(ui).toMatchObject({ filter: 'b', overlay: { kind: 'none' }, feedback: { text: 'filter: b (1 tasks) — / then Esc clears it' } });
+    expect(ui).toMatchObject({ filter: 'b', overlay: { kind: 'none' }, feedback: { text: 'filter: b (1 task) — / then Esc clears it' } });
     expect(keys(ui, two, '/', '\u001b').ui).toMatchObject({ filter: '', feedback: { text: 'filter cleared' } });
     // Pasted in one chunk, before any frame shows the filter: the count is the filter's own.
-    expect(keys(initialUi(), two, '/b\r').ui).toMatchObject({ filter: 'b', feedback: { text: 'filter: b (1 tasks) — / then Esc clears it' } });
+    expect(keys(initialUi(), two, '/b\r').ui).toMatchObject({ filter: 'b', feedback: { text: 'filter: b (1 task) — / then Esc clears it' } });
   });
 
   it('settles on the run as it stands: a listed selection, detached from an agent that ended', () => {

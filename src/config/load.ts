@@ -17,6 +17,7 @@ import type { ProjectConfig } from './trust.js';
 
 export type { ProjectConfig, ProjectTrust } from './trust.js';
 import { findWorkspace } from '../workspace.js';
+import { plural } from '../report/plural.js';
 
 /** The source name given to values set by CLI flags. */
 export const COMMAND_LINE_SOURCE = 'command line';
@@ -162,7 +163,7 @@ function invalid(found: Problem[]): UserError {
   for (const p of problems) if (!fileOrder.has(p.file)) fileOrder.set(p.file, fileOrder.size);
   const rank = (p: Problem): number => fileOrder.get(p.file) ?? 0;
   problems = [...problems].sort((a, b) => rank(a) - rank(b) || (a.line ?? 0) - (b.line ?? 0));
-  return new UserError(`invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'})`, problems);
+  return new UserError(`invalid configuration (${plural(problems.length, 'problem')})`, problems);
 }
 
 /**

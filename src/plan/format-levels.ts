@@ -1,4 +1,5 @@
 import type { Plan, TaskSpec } from './schema.js';
+import { plural } from '../report/plural.js';
 
 /** How much of a big plan `formatLevels` shows before summarising the rest. */
 export interface FormatLevelsOptions {
@@ -28,11 +29,11 @@ export function formatLevels(plan: Plan, levels: string[][], options: FormatLeve
   const byId = new Map<string, TaskSpec>();
   for (const task of plan.tasks) byId.set(task.id, task);
 
-  const lines = [`plan ${plan.name}: ${count(plan.tasks.length, 'task')}, ${count(levels.length, 'level')}`];
+  const lines = [`plan ${plan.name}: ${plural(plan.tasks.length, 'task')}, ${plural(levels.length, 'level')}`];
   let shownLevels = 0;
   for (let listed = 0; shownLevels < Math.min(levels.length, maxLevels) && listed < maxTasks; shownLevels++) {
     const level = levels[shownLevels]!;
-    lines.push(`level ${shownLevels + 1}${level.length > perLevel ? ` (${count(level.length, 'task')})` : ''}:`);
+    lines.push(`level ${shownLevels + 1}${level.length > perLevel ? ` (${plural(level.length, 'task')})` : ''}:`);
     const shown = level.slice(0, Math.min(perLevel, maxTasks - listed));
     listed += shown.length;
     const width = Math.min(MAX_ID_WIDTH, Math.max(...shown.map((id) => id.length)));
@@ -45,7 +46,7 @@ export function formatLevels(plan: Plan, levels: string[][], options: FormatLeve
   if (levels.length > shownLevels) {
     let rest = 0;
     for (let l = shownLevels; l < levels.length; l++) rest += levels[l]!.length;
-    lines.push(`… ${count(levels.length - shownLevels, 'more level')} (${count(rest, 'task')})`);
+    lines.push(`… ${plural(levels.length - shownLevels, 'more level')} (${plural(rest, 'task')})`);
   }
   return lines.join('\n');
 }
@@ -61,6 +62,3 @@ function describeTask(task: TaskSpec, maxDeps: number): string {
   return text;
 }
 
-function count(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
-}
