@@ -217,11 +217,11 @@ await yargs(hideBin(process.argv))
   )
   .command(
     'validate <plan>',
-    'check a plan (cycles, missing or duplicate tasks, unknown roles, field types) and print its tasks by level, and which are interactive (they need --tui)',
+    'check a plan (cycles, missing or duplicate tasks, unknown roles, field types) and print its tasks by level, the follow-ups its workflows will add, and which tasks are interactive (they need --tui)',
     (y) =>
       y
         .positional('plan', { type: 'string', demandOption: true, describe: 'plan file (YAML or JSON)' })
-        .options({ ...common, json: { type: 'boolean', default: false, describe: 'print the levels as JSON' } })
+        .options({ ...common, json: { type: 'boolean', default: false, describe: 'print the levels and follow-ups as JSON; an invalid plan prints {valid: false, problems} (still exit 2)' } })
         .check(checkPlan),
     (a) => validateCommand(a as never).catch(fail),
   )

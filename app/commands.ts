@@ -12,6 +12,8 @@ import { followLogs } from '../src/report/follow.js';
 import { writeLogs } from '../src/report/logs.js';
 import { runsText, showText } from '../src/report/runs.js';
 import { interactiveWork, listCapped } from '../src/scheduler/interactive.js';
+import { followUpChains } from '../src/scheduler/workflows.js';
+import type { TaskSpec } from '../src/plan/schema.js';
 import { keysCheck, loadAll } from './load.js';
 import type { CommonArgs } from './load.js';
 import { plural } from '../src/report/plural.js';
@@ -70,21 +72,31 @@ async function followCommand(workspace: string, run: string | undefined, task: s
   }
 }
 
-/** `validate PLAN`: the plan's tasks by level, or why it is invalid. */
+/** `validate PLAN`: the plan's tasks by level, or why it is invalid (with --json, as JSON on stdout too; exit 2 either way). */
 export async function validateCommand(args: CommonArgs & { plan: string; json: boolean }) {
-  const { plan, loaded } = await loadAll(args, 'read', args.plan);
+  const { plan, loaded } = await loadAll(args, 'read', args.plan).catch((err: unknown) => {
+    if (args.json && err instanceof UserError) {
+      // Each problem's fields in one fixed order (README.md, "validate --json").
+      const problems = (err.problems.length ? err.problems : [{ message: err.message }]).map(({ file, line, field, message }) => ({ file, line, field, message }));
+      process.stdout.write(`${JSON.stringify({ valid: false, file: path.resolve(args.plan), problems }, null, 2)}\n`);
+    }
+    throw err;
+  });
   if (!plan) throw new Error('unreachable: no plan');
   untrustedNote(loaded);
   const levels = planLevels(plan);
   // Tasks a headless run refuses: they need a person at the dashboard.
   const interactive = interactiveWork(plan.tasks, loaded.config);
+  const followUps = (task: TaskSpec) => followUpChains(task, loaded.config.workflows);
   if (args.json) {
-    process.stdout.write(`${JSON.stringify({ plan: plan.name, file: plan.file, tasks: plan.tasks.length, levels, interactive: interactive.tasks }, null, 2)}\n`);
+    const chains = Object.fromEntries(plan.tasks.map((t) => [t.id, followUps(t)] as const).filter(([, c]) => c.length > 0));
+    const report = { valid: true, plan: plan.name, file: plan.file, tasks: plan.tasks.length, levels, interactive: interactive.tasks, followUps: chains };
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } else {
     const note = interactive.tasks.length
       ? `\n${plural(interactive.tasks.length, 'interactive task')} (run with --tui; a headless run refuses them): ${listCapped(interactive.tasks, 20)}`
       : '';
-    process.stdout.write(`${formatLevels(plan, levels)}${note}\n`);
+    process.stdout.write(`${formatLevels(plan, levels, { followUps })}${note}\n`);
   }
 }
 

@@ -68,6 +68,29 @@ describe('orchestrator validate', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('--json on a broken plan prints the problems as JSON on stdout, still exit 2', async () => {
+    const file = write('bad-json.yaml', 'tasks:\n  - { id: a, agent: codr, prompt: x }\n  - { id: b, agent: shell, prompt: x, dependsOn: [ghost] }\n');
+    const r = await cli(['validate', file, '--json']);
+    expect(r.code).toBe(2);
+    const out = JSON.parse(r.stdout) as { valid: boolean; file: string; problems: Array<Record<string, unknown>> };
+    expect(out).toMatchObject({ valid: false, file });
+    expect(out.problems).toEqual([
+      { file, line: 2, field: 'tasks[0].agent', message: expect.stringMatching(/unknown role 'codr'/) },
+      { file, line: 3, field: 'tasks[1].dependsOn[0]', message: expect.stringMatching(/'ghost'/) },
+    ]);
+    expect(r.stderr).toContain('is invalid');
+  });
+
+  it('shows the follow-ups the workflows will add, in text and in --json', async () => {
+    const file = write('follow.yaml', 'tasks:\n  - { id: code, agent: coder, prompt: x }\n  - { id: solo, agent: coder, prompt: x, followUps: false }\n');
+    const text = await cli(['validate', file]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('follow-ups the workflows add as tasks complete:\n  code → code-reviewer → code-reviewer-tester\n');
+    expect(text.stdout).not.toContain('solo →');
+    const json = JSON.parse((await cli(['validate', file, '--json'])).stdout) as { valid: boolean; followUps: unknown };
+    expect(json).toMatchObject({ valid: true, followUps: { code: [['code', 'code-reviewer', 'code-reviewer-tester']] } });
+  });
+
   it('with DEBUG set, shows the stack trace too', async () => {
     const file = write('cyc.yaml', 'tasks:\n  - { id: a, agent: shell, prompt: x, dependsOn: [a] }\n');
     const r = await cli(['validate', file], { env: { DEBUG: '1' } });

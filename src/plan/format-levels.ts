@@ -11,6 +11,10 @@ export interface FormatLevelsOptions {
   maxTasks?: number;
   /** Dependencies listed per task before "+N more"; default 4. */
   maxDeps?: number;
+  /** The follow-up chains a task's workflows add (scheduler/workflows.ts followUpChains), listed after the levels. */
+  followUps?(task: TaskSpec): string[][];
+  /** Follow-up chains listed before "… and N more"; default 20. */
+  maxFollowUps?: number;
 }
 
 const MAX_ID_WIDTH = 40;
@@ -48,7 +52,22 @@ export function formatLevels(plan: Plan, levels: string[][], options: FormatLeve
     for (let l = shownLevels; l < levels.length; l++) rest += levels[l]!.length;
     lines.push(`… ${plural(levels.length - shownLevels, 'more level')} (${plural(rest, 'task')})`);
   }
+  if (options.followUps) lines.push(...followUpLines(plan.tasks, options.followUps, options.maxFollowUps ?? 20));
   return lines.join('\n');
+}
+
+/** `code → code-reviewer → code-reviewer-tester`, a line per chain: tasks validate cannot list by level, as they do not exist yet. */
+function followUpLines(tasks: readonly TaskSpec[], chainsOf: (task: TaskSpec) => string[][], max: number): string[] {
+  const lines: string[] = [];
+  let more = 0;
+  for (const task of tasks) {
+    for (const chain of chainsOf(task)) {
+      if (lines.length < max) lines.push(`  ${chain.join(' → ')}`);
+      else more++;
+    }
+  }
+  if (lines.length === 0) return [];
+  return ['follow-ups the workflows add as tasks complete:', ...lines, ...(more ? [`  … and ${more} more`] : [])];
 }
 
 function describeTask(task: TaskSpec, maxDeps: number): string {
