@@ -5,7 +5,7 @@ import type { CommandId } from '../keymap.js';
 import type { UiState } from '../ui-state.js';
 import { say, step, tell } from './step.js';
 import type { Action, Effect } from './actions.js';
-import type { Handler, Step } from './types.js';
+import type { Handler, Step, View } from './types.js';
 import type { TaskDiffResult } from '../../src/scheduler/workspaces.js';
 import { plural } from '../../src/report/plural.js';
 
@@ -69,9 +69,9 @@ export function diffLoaded(ui: UiState, result: TaskDiffResult): Step {
 }
 
 /** What an engine command did, in the footer; a failed write or probe detaches. */
-export function commandResult(ui: UiState, action: Extract<Action, { type: 'result' }>): Step {
+export function commandResult(ui: UiState, action: Extract<Action, { type: 'result' }>, view: Pick<View, 'snapshot'>): Step {
   const { effect, result } = action;
-  const words = commandWords(effect.kind, result);
+  const words = commandWords(effect.kind, result, { paused: view.snapshot.paused });
   switch (effect.kind) {
     case 'send-input':
       if (result.ok) return { ui, effects: [] };
