@@ -60,7 +60,9 @@ function rows(keymap: Keymap, columnWidth: number, keyWidth: number): HelpRow[] 
     // Keys too long for their column (a long `keys:` override) get a row of their own.
     const own = keys.length >= keyWidth;
     if (own) out.push({ kind: 'key', keys, text: '' });
-    wrapWords(id ? `${id}: ${description}` : description, columnWidth - keyWidth).forEach((text, i) =>
+    // A description that starts with its own id ("quit: asks first…") is not told it twice.
+    const told = id ? `${id}: ${description.startsWith(`${id}: `) ? description.slice(id.length + 2) : description}` : description;
+    wrapWords(told, columnWidth - keyWidth).forEach((text, i) =>
       out.push({ kind: 'key', keys: i === 0 && !own ? keys : '', text, ...(i === 0 && id ? { id } : {}) }),
     );
   };
