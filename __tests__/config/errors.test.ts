@@ -172,6 +172,15 @@ describe('many problems at once', () => {
     expect(problems[1]?.message).toMatch(/unknown provider 'nope' \(known: claude, codex, goose, shell\)/);
   });
 
+  it('a section that is not a map is one problem, not one more per reference to it', async () => {
+    const file = t.write('project/.orchestratorrc', 'providers: []\nagents: ""\n');
+    const problems = (await loadError()).problems;
+    expect(problems.map((p) => [p.file, p.line, p.field])).toEqual([
+      [file, 1, 'providers'],
+      [file, 2, 'agents'],
+    ]);
+  });
+
   it('validates CLI overrides and says they came from the command line', async () => {
     const [problem, ...rest] = (await loadError({ overrides: { concurrency: 0 } })).problems;
     expect(rest).toEqual([]);
