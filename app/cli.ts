@@ -5,6 +5,7 @@ import { UserError } from '../src/errors.js';
 import { exitCodeLines } from '../src/report/exit-codes.js';
 import { configCommand, doctorCommand, readCommand, trustCommand, validateCommand } from './commands.js';
 import { applyCommand, cleanCommand, diffCommand } from './git-commands.js';
+import { positiveNumberFlag, wholeNumberFlag } from './number-flags.js';
 import { runCommand } from './run.js';
 
 // The composition root: the only module tree that imports both the engine (src/) and the
@@ -49,7 +50,7 @@ const TRUST_EPILOGUE =
 
 /** The flags `run` and `resume` share: how the run is shown, and how wide it goes. */
 const display = {
-  concurrency: { type: 'number', describe: 'most tasks running at once (default from config: 4)' },
+  concurrency: wholeNumberFlag('concurrency', 1, 'most tasks running at once (default from config: 4)'),
   headless: { type: 'boolean', default: false, describe: 'print a line per state change instead of the dashboard (automatic when stdin or stdout is not a terminal, or when CI is set); a plan with interactive tasks is refused headless (exit 2): use --tui' },
   tui: { type: 'boolean', default: false, describe: 'insist on the dashboard, in CI too: fail (exit 2) when stdin or stdout is not a terminal' },
   'exit-on-finish': { type: 'boolean', default: false, describe: 'leave the dashboard as soon as the run finishes instead of waiting for q (for scripts)' },
@@ -63,17 +64,9 @@ const applying = {
 
 /** A run's budget from the command line, over config's and the plan's (on resume: over the recorded one). */
 const budgeting = {
-  budget: { type: 'number', describe: 'stop starting tasks once the agents have reported this many US dollars spent (over config and plan budget.usd; on resume, a new limit)' },
-  'budget-tokens': { type: 'number', describe: 'the same in tokens (input, output and cache, as reported)' },
+  budget: positiveNumberFlag('budget', 'stop starting tasks once the agents have reported this many US dollars spent (over config and plan budget.usd; on resume, a new limit)'),
+  'budget-tokens': wholeNumberFlag('budget-tokens', 1, 'the same in tokens (input, output and cache, as reported)'),
 } as const;
-
-function checkBudget(a: { budget?: number | undefined; budgetTokens?: number | undefined }): true {
-  if (a.budget !== undefined && !(Number.isFinite(a.budget) && a.budget > 0)) throw new Error(`--budget must be a number of US dollars above 0, got ${a.budget}`);
-  if (a.budgetTokens !== undefined && !(Number.isSafeInteger(a.budgetTokens) && a.budgetTokens > 0)) {
-    throw new Error(`--budget-tokens must be a whole number above 0, got ${a.budgetTokens}`);
-  }
-  return true;
-}
 
 const RUN_ID = 'run id, or the start of one that no other run shares (see: orchestrator runs)';
 
@@ -88,11 +81,8 @@ function checkPlan(a: { plan?: string | undefined }): true {
   return true;
 }
 
-function checkDisplay(a: { tui: boolean; headless: boolean; json: boolean; concurrency?: number | undefined }): true {
+function checkDisplay(a: { tui: boolean; headless: boolean; json: boolean }): true {
   if (a.tui && (a.headless || a.json)) throw new Error(`--tui cannot be combined with ${a.headless ? '--headless' : '--json'}`);
-  if (a.concurrency !== undefined && (!Number.isInteger(a.concurrency) || a.concurrency < 1)) {
-    throw new Error(`--concurrency must be a whole number of at least 1, got ${a.concurrency}`);
-  }
   return true;
 }
 
@@ -115,7 +105,6 @@ await yargs(hideBin(process.argv))
         })
         .check(checkPlan)
         .check(checkDisplay)
-        .check(checkBudget)
         .epilogue(`Agent tasks (isolation: worktree) work in their own git worktree and branch; their work is merged into orchestrator/<run>/result, never into your checkout until apply.\n\n${TRUST_EPILOGUE}`)
         .example('$0 run examples/demo.yaml', 'run the demo plan')
         .example('$0 run plan.yaml --json | jq .type', 'machine-readable events'),
@@ -136,7 +125,6 @@ await yargs(hideBin(process.argv))
           force: { type: 'boolean', default: false, describe: 'resume even though the plan file changed since the run began (its tasks as they are now)' },
         })
         .check(checkDisplay)
-        .check(checkBudget)
         .epilogue(`Paused tasks stay paused in the dashboard; a headless resume releases them (nobody could un-pause them) and says so.\n\n${TRUST_EPILOGUE}`)
         .example('$0 resume', 'resume the latest unfinished run')
         .example('$0 resume 20250101-120000-ab12 --force', 'resume a run whose plan file was edited')
@@ -231,11 +219,11 @@ await yargs(hideBin(process.argv))
   )
   .command(
     'validate <plan>',
-    'check a plan (cycles, missing or duplicate tasks, unknown roles, field types) and print its tasks by level, and which are interactive (they need --tui)',
+    'check a plan (cycles, missing or duplicate tasks, unknown roles, field types) and print its tasks by level, the follow-ups its workflows will add, and which tasks are interactive (they need --tui)',
     (y) =>
       y
         .positional('plan', { type: 'string', demandOption: true, describe: 'plan file (YAML or JSON)' })
-        .options({ ...common, json: { type: 'boolean', default: false, describe: 'print the levels as JSON' } })
+        .options({ ...common, json: { type: 'boolean', default: false, describe: 'print the levels and follow-ups as JSON; an invalid plan prints {valid: false, problems} (still exit 2)' } })
         .check(checkPlan),
     (a) => validateCommand(a as never).catch(fail),
   )

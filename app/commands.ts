@@ -12,8 +12,11 @@ import { followLogs } from '../src/report/follow.js';
 import { writeLogs } from '../src/report/logs.js';
 import { runsText, showText } from '../src/report/runs.js';
 import { interactiveWork, listCapped } from '../src/scheduler/interactive.js';
-import { loadAll } from './load.js';
+import { followUpChains } from '../src/scheduler/workflows.js';
+import type { TaskSpec } from '../src/plan/schema.js';
+import { keysCheck, loadAll } from './load.js';
 import type { CommonArgs } from './load.js';
+import { plural } from '../src/report/plural.js';
 
 /** `runs`, `show [RUN]`, `logs [RUN] TASK`: read the workspace's run database (no RUN: the latest run). */
 export async function readCommand(args: CommonArgs & { run?: string; task?: string; json: boolean; follow?: boolean; watch?: boolean }, what: 'runs' | 'show' | 'logs') {
@@ -69,21 +72,31 @@ async function followCommand(workspace: string, run: string | undefined, task: s
   }
 }
 
-/** `validate PLAN`: the plan's tasks by level, or why it is invalid. */
+/** `validate PLAN`: the plan's tasks by level, or why it is invalid (with --json, as JSON on stdout too; exit 2 either way). */
 export async function validateCommand(args: CommonArgs & { plan: string; json: boolean }) {
-  const { plan, loaded } = await loadAll(args, 'read', args.plan);
+  const { plan, loaded } = await loadAll(args, 'read', args.plan).catch((err: unknown) => {
+    if (args.json && err instanceof UserError) {
+      // Each problem's fields in one fixed order (README.md, "validate --json").
+      const problems = (err.problems.length ? err.problems : [{ message: err.message }]).map(({ file, line, field, message }) => ({ file, line, field, message }));
+      process.stdout.write(`${JSON.stringify({ valid: false, file: path.resolve(args.plan), problems }, null, 2)}\n`);
+    }
+    throw err;
+  });
   if (!plan) throw new Error('unreachable: no plan');
   untrustedNote(loaded);
   const levels = planLevels(plan);
   // Tasks a headless run refuses: they need a person at the dashboard.
   const interactive = interactiveWork(plan.tasks, loaded.config);
+  const followUps = (task: TaskSpec) => followUpChains(task, loaded.config.workflows);
   if (args.json) {
-    process.stdout.write(`${JSON.stringify({ plan: plan.name, file: plan.file, tasks: plan.tasks.length, levels, interactive: interactive.tasks }, null, 2)}\n`);
+    const chains = Object.fromEntries(plan.tasks.map((t) => [t.id, followUps(t)] as const).filter(([, c]) => c.length > 0));
+    const report = { valid: true, plan: plan.name, file: plan.file, tasks: plan.tasks.length, levels, interactive: interactive.tasks, followUps: chains };
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } else {
     const note = interactive.tasks.length
-      ? `\n${interactive.tasks.length} interactive task${interactive.tasks.length === 1 ? '' : 's'} (run with --tui; a headless run refuses them): ${listCapped(interactive.tasks, 20)}`
+      ? `\n${plural(interactive.tasks.length, 'interactive task')} (run with --tui; a headless run refuses them): ${listCapped(interactive.tasks, 20)}`
       : '';
-    process.stdout.write(`${formatLevels(plan, levels)}${note}\n`);
+    process.stdout.write(`${formatLevels(plan, levels, { followUps })}${note}\n`);
   }
 }
 
@@ -121,7 +134,7 @@ export async function trustCommand(args: { file?: string; revoke: boolean; list:
     process.stdout.write(removed ? `no longer trusted: ${realPath}\n` : `${realPath} was not trusted; nothing to do\n`);
     return;
   }
-  const project = await trustProjectConfig({ cwd, ...(args.file !== undefined ? { configFile: path.resolve(cwd, args.file) } : {}) });
+  const project = await trustProjectConfig({ cwd, checkKeys: await keysCheck(), ...(args.file !== undefined ? { configFile: path.resolve(cwd, args.file) } : {}) });
   const lines = [`trusted ${project.realPath} (sha256 ${project.digest.slice(0, 12)}…)`];
   if (project.runs.length > 0) {
     lines.push('run, resume and doctor will now use it; it sets what runs:', ...project.runs.map((l) => `  - ${l}`));

@@ -20,11 +20,22 @@ export interface CommonArgs {
  */
 export type ConfigUse = 'execute' | 'read';
 
+/**
+ * The dashboard's check of a config's `keys:`, so every command refuses an
+ * unknown command id as the dashboard would. Imported when used: the keymap
+ * is a components/ module, which cli.js may not load at start-up.
+ */
+export async function keysCheck() {
+  const { buildKeymap } = await import('../components/keymap.js');
+  return (keys: Parameters<typeof buildKeymap>[0]) => buildKeymap(keys).problems;
+}
+
 /** Config (with --concurrency over it), the workspace, and the plan when a command names one. */
 export async function loadAll(args: CommonArgs & { concurrency?: number }, use: ConfigUse, planFile?: string) {
   const cwd = process.cwd();
   const loaded = await loadConfig({
     cwd,
+    checkKeys: await keysCheck(),
     trust: use === 'execute' ? 'require' : 'inspect',
     ...(args.trust ? { trustGiven: true } : {}),
     ...(args.config ? { configFile: path.resolve(cwd, args.config) } : {}),

@@ -26,6 +26,7 @@ import { loadAll } from './load.js';
 import type { CommonArgs } from './load.js';
 import { SIGNAL_EXIT } from '../src/report/exit-codes.js';
 import { write } from './output.js';
+import { plural } from '../src/report/plural.js';
 
 /** The flags of `run` and `resume`. */
 export interface RunArgs extends CommonArgs {
@@ -178,7 +179,7 @@ function refuseInteractiveHeadless(tasks: readonly TaskSpec[], config: Config): 
   const named = new Set(work.tasks);
   const roles = [...new Set(tasks.filter((t) => named.has(t.id)).map((t) => t.agent)), ...work.followUpRoles];
   const what = [
-    ...(work.tasks.length ? [`${work.tasks.length} interactive task${work.tasks.length === 1 ? '' : 's'}: ${listCapped(work.tasks)}`] : []),
+    ...(work.tasks.length ? [`${plural(work.tasks.length, 'interactive task')}: ${listCapped(work.tasks)}`] : []),
     ...(work.followUpRoles.length ? [`follow-ups of interactive role${work.followUpRoles.length === 1 ? '' : 's'} ${listCapped(work.followUpRoles)}`] : []),
   ].join('; ');
   throw new UserError(

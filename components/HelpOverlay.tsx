@@ -12,10 +12,13 @@ function Row({ row, keyWidth }: { row: HelpRow; keyWidth: number }) {
       </Text>
     );
   }
+  // The command id, as `keys:` in config names it, in a colour of its own.
+  const id = row.id !== undefined && row.text.startsWith(`${row.id}:`) ? `${row.id}:` : '';
   return (
     <Text wrap="truncate">
       <Text color="yellow">{row.keys.padEnd(keyWidth)}</Text>
-      {row.text}
+      {id ? <Text color="cyan">{id}</Text> : null}
+      {row.text.slice(id.length)}
     </Text>
   );
 }
@@ -29,7 +32,7 @@ export function HelpOverlay({ keymap, width, height, top }: { keymap: Keymap; wi
   const first = Math.min(Math.max(0, top), help.maxTop);
   return (
     <Box borderStyle="round" borderColor="cyan" flexDirection="column" width={width} height={height} paddingX={1} overflow="hidden">
-      {help.title ? <Text bold color="cyan" wrap="truncate">{`keys — ${helpCloseText(keymap)} closes · override them in config \`keys:\``}</Text> : null}
+      {help.title ? <Text bold color="cyan" wrap="truncate">{`keys — ${helpCloseText(keymap)} closes · rebind one in config: keys: { <id>: <key> }`}</Text> : null}
       <Box flexDirection="row" flexShrink={0}>
         {help.columns.map((column, c) => (
           <Box key={c} flexDirection="column" width={help.columnWidth} marginRight={c < help.columns.length - 1 ? COLUMN_GAP : 0} flexShrink={0}>

@@ -6,6 +6,7 @@ import { formatElapsed, stateDetail, stateLabel, taskDuration } from '../src/rep
 import { visible } from '../src/report/visible.js';
 import type { DagRow } from './dag-rows.js';
 import { NEEDS_YOU_STYLE, STATE_STYLE, fit } from './glyphs.js';
+import { plural } from '../src/report/plural.js';
 
 /** How a row relates to the selected task. */
 export type Relation = 'selected' | 'upstream' | 'downstream' | undefined;
@@ -74,7 +75,7 @@ export function TaskList(props: {
         if (row.kind === 'level') {
           return (
             <Text key={`level-${row.level}`} color="gray" wrap="truncate">
-              {fit(`── level ${row.level + 1} · ${row.count} task${row.count === 1 ? '' : 's'} ${'─'.repeat(width)}`, width)}
+              {fit(`── level ${row.level + 1} · ${plural(row.count, 'task')} ${'─'.repeat(width)}`, width)}
             </Text>
           );
         }

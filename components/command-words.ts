@@ -20,21 +20,22 @@ const APPLIES: Record<EngineCommand, string> = {
  * The dashboard's words for a command's result (docs/architecture.md §10: the engine
  * returns facts, each front end phrases them). One line for the footer.
  */
-export function commandWords(command: EngineCommand, r: CommandResult): string {
+export function commandWords(command: EngineCommand, r: CommandResult, run: { paused: boolean } = { paused: false }): string {
   if (!r.ok) return refusalWords(command, r);
+  // A task sent back to start waits while the run is paused: say so, or the person waits for nothing.
+  const held = run.paused ? ': the run is paused, it starts when the run resumes' : '';
   switch (r.did) {
     case 'paused':
       return r.from === 'running' ? `paused ${r.id} (its processes are stopped)` : `paused ${r.id}: it will not start until resumed`;
     case 'resumed':
       return `resumed ${r.id}`;
     case 'retrying':
-      return `retrying ${r.id} (attempt ${r.attempt})`;
+      return `retrying ${r.id} (attempt ${r.attempt})${held}`;
     case 'retrying-now':
-      return `retrying ${r.id} now, without waiting out its backoff`;
+      return run.paused ? `${r.id} will not wait out its backoff${held}` : `retrying ${r.id} now, without waiting out its backoff`;
     case 'started-past-breaker':
-      return r.limit
-        ? `starting ${r.id} now, before provider '${r.provider}' usage limit resets (it may meet the limit again)`
-        : `starting ${r.id} now, past the open circuit breaker of provider '${r.provider}'`;
+      if (r.limit) return `${run.paused ? `${r.id} goes` : `starting ${r.id} now,`} before provider '${r.provider}' usage limit resets (it may meet the limit again)${run.paused ? held : ''}`;
+      return run.paused ? `${r.id} goes past the open circuit breaker of provider '${r.provider}'${held}` : `starting ${r.id} now, past the open circuit breaker of provider '${r.provider}'`;
     case 'stopping':
       return command === 'skip' ? `skipping ${r.id}: stopping it` : `cancelling ${r.id}: stopping its processes`;
     case 'skipped':

@@ -3,8 +3,11 @@ import { DETACH_KEY } from './keymap.js';
 
 const TITLES: Record<Scope, string> = { global: 'anywhere', tasks: 'task list', pane: 'agent pane (enter/tab focuses it)' };
 
-/** One drawn row of the help: a section title, a binding, or the wrapped rest of a binding's description. */
-export type HelpRow = { kind: 'title'; text: string } | { kind: 'key'; keys: string; text: string };
+/**
+ * One drawn row of the help: a section title, a binding, or the wrapped rest of a binding's description.
+ * A binding's first row starts with its command id (`retry: …`): what to write under `keys:` to rebind it.
+ */
+export type HelpRow = { kind: 'title'; text: string } | { kind: 'key'; keys: string; text: string; id?: string };
 
 /** How the help is drawn in a box: its rows by column, and how far it scrolls. */
 export interface HelpLayout {
@@ -53,15 +56,19 @@ export function wrapWords(text: string, width: number): string[] {
 
 function rows(keymap: Keymap, columnWidth: number, keyWidth: number): HelpRow[] {
   const out: HelpRow[] = [];
-  const add = (keys: string, description: string) => {
+  const add = (keys: string, description: string, id?: string) => {
     // Keys too long for their column (a long `keys:` override) get a row of their own.
     const own = keys.length >= keyWidth;
     if (own) out.push({ kind: 'key', keys, text: '' });
-    wrapWords(description, columnWidth - keyWidth).forEach((text, i) => out.push({ kind: 'key', keys: i === 0 && !own ? keys : '', text }));
+    // A description that starts with its own id ("quit: asks first…") is not told it twice.
+    const told = id ? `${id}: ${description.startsWith(`${id}: `) ? description.slice(id.length + 2) : description}` : description;
+    wrapWords(told, columnWidth - keyWidth).forEach((text, i) =>
+      out.push({ kind: 'key', keys: i === 0 && !own ? keys : '', text, ...(i === 0 && id ? { id } : {}) }),
+    );
   };
   for (const scope of ['global', 'tasks', 'pane'] as const) {
     out.push({ kind: 'title', text: TITLES[scope] });
-    for (const b of keymap.filter((k) => k.scope === scope)) add(b.keys.join(' '), b.description);
+    for (const b of keymap.filter((k) => k.scope === scope)) add(b.keys.join(' '), b.description, b.id);
   }
   out.push({ kind: 'title', text: 'attached to an agent' });
   add(DETACH_KEY, 'detach; every other key goes to the agent');

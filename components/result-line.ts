@@ -2,6 +2,7 @@ import { countLabels, formatElapsed, formatLabelCounts } from '../src/report/for
 import type { RunSnapshot } from '../src/scheduler/run-store.js';
 import { endedOk } from '../src/scheduler/states.js';
 import { formatBudgetHit } from '../src/scheduler/budget.js';
+import { plural } from '../src/report/plural.js';
 
 /**
  * The one-line result the dashboard shows once the run has finished: a run a
@@ -13,5 +14,5 @@ export function resultLine(s: RunSnapshot): string {
   const counts = formatLabelCounts(countLabels(s.tasks));
   const ended = s.tasks.reduce((t, r) => Math.max(t, r.endedAt ?? 0), s.startedAt);
   const verdict = s.interrupted ? `interrupted by ${s.interrupted}` : s.overBudget ? `stopped (${formatBudgetHit(s.overBudget)})` : ok ? 'succeeded' : 'failed';
-  return `run ${verdict}: ${s.tasks.length} tasks (${counts}) in ${formatElapsed(ended - s.startedAt)} — q quits`;
+  return `run ${verdict}: ${plural(s.tasks.length, 'task')} (${counts}) in ${formatElapsed(ended - s.startedAt)} — q quits`;
 }

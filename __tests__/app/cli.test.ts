@@ -68,6 +68,29 @@ describe('orchestrator validate', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('--json on a broken plan prints the problems as JSON on stdout, still exit 2', async () => {
+    const file = write('bad-json.yaml', 'tasks:\n  - { id: a, agent: codr, prompt: x }\n  - { id: b, agent: shell, prompt: x, dependsOn: [ghost] }\n');
+    const r = await cli(['validate', file, '--json']);
+    expect(r.code).toBe(2);
+    const out = JSON.parse(r.stdout) as { valid: boolean; file: string; problems: Array<Record<string, unknown>> };
+    expect(out).toMatchObject({ valid: false, file });
+    expect(out.problems).toEqual([
+      { file, line: 2, field: 'tasks[0].agent', message: expect.stringMatching(/unknown role 'codr'/) },
+      { file, line: 3, field: 'tasks[1].dependsOn[0]', message: expect.stringMatching(/'ghost'/) },
+    ]);
+    expect(r.stderr).toContain('is invalid');
+  });
+
+  it('shows the follow-ups the workflows will add, in text and in --json', async () => {
+    const file = write('follow.yaml', 'tasks:\n  - { id: code, agent: coder, prompt: x }\n  - { id: solo, agent: coder, prompt: x, followUps: false }\n');
+    const text = await cli(['validate', file]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('follow-ups the workflows add as tasks complete:\n  code → code-reviewer → code-reviewer-tester\n');
+    expect(text.stdout).not.toContain('solo →');
+    const json = JSON.parse((await cli(['validate', file, '--json'])).stdout) as { valid: boolean; followUps: unknown };
+    expect(json).toMatchObject({ valid: true, followUps: { code: [['code', 'code-reviewer', 'code-reviewer-tester']] } });
+  });
+
   it('with DEBUG set, shows the stack trace too', async () => {
     const file = write('cyc.yaml', 'tasks:\n  - { id: a, agent: shell, prompt: x, dependsOn: [a] }\n');
     const r = await cli(['validate', file], { env: { DEBUG: '1' } });
@@ -153,7 +176,7 @@ describe('orchestrator run (headless)', () => {
     clearInterval(poll);
     expect(r.code).toBe(130);
     expect(r.stdout).toMatch(/slow\s+interrupted\s+interrupted \(SIGINT\)/);
-    expect(r.stdout).toMatch(/interrupted by SIGINT — 1 tasks \(1 interrupted\)/);
+    expect(r.stdout).toMatch(/interrupted by SIGINT — 1 task \(1 interrupted\)/);
     const pid = Number(readFileSync(pidFile, 'utf8').trim());
     expect(() => process.kill(pid, 0)).toThrow();
   });
@@ -291,10 +314,18 @@ describe('orchestrator run (headless)', () => {
     expect(report.providers.find((p) => p.name === 'claude')?.roles).toContain('coder');
   });
 
-  it('--concurrency must be a whole number of at least 1', async () => {
-    const r = await cli(['run', path.join(ROOT, 'examples/demo.yaml'), '--concurrency', '0']);
+  it.each([
+    [['--concurrency', '0'], "--concurrency: expected a whole number of at least 1, got '0'"],
+    [['--concurrency', 'abc'], "--concurrency: expected a whole number of at least 1, got 'abc'"],
+    [['--concurrency', '2.5'], "--concurrency: expected a whole number of at least 1, got '2.5'"],
+    [['--concurrency'], '--concurrency: expected a whole number of at least 1, got no value'],
+    [['--budget', 'ten'], "--budget: expected a number above 0, got 'ten'"],
+    [['--budget-tokens', '1e3x'], "--budget-tokens: expected a whole number of at least 1, got '1e3x'"],
+  ])('a numeric flag %j that is not one is refused, quoting what was typed (exit 2)', async (flags, message) => {
+    const r = await cli(['run', path.join(ROOT, 'examples/demo.yaml'), ...flags]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--concurrency must be a whole number of at least 1/);
+    expect(r.stderr).toContain(message);
+    expect(r.stderr).not.toContain('NaN');
   });
 });
 
@@ -318,6 +349,14 @@ describe('orchestrator config and help', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('.orchestratorrc:1');
     expect(r.stderr).toContain('concurrency');
+  });
+
+  it('refuses an unknown command id under keys: as the dashboard does, naming the file, the field and the known ids', async () => {
+    const file = write('.orchestratorrc', 'keys:\n  select-down: j\n');
+    const r = await cli(['config']);
+    rmSync(file);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${file}:2: keys.select-down: unknown command 'select-down' (known: help, quit,`);
   });
 
   it('--help lists the commands; an unknown command exits 2 with a hint', async () => {

@@ -111,7 +111,7 @@ describe('the dashboard on a real engine', () => {
     await h.press('/', KEY.escape);
     await h.until((f) => f.includes('filter cleared') && f.includes('three'), 'filter cleared');
     await h.press('/', ...'thr', KEY.enter);
-    await h.until((f) => f.includes('filter: thr (1 tasks)') && !f.includes('four'), 'text filter');
+    await h.until((f) => f.includes('filter: thr (1 task)') && !f.includes('four'), 'text filter');
   });
 
   it('opens help generated from the keymap, and closes it with Esc or ?', async () => {

@@ -97,6 +97,13 @@ describe('the dashboard reducer', () => {
     expect(reduce(frozen(initialUi()), result, two).ui.feedback).toEqual({ ok: false, text: 'a is running; only failed, cancelled or blocked tasks can be retried' });
   });
 
+  it('a retry while the run is paused (P) says the task starts when the run resumes', () => {
+    const retried: Action = { type: 'result', effect: { kind: 'retry', id: 'a' }, result: { ok: true, did: 'retrying', id: 'a', attempt: 2 } };
+    const paused = viewOf(snapshot({ a: { kind: 'pending' }, b: pending }, { paused: true }));
+    expect(reduce(frozen(initialUi()), retried, paused).ui.feedback).toEqual({ ok: true, text: 'retrying a (attempt 2): the run is paused, it starts when the run resumes' });
+    expect(reduce(frozen(initialUi()), retried, two).ui.feedback).toEqual({ ok: true, text: 'retrying a (attempt 2)' });
+  });
+
   it('attached, sends every key as typed to the agent until ctrl+], and detaches when a write fails', () => {
     const attached = keys(initialUi(), two, 'i');
     expect(attached).toMatchObject({ ui: { attached: 'a' }, effects: [{ kind: 'attach', id: 'a' }] });
@@ -126,10 +133,10 @@ describe('the dashboard reducer', () => {
     let { ui } = keys(initialUi(), two, '/', 'b', 'x', '\u007f');
     expect(ui).toMatchObject({ filter: 'b', overlay: { kind: 'prompt', purpose: 'filter', text: 'b' } });
     ({ ui } = keys(ui, two, '\r'));
-    expect(ui).toMatchObject({ filter: 'b', overlay: { kind: 'none' }, feedback: { text: 'filter: b (1 tasks) — / then Esc clears it' } });
+    expect(ui).toMatchObject({ filter: 'b', overlay: { kind: 'none' }, feedback: { text: 'filter: b (1 task) — / then Esc clears it' } });
     expect(keys(ui, two, '/', '\u001b').ui).toMatchObject({ filter: '', feedback: { text: 'filter cleared' } });
     // Pasted in one chunk, before any frame shows the filter: the count is the filter's own.
-    expect(keys(initialUi(), two, '/b\r').ui).toMatchObject({ filter: 'b', feedback: { text: 'filter: b (1 tasks) — / then Esc clears it' } });
+    expect(keys(initialUi(), two, '/b\r').ui).toMatchObject({ filter: 'b', feedback: { text: 'filter: b (1 task) — / then Esc clears it' } });
   });
 
   it('settles on the run as it stands: a listed selection, detached from an agent that ended', () => {
@@ -186,5 +193,15 @@ describe('the dashboard\'s words for command results', () => {
   ];
   it.each(cases)('%s %j → %s', (command, result, words) => {
     expect(commandWords(command, result)).toBe(words);
+  });
+
+  const whilePaused: Array<[EngineCommand, CommandResult, string]> = [
+    ['retry', { ok: true, did: 'retrying', id: 'a', attempt: 2 }, 'retrying a (attempt 2): the run is paused, it starts when the run resumes'],
+    ['retry', { ok: true, did: 'retrying-now', id: 'a' }, 'a will not wait out its backoff: the run is paused, it starts when the run resumes'],
+    ['retry', { ok: true, did: 'started-past-breaker', id: 'a', provider: 'shell' }, "a goes past the open circuit breaker of provider 'shell': the run is paused, it starts when the run resumes"],
+    ['skip', { ok: true, did: 'skipped', id: 'a' }, 'skipped a'],
+  ];
+  it.each(whilePaused)('while the run is paused: %s %j → %s', (command, result, words) => {
+    expect(commandWords(command, result, { paused: true })).toBe(words);
   });
 });

@@ -27,6 +27,16 @@ describe("the dashboard's result line", () => {
     expect(resultLine(ended('failed'))).toMatch(/^run succeeded: 2 tasks \(1 completed, 1 failed \(soft\)\) in /);
   });
 
+  it('says "1 task", never "1 tasks"', () => {
+    const store = new RunStore({ plan: 'p', file: '/w/p.yaml', workspace: '/w', concurrency: 1, now: () => 0 });
+    store.start([task('only')]);
+    store.setState('only', { kind: 'eligible' });
+    store.setState('only', { kind: 'running' });
+    store.setState('only', { kind: 'completed', result: 'fine' });
+    store.finish(0);
+    expect(resultLine(store.getSnapshot())).toMatch(/^run succeeded: 1 task \(1 completed\) in /);
+  });
+
   it('says a run a shutdown stopped was interrupted, by what, never failed', () => {
     expect(resultLine(ended('interrupted'))).toMatch(/^run interrupted by SIGTERM: 2 tasks \(1 completed, 1 interrupted\) in /);
   });

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import path from 'node:path';
+import { buildKeymap, COMMAND_IDS } from '../../components/keymap.js';
 import { loadConfig } from '../../src/config/load.js';
 import { UserError } from '../../src/errors.js';
 import type { Problem } from '../../src/errors.js';
@@ -161,12 +162,60 @@ describe('many problems at once', () => {
     ]);
   });
 
+  it('reports a wrong type and an unknown provider in the same pass, each once', async () => {
+    const file = t.write('project/.orchestratorrc', 'concurrency: abc\nagents:\n  coder: { provider: nope }\nworkflows:\n  w: { steps: [{ agent: ghost }] }\n');
+    const problems = (await loadError()).problems;
+    expect(problems.map((p) => [p.file, p.line, p.field])).toEqual([
+      [file, 1, 'concurrency'],
+      [file, 3, 'agents.coder.provider'],
+      [file, 5, 'workflows.w.steps[0].agent'],
+    ]);
+    expect(problems[1]?.message).toMatch(/unknown provider 'nope' \(known: claude, codex, goose, shell\)/);
+  });
+
+  it('a section that is not a map is one problem, not one more per reference to it', async () => {
+    const file = t.write('project/.orchestratorrc', 'providers: []\nagents: ""\n');
+    const problems = (await loadError()).problems;
+    expect(problems.map((p) => [p.file, p.line, p.field])).toEqual([
+      [file, 1, 'providers'],
+      [file, 2, 'agents'],
+    ]);
+  });
+
   it('validates CLI overrides and says they came from the command line', async () => {
     const [problem, ...rest] = (await loadError({ overrides: { concurrency: 0 } })).problems;
     expect(rest).toEqual([]);
     expect(problem?.file).toBeUndefined();
     expect(problem?.field).toBe('concurrency');
     expect(problem?.message).toMatch(/expected at least 1, found 0 \(given on the command line\)/);
+  });
+});
+
+describe('keys:, with the dashboard keymap check handed in', () => {
+  const checkKeys = (keys: Parameters<typeof buildKeymap>[0]) => buildKeymap(keys).problems;
+
+  it('an unknown command id is placed at its file and line, with the known ids, among the other problems', async () => {
+    const file = t.write('project/.orchestratorrc', 'concurrency: 0\nkeys:\n  retry: R\n  select-down: j\n');
+    const error = await loadConfig({ cwd: t.project, env: t.env, trust: 'inspect', checkKeys }).then(
+      () => undefined,
+      (e: unknown) => e as UserError,
+    );
+    expect(error?.problems.map((p) => [p.file, p.line, p.field])).toEqual([
+      [file, 1, 'concurrency'],
+      [file, 4, 'keys.select-down'],
+    ]);
+    expect(error?.problems[1]?.message).toContain(`unknown command 'select-down' (known: ${COMMAND_IDS.join(', ')})`);
+  });
+
+  it('a key clash names the file that made it, and valid overrides load', async () => {
+    t.write('xdg/orchestrator/config.yaml', 'keys: { down: [j, ctrl+n] }\n');
+    const project = t.write('project/.orchestratorrc', 'keys: { up: p }\n');
+    const error = await loadConfig({ cwd: t.project, env: t.env, trust: 'inspect', checkKeys }).catch((e: unknown) => e as UserError);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).problems).toEqual([{ file: project, line: 1, field: 'keys.up', message: expect.stringContaining("'p' is already the key of 'pause'") }]);
+    t.write('project/.orchestratorrc', 'keys: { up: [k, ctrl+p] }\n');
+    const { config } = await loadConfig({ cwd: t.project, env: t.env, trust: 'inspect', checkKeys });
+    expect(config.keys).toEqual({ down: ['j', 'ctrl+n'], up: ['k', 'ctrl+p'] });
   });
 });
 

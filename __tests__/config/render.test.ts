@@ -7,6 +7,7 @@ import { defaultConfig } from '../../src/config/defaults.js';
 import { loadConfig } from '../../src/config/load.js';
 import { renderConfig, rolePermissions } from '../../src/config/render.js';
 import { CONFIG_KEYS } from '../../src/config/schema.js';
+import { buildKeymap } from '../../components/keymap.js';
 import { makeTempEnv } from './temp-env.js';
 import type { TempEnv } from './temp-env.js';
 
@@ -93,6 +94,18 @@ describe('.orchestratorrc.example', () => {
     expect(loaded.files).toEqual([EXAMPLE]);
     // It spells out the built-in defaults, so copying it as it is changes nothing.
     expect(loaded.config).toEqual(defaultConfig());
+  });
+
+  it("its keys: example uses command ids and keys the dashboard accepts", async () => {
+    const lines = readFileSync(EXAMPLE, 'utf8').split('\n');
+    const start = lines.findIndex((l) => l === '#   keys:');
+    const example = lines.slice(start, lines.findIndex((l, i) => i > start && !l.startsWith('#   '))).map((l) => l.slice(1));
+    const keys = (parse(example.join('\n')) as { keys: Record<string, string[]> }).keys;
+    expect(Object.keys(keys).length).toBeGreaterThan(0);
+    const file = t.write('project/keys.yaml', example.join('\n'));
+    // Checked as `orchestrator config` and the dashboard check it: an unknown id (select-down) fails here.
+    const loaded = await loadConfig({ cwd: t.project, env: t.env, configFile: file, checkKeys: (k) => buildKeymap(k).problems });
+    expect(loaded.config.keys).toEqual(keys);
   });
 
   it('documents every field of the schema in a comment of its own', () => {

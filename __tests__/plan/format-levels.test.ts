@@ -33,6 +33,18 @@ describe('formatLevels', () => {
     );
   });
 
+  it('lists the follow-up chains after the levels, capped', () => {
+    const plan = planOf([task('a', 'coder'), task('b', 'coder'), task('c', 'shell')]);
+    const followUps = (t: TaskSpec) => (t.agent === 'coder' ? [[t.id, `${t.id}-reviewer`]] : []);
+    expect(formatLevels(plan, [['a', 'b', 'c']], { followUps }).split('\n').slice(-3)).toEqual([
+      'follow-ups the workflows add as tasks complete:',
+      '  a → a-reviewer',
+      '  b → b-reviewer',
+    ]);
+    expect(formatLevels(plan, [['a', 'b', 'c']], { followUps, maxFollowUps: 1 }).split('\n').slice(-2)).toEqual(['  a → a-reviewer', '  … and 1 more']);
+    expect(formatLevels(plan, [['a', 'b', 'c']], { followUps: () => [] })).not.toContain('follow-ups');
+  });
+
   it('uses the singular for one task and one level', () => {
     expect(formatLevels(planOf([task('a', 'coder')], 'one'), [['a']]).split('\n')[0]).toBe('plan one: 1 task, 1 level');
   });

@@ -32,7 +32,7 @@ describe.each(['claude', 'codex'])('%s: Ctrl+C while the agent waits on the mode
     expect(runs.stdout).not.toMatch(/\bfailed\b/);
 
     const resumed = await orchestrator(ws, 'resume', '--config', ws.config, '--headless');
-    expect(resumed.stderr).toMatch(/^resuming run \S+ \(real\): 0 of 1 tasks done, 1 re-queued/);
+    expect(resumed.stderr).toMatch(/^resuming run \S+ \(real\): 0 of 1 task done, 1 re-queued/);
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toMatch(/slow\s.*completed/);
     expect(readFileSync(path.join(ws.cwd, 'slow.txt'), 'utf8')).toBe('finally\n');

@@ -30,6 +30,15 @@ describe('formatSummary', () => {
     expect(text).toMatch(/in 2\.0s, 2\.0k tokens, \$0\.0225$/m);
   });
 
+  it('counts one task as "1 task"', () => {
+    const store = new RunStore({ plan: 'p', file: '/w/p.yaml', workspace: '/w', concurrency: 1, now: () => 0 });
+    store.start([task('a')]);
+    store.setState('a', { kind: 'eligible' });
+    store.setState('a', { kind: 'running' });
+    store.setState('a', { kind: 'completed', result: 'ok' });
+    expect(formatSummary(store.getSnapshot(), 0)).toMatch(/ — 1 task \(1 completed\) in /);
+  });
+
   it('leaves usage out entirely when no agent reported any (shell tasks)', () => {
     const store = finishedStore(() => 0);
     store.setState('a', { kind: 'completed', result: 'ok' });

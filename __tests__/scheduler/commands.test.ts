@@ -1,4 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
+import type { Backend } from '../../src/agents/backend.js';
+import { taskDuration } from '../../src/report/format.js';
+import { FakeClock } from './fake-clock.js';
 import { ScriptedBackend, config, engineWith, flush, states, task } from './harness.js';
 
 describe('engine commands', () => {
@@ -175,6 +178,26 @@ describe('engine commands', () => {
     expect((await run).exitCode).toBe(0);
     expect(states(engine)).toEqual({ a: 'skipped', b: 'skipped', c: 'completed' });
     expect(backend.started()).toEqual(['a', 'c']);
+  });
+
+  it("a running task skipped ends its time at the skip, not when its processes are down (the list's and summary's duration)", async () => {
+    const clock = new FakeClock();
+    let down!: () => void;
+    // Like an agent that takes its kill grace to exit: the attempt ends only when the test says.
+    const slow: Backend = { start: () => ({ done: new Promise((r) => (down = () => r({ ok: false, reason: 'aborted' }))), pause() {}, resume() {} }) };
+    const engine = engineWith([task('a')], slow, { clock, backends: { shell: slow, claude: slow } });
+    const run = engine.run();
+    await flush();
+    clock.advance(5_000);
+    expect(engine.skip('a')).toEqual({ ok: true, did: 'stopping', id: 'a' });
+    clock.advance(5_000);
+    down();
+    await run;
+    clock.advance(60_000);
+    const record = engine.store.require('a');
+    expect(record.state).toMatchObject({ kind: 'skipped', reason: 'skipped while running' });
+    expect(record.endedAt! - record.startedAt!).toBe(10_000);
+    expect(taskDuration(record, clock.now())).toBe(5_000);
   });
 
   it('cancel stops a running task (aborting its backend) and blocks its hard dependents', async () => {

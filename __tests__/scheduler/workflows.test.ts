@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Workflow } from '../../src/config/schema.js';
-import { followUpsFor, renderTemplate, rolesInRun } from '../../src/scheduler/workflows.js';
+import { followUpChains, followUpsFor, renderTemplate, rolesInRun } from '../../src/scheduler/workflows.js';
 import { ScriptedBackend, WORKSPACE, config, engineWith, states, task } from './harness.js';
 
 const standard: Record<string, Workflow> = {
@@ -12,6 +12,25 @@ const standard: Record<string, Workflow> = {
     ],
   },
 };
+
+describe('followUpChains', () => {
+  const w = (...steps: string[][]): Record<string, Workflow> => Object.fromEntries(steps.map((roles, i) => [`w${i}`, { steps: roles.map((agent) => ({ agent })) }]));
+  it.each([
+    ['a chain to its last step', standard, 'coder', true, [['code', 'code-reviewer', 'code-reviewer-tester']]],
+    ['nothing from a last step', standard, 'tester', true, []],
+    ['nothing when the task turns follow-ups off', standard, 'coder', false, []],
+    ['a chain per branch', w(['coder', 'reviewer'], ['coder', 'tester', 'shell']), 'coder', true, [['code', 'code-reviewer'], ['code', 'code-tester', 'code-tester-shell']]],
+    ['a workflow that loops ends in …', w(['coder', 'reviewer', 'coder']), 'coder', true, [['code', 'code-reviewer', 'code-reviewer-coder', '…']]],
+  ])('%s', (_, workflows, agent, followUps, chains) => {
+    expect(followUpChains({ id: 'code', agent, followUps }, workflows)).toEqual(chains);
+  });
+
+  it('names each follow-up as followUpsFor will spawn it', () => {
+    const first = followUpsFor(task('code', { agent: 'coder' }), 'r', standard, WORKSPACE)[0]!;
+    const second = followUpsFor(first, 'r', standard, WORKSPACE)[0]!;
+    expect(followUpChains({ id: 'code', agent: 'coder', followUps: true }, standard)).toEqual([['code', first.id, second.id]]);
+  });
+});
 
 describe('followUpsFor', () => {
   const coder = task('auth', { agent: 'coder', prompt: 'Implement auth', writes: [`${WORKSPACE}/src/auth.ts`] });

@@ -5,6 +5,7 @@ import type { UiState } from '../ui-state.js';
 import { liveCount } from '../ui-state.js';
 import { say, step, tell } from './step.js';
 import type { Handler, Step, View } from './types.js';
+import { plural } from '../../src/report/plural.js';
 
 /**
  * Quits: asks first while agents run (`ask`), then stops them gracefully
@@ -21,7 +22,7 @@ function quit(ui: UiState, view: View, ask: boolean): Step {
   }
   const live = liveCount(snapshot);
   if (!ask || live === 0 || snapshot.finished) {
-    const text = live ? `stopping ${live} running task${live === 1 ? '' : 's'}… ${force} again kills ${live === 1 ? 'it' : 'them'} now` : 'quitting';
+    const text = live ? `stopping ${plural(live, 'running task')}… ${force} again kills ${live === 1 ? 'it' : 'them'} now` : 'quitting';
     return step(ui, { quitting: true }, say(true, text), [{ kind: 'quit', force: false }]);
   }
   const question = `${live} task${live === 1 ? ' is' : 's are'} running: stop ${live === 1 ? 'it' : 'them'} and quit? · y / n`;
@@ -42,7 +43,7 @@ export const GLOBAL = {
     const running = Math.min(4, view.snapshot.tasks.filter((t) => isLive(t.state)).length);
     // The split shows running agents' terminals: with none there would be nothing in it.
     if (!ui.split && running === 0) return tell(ui, false, 'no agent is running: the split view shows running agents (up to four)');
-    return step(ui, { split: !ui.split }, say(true, !ui.split ? `split view: ${running} running agent${running === 1 ? '' : 's'} (up to four)` : 'split view off'));
+    return step(ui, { split: !ui.split }, say(true, !ui.split ? `split view: ${plural(running, 'running agent')} (up to four)` : 'split view off'));
   },
   zoom: (ui) => {
     const zoom = !ui.zoom;

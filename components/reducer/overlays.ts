@@ -6,6 +6,7 @@ import { searchOutput } from './pane.js';
 import { say, step } from './step.js';
 import type { Action } from './actions.js';
 import type { Step, View } from './types.js';
+import { plural } from '../../src/report/plural.js';
 
 type Of<K extends Overlay['kind']> = Extract<Overlay, { kind: K }>;
 const closed = { overlay: { kind: 'none' } } as const;
@@ -48,7 +49,7 @@ export function promptKey(ui: UiState, overlay: Of<'prompt'>, raw: string, key: 
   if (key === 'escape') return step(ui, { ...closed, ...(filter ? { filter: '' } : {}) }, say(true, filter ? 'filter cleared' : 'search cancelled'));
   if (key === 'enter') {
     if (!filter) return searchOutput({ ...ui, ...closed }, view, overlay.text);
-    const text = overlay.text ? `filter: ${overlay.text} (${view.order(overlay.text).length} tasks) — / then Esc clears it` : 'filter cleared';
+    const text = overlay.text ? `filter: ${overlay.text} (${plural(view.order(overlay.text).length, 'task')}) — / then Esc clears it` : 'filter cleared';
     return step(ui, { ...closed, filter: overlay.text }, say(true, text));
   }
   const text = key === 'backspace' ? overlay.text.slice(0, -1) : overlay.text + (printable(raw) ?? '');

@@ -30,7 +30,7 @@ export function reduce(ui: UiState, action: Action, view: View): Step {
     case 'run':
       return { ui: now, effects: [action.effect] };
     case 'result':
-      return commandResult(now, action);
+      return commandResult(now, action, view);
     case 'diff-loaded':
       return diffLoaded(now, action.result);
     default: {

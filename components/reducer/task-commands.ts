@@ -5,8 +5,9 @@ import type { CommandId } from '../keymap.js';
 import type { UiState } from '../ui-state.js';
 import { say, step, tell } from './step.js';
 import type { Action, Effect } from './actions.js';
-import type { Handler, Step } from './types.js';
+import type { Handler, Step, View } from './types.js';
 import type { TaskDiffResult } from '../../src/scheduler/workspaces.js';
+import { plural } from '../../src/report/plural.js';
 
 const run = (ui: UiState, effect: Effect): Step => ({ ui, effects: [effect] });
 
@@ -58,7 +59,7 @@ export function diffLoaded(ui: UiState, result: TaskDiffResult): Step {
   if (overlay.kind !== 'diff' || overlay.id !== result.id) return { ui, effects: [] };
   if (result.ok) {
     const lines = result.text.replace(/\n$/, '').split('\n').filter((l, i, all) => all.length > 1 || l !== '');
-    return step(ui, { overlay: { ...overlay, lines } }, say(true, lines.length ? `changes of ${result.id}: ${lines.length} lines` : `${result.id} has changed nothing so far`));
+    return step(ui, { overlay: { ...overlay, lines } }, say(true, lines.length ? `changes of ${result.id}: ${plural(lines.length, 'line')}` : `${result.id} has changed nothing so far`));
   }
   const why =
     result.reason === 'no-diff' ? `no changes of ${result.id} to show: ${result.why}`
@@ -68,9 +69,9 @@ export function diffLoaded(ui: UiState, result: TaskDiffResult): Step {
 }
 
 /** What an engine command did, in the footer; a failed write or probe detaches. */
-export function commandResult(ui: UiState, action: Extract<Action, { type: 'result' }>): Step {
+export function commandResult(ui: UiState, action: Extract<Action, { type: 'result' }>, view: Pick<View, 'snapshot'>): Step {
   const { effect, result } = action;
-  const words = commandWords(effect.kind, result);
+  const words = commandWords(effect.kind, result, { paused: view.snapshot.paused });
   switch (effect.kind) {
     case 'send-input':
       if (result.ok) return { ui, effects: [] };

@@ -17,6 +17,7 @@ import type { ProjectConfig } from './trust.js';
 
 export type { ProjectConfig, ProjectTrust } from './trust.js';
 import { findWorkspace } from '../workspace.js';
+import { plural } from '../report/plural.js';
 
 /** The source name given to values set by CLI flags. */
 export const COMMAND_LINE_SOURCE = 'command line';
@@ -52,6 +53,13 @@ export interface LoadConfigOptions {
   trust?: 'require' | 'inspect';
   /** `--trust`: the person trusts the project file for this one command (as ORCHESTRATOR_TRUST=1 in `env` does). */
   trustGiven?: boolean;
+  /**
+   * What is wrong with the merged `keys:` (an unknown command id or key, a
+   * clash), each with its field (`keys.<id>`). The keymap is the dashboard's
+   * (components/keymap.ts), which the engine may not import, so the
+   * composition root hands its check in; unset, `keys:` is checked for shape only.
+   */
+  checkKeys?(keys: Config['keys']): Array<{ field: string; message: string }>;
 }
 
 export interface LoadedConfig {
@@ -109,22 +117,25 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<LoadedConfig>
   if (Object.keys(flags).length > 0) layers.push({ source: COMMAND_LINE_SOURCE, data: flags, note: 'given on the command line' });
 
   for (const layer of layers.slice(1)) problems.push(...checkLayer(layer));
-  if (problems.length > 0) throw invalid(problems);
 
-  const merged = mergeLayers(layers);
+  // The merged config is checked even when a file has problems of its own, so a wrong type
+  // in one field and an unknown provider in another are reported in one pass, not one per try.
+  const merged = mergeLayers(layers.filter((l) => isRecord(l.data)));
+  const origin = (field: readonly PropertyKey[]): Origin => {
+    const layer = blame(layers, field);
+    return layer ? originIn(layer, field) : { note: `from ${DEFAULTS_SOURCE}` };
+  };
   const result = ConfigSchema.safeParse(merged);
-  if (!result.success) {
-    throw invalid(
-      configProblems(result.error.issues, {
-        schema: ConfigSchema,
-        data: merged,
-        origin: (field) => {
-          const layer = blame(layers, field);
-          return layer ? originIn(layer, field) : { note: `from ${DEFAULTS_SOURCE}` };
-        },
-      }),
-    );
+  if (!result.success) problems.push(...configProblems(result.error.issues, { schema: ConfigSchema, data: merged, origin }));
+  const keys = ConfigSchema.shape.keys.safeParse(merged.keys);
+  if (keys.success && opts.checkKeys) {
+    for (const { field, message } of opts.checkKeys(keys.data)) {
+      const at = field.startsWith('keys.') ? ['keys', field.slice('keys.'.length)] : [field];
+      const { file, line, note } = origin(at);
+      problems.push({ field, message: note ? `${message} (${note})` : message, ...(file !== undefined && { file }), ...(line !== undefined && { line }) });
+    }
   }
+  if (problems.length > 0 || !result.success) throw invalid(problems);
 
   const sources = {} as Record<ConfigKey, string>;
   for (const key of CONFIG_KEYS) {
@@ -138,13 +149,21 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<LoadedConfig>
   return { config: result.data, sources, files, ...(project && { project }) };
 }
 
-/** All the problems as one error, grouped by file (in the order first seen) and by line within a file. */
-function invalid(problems: Problem[]): UserError {
+/**
+ * All the problems as one error, grouped by file (in the order first seen) and by line within a file.
+ * A field a file gets wrong is wrong in the merged config too: said once.
+ */
+function invalid(found: Problem[]): UserError {
+  const seen = new Set<string>();
+  let problems = found.filter((p) => {
+    const key = JSON.stringify([p.file, p.line, p.field, p.message]);
+    return !seen.has(key) && seen.add(key);
+  });
   const fileOrder = new Map<string | undefined, number>();
   for (const p of problems) if (!fileOrder.has(p.file)) fileOrder.set(p.file, fileOrder.size);
   const rank = (p: Problem): number => fileOrder.get(p.file) ?? 0;
   problems = [...problems].sort((a, b) => rank(a) - rank(b) || (a.line ?? 0) - (b.line ?? 0));
-  return new UserError(`invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'})`, problems);
+  return new UserError(`invalid configuration (${plural(problems.length, 'problem')})`, problems);
 }
 
 /**
@@ -238,6 +257,10 @@ function checkLayer(layer: Layer): Problem[] {
   return problems;
 }
 
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 function originIn(layer: Layer, field: readonly PropertyKey[]): Origin {
   const origin: Origin = {};
   if (layer.file) origin.file = layer.file.path;
@@ -304,7 +327,7 @@ export async function currentDigest(file: string): Promise<{ digest: string } | 
  * so a broken file is not trusted), then records the project file — the one
  * found from `cwd`, or `configFile` — with the digest of what it says now.
  */
-export async function trustProjectConfig(opts: Pick<LoadConfigOptions, 'cwd' | 'configFile' | 'env'>): Promise<ProjectConfig> {
+export async function trustProjectConfig(opts: Pick<LoadConfigOptions, 'cwd' | 'configFile' | 'env' | 'checkKeys'>): Promise<ProjectConfig> {
   const env = opts.env ?? process.env;
   const { project } = await loadConfig({ ...opts, trust: 'inspect' });
   if (!project) {

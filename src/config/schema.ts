@@ -200,8 +200,14 @@ function entriesOf(value: unknown): [string, unknown][] {
 /** Cross references: a role names a known provider, a workflow step a known role. */
 function checkReferences(config: unknown, ctx: z.RefinementCtx): void {
   if (!isRecord(config)) return;
-  const providers = isRecord(config.providers) ? config.providers : {};
-  const agents = isRecord(config.agents) ? config.agents : {};
+  // A section that is not a map is reported as such; naming every reference to it unknown would only repeat that.
+  const providers = isRecord(config.providers) ? config.providers : undefined;
+  const agents = isRecord(config.agents) ? config.agents : undefined;
+  if (providers) checkRoles(agents, providers, ctx);
+  if (agents) checkSteps(config.workflows, agents, ctx);
+}
+
+function checkRoles(agents: Record<string, unknown> | undefined, providers: Record<string, unknown>, ctx: z.RefinementCtx): void {
   for (const [role, agent] of entriesOf(agents)) {
     const provider = isRecord(agent) ? agent.provider : undefined;
     if (typeof provider === 'string' && !Object.hasOwn(providers, provider)) {
@@ -213,7 +219,10 @@ function checkReferences(config: unknown, ctx: z.RefinementCtx): void {
       });
     }
   }
-  for (const [name, workflow] of entriesOf(config.workflows)) {
+}
+
+function checkSteps(workflows: unknown, agents: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  for (const [name, workflow] of entriesOf(workflows)) {
     const steps = isRecord(workflow) && Array.isArray(workflow.steps) ? (workflow.steps as unknown[]) : [];
     steps.forEach((step, i) => {
       const agent = isRecord(step) ? step.agent : undefined;

@@ -1,5 +1,6 @@
 import type { core } from 'zod';
 import { closest } from './suggest.js';
+import { plural } from '../report/plural.js';
 
 /** A problem before it is placed in a file: the field as a path, and what is wrong. */
 export interface FieldProblem {
@@ -83,8 +84,8 @@ function expectedFor(issue: core.$ZodIssue): string | undefined {
       const bound = Number(small ? issue.minimum : issue.maximum);
       const limit = issue.inclusive === false ? (small ? 'more than' : 'less than') : small ? 'at least' : 'at most';
       if (issue.origin === 'string' && small && bound === 1) return 'a non-empty string';
-      if (issue.origin === 'string') return `${limit} ${count(bound, 'character')}`;
-      if (issue.origin === 'array') return `${limit} ${count(bound, 'item')}`;
+      if (issue.origin === 'string') return `${limit} ${plural(bound, 'character')}`;
+      if (issue.origin === 'array') return `${limit} ${plural(bound, 'item')}`;
       return `${limit} ${bound}`;
     }
     case 'invalid_format':
@@ -100,15 +101,12 @@ function choice(value: unknown): string {
   return /^[\w.-]+$/.test(value) ? value : JSON.stringify(value);
 }
 
-function count(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
-}
 
 /** Says briefly what a value is: short strings quoted, numbers and booleans as written, lists and objects by kind. */
 export function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'null (an empty value)';
-  if (Array.isArray(value)) return value.length ? `a list of ${count(value.length, 'item')}` : 'an empty list';
+  if (Array.isArray(value)) return value.length ? `a list of ${plural(value.length, 'item')}` : 'an empty list';
   switch (typeof value) {
     case 'string':
       return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);

@@ -15,6 +15,7 @@ import type { RunInfo } from './read.js';
 import { RunRecorder } from './recorder.js';
 import type { RunGit } from './journal.js';
 import { describeChanges, diffPlans, hasChanges, mergePlan, releasePaused, resumedState } from './resume.js';
+import { plural } from '../report/plural.js';
 
 /** A run being recorded: attach it to the engine's store before the run starts, close it after. */
 export interface PersistedRun {
@@ -123,7 +124,7 @@ export async function beginResume(opts: ResumeOptions): Promise<PersistedRun> {
     const resumed = tasks.map(resumedState);
     const requeued = resumed.filter((r, i) => r.state !== tasks[i]!.state && r.state.kind === 'pending' && tasks[i]!.state.kind !== 'pending').length;
     const done = resumed.filter((r) => r.state.kind === 'completed' || r.state.kind === 'skipped').length;
-    notes.unshift(`resuming run ${target} (${run.plan}): ${done} of ${resumed.length} tasks done, ${requeued} re-queued`);
+    notes.unshift(`resuming run ${target} (${run.plan}): ${done} of ${plural(resumed.length, 'task')} done, ${requeued} re-queued`);
     const { records: restore, note } = opts.headless ? releasePaused(resumed) : { records: resumed, note: undefined };
     if (note) notes.push(note);
     const persisted = recorded(db, workspace, target, release, run.session + 1, planHash ? { planHash } : {});

@@ -2,6 +2,7 @@ import type { TaskSpec } from '../plan/schema.js';
 import type { TaskRecord } from '../scheduler/run-store.js';
 import { isInterrupted } from '../scheduler/states.js';
 import type { TaskState } from '../scheduler/states.js';
+import { plural } from '../report/plural.js';
 
 /** Why a task that was running when the orchestrator died runs again: what its agent is told. */
 export const CRASH_NOTE = 'interrupted: the orchestrator stopped while this task ran';
@@ -61,7 +62,7 @@ export function releasePaused(records: readonly TaskRecord[]): { records: TaskRe
   const list = released.length > 8 ? `${released.slice(0, 8).join(', ')} and ${released.length - 8} more` : released.join(', ');
   return {
     records: out,
-    note: `released ${released.length} paused task${released.length === 1 ? '' : 's'} (${list}): nobody can un-pause them in a headless resume; resume in the dashboard to keep them paused`,
+    note: `released ${plural(released.length, 'paused task')} (${list}): nobody can un-pause them in a headless resume; resume in the dashboard to keep them paused`,
   };
 }
 

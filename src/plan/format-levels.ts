@@ -1,4 +1,5 @@
 import type { Plan, TaskSpec } from './schema.js';
+import { plural } from '../report/plural.js';
 
 /** How much of a big plan `formatLevels` shows before summarising the rest. */
 export interface FormatLevelsOptions {
@@ -10,6 +11,10 @@ export interface FormatLevelsOptions {
   maxTasks?: number;
   /** Dependencies listed per task before "+N more"; default 4. */
   maxDeps?: number;
+  /** The follow-up chains a task's workflows add (scheduler/workflows.ts followUpChains), listed after the levels. */
+  followUps?(task: TaskSpec): string[][];
+  /** Follow-up chains listed before "… and N more"; default 20. */
+  maxFollowUps?: number;
 }
 
 const MAX_ID_WIDTH = 40;
@@ -28,11 +33,11 @@ export function formatLevels(plan: Plan, levels: string[][], options: FormatLeve
   const byId = new Map<string, TaskSpec>();
   for (const task of plan.tasks) byId.set(task.id, task);
 
-  const lines = [`plan ${plan.name}: ${count(plan.tasks.length, 'task')}, ${count(levels.length, 'level')}`];
+  const lines = [`plan ${plan.name}: ${plural(plan.tasks.length, 'task')}, ${plural(levels.length, 'level')}`];
   let shownLevels = 0;
   for (let listed = 0; shownLevels < Math.min(levels.length, maxLevels) && listed < maxTasks; shownLevels++) {
     const level = levels[shownLevels]!;
-    lines.push(`level ${shownLevels + 1}${level.length > perLevel ? ` (${count(level.length, 'task')})` : ''}:`);
+    lines.push(`level ${shownLevels + 1}${level.length > perLevel ? ` (${plural(level.length, 'task')})` : ''}:`);
     const shown = level.slice(0, Math.min(perLevel, maxTasks - listed));
     listed += shown.length;
     const width = Math.min(MAX_ID_WIDTH, Math.max(...shown.map((id) => id.length)));
@@ -45,9 +50,24 @@ export function formatLevels(plan: Plan, levels: string[][], options: FormatLeve
   if (levels.length > shownLevels) {
     let rest = 0;
     for (let l = shownLevels; l < levels.length; l++) rest += levels[l]!.length;
-    lines.push(`… ${count(levels.length - shownLevels, 'more level')} (${count(rest, 'task')})`);
+    lines.push(`… ${plural(levels.length - shownLevels, 'more level')} (${plural(rest, 'task')})`);
   }
+  if (options.followUps) lines.push(...followUpLines(plan.tasks, options.followUps, options.maxFollowUps ?? 20));
   return lines.join('\n');
+}
+
+/** `code → code-reviewer → code-reviewer-tester`, a line per chain: tasks validate cannot list by level, as they do not exist yet. */
+function followUpLines(tasks: readonly TaskSpec[], chainsOf: (task: TaskSpec) => string[][], max: number): string[] {
+  const lines: string[] = [];
+  let more = 0;
+  for (const task of tasks) {
+    for (const chain of chainsOf(task)) {
+      if (lines.length < max) lines.push(`  ${chain.join(' → ')}`);
+      else more++;
+    }
+  }
+  if (lines.length === 0) return [];
+  return ['follow-ups the workflows add as tasks complete:', ...lines, ...(more ? [`  … and ${more} more`] : [])];
 }
 
 function describeTask(task: TaskSpec, maxDeps: number): string {
@@ -61,6 +81,3 @@ function describeTask(task: TaskSpec, maxDeps: number): string {
   return text;
 }
 
-function count(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
-}

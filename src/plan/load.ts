@@ -16,6 +16,7 @@ import { planIssueProblems } from './issues.js';
 import { fastParsePlan } from './fast-path.js';
 import { PlanFileSchema } from './schema.js';
 import type { Plan, TaskSpec } from './schema.js';
+import { plural } from '../report/plural.js';
 
 export { formatLevels } from './format-levels.js';
 
@@ -83,7 +84,7 @@ export function planFromText(text: string, file: string, opts: LoadPlanOptions):
     const where = locate(all.map((p) => p.path));
     const problems = all.map((p) => located(file, where, p.path, p.message));
     problems.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity));
-    throw new UserError(`plan ${file} is invalid (${problems.length} ${problems.length === 1 ? 'problem' : 'problems'})`, problems);
+    throw new UserError(`plan ${file} is invalid (${plural(problems.length, 'problem')})`, problems);
   }
   const name = valid?.name ?? path.basename(file, path.extname(file));
   const plan: Plan = { name, file: path.resolve(file), workspace: opts.workspace, tasks };

@@ -172,7 +172,9 @@ export function limitWords(provider: string, at: number, now = Date.now()): stri
 /** How long a task ran (so far, if it still runs). */
 export function taskDuration(record: TaskRecord, now: number): number | undefined {
   if (record.startedAt === undefined) return undefined;
-  return (record.endedAt ?? now) - record.startedAt;
+  // A running task skipped ends at the skip, not seconds later when its processes were down.
+  const skippedAt = record.state.kind === 'skipped' ? record.state.at : undefined;
+  return (skippedAt ?? record.endedAt ?? now) - record.startedAt;
 }
 
 /** Lays out rows as a plain text table with a header and aligned columns. */

@@ -9,6 +9,7 @@ import { formatBudgetHit } from '../scheduler/budget.js';
 import type { BudgetHit } from '../scheduler/budget.js';
 import { countLabels, formatElapsed, formatLabelCounts, formatUsage, limitWords, stateDetail, stateLabel, table, taskDuration } from './format.js';
 import { toJsonEvent } from './json-events.js';
+import { plural } from './plural.js';
 
 export interface ReporterOptions {
   /** One JSON event per line instead of readable lines (see docs/events.md). */
@@ -78,7 +79,7 @@ function lineWriter(store: RunStoreReader, opts: ReporterOptions): (e: RunEvent)
       case 'run-started':
         idWidth = e.tasks.reduce((w, t) => Math.max(w, Math.min(40, t.id.length)), 12);
         workspace = e.workspace;
-        opts.write(visible(`run ${e.plan}: ${e.tasks.length} task${e.tasks.length === 1 ? '' : 's'}, concurrency ${e.concurrency}, workspace ${e.workspace}`) + '\n');
+        opts.write(visible(`run ${e.plan}: ${plural(e.tasks.length, 'task')}, concurrency ${e.concurrency}, workspace ${e.workspace}`) + '\n');
         return;
       case 'task-state': {
         if (e.to.kind === 'eligible' && (e.from.kind === 'pending' || (e.from.kind === 'eligible' && !e.to.breaker))) return;
@@ -173,7 +174,7 @@ export function formatSummary(snapshot: RunSnapshot, now: number, interrupted?: 
       .map((l) => (columns && l.length > columns ? `${l.slice(0, columns - 1)}…` : l))
       .join('\n'),
     '',
-    `${plan}: ${verdict} — ${snapshot.tasks.length} tasks (${counts}) in ${formatElapsed(now - snapshot.startedAt)}${usage ? `, ${usage}` : ''}`,
+    `${plan}: ${verdict} — ${plural(snapshot.tasks.length, 'task')} (${counts}) in ${formatElapsed(now - snapshot.startedAt)}${usage ? `, ${usage}` : ''}`,
     '',
   ].join('\n');
 }

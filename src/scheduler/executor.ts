@@ -21,7 +21,8 @@ import type { LandResult, TaskWorkspaces } from './workspaces.js';
 /** Why an attempt was stopped before it ended by itself; decides its final state. */
 export type StopCause =
   | { kind: 'cancel' }
-  | { kind: 'skip' }
+  /** `at`: when the skip was asked (stamped by stop()). */
+  | { kind: 'skip'; at?: number }
   | { kind: 'timeout'; ms: number }
   | { kind: 'budget'; hit: BudgetHit }
   | { kind: 'shutdown'; signal: string };
@@ -328,7 +329,8 @@ export class Executor {
   stop(id: string, cause: StopCause): boolean {
     const active = this.active.get(id);
     if (!active) return false;
-    if (!active.controller.signal.aborted) active.controller.abort(cause);
+    // A skip is stamped now: the task's time ends when the person skipped it, however long its processes take to stop.
+    if (!active.controller.signal.aborted) active.controller.abort(cause.kind === 'skip' ? { ...cause, at: (this.opts.clock ?? realClock).now() } : cause);
     return true;
   }
 
@@ -395,7 +397,7 @@ export function stoppedState(reason: unknown): TaskState {
     case 'budget':
       return { kind: 'failed', reason: `stopped: its ${formatBudgetHit(cause.hit)}`, failure: 'permanent' };
     case 'skip':
-      return { kind: 'skipped', reason: 'skipped while running' };
+      return { kind: 'skipped', reason: 'skipped while running', ...(cause.at !== undefined ? { at: cause.at } : {}) };
     case 'shutdown':
       return { kind: 'cancelled', reason: `interrupted (${cause.signal})` };
     case 'cancel':

@@ -20,7 +20,11 @@ export type TaskState =
   /** `failure: 'conflict'`: the agent's work did not merge into the run's result; `files` names where. */
   /** `resetsAt`: a usage limit's reset (epoch ms), when the agent said (`failure: 'usage-limit'`). */
   | { kind: 'failed'; reason: string; exitCode?: number; failure?: FailureClass | 'conflict'; files?: string[]; retryAfterMs?: number; resetsAt?: number }
-  | { kind: 'skipped'; reason: string }
+  /**
+   * `at`: when the person skipped it, for a running task whose processes then took a while to
+   * stop (epoch ms, engine clock): its time ends there, not when the processes were down.
+   */
+  | { kind: 'skipped'; reason: string; at?: number }
   | { kind: 'blocked'; by: string; reason: string }
   | { kind: 'cancelled'; reason: string };
 

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Workflow } from '../config/schema.js';
+import type { Workflow, WorkflowStep } from '../config/schema.js';
 import type { TaskSpec } from '../plan/schema.js';
 
 /** The prompt of a step that gives none: enough for the next role to pick up the work. */
@@ -46,29 +46,64 @@ export function followUpsFor(
   workspace: string,
 ): TaskSpec[] {
   if (!task.followUps) return [];
-  const spawned = new Map<string, TaskSpec>();
+  return nextSteps(task.agent, workflows).map((next) => ({
+    id: followUpId(task.id, next.agent),
+    agent: next.agent,
+    prompt: renderTemplate(next.prompt ?? DEFAULT_STEP_PROMPT, { ...task, result }, workspace),
+    dependsOn: [task.id],
+    writes: [...task.writes],
+    failureMode: next.failureMode ?? 'hard',
+    // No `retries`: a follow-up gets its role's.
+    followUps: true,
+    ...(task.timeoutMs !== undefined ? { timeoutMs: task.timeoutMs } : {}),
+    spawnedBy: task.id,
+  }));
+}
+
+/** The id of the follow-up of task `id` that role `role` does. */
+function followUpId(id: string, role: string): string {
+  return `${id}-${role}`;
+}
+
+/** The steps that follow `role` in any workflow, one per next role (the first workflow naming it wins). */
+function nextSteps(role: string, workflows: Readonly<Record<string, Workflow>>): WorkflowStep[] {
+  const next = new Map<string, WorkflowStep>();
   for (const workflow of Object.values(workflows)) {
     workflow.steps.forEach((step, i) => {
-      if (step.agent !== task.agent) return;
-      const next = workflow.steps[i + 1];
-      if (!next) return;
-      const id = `${task.id}-${next.agent}`;
-      if (spawned.has(id)) return;
-      spawned.set(id, {
-        id,
-        agent: next.agent,
-        prompt: renderTemplate(next.prompt ?? DEFAULT_STEP_PROMPT, { ...task, result }, workspace),
-        dependsOn: [task.id],
-        writes: [...task.writes],
-        failureMode: next.failureMode ?? 'hard',
-        // No `retries`: a follow-up gets its role's.
-        followUps: true,
-        ...(task.timeoutMs !== undefined ? { timeoutMs: task.timeoutMs } : {}),
-        spawnedBy: task.id,
-      });
+      const after = workflow.steps[i + 1];
+      if (step.agent === role && after && !next.has(after.agent)) next.set(after.agent, after);
     });
   }
-  return [...spawned.values()];
+  return [...next.values()];
+}
+
+/** Chains shown per task at most: workflows that branch at every step would multiply them. */
+const MAX_CHAINS = 8;
+
+/**
+ * The follow-ups a task will add as it and they complete, each chain from the
+ * task to a last step: `[['code', 'code-reviewer', 'code-reviewer-tester']]`
+ * (ids as followUpsFor makes them), none when nothing follows. A chain whose
+ * next role is already in it ends in `…`: such workflows go round again.
+ */
+export function followUpChains(task: Pick<TaskSpec, 'id' | 'agent' | 'followUps'>, workflows: Readonly<Record<string, Workflow>>): string[][] {
+  if (!task.followUps) return [];
+  const chains: string[][] = [];
+  const walk = (chain: string[], roles: readonly string[]): void => {
+    const next = nextSteps(roles.at(-1)!, workflows);
+    if (next.length === 0) {
+      if (chain.length > 1) chains.push(chain);
+      return;
+    }
+    for (const step of next) {
+      if (chains.length >= MAX_CHAINS) return;
+      const id = followUpId(chain.at(-1)!, step.agent);
+      if (roles.includes(step.agent)) chains.push([...chain, id, '…']);
+      else walk([...chain, id], [...roles, step.agent]);
+    }
+  };
+  walk([task.id], [task.agent]);
+  return chains;
 }
 
 /**

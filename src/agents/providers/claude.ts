@@ -4,6 +4,7 @@ import { arr, defined, isObject, jsonObject, num, obj, str, toolLine } from './j
 import type { Invocation, LineUpdate, ProviderAdapter } from './types.js';
 import type { UsageLimit } from './usage-limit.js';
 import { newSessionId, preview, progressOnly, promptFor } from './types.js';
+import { plural } from '../../report/plural.js';
 
 /**
  * Claude Code. Flags and events from the Claude Code CLI reference and its
@@ -200,7 +201,7 @@ function result(event: Record<string, unknown>, update: LineUpdate): LineUpdate 
   } else {
     update.result = text ?? '';
     update.completed = true;
-    update.progress.push(`✓ done${turns !== undefined ? ` in ${turns} turn${turns === 1 ? '' : 's'}` : ''}${cost !== undefined ? `, $${cost.toFixed(4)}` : ''}`);
+    update.progress.push(`✓ done${turns !== undefined ? ` in ${plural(turns, 'turn')}` : ''}${cost !== undefined ? `, $${cost.toFixed(4)}` : ''}`);
   }
   return update;
 }
