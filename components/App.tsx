@@ -4,6 +4,7 @@ import type { Engine } from '../src/scheduler/engine.js';
 import type { RunSnapshot } from '../src/scheduler/run-store.js';
 import { isLive } from '../src/scheduler/states.js';
 import { AgentPane } from './AgentPane.js';
+import { criticalPath } from './critical-path.js';
 import { buildRows, levelsOf, parseFilter, taskOrder } from './dag-rows.js';
 import { DagView } from './DagView.js';
 import { Footer } from './Footer.js';
@@ -64,6 +65,8 @@ function Dashboard({ keymap = DEFAULT_KEYMAP, size: fixed, exitOnFinish = false,
     (filter: string) => (filter === state.filter ? order : taskOrder(buildRows(tasks, levels, parseFilter(filter)))),
     [order, state.filter, tasks, levels],
   );
+  // The tasks array changes when a task's state does (never on output): then the path may too.
+  const critical = useMemo(() => new Set(criticalPath(tasks)), [tasks]);
   // What is shown: the state as the run now stands (selection listed, detached from an ended task).
   const ui = useMemo(() => settle(state, { snapshot, order: orderOf }), [state, snapshot, orderOf]);
 
@@ -102,7 +105,7 @@ function Dashboard({ keymap = DEFAULT_KEYMAP, size: fixed, exitOnFinish = false,
   let paneIndex = 0;
   return (
     <Box flexDirection="column" width={width} height={Math.max(8, size.rows - 1)}>
-      <StatusBar width={width} {...(runId !== undefined ? { runId } : {})} />
+      <StatusBar width={width} critical={critical.size} {...(runId !== undefined ? { runId } : {})} />
       {ui.overlay.kind === 'help' ? (
         <HelpOverlay keymap={keymap} width={width} height={body} top={ui.overlay.top} />
       ) : ui.overlay.kind === 'diff' ? (
@@ -119,6 +122,8 @@ function Dashboard({ keymap = DEFAULT_KEYMAP, size: fixed, exitOnFinish = false,
               filter={ui.filter}
               workspace={snapshot.workspace}
               live={!snapshot.finished}
+              graph={ui.graph}
+              critical={critical}
             />
           ) : null}
           {lay.panes ? (

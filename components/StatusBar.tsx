@@ -14,8 +14,8 @@ import { liveCount } from './ui-state.js';
 const whole = (s: RunSnapshot) => s;
 
 
-/** The header: plan, progress, counts per state, elapsed, slots in use (running, paused mid-run, waiting for a lock), tokens and cost (against the budget), PAUSED, the run's id. */
-export function StatusBar({ width, runId }: { width: number; runId?: string }) {
+/** The header: plan, progress, counts per state, elapsed, slots in use (running, paused mid-run, waiting for a lock), tokens and cost (against the budget), PAUSED, the critical path's length, the run's id. */
+export function StatusBar({ width, runId, critical }: { width: number; runId?: string; critical: number }) {
   const s = useRun(whole);
   const labels = useMemo(() => countLabels(s.tasks), [s.tasks]);
   const now = useNow(!s.finished);
@@ -47,6 +47,7 @@ export function StatusBar({ width, runId }: { width: number; runId?: string }) {
           ))}
           {s.interrupted ? <Text color="blue" bold>{`INTERRUPTED (${s.interrupted})  `}</Text> : null}
           {s.overBudget ? <Text color="red" bold>{`OVER BUDGET: ${formatBudgetHit(s.overBudget)}  `}</Text> : null}
+          {critical ? <Text color="yellow">{`◆ critical path: ${critical} task${critical === 1 ? '' : 's'}  `}</Text> : null}
           <Text color="gray">{`${runId !== undefined ? `run ${runId} · ` : ''}${path.basename(s.file)}`}</Text>
         </Text>
       </Box>

@@ -6,6 +6,7 @@ import { formatElapsed, stateDetail, stateLabel, taskDuration } from '../src/rep
 import { visible } from '../src/report/visible.js';
 import type { DagRow } from './dag-rows.js';
 import { STATE_STYLE, fit } from './glyphs.js';
+import type { GraphRow } from './graph-layout.js';
 
 /** How a row relates to the selected task. */
 export type Relation = 'selected' | 'upstream' | 'downstream' | undefined;
@@ -14,27 +15,37 @@ interface RowProps {
   record: TaskRecord;
   width: number;
   relation: Relation;
+  /** On the critical path: marked ◆. */
+  critical: boolean;
+  /** In the graph view, the lanes drawn left and right of the task's node. */
+  left?: string | undefined;
+  right?: string | undefined;
   workspace: string;
   now: number;
 }
 
-const TaskRow = memo(function TaskRow({ record, width, relation, workspace, now }: RowProps) {
+const TaskRow = memo(function TaskRow({ record, width, relation, critical, left, right, workspace, now }: RowProps) {
   const { state, spec } = record;
   const style = STATE_STYLE[stateLabel(state, spec.failureMode)];
   const took = taskDuration(record, now);
   const mark = relation === 'selected' ? '›' : relation === 'upstream' ? '↑' : relation === 'downstream' ? '↓' : ' ';
   const markColor = relation === 'upstream' ? 'cyan' : relation === 'downstream' ? 'magenta' : 'white';
-  const head = `${fit(spec.id, Math.max(8, Math.floor(width * 0.45)))} `;
+  const lanes = (left?.length ?? 0) + (right?.length ?? 0);
+  const rest = width - lanes;
+  const head = `${fit(spec.id, Math.max(8, Math.floor(rest * 0.45)))} `;
   const role = `${spec.agent} `;
   const time = took !== undefined ? `${formatElapsed(took)} ` : '';
   const retry = record.attempts > 1 ? `#${record.attempts} ` : '';
   // A conflict's files first: the row is narrow, and they are what the person acts on (d shows them, m merges again).
   const detail = state.kind === 'failed' && state.failure === 'conflict' ? `conflict: ${(state.files ?? []).join(', ')}` : visible(stateDetail(state, workspace, now).replace(/\s+/g, ' '));
-  const room = width - 4 - head.length - role.length - time.length - retry.length;
+  const room = rest - 5 - head.length - role.length - time.length - retry.length;
   return (
     <Text wrap="truncate" inverse={relation === 'selected'}>
       <Text color={markColor} bold>{mark}</Text>
+      <Text color="yellow">{critical ? '◆' : ' '}</Text>
+      {left ? <Text color="gray">{left}</Text> : null}
       <Text color={style.color}>{state.kind === 'running' ? <Spinner type="dots" /> : style.glyph}</Text>
+      {right ? <Text color="gray">{right}</Text> : null}
       <Text> </Text>
       <Text bold={relation !== undefined} color={relation === 'upstream' ? 'cyan' : relation === 'downstream' ? 'magenta' : undefined}>
         {head}
@@ -47,7 +58,10 @@ const TaskRow = memo(function TaskRow({ record, width, relation, workspace, now 
   );
 });
 
-/** Renders only the rows in view: a 1,000-task plan costs what a screenful costs. */
+/**
+ * Renders only the rows in view: a 1,000-task plan costs what a screenful costs.
+ * With `graph`, each task's lanes are drawn around its state glyph (graph-layout.ts).
+ */
 export function TaskList(props: {
   rows: readonly DagRow[];
   top: number;
@@ -56,10 +70,12 @@ export function TaskList(props: {
   selected: string | undefined;
   upstream: ReadonlySet<string>;
   downstream: ReadonlySet<string>;
+  critical?: ReadonlySet<string>;
+  graph?: ReadonlyMap<string, GraphRow> | undefined;
   workspace: string;
   now: number;
 }) {
-  const { rows, top, height, width, selected, upstream, downstream } = props;
+  const { rows, top, height, width, selected, upstream, downstream, critical, graph } = props;
   const shown = rows.slice(top, top + height);
   return (
     <Box flexDirection="column" height={height} width={width} overflow="hidden">
@@ -73,7 +89,20 @@ export function TaskList(props: {
         }
         const id = row.record.spec.id;
         const relation: Relation = id === selected ? 'selected' : upstream.has(id) ? 'upstream' : downstream.has(id) ? 'downstream' : undefined;
-        return <TaskRow key={id} record={row.record} width={width} relation={relation} workspace={props.workspace} now={props.now} />;
+        const lanes = graph?.get(id);
+        return (
+          <TaskRow
+            key={id}
+            record={row.record}
+            width={width}
+            relation={relation}
+            critical={critical?.has(id) ?? false}
+            left={lanes?.left}
+            right={lanes?.right}
+            workspace={props.workspace}
+            now={props.now}
+          />
+        );
       })}
     </Box>
   );
