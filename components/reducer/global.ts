@@ -48,7 +48,8 @@ export const GLOBAL = {
   graph: (ui, view) => {
     const graph = !ui.graph;
     const total = view.snapshot.tasks.length;
-    const keys = `${keysOf(view.keymap, 'parent')} / ${keysOf(view.keymap, 'child')}`;
+    const first = (id: CommandId) => view.keymap.find((b) => b.id === id)?.keys[0] ?? '';
+    const keys = `${first('parent')}/${first('child')}`;
     const text = !graph ? 'list view: tasks by level'
       : total > GRAPH_MAX_TASKS ? `graph view draws up to ${GRAPH_MAX_TASKS} tasks; this run has ${total}: the list by level stays`
       : `graph view: ${keys} follow an edge to a dependency / dependent; ◆ marks the critical path`;
