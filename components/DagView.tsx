@@ -22,9 +22,10 @@ function useGraph(on: boolean, tasks: readonly TaskRow[], inner: number): { lane
   // eslint-disable-next-line react-hooks/exhaustive-deps -- `shape` is the version of `tasks` the layout reads (ids in order; their dependencies never change)
   const layout = useMemo(() => (shape ? layoutGraph(tasks.map((r) => r.record.spec)) : undefined), [shape]);
   if (!on) return { lanes: undefined, note: '' };
-  if (big) return { lanes: undefined, note: ` · list (graph: ≤ ${GRAPH_MAX_TASKS} tasks)` };
+  if (big) return { lanes: undefined, note: ` · list (> ${GRAPH_MAX_TASKS} tasks)` };
   // The lanes may take all but what a row needs to stay readable: marks, an id's start, its role.
-  if (layout && layout.width > Math.max(8, inner - 24)) return { lanes: undefined, note: ` · list (graph ${layout.width} cols wide)` };
+  // The title is short to fit the narrowest list (32 columns); the README says what it means.
+  if (layout && layout.width > Math.max(8, inner - 24)) return { lanes: undefined, note: ' · list (too wide)' };
   return { lanes: new Map(layout?.rows.map((r) => [r.id, r])), note: ' · graph' };
 }
 

@@ -61,7 +61,16 @@ describe('the graph view', () => {
     h = renderWithEngine(tasks, { columns: 140 });
     await h.until((f) => f.includes(`tasks 1/${GRAPH_MAX_TASKS + 1}`), 'the plan shown');
     await h.press('t');
-    await h.until((f) => f.includes(`list (graph: ≤ ${GRAPH_MAX_TASKS} tasks)`) && f.includes('level 1'), 'the list, with the reason');
+    await h.until((f) => f.includes(`tasks 1/${GRAPH_MAX_TASKS + 1} · list (> ${GRAPH_MAX_TASKS} tasks)`) && f.includes('level 1'), 'the list, with the reason');
     expect(h.frame()).toContain(`graph view draws up to ${GRAPH_MAX_TASKS} tasks; this run has ${GRAPH_MAX_TASKS + 1}`);
+  });
+
+  it('lists a graph too wide for the pane by level, saying why', async () => {
+    // Twelve tasks feeding one: twelve lanes open at once, 23 columns, where an 80-column terminal's list has 32 (8 for lanes).
+    const tasks = [...Array.from({ length: 12 }, (_, i) => task(`p${i}`)), task('join', { dependsOn: Array.from({ length: 12 }, (_, i) => `p${i}`) })];
+    h = renderWithEngine(tasks, { columns: 80 });
+    await h.until((f) => f.includes('tasks 1/13'), 'the plan shown');
+    await h.press('t');
+    await h.until((f) => f.includes('tasks 1/13 · list (too wide)') && f.includes('level 2 · 1 task'), 'the list, with the reason');
   });
 });
