@@ -65,7 +65,7 @@ function Dashboard({ keymap = DEFAULT_KEYMAP, size: fixed, exitOnFinish = false,
     (filter: string) => (filter === state.filter ? order : taskOrder(buildRows(tasks, levels, parseFilter(filter)))),
     [order, state.filter, tasks, levels],
   );
-  // The tasks array changes when a task's state does (never on output): then the path may too.
+  // A new tasks array comes only when a record changed (a state, usage), never for output or a tick.
   const critical = useMemo(() => new Set(criticalPath(tasks)), [tasks]);
   // What is shown: the state as the run now stands (selection listed, detached from an ended task).
   const ui = useMemo(() => settle(state, { snapshot, order: orderOf }), [state, snapshot, orderOf]);
