@@ -8,8 +8,10 @@ import { xtermHex } from '../components/palette.js';
 /**
  * Renders a real frame of the dashboard to SVG for the README: runs the
  * built binary on examples/dashboard.yaml in a pty, waits until the run is
- * mid-way, and draws the xterm buffer's styled cells.
+ * mid-way, and draws the xterm buffer's styled cells. With --graph the
+ * task list is switched to the drawn graph first (key t).
  *   node dist/bench/frame-svg.js docs/dashboard.svg
+ *   node dist/bench/frame-svg.js docs/dashboard-graph.svg --graph
  */
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const COLS = 120;
@@ -29,7 +31,7 @@ function color(mode: 'fg' | 'bg', cell: xterm.IBufferCell): string | undefined {
 
 const esc = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-async function main(out: string) {
+async function main(out: string, graph: boolean) {
   const term = new xterm.Terminal({ cols: COLS, rows: ROWS, allowProposedApi: true });
   const ws = mkdtempSync(path.join(os.tmpdir(), 'orch-svg-'));
   const proc = pty.spawn(process.execPath, [path.join(ROOT, 'bin/orchestrator.js'), 'run', 'examples/dashboard.yaml', '--config', 'examples/dashboard.orchestratorrc', '--workspace', ws, '--tui'], {
@@ -37,6 +39,7 @@ async function main(out: string) {
   });
   proc.onData((d) => term.write(d));
   await new Promise((r) => setTimeout(r, 4000));
+  if (graph) proc.write('t');
   // Select compile: a running agent with coloured output, beside tasks completed, failed and blocked.
   proc.write('j');
   await new Promise((r) => setTimeout(r, 1500));
@@ -70,4 +73,5 @@ async function main(out: string) {
   await new Promise<void>((r) => proc.onExit(() => r()));
 }
 
-await main(process.argv[2] ?? path.join(ROOT, 'docs/dashboard.svg'));
+const args = process.argv.slice(2);
+await main(args.find((a) => !a.startsWith('--')) ?? path.join(ROOT, 'docs/dashboard.svg'), args.includes('--graph'));

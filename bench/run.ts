@@ -2,6 +2,7 @@ import os from 'node:os';
 import { dashboardBench } from './dashboard.js';
 import { engineBench } from './engine.js';
 import { gitBench } from './git.js';
+import { graphBench } from './graph.js';
 import { locksBench } from './locks.js';
 import { persistBench } from './persist.js';
 import { procBench } from './proc.js';
@@ -26,6 +27,7 @@ const BENCHES: Record<string, Bench> = {
   persist: persistBench,
   validate: validateBench,
   dashboard: dashboardBench,
+  graph: graphBench,
   git: gitBench,
 };
 

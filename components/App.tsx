@@ -4,6 +4,7 @@ import type { Engine } from '../src/scheduler/engine.js';
 import type { RunSnapshot } from '../src/scheduler/run-store.js';
 import { isLive } from '../src/scheduler/states.js';
 import { AgentPane } from './AgentPane.js';
+import { criticalPath } from './critical-path.js';
 import { buildRows, levelsOf, parseFilter, taskOrder } from './dag-rows.js';
 import { DagView } from './DagView.js';
 import { Footer } from './Footer.js';
@@ -68,6 +69,8 @@ function Dashboard({ keymap = DEFAULT_KEYMAP, size: fixed, exitOnFinish = false,
     (filter: string) => (filter === state.filter ? order : taskOrder(buildRows(tasks, levels, parseFilter(filter)))),
     [order, state.filter, tasks, levels],
   );
+  // A new tasks array comes only when a record changed (a state, usage), never for output or a tick.
+  const critical = useMemo(() => new Set(criticalPath(tasks)), [tasks]);
   // What is shown: the state as the run now stands (selection listed, detached from an ended task).
   const ui = useMemo(() => settle(state, { snapshot, order: orderOf }), [state, snapshot, orderOf]);
 
@@ -106,7 +109,7 @@ function Dashboard({ keymap = DEFAULT_KEYMAP, size: fixed, exitOnFinish = false,
   let paneIndex = 0;
   return (
     <Box flexDirection="column" width={width} height={Math.max(8, size.rows - 1)}>
-      <StatusBar width={width} resumeKey={keymap.find((b) => b.id === 'pause')?.keys[0] ?? 'p'} {...(runId !== undefined ? { runId } : {})} />
+      <StatusBar width={width} resumeKey={keymap.find((b) => b.id === 'pause')?.keys[0] ?? 'p'} critical={critical.size} {...(runId !== undefined ? { runId } : {})} />
       {ui.overlay.kind === 'help' ? (
         <HelpOverlay keymap={keymap} width={width} height={body} top={ui.overlay.top} />
       ) : ui.overlay.kind === 'diff' ? (
@@ -124,6 +127,8 @@ function Dashboard({ keymap = DEFAULT_KEYMAP, size: fixed, exitOnFinish = false,
               workspace={snapshot.workspace}
               live={!snapshot.finished}
               needsYou={snapshot.needsYou}
+              graph={ui.graph}
+              critical={critical}
             />
           ) : null}
           {lay.panes ? (

@@ -3,13 +3,36 @@ import { useMemo, useState } from 'react';
 import type { DagRow } from './dag-rows.js';
 import { windowTop } from './dag-rows.js';
 import { fit } from './glyphs.js';
+import { GRAPH_MAX_TASKS, layoutGraph } from './graph-layout.js';
+import type { GraphRow } from './graph-layout.js';
 import { useEngine } from './hooks/engine-context.js';
 import { useNow } from './hooks/use-now.js';
 import { TaskList } from './TaskList.js';
 
+type TaskRow = Extract<DagRow, { kind: 'task' }>;
+
 /**
- * The DAG view: tasks grouped by level, the selected task's upstream (↑) and
- * downstream (↓) highlighted and named, scrolled so the selection stays in view.
+ * The graph's lanes by task, or why the list is shown instead. Laid out only
+ * when the listed tasks change (a follow-up, the filter), not on a state
+ * change or a spinner tick: specs never change, so the ids are the shape.
+ */
+function useGraph(on: boolean, tasks: readonly TaskRow[], inner: number): { lanes: ReadonlyMap<string, GraphRow> | undefined; note: string } {
+  const big = tasks.length > GRAPH_MAX_TASKS;
+  const shape = on && !big ? tasks.map((r) => r.record.spec.id).join('\n') : '';
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- `shape` is the version of `tasks` the layout reads (ids in order; their dependencies never change)
+  const layout = useMemo(() => (shape ? layoutGraph(tasks.map((r) => r.record.spec)) : undefined), [shape]);
+  if (!on) return { lanes: undefined, note: '' };
+  if (big) return { lanes: undefined, note: ` · list (> ${GRAPH_MAX_TASKS} tasks)` };
+  // The lanes may take all but what a row needs to stay readable: marks, an id's start, its role.
+  // The title is short to fit the narrowest list (32 columns); the README says what it means.
+  if (layout && layout.width > Math.max(8, inner - 24)) return { lanes: undefined, note: ' · list (too wide)' };
+  return { lanes: new Map(layout?.rows.map((r) => [r.id, r])), note: ' · graph' };
+}
+
+/**
+ * The DAG view: tasks grouped by level, or drawn as a graph (`graph`), the
+ * selected task's upstream (↑) and downstream (↓) highlighted and named, the
+ * critical path marked ◆, scrolled so the selection stays in view.
  */
 export function DagView(props: {
   rows: readonly DagRow[];
@@ -21,24 +44,30 @@ export function DagView(props: {
   workspace: string;
   live: boolean;
   needsYou: Readonly<Record<string, string>>;
+  graph: boolean;
+  critical: ReadonlySet<string>;
 }) {
-  const { rows, selected, width, height, focused, filter } = props;
+  const { selected, width, height, focused, filter } = props;
   const engine = useEngine();
   const inner = width - 2;
   const listHeight = Math.max(1, height - 4);
+  const taskRows = useMemo(() => props.rows.filter((r): r is TaskRow => r.kind === 'task'), [props.rows]);
+  const { lanes, note } = useGraph(props.graph, taskRows, inner);
+  // The graph has no level headings: one row per task.
+  const rows = lanes ? taskRows : props.rows;
   const index = rows.findIndex((r) => r.kind === 'task' && r.record.spec.id === selected);
   // Where the window starts depends on where it was (it scrolls only to keep the selection in view):
   // information from the previous render, kept as state and adjusted while rendering (react.dev, useState).
   const [shownTop, setShownTop] = useState(0);
   const top = windowTop(shownTop, index, listHeight, rows.length);
   if (top !== shownTop) setShownTop(top);
-  const record = index >= 0 ? (rows[index] as Extract<DagRow, { kind: 'task' }>).record : undefined;
+  const record = index >= 0 ? (rows[index] as TaskRow).record : undefined;
   const upstream = useMemo(() => new Set(record?.spec.dependsOn ?? []), [record?.spec]);
   // dependentsOf grows as follow-ups spawn; rows change then too.
   // eslint-disable-next-line react-hooks/exhaustive-deps -- rows.length is the version of the engine's dependents (follow-ups add both)
-  const downstream = useMemo(() => new Set(selected ? engine.dependentsOf(selected) : []), [engine, selected, rows.length]);
+  const downstream = useMemo(() => new Set(selected ? engine.dependentsOf(selected) : []), [engine, selected, props.rows.length]);
   const now = useNow(props.live, 500);
-  const tasks = rows.filter((r) => r.kind === 'task').length;
+  const tasks = taskRows.length;
   const relation = record
     ? [
         upstream.size ? `needs ${[...upstream].join(', ')}` : 'needs nothing',
@@ -52,7 +81,7 @@ export function DagView(props: {
   return (
     <Box flexDirection="column" borderStyle="round" borderColor={focused ? 'cyan' : 'gray'} width={width} height={height}>
       <Text bold wrap="truncate">
-        {fit(`tasks${position}${filter ? ` · filter ${filter}` : ''}`, inner)}
+        {fit(`tasks${position}${note}${filter ? ` · filter ${filter}` : ''}`, inner)}
       </Text>
       <TaskList
         rows={rows}
@@ -62,6 +91,8 @@ export function DagView(props: {
         selected={selected}
         upstream={upstream}
         downstream={downstream}
+        critical={props.critical}
+        graph={lanes}
         workspace={props.workspace}
         now={now}
         needsYou={props.needsYou}

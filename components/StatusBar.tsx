@@ -17,10 +17,10 @@ const whole = (s: RunSnapshot) => s;
 
 /**
  * The header: plan, progress, counts per state, elapsed, slots in use (running, paused mid-run, waiting for a lock),
- * tokens and cost (against the budget), PAUSED, the run's id, how many tasks need you, and when paused tasks are all that hold the run,
- * that nothing can run and which key resumes (`resumeKey`).
+ * tokens and cost (against the budget), PAUSED, the critical path's length, the run's id, how many tasks need you,
+ * and when paused tasks are all that hold the run, that nothing can run and which key resumes (`resumeKey`).
  */
-export function StatusBar({ width, runId, resumeKey }: { width: number; runId?: string; resumeKey: string }) {
+export function StatusBar({ width, runId, resumeKey, critical }: { width: number; runId?: string; resumeKey: string; critical: number }) {
   const s = useRun(whole);
   const labels = useMemo(() => countLabels(s.tasks), [s.tasks]);
   const held = useMemo(() => heldByPaused(s.tasks), [s.tasks]);
@@ -57,6 +57,7 @@ export function StatusBar({ width, runId, resumeKey }: { width: number; runId?: 
           ))}
           {s.interrupted ? <Text color="blue" bold>{`INTERRUPTED (${s.interrupted})  `}</Text> : null}
           {s.overBudget ? <Text color="red" bold>{`OVER BUDGET: ${formatBudgetHit(s.overBudget)}  `}</Text> : null}
+          {critical ? <Text color="yellow">{`◆ critical path: ${critical} task${critical === 1 ? '' : 's'}  `}</Text> : null}
           <Text color="gray">{`${runId !== undefined ? `run ${runId} · ` : ''}${path.basename(s.file)}`}</Text>
         </Text>
       </Box>

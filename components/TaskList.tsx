@@ -7,6 +7,7 @@ import { visible } from '../src/report/visible.js';
 import type { DagRow } from './dag-rows.js';
 import { NEEDS_YOU_STYLE, STATE_STYLE, fit } from './glyphs.js';
 import { plural } from '../src/report/plural.js';
+import type { GraphRow } from './graph-layout.js';
 
 /** How a row relates to the selected task. */
 export type Relation = 'selected' | 'upstream' | 'downstream' | undefined;
@@ -15,19 +16,26 @@ interface RowProps {
   record: TaskRecord;
   width: number;
   relation: Relation;
+  /** On the critical path: marked ◆. */
+  critical: boolean;
+  /** In the graph view, the lanes drawn left and right of the task's node. */
+  left?: string | undefined;
+  right?: string | undefined;
   workspace: string;
   now: number;
   /** The question its agent waits at, when it needs you. */
   asking: string | undefined;
 }
 
-const TaskRow = memo(function TaskRow({ record, width, relation, workspace, now, asking }: RowProps) {
+const TaskRow = memo(function TaskRow({ record, width, relation, critical, left, right, workspace, now, asking }: RowProps) {
   const { state, spec } = record;
   const style = asking !== undefined ? NEEDS_YOU_STYLE : STATE_STYLE[stateLabel(state, spec.failureMode)];
   const took = taskDuration(record, now);
   const mark = relation === 'selected' ? '›' : relation === 'upstream' ? '↑' : relation === 'downstream' ? '↓' : ' ';
   const markColor = relation === 'upstream' ? 'cyan' : relation === 'downstream' ? 'magenta' : 'white';
-  const head = `${fit(spec.id, Math.max(8, Math.floor(width * 0.45)))} `;
+  const lanes = (left?.length ?? 0) + (right?.length ?? 0);
+  const rest = width - lanes;
+  const head = `${fit(spec.id, Math.max(8, Math.floor(rest * 0.45)))} `;
   const role = `${spec.agent} `;
   const time = took !== undefined ? `${formatElapsed(took)} ` : '';
   const retry = record.attempts > 1 ? `#${record.attempts} ` : '';
@@ -36,11 +44,14 @@ const TaskRow = memo(function TaskRow({ record, width, relation, workspace, now,
     asking !== undefined ? `needs you: ${visible(asking)}`
     : state.kind === 'failed' && state.failure === 'conflict' ? `conflict: ${(state.files ?? []).join(', ')}`
     : visible(stateDetail(state, workspace, now).replace(/\s+/g, ' '));
-  const room = width - 4 - head.length - role.length - time.length - retry.length;
+  const room = rest - 5 - head.length - role.length - time.length - retry.length;
   return (
     <Text wrap="truncate" inverse={relation === 'selected'}>
       <Text color={markColor} bold>{mark}</Text>
+      <Text color="yellow">{critical ? '◆' : ' '}</Text>
+      {left ? <Text color="gray">{left}</Text> : null}
       <Text color={style.color} bold={asking !== undefined}>{state.kind === 'running' && asking === undefined ? <Spinner type="dots" /> : style.glyph}</Text>
+      {right ? <Text color="gray">{right}</Text> : null}
       <Text> </Text>
       <Text bold={relation !== undefined} color={relation === 'upstream' ? 'cyan' : relation === 'downstream' ? 'magenta' : undefined}>
         {head}
@@ -53,7 +64,10 @@ const TaskRow = memo(function TaskRow({ record, width, relation, workspace, now,
   );
 });
 
-/** Renders only the rows in view: a 1,000-task plan costs what a screenful costs. */
+/**
+ * Renders only the rows in view: a 1,000-task plan costs what a screenful costs.
+ * With `graph`, each task's lanes are drawn around its state glyph (graph-layout.ts).
+ */
 export function TaskList(props: {
   rows: readonly DagRow[];
   top: number;
@@ -62,12 +76,14 @@ export function TaskList(props: {
   selected: string | undefined;
   upstream: ReadonlySet<string>;
   downstream: ReadonlySet<string>;
+  critical?: ReadonlySet<string>;
+  graph?: ReadonlyMap<string, GraphRow> | undefined;
   workspace: string;
   now: number;
   /** Tasks that need you: id → the question (the run snapshot's needsYou). */
   needsYou: Readonly<Record<string, string>>;
 }) {
-  const { rows, top, height, width, selected, upstream, downstream } = props;
+  const { rows, top, height, width, selected, upstream, downstream, critical, graph } = props;
   const shown = rows.slice(top, top + height);
   return (
     <Box flexDirection="column" height={height} width={width} overflow="hidden">
@@ -81,7 +97,21 @@ export function TaskList(props: {
         }
         const id = row.record.spec.id;
         const relation: Relation = id === selected ? 'selected' : upstream.has(id) ? 'upstream' : downstream.has(id) ? 'downstream' : undefined;
-        return <TaskRow key={id} record={row.record} width={width} relation={relation} workspace={props.workspace} now={props.now} asking={props.needsYou[id]} />;
+        const lanes = graph?.get(id);
+        return (
+          <TaskRow
+            key={id}
+            record={row.record}
+            width={width}
+            relation={relation}
+            critical={critical?.has(id) ?? false}
+            left={lanes?.left}
+            right={lanes?.right}
+            workspace={props.workspace}
+            now={props.now}
+            asking={props.needsYou[id]}
+          />
+        );
       })}
     </Box>
   );

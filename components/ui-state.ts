@@ -37,6 +37,8 @@ export interface UiState {
   readonly filter: string;
   readonly split: boolean;
   readonly zoom: boolean;
+  /** The task list drawn as a graph (edges, critical path) rather than by level. */
+  readonly graph: boolean;
   readonly feedback: Feedback | undefined;
   /** A quit is under way: agents are being stopped gracefully; a second ctrl+c forces. */
   readonly quitting: boolean;
@@ -52,6 +54,7 @@ export function initialUi(): UiState {
     filter: '',
     split: false,
     zoom: false,
+    graph: false,
     feedback: undefined,
     quitting: false,
     pane: freshPane(),

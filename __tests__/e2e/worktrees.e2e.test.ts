@@ -53,7 +53,7 @@ describe('isolated tasks in the dashboard', () => {
     // Which of the two lost the race is up to the machine; the other one is merged.
     const loser = /[✗] (first|second) coder/.exec(r.screen())?.[1];
     expect(loser).toBeDefined();
-    await r.waitFor((s) => new RegExp(`›✗ ${loser}`).test(s), 'the conflicted task selected');
+    await r.waitFor((s) => new RegExp(`›.✗ ${loser}`).test(s), 'the conflicted task selected (after the critical-path gutter)');
 
     await r.press('d');
     await r.see(`changes of ${loser}`);

@@ -1,4 +1,5 @@
 import { isLive } from '../../src/scheduler/states.js';
+import { GRAPH_MAX_TASKS } from '../graph-layout.js';
 import type { CommandId } from '../keymap.js';
 import { helpCloseText, keysOf } from '../keymap.js';
 import type { UiState } from '../ui-state.js';
@@ -30,7 +31,7 @@ function quit(ui: UiState, view: View, ask: boolean): Step {
   return step(ui, { overlay: { kind: 'confirm', question, yes: { type: 'command', id: 'quit-now' }, no: 'still running' } }, say(true, 'quit? press y to confirm'));
 }
 
-/** Commands that work anywhere: help, quitting, focus and the pane layout. */
+/** Commands that work anywhere: help, quitting, focus, the pane layout and the graph/list toggle. */
 export const GLOBAL = {
   help: (ui, view) => step(ui, { overlay: { kind: 'help', top: 0 } }, say(true, `help: ${helpCloseText(view.keymap)} closes it`)),
   quit: (ui, view) => quit(ui, view, true),
@@ -44,6 +45,16 @@ export const GLOBAL = {
     // The split shows running agents' terminals: with none there would be nothing in it.
     if (!ui.split && running === 0) return tell(ui, false, 'no agent is running: the split view shows running agents (up to four)');
     return step(ui, { split: !ui.split }, say(true, !ui.split ? `split view: ${plural(running, 'running agent')} (up to four)` : 'split view off'));
+  },
+  graph: (ui, view) => {
+    const graph = !ui.graph;
+    const total = view.snapshot.tasks.length;
+    const first = (id: CommandId) => view.keymap.find((b) => b.id === id)?.keys[0] ?? '';
+    const keys = `${first('parent')}/${first('child')}`;
+    const text = !graph ? 'list view: tasks by level'
+      : total > GRAPH_MAX_TASKS ? `graph view draws up to ${GRAPH_MAX_TASKS} tasks; this run has ${total}: the list by level stays`
+      : `graph view: ${keys} follow an edge to a dependency / dependent; ◆ marks the critical path`;
+    return step(ui, { graph }, say(graph ? total <= GRAPH_MAX_TASKS : true, text));
   },
   zoom: (ui) => {
     const zoom = !ui.zoom;

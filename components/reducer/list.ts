@@ -27,7 +27,26 @@ function jumpFailed(ui: UiState, view: View, dir: 1 | -1): Step {
   return { ui, effects: [] };
 }
 
-/** The task list's commands: moving the selection, the filter, the failed tasks. */
+/**
+ * Follows an edge from the selection: to the nearest listed dependency above
+ * (`dir` -1) or dependent below (1). The others are named, so `k`/`j` reach them.
+ */
+function alongEdge(ui: UiState, view: View, dir: 1 | -1): Step {
+  const id = ui.selected;
+  const record = id === undefined ? undefined : view.snapshot.tasks.find((t) => t.spec.id === id);
+  if (id === undefined || !record) return tell(ui, false, 'no task selected');
+  const linked = dir < 0 ? record.spec.dependsOn : view.snapshot.tasks.filter((t) => t.spec.dependsOn.includes(id)).map((t) => t.spec.id);
+  const what = dir < 0 ? 'dependency' : 'dependent';
+  if (!linked.length) return tell(ui, false, `${id} has no ${dir < 0 ? 'dependencies' : 'dependents'}`);
+  const order = view.order(ui.filter);
+  const here = order.indexOf(id);
+  const listed = linked.filter((l) => order.includes(l)).sort((a, b) => Math.abs(order.indexOf(a) - here) - Math.abs(order.indexOf(b) - here));
+  if (!listed.length) return tell(ui, false, `every ${what} of ${id} is filtered out (${linked.join(', ')})`);
+  const others = listed.length > 1 ? ` (also ${listed.slice(1).join(', ')})` : '';
+  return step(select(ui, listed[0]), {}, { ok: true, text: `${what} of ${id}: ${listed[0]}${others}` });
+}
+
+/** The task list's commands: moving the selection (by row or along an edge), the filter, the failed tasks. */
 export const LIST = {
   up: (ui, view) => moveTo(ui, view, at(ui, view) - 1),
   down: (ui, view) => moveTo(ui, view, at(ui, view) + 1),
@@ -38,4 +57,6 @@ export const LIST = {
   filter: (ui) => step(ui, { overlay: { kind: 'prompt', purpose: 'filter', text: ui.filter } }, { ok: true, text: 'filter: type text or state:failed, Enter keeps it, Esc clears it' }),
   'next-failed': (ui, view) => jumpFailed(ui, view, 1),
   'prev-failed': (ui, view) => jumpFailed(ui, view, -1),
+  parent: (ui, view) => alongEdge(ui, view, -1),
+  child: (ui, view) => alongEdge(ui, view, 1),
 } satisfies Partial<Record<CommandId, Handler>>;
