@@ -3,7 +3,7 @@ import { useMemo } from 'react';
 import { visible } from '../src/report/visible.js';
 import path from 'node:path';
 import type { RunSnapshot } from '../src/scheduler/run-store.js';
-import { countLabels, formatCost, formatCount, formatElapsed, totalTokens } from '../src/report/format.js';
+import { countLabels, formatCost, formatCount, formatElapsed, limitWords, totalTokens } from '../src/report/format.js';
 import { spendText } from '../src/report/budget-words.js';
 import { formatBudgetHit } from '../src/scheduler/budget.js';
 import { heldByPaused } from '../src/scheduler/eligibility.js';
@@ -18,6 +18,7 @@ const whole = (s: RunSnapshot) => s;
 /**
  * The header: plan, progress, counts per state, elapsed, slots in use (running, paused mid-run, waiting for a lock),
  * tokens and cost (against the budget), PAUSED, the critical path's length, the run's id, how many tasks need you,
+ * each provider held for its usage limit and when it resets,
  * and when paused tasks are all that hold the run, that nothing can run and which key resumes (`resumeKey`).
  */
 export function StatusBar({ width, runId, resumeKey, critical }: { width: number; runId?: string; resumeKey: string; critical: number }) {
@@ -51,6 +52,9 @@ export function StatusBar({ width, runId, resumeKey, critical }: { width: number
         <Text wrap="truncate">
           {/* First: they are what the person has to act on, and the line is cut at the right. */}
           {asking > 0 ? <Text color={NEEDS_YOU_STYLE.color} bold>{`${NEEDS_YOU_STYLE.glyph} ${asking} need${asking === 1 ? 's' : ''} you  `}</Text> : null}
+          {s.holds.map((h) => (
+            <Text key={h.provider} color="magenta" bold>{`${visible(limitWords(h.provider, h.resetsAt ?? h.until, now))}  `}</Text>
+          ))}
           {held > 0 ? <Text color="yellow" bold>{`nothing can run: ${held} task${held === 1 ? '' : 's'} paused — ${resumeKey} to resume  `}</Text> : null}
           {labels.map(([label, n]) => (
             <Text key={label} color={STATE_STYLE[label].color}>{`${STATE_STYLE[label].glyph} ${n} ${label}  `}</Text>
