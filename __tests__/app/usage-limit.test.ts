@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -41,7 +42,7 @@ afterAll(() => {
   rmSync(home, { recursive: true, force: true });
 });
 
-function cli(args: string[], opts: Partial<CliOptions> = {}): Promise<CliResult> & { child: import('node:child_process').ChildProcess } {
+function cli(args: string[], opts: Partial<CliOptions> = {}): Promise<CliResult> & { child: ChildProcess } {
   return runCli(args, { cwd: ws, home, ...opts });
 }
 
