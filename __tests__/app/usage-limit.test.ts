@@ -102,7 +102,7 @@ describe('a usage limit', () => {
     expect(killed.signal).toBe('SIGKILL');
     const heldAt = Date.now();
     const resumed = await cli(['resume']);
-    expect(resumed.stderr).toMatch(/resuming run \S+ \(crash\): 0 of 1 tasks done/);
+    expect(resumed.stderr).toMatch(/resuming run \S+ \(crash\): 0 of 1 task done/);
     expect(resumed.code).toBe(0);
     // Held again until the recorded reset, not started at once.
     expect(resumed.stdout).toMatch(/claude usage limit · resets .*: its tasks wait/);

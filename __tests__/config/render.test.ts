@@ -79,6 +79,7 @@ describe('renderConfig as JSON', () => {
         breaker: 'built-in defaults',
         bell: 'built-in defaults',
         keys: 'built-in defaults',
+        limits: 'built-in defaults',
         worktree: 'built-in defaults',
         apply: 'built-in defaults',
         budget: 'built-in defaults',

@@ -218,6 +218,7 @@ describe('openRunDatabase', () => {
     for (const c of ['git_repo', 'git_base', 'git_start_branch']) db.exec(`ALTER TABLE runs DROP COLUMN ${c}`);
     db.exec('ALTER TABLE attempts DROP COLUMN cost_reported');
     for (const c of ['budget', 'over_budget']) db.exec(`ALTER TABLE runs DROP COLUMN ${c}`);
+    db.exec('ALTER TABLE tasks DROP COLUMN limit_hits');
     db.pragma('user_version = 2');
     db.close();
     const migrated = openRunDatabase(ws);
@@ -237,6 +238,7 @@ describe('openRunDatabase', () => {
     for (const c of ['git_repo', 'git_base', 'git_start_branch']) db.exec(`ALTER TABLE runs DROP COLUMN ${c}`);
     db.exec('ALTER TABLE attempts DROP COLUMN cost_reported');
     for (const c of ['budget', 'over_budget']) db.exec(`ALTER TABLE runs DROP COLUMN ${c}`);
+    db.exec('ALTER TABLE tasks DROP COLUMN limit_hits');
     db.pragma('user_version = 3');
     db.close();
     const migrated = openRunDatabase(ws);
@@ -250,10 +252,31 @@ describe('openRunDatabase', () => {
     }
   });
 
+  it('brings a schema 6 database to 7: tasks count the attempts a usage limit stopped, none for the tasks recorded before', () => {
+    const db = openRunDatabase(ws);
+    db.prepare("INSERT INTO runs (id, plan_name, plan_file, workspace, concurrency, started_at, state) VALUES ('r6', 'p', 'f', ?, 1, 1, 'completed')").run(ws);
+    db.exec('ALTER TABLE tasks DROP COLUMN limit_hits');
+    db.prepare("INSERT INTO tasks (run_id, id, ord, agent, spec, kind, state, attempts, transcript) VALUES ('r6', 'a', 0, 'shell', ?, 'completed', ?, 2, 't')").run(JSON.stringify(task('a')), JSON.stringify({ kind: 'completed', result: 'ok' }));
+    db.pragma('user_version = 6');
+    db.close();
+    const migrated = openRunDatabase(ws);
+    try {
+      expect(migrated.pragma('user_version', { simple: true })).toBe(7);
+      const [a] = loadTaskRecords(migrated, 'r6');
+      expect(a!.attempts).toBe(2);
+      expect(a!.limitHits).toBeUndefined();
+      migrated.prepare("UPDATE tasks SET limit_hits = 1 WHERE run_id = 'r6' AND id = 'a'").run();
+      expect(loadTaskRecords(migrated, 'r6')[0]!.limitHits).toBe(1);
+    } finally {
+      migrated.close();
+    }
+  });
+
   it('brings a schema 5 database to 6: runs get budget columns, null (no budget) for the runs recorded before', () => {
     const db = openRunDatabase(ws);
     db.prepare("INSERT INTO runs (id, plan_name, plan_file, workspace, concurrency, started_at, state) VALUES ('r5', 'p', 'f', ?, 1, 1, 'completed')").run(ws);
     for (const c of ['budget', 'over_budget']) db.exec(`ALTER TABLE runs DROP COLUMN ${c}`);
+    db.exec('ALTER TABLE tasks DROP COLUMN limit_hits');
     db.pragma('user_version = 5');
     db.close();
     const migrated = openRunDatabase(ws);
@@ -282,6 +305,7 @@ describe('openRunDatabase', () => {
     attempt.run('claude', 0.25);
     db.exec('ALTER TABLE attempts DROP COLUMN cost_reported');
     for (const c of ['budget', 'over_budget']) db.exec(`ALTER TABLE runs DROP COLUMN ${c}`);
+    db.exec('ALTER TABLE tasks DROP COLUMN limit_hits');
     db.pragma('user_version = 4');
     db.close();
     const migrated = openRunDatabase(ws);

@@ -13,6 +13,7 @@ import {
   JSON_STATE_KINDS,
   JSON_STATE_SCHEMAS,
   jsonBreakerWait,
+  jsonLimitHold,
   jsonBudget,
   jsonOverBudget,
   jsonRetryWait,
@@ -81,7 +82,7 @@ describe('docs/events.md is the --json contract', () => {
 
   it('lists the fields of the objects events carry', () => {
     const objects = section('Objects');
-    const expected = { TaskSpec: jsonTaskSpec, Usage: jsonUsage, RetryWait: jsonRetryWait, BreakerWait: jsonBreakerWait, Budget: jsonBudget, OverBudget: jsonOverBudget };
+    const expected = { TaskSpec: jsonTaskSpec, Usage: jsonUsage, RetryWait: jsonRetryWait, BreakerWait: jsonBreakerWait, LimitHold: jsonLimitHold, Budget: jsonBudget, OverBudget: jsonOverBudget };
     expect([...objects.keys()].filter(Boolean).sort()).toEqual(Object.keys(expected).sort());
     for (const [name, schema] of Object.entries(expected)) expect({ name, fields: objects.get(name) }).toEqual({ name, fields: keys(schema) });
   });
