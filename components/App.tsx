@@ -4,7 +4,8 @@ import type { Engine } from '../src/scheduler/engine.js';
 import type { RunSnapshot } from '../src/scheduler/run-store.js';
 import { isLive } from '../src/scheduler/states.js';
 import { AgentPane } from './AgentPane.js';
-import { buildRows, levelsOf, parseFilter, taskOrder } from './dag-rows.js';
+import { buildRows, levelsOf, listWidthWanted, parseFilter, taskOrder } from './dag-rows.js';
+import type { SortOrder } from './dag-rows.js';
 import { DagView } from './DagView.js';
 import { Footer } from './Footer.js';
 import { DiffOverlay } from './DiffOverlay.js';
@@ -19,7 +20,7 @@ import type { Size } from './hooks/use-terminal-size.js';
 import { useUi } from './hooks/use-ui.js';
 import type { Keymap } from './keymap.js';
 import { DEFAULT_KEYMAP } from './keymap.js';
-import { PANE_CHROME_ROWS, layout, paneSizes, splitGrid } from './layout.js';
+import { PANE_CHROME_ROWS, layout, listWidthFor, paneSizes, splitGrid } from './layout.js';
 import { settle } from './reducer/reduce.js';
 import type { View } from './reducer/types.js';
 import { resultLine } from './result-line.js';
@@ -57,18 +58,25 @@ function Dashboard({ keymap = DEFAULT_KEYMAP, size: fixed, exitOnFinish = false,
   // Specs never change and tasks are only ever added, so the count is the levels' version.
   // eslint-disable-next-line react-hooks/exhaustive-deps -- the count is the version: a new tasks array with the same specs needs no new levels
   const levels = useMemo(() => levelsOf(tasks), [tasks.length]);
-  const rows = useMemo(() => buildRows(tasks, levels, parseFilter(state.filter)), [tasks, levels, state.filter]);
+  const rows = useMemo(() => buildRows(tasks, levels, parseFilter(state.filter), state.sort), [tasks, levels, state.filter, state.sort]);
   const order = useMemo(() => taskOrder(rows), [rows]);
-  // Another filter's order (keys typed before this frame changed it) is worked out when asked.
+  // Another filter's or sort's order (keys typed before this frame changed it) is worked out when asked.
   const orderOf = useCallback(
-    (filter: string) => (filter === state.filter ? order : taskOrder(buildRows(tasks, levels, parseFilter(filter)))),
-    [order, state.filter, tasks, levels],
+    (filter: string, sort: SortOrder) =>
+      filter === state.filter && sort === state.sort ? order : taskOrder(buildRows(tasks, levels, parseFilter(filter), sort)),
+    [order, state.filter, state.sort, tasks, levels],
   );
+  // Ids and roles never change once a task is added: the count is the version.
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- the count is the version, as for levels
+  const listWant = useMemo(() => listWidthWanted(tasks), [tasks.length]);
   // What is shown: the state as the run now stands (selection listed, detached from an ended task).
   const ui = useMemo(() => settle(state, { snapshot, order: orderOf }), [state, snapshot, orderOf]);
 
   const paneFocused = ui.focus === 'pane' || ui.attached !== undefined;
-  const lay = useMemo(() => layout(size.columns, size.rows, { zoom: ui.zoom, paneFocused }), [size.columns, size.rows, ui.zoom, paneFocused]);
+  const lay = useMemo(
+    () => layout(size.columns, size.rows, { zoom: ui.zoom, paneFocused, listWant, listAdjust: ui.listAdjust }),
+    [size.columns, size.rows, ui.zoom, paneFocused, listWant, ui.listAdjust],
+  );
   const live = tasks.filter((t) => isLive(t.state));
   const paneIds = ui.split && !ui.zoom
     ? [...new Set([...(live.some((t) => t.spec.id === ui.selected) ? [ui.selected!] : []), ...live.map((t) => t.spec.id)])].slice(0, 4)
@@ -94,8 +102,9 @@ function Dashboard({ keymap = DEFAULT_KEYMAP, size: fixed, exitOnFinish = false,
       paneLength: (id) => (id === undefined ? 0 : (engine.screen(id)?.length ?? 0)),
       search: (id, q) => (id === undefined ? [] : (engine.screen(id)?.search(q) ?? [])),
       help: helpLayout(keymap, width, body),
+      listWidth: (adjust) => (lay.dag && lay.panes ? listWidthFor(width, listWant, adjust) : undefined),
     }),
-    [snapshot, keymap, orderOf, listHeight, paneRows, width, body, engine],
+    [snapshot, keymap, orderOf, listHeight, paneRows, width, body, engine, lay, listWant],
   );
   useRawInput(useCallback((raw: string) => dispatch({ type: 'key', raw }, view), [dispatch, view]));
 
@@ -117,6 +126,7 @@ function Dashboard({ keymap = DEFAULT_KEYMAP, size: fixed, exitOnFinish = false,
               height={lay.dag.height}
               focused={ui.focus === 'tasks'}
               filter={ui.filter}
+              sort={ui.sort}
               workspace={snapshot.workspace}
               live={!snapshot.finished}
             />

@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import { useMemo, useState } from 'react';
-import type { DagRow } from './dag-rows.js';
+import type { DagRow, SortOrder } from './dag-rows.js';
 import { windowTop } from './dag-rows.js';
 import { fit } from './glyphs.js';
 import { useEngine } from './hooks/engine-context.js';
@@ -18,6 +18,7 @@ export function DagView(props: {
   height: number;
   focused: boolean;
   filter: string;
+  sort: SortOrder;
   workspace: string;
   live: boolean;
 }) {
@@ -51,7 +52,7 @@ export function DagView(props: {
   return (
     <Box flexDirection="column" borderStyle="round" borderColor={focused ? 'cyan' : 'gray'} width={width} height={height}>
       <Text bold wrap="truncate">
-        {fit(`tasks${position}${filter ? ` · filter ${filter}` : ''}`, inner)}
+        {fit(`tasks${position}${props.sort === 'attention' ? ' · failed/running first' : ''}${filter ? ` · filter ${filter}` : ''}`, inner)}
       </Text>
       <TaskList
         rows={rows}

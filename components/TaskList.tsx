@@ -4,7 +4,7 @@ import { memo } from 'react';
 import type { TaskRecord } from '../src/scheduler/run-store.js';
 import { formatElapsed, stateDetail, stateLabel, taskDuration } from '../src/report/format.js';
 import { visible } from '../src/report/visible.js';
-import type { DagRow } from './dag-rows.js';
+import type { Attention, DagRow } from './dag-rows.js';
 import { STATE_STYLE, fit } from './glyphs.js';
 
 /** How a row relates to the selected task. */
@@ -47,6 +47,8 @@ const TaskRow = memo(function TaskRow({ record, width, relation, workspace, now 
   );
 });
 
+const GROUP_NAMES: Readonly<Record<Attention, string>> = { failed: 'failed', running: 'running', rest: 'the rest' };
+
 /** Renders only the rows in view: a 1,000-task plan costs what a screenful costs. */
 export function TaskList(props: {
   rows: readonly DagRow[];
@@ -64,10 +66,11 @@ export function TaskList(props: {
   return (
     <Box flexDirection="column" height={height} width={width} overflow="hidden">
       {shown.map((row) => {
-        if (row.kind === 'level') {
+        if (row.kind === 'level' || row.kind === 'group') {
+          const name = row.kind === 'level' ? `level ${row.level + 1}` : GROUP_NAMES[row.group];
           return (
-            <Text key={`level-${row.level}`} color="gray" wrap="truncate">
-              {fit(`── level ${row.level + 1} · ${row.count} task${row.count === 1 ? '' : 's'} ${'─'.repeat(width)}`, width)}
+            <Text key={`${row.kind}-${name}`} color={row.kind === 'group' && row.group === 'failed' ? 'red' : 'gray'} wrap="truncate">
+              {fit(`── ${name} · ${row.count} task${row.count === 1 ? '' : 's'} ${'─'.repeat(width)}`, width)}
             </Text>
           );
         }

@@ -1,5 +1,6 @@
 import type { RunSnapshot } from '../src/scheduler/run-store.js';
 import { isLive } from '../src/scheduler/states.js';
+import type { SortOrder } from './dag-rows.js';
 import type { Action } from './reducer/actions.js';
 
 /** What the footer says after an action: every key gives visible feedback. */
@@ -41,6 +42,9 @@ export interface UiState {
   /** A quit is under way: agents are being stopped gracefully; a second ctrl+c forces. */
   readonly quitting: boolean;
   readonly pane: PaneView;
+  /** Columns added to (or, negative, taken from) the task list's width with `>` / `<`; kept for the session. */
+  readonly listAdjust: number;
+  readonly sort: SortOrder;
 }
 
 export function initialUi(): UiState {
@@ -55,6 +59,8 @@ export function initialUi(): UiState {
     feedback: undefined,
     quitting: false,
     pane: freshPane(),
+    listAdjust: 0,
+    sort: 'level',
   };
 }
 

@@ -48,7 +48,7 @@ export function promptKey(ui: UiState, overlay: Of<'prompt'>, raw: string, key: 
   if (key === 'escape') return step(ui, { ...closed, ...(filter ? { filter: '' } : {}) }, say(true, filter ? 'filter cleared' : 'search cancelled'));
   if (key === 'enter') {
     if (!filter) return searchOutput({ ...ui, ...closed }, view, overlay.text);
-    const text = overlay.text ? `filter: ${overlay.text} (${view.order(overlay.text).length} tasks) — / then Esc clears it` : 'filter cleared';
+    const text = overlay.text ? `filter: ${overlay.text} (${view.order(overlay.text, ui.sort).length} tasks) — / then Esc clears it` : 'filter cleared';
     return step(ui, { ...closed, filter: overlay.text }, say(true, text));
   }
   const text = key === 'backspace' ? overlay.text.slice(0, -1) : overlay.text + (printable(raw) ?? '');

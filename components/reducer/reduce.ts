@@ -47,7 +47,7 @@ export function reduce(ui: UiState, action: Action, view: View): Step {
  */
 export function settle(ui: UiState, view: Pick<View, 'snapshot' | 'order'>): UiState {
   const { snapshot } = view;
-  const order = view.order(ui.filter);
+  const order = view.order(ui.filter, ui.sort);
   let next = ui;
   if (order.length && (ui.selected === undefined || !order.includes(ui.selected))) next = select(next, order[0]);
   const id = next.attached;

@@ -1,4 +1,5 @@
 import type { RunSnapshot } from '../../src/scheduler/run-store.js';
+import type { SortOrder } from '../dag-rows.js';
 import type { Keymap } from '../keymap.js';
 import type { Effect } from './actions.js';
 import type { UiState } from '../ui-state.js';
@@ -18,8 +19,10 @@ export interface Step {
 export interface View {
   readonly snapshot: RunSnapshot;
   readonly keymap: Keymap;
-  /** Task ids in the order the DAG view lists them under `filter`. */
-  order(filter: string): readonly string[];
+  /** Task ids in the order the DAG view lists them under `filter`, sorted by `sort`. */
+  order(filter: string, sort: SortOrder): readonly string[];
+  /** The task list's width with `adjust` columns added; undefined while it is not beside the pane (narrow, zoom). */
+  listWidth(adjust: number): number | undefined;
   readonly listHeight: number;
   readonly paneRows: number;
   /** Lines in a task's screen buffer (0 without one). */
