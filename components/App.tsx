@@ -13,6 +13,10 @@ import { HelpOverlay } from './HelpOverlay.js';
 import { helpLayout } from './help.js';
 import { EngineContext, useEngine } from './hooks/engine-context.js';
 import { useAgentSizes } from './hooks/use-agent-sizes.js';
+import { useListTop } from './hooks/use-list-top.js';
+import { useMouseMode } from './hooks/use-mouse-mode.js';
+import { usePager } from './hooks/use-pager.js';
+import type { Pager } from './hooks/use-pager.js';
 import { useRawInput } from './hooks/use-raw-input.js';
 import { useRun } from './hooks/use-run.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
@@ -20,7 +24,10 @@ import type { Size } from './hooks/use-terminal-size.js';
 import { useUi } from './hooks/use-ui.js';
 import type { Keymap } from './keymap.js';
 import { DEFAULT_KEYMAP } from './keymap.js';
+import { hitTest } from './hit.js';
 import { PANE_CHROME_ROWS, layout, listWidthFor, paneSizes, splitGrid } from './layout.js';
+import type { MouseEvent } from './mouse.js';
+import { runPager } from './pager.js';
 import { settle } from './reducer/reduce.js';
 import type { View } from './reducer/types.js';
 import { resultLine } from './result-line.js';
@@ -35,6 +42,10 @@ export interface AppProps {
   exitOnFinish?: boolean;
   /** The run as recorded (`orchestrator logs RUN TASK` from another terminal); none when not recorded. */
   runId?: string;
+  /** Clicks and the wheel (config `mouse`); on unless turned off. */
+  mouse?: boolean;
+  /** How `o` shows a transcript or diff: $PAGER on the terminal unless a test gives its own. */
+  pager?: Pager;
 }
 
 /** The dashboard's root: the one place the engine enters the React tree (docs/architecture.md §10). */
@@ -48,7 +59,7 @@ export function App({ engine, ...rest }: AppProps) {
 
 const whole = (s: RunSnapshot) => s;
 
-function Dashboard({ keymap = DEFAULT_KEYMAP, size: fixed, exitOnFinish = false, runId }: Omit<AppProps, 'engine'>) {
+function Dashboard({ keymap = DEFAULT_KEYMAP, size: fixed, exitOnFinish = false, runId, mouse = true, pager = runPager }: Omit<AppProps, 'engine'>) {
   const engine = useEngine();
   const { exit } = useApp();
   const snapshot = useRun(whole);
@@ -92,6 +103,12 @@ function Dashboard({ keymap = DEFAULT_KEYMAP, size: fixed, exitOnFinish = false,
   const grid = lay.panes ? splitGrid(lay.panes, paneIds.length) : [];
   const shown = grid.flat().map((box, i) => ({ id: paneIds[i], box }));
   useAgentSizes(engine, lay.term, paneSizes(shown, lay.term));
+  const listTop = useListTop(rows, ui.selected, listHeight);
+  // What a click means is read off the frame the person clicked on: this one.
+  const frame = { ...(lay.dag ? { dag: lay.dag } : {}), rows, top: listTop, grid, paneIds };
+  const frameKey = `${lay.dag?.width}x${lay.dag?.height}|${listTop}|${paneIds.join(',')}|${grid.map((l) => l.map((b) => `${b.width}x${b.height}`).join(',')).join(';')}`;
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- frameKey is the frame's geometry; rows are the rest of it
+  const hit = useCallback((x: number, y: number) => hitTest(frame, x, y), [frameKey, rows]);
   const view = useMemo<View>(
     () => ({
       snapshot,
@@ -103,10 +120,18 @@ function Dashboard({ keymap = DEFAULT_KEYMAP, size: fixed, exitOnFinish = false,
       search: (id, q) => (id === undefined ? [] : (engine.screen(id)?.search(q) ?? [])),
       help: helpLayout(keymap, width, body),
       listWidth: (adjust) => (lay.dag && lay.panes ? listWidthFor(width, listWant, adjust) : undefined),
+      hit,
     }),
-    [snapshot, keymap, orderOf, listHeight, paneRows, width, body, engine, lay, listWant],
+    [snapshot, keymap, orderOf, listHeight, paneRows, width, body, engine, lay, listWant, hit],
   );
-  useRawInput(useCallback((raw: string) => dispatch({ type: 'key', raw }, view), [dispatch, view]));
+  useRawInput(
+    useCallback((raw: string) => dispatch({ type: 'key', raw }, view), [dispatch, view]),
+    useCallback((event: MouseEvent) => dispatch({ type: 'mouse', event }, view), [dispatch, view]),
+    ui.pager === undefined,
+  );
+  // Off while attached (the agent's terminal is the person's: selecting text works as usual) and in the pager.
+  useMouseMode(mouse && ui.attached === undefined && ui.pager === undefined);
+  usePager(ui.pager, pager, { workspace: snapshot.workspace, runId }, (result) => dispatch({ type: 'pager-closed', result }, view));
 
   let paneIndex = 0;
   return (
@@ -127,6 +152,7 @@ function Dashboard({ keymap = DEFAULT_KEYMAP, size: fixed, exitOnFinish = false,
               focused={ui.focus === 'tasks'}
               filter={ui.filter}
               sort={ui.sort}
+              top={listTop}
               workspace={snapshot.workspace}
               live={!snapshot.finished}
             />

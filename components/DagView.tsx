@@ -1,7 +1,6 @@
 import { Box, Text } from 'ink';
-import { useMemo, useState } from 'react';
+import { useMemo } from 'react';
 import type { DagRow, SortOrder } from './dag-rows.js';
-import { windowTop } from './dag-rows.js';
 import { fit } from './glyphs.js';
 import { useEngine } from './hooks/engine-context.js';
 import { useNow } from './hooks/use-now.js';
@@ -19,19 +18,16 @@ export function DagView(props: {
   focused: boolean;
   filter: string;
   sort: SortOrder;
+  /** The first row in view (useListTop). */
+  top: number;
   workspace: string;
   live: boolean;
 }) {
-  const { rows, selected, width, height, focused, filter } = props;
+  const { rows, selected, width, height, focused, filter, top } = props;
   const engine = useEngine();
   const inner = width - 2;
   const listHeight = Math.max(1, height - 4);
   const index = rows.findIndex((r) => r.kind === 'task' && r.record.spec.id === selected);
-  // Where the window starts depends on where it was (it scrolls only to keep the selection in view):
-  // information from the previous render, kept as state and adjusted while rendering (react.dev, useState).
-  const [shownTop, setShownTop] = useState(0);
-  const top = windowTop(shownTop, index, listHeight, rows.length);
-  if (top !== shownTop) setShownTop(top);
   const record = index >= 0 ? (rows[index] as Extract<DagRow, { kind: 'task' }>).record : undefined;
   const upstream = useMemo(() => new Set(record?.spec.dependsOn ?? []), [record?.spec]);
   // dependentsOf grows as follow-ups spawn; rows change then too.

@@ -63,12 +63,15 @@ const LIST_MIN = 20;
 const PANE_MIN = 30;
 
 /**
- * The task list's width beside the panes: what its rows want, between 34
- * columns and half the terminal (at most 100), so a wide terminal gives the
- * rest to the agent; then the person's adjustment, keeping both usable.
+ * The task list's width beside the panes: what its rows want, at least 34
+ * columns and at most 40% of the terminal (and 100), so a wide terminal
+ * gives the list room for long ids and the rest to the agent, and a list of
+ * short rows leaves the agent more; then the person's adjustment, keeping
+ * both usable.
  */
 export function listWidthFor(cols: number, want: number | undefined, adjust: number): number {
-  const auto = Math.min(Math.min(100, Math.floor(cols / 2)), Math.max(34, want ?? Math.floor(cols * 0.4)));
+  const most = Math.max(34, Math.min(100, Math.floor(cols * 0.4)));
+  const auto = Math.min(most, Math.max(34, want ?? most));
   return Math.max(LIST_MIN, Math.min(cols - PANE_MIN, auto + adjust));
 }
 

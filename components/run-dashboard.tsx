@@ -5,6 +5,9 @@ import type { Engine, RunSummary } from '../src/scheduler/engine.js';
 import { App } from './App.js';
 import { buildKeymap } from './keymap.js';
 import type { Keymap } from './keymap.js';
+import { MOUSE_OFF } from './mouse.js';
+import { runPager } from './pager.js';
+import type { Pager } from './hooks/use-pager.js';
 
 /**
  * The keymap with the config's `keys:` applied; a bad override (an unknown
@@ -24,6 +27,8 @@ export interface DashboardOptions {
   exitOnFinish: boolean;
   /** The run's id as recorded, shown in the header. */
   runId?: string;
+  /** Config `mouse`: read clicks and the wheel. */
+  mouse?: boolean;
   stdout?: NodeJS.WriteStream;
   stdin?: NodeJS.ReadStream;
 }
@@ -35,8 +40,21 @@ export interface DashboardOptions {
  */
 export async function runDashboard(opts: DashboardOptions): Promise<RunSummary> {
   const { engine } = opts;
-  const instance = render(<App engine={engine} keymap={opts.keymap} exitOnFinish={opts.exitOnFinish} {...(opts.runId !== undefined ? { runId: opts.runId } : {})} />, {
-    stdout: opts.stdout ?? process.stdout,
+  const terminal = holdable(opts.stdout ?? process.stdout);
+  // While the pager has the terminal, Ink's frames (the clock, new output) are not drawn over it.
+  const pager: Pager = async (write) => {
+    terminal.hold(true);
+    try {
+      return await runPager(write);
+    } finally {
+      terminal.hold(false);
+    }
+  };
+  const app = (
+    <App engine={engine} keymap={opts.keymap} exitOnFinish={opts.exitOnFinish} mouse={opts.mouse ?? true} pager={pager} {...(opts.runId !== undefined ? { runId: opts.runId } : {})} />
+  );
+  const instance = render(app, {
+    stdout: terminal.stream,
     stdin: opts.stdin ?? process.stdin,
     exitOnCtrlC: false,
     patchConsole: false,
@@ -54,7 +72,32 @@ export async function runDashboard(opts: DashboardOptions): Promise<RunSummary> 
     throw err;
   } finally {
     for (const s of signals) process.off(s, leave);
+    // However the dashboard ended, the shell it leaves gets no mouse reports.
+    if (terminal.stream.isTTY) terminal.stream.write(MOUSE_OFF);
   }
   // Quitting always stops the run (a no-op when it has finished); this is its final word.
   return engine.shutdown('SIGINT');
+}
+
+/**
+ * The terminal as Ink sees it, whose writes can be held back (dropped: the
+ * frame is drawn whole again after). Everything else — size, resize events,
+ * isTTY — is the real stream's.
+ */
+function holdable(stream: NodeJS.WriteStream): { stream: NodeJS.WriteStream; hold(on: boolean): void } {
+  let held = false;
+  const write = (...args: Parameters<NodeJS.WriteStream['write']>): boolean => {
+    if (!held) return Reflect.apply(stream.write, stream, args) as boolean;
+    const done = args.find((a) => typeof a === 'function') as ((err?: Error) => void) | undefined;
+    done?.();
+    return true;
+  };
+  const proxy = new Proxy(stream, {
+    get(target, prop) {
+      if (prop === 'write') return write;
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { stream: proxy, hold: (on) => (held = on) };
 }

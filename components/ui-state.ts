@@ -19,6 +19,9 @@ export type Overlay =
   /** What a task changed (key `d`): its diff's lines once read (undefined while reading), scrolled from `top`. */
   | { kind: 'diff'; id: string; lines: readonly string[] | undefined; top: number };
 
+/** What the pager (key `o`) shows: a task's transcript, or the diff open in the overlay. */
+export type PagerRequest = { what: 'transcript'; id: string } | { what: 'diff'; id: string; text: string };
+
 /** The pane's view of the scrollback: following the end, or pinned with `back` lines hidden below. */
 export interface PaneView {
   readonly follow: boolean;
@@ -45,6 +48,8 @@ export interface UiState {
   /** Columns added to (or, negative, taken from) the task list's width with `>` / `<`; kept for the session. */
   readonly listAdjust: number;
   readonly sort: SortOrder;
+  /** The pager has the terminal: the dashboard reads no keys and draws nothing until it is quit. */
+  readonly pager: PagerRequest | undefined;
 }
 
 export function initialUi(): UiState {
@@ -61,6 +66,7 @@ export function initialUi(): UiState {
     pane: freshPane(),
     listAdjust: 0,
     sort: 'level',
+    pager: undefined,
   };
 }
 

@@ -23,9 +23,13 @@ export function helpKey(ui: UiState, overlay: Of<'help'>, key: string | undefine
   return step(ui, {}, say(false, `help is open: ${helpCloseText(keymap)} closes it${scroll}`));
 }
 
-/** The diff overlay takes every key: `d`, Esc or q close it; the pane's scrolling keys scroll it. */
+/** The diff overlay takes every key: `d`, Esc or q close it; the pane's scrolling keys scroll it; `open`'s key pages it. */
 export function diffKey(ui: UiState, overlay: Of<'diff'>, key: string | undefined, view: View): Step {
   if (key === 'd' || key === 'escape' || key === 'q') return step(ui, closed, say(true, `closed the changes of ${overlay.id}`));
+  if (key !== undefined && view.keymap.some((b) => b.id === 'open' && b.keys.includes(key))) {
+    if (!overlay.lines) return step(ui, {}, say(false, `the changes of ${overlay.id} are still being read`));
+    return step(ui, { pager: { what: 'diff', id: overlay.id, text: `${overlay.lines.join('\n')}\n` } }, say(true, `changes of ${overlay.id} in the pager: quit it to come back`));
+  }
   const last = Math.max(0, (overlay.lines?.length ?? 0) - 1);
   const page = Math.max(1, view.listHeight);
   const moves: Record<string, number> = { j: 1, down: 1, k: -1, up: -1, pagedown: page, space: page, pageup: -page, g: -Infinity, home: -Infinity, G: Infinity, end: Infinity };

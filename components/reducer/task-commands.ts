@@ -7,6 +7,7 @@ import { say, step, tell } from './step.js';
 import type { Action, Effect } from './actions.js';
 import type { Handler, Step } from './types.js';
 import type { TaskDiffResult } from '../../src/scheduler/workspaces.js';
+import type { PagerResult } from '../pager.js';
 
 const run = (ui: UiState, effect: Effect): Step => ({ ui, effects: [effect] });
 
@@ -48,6 +49,7 @@ export const TASK_COMMANDS = {
   'mark-done': onSelected((ui, _record, id) => run(ui, { kind: 'mark-done', id })),
   'merge-again': onSelected((ui, _record, id) => run(ui, { kind: 'merge-again', id })),
   diff: onSelected((ui, _record, id) => ({ ...step(ui, { overlay: { kind: 'diff', id, lines: undefined, top: 0 } }, say(true, `changes of ${id}: reading…`)), effects: [{ kind: 'diff', id }] })),
+  open: onSelected((ui, _record, id) => step(ui, { pager: { what: 'transcript', id } }, say(true, `transcript of ${id} in the pager: quit it to come back`))),
   cancel: onSelected(cancel),
   attach: onSelected(attach),
 } satisfies Partial<Record<CommandId, Handler>>;
@@ -65,6 +67,12 @@ export function diffLoaded(ui: UiState, result: TaskDiffResult): Step {
     : result.reason === 'not-isolated' ? `${result.id} works in the workspace itself (isolation: none): no diff of its own`
     : `no task '${result.id}' in this run`;
   return step(ui, { overlay: { kind: 'none' } }, say(false, why));
+}
+
+/** Back from the pager: the footer says why it showed nothing, if it did not. */
+export function pagerClosed(ui: UiState, result: PagerResult): Step {
+  const what = ui.pager ? `${ui.pager.what === 'diff' ? 'the changes' : 'the transcript'} of ${ui.pager.id}` : 'the pager';
+  return step(ui, { pager: undefined }, result.ok ? say(true, `back from ${what}`) : say(false, `could not show ${what}: ${result.why}`));
 }
 
 /** What an engine command did, in the footer; a failed write or probe detaches. */

@@ -1,5 +1,6 @@
 import type { RunSnapshot } from '../../src/scheduler/run-store.js';
 import type { SortOrder } from '../dag-rows.js';
+import type { Hit } from '../hit.js';
 import type { Keymap } from '../keymap.js';
 import type { Effect } from './actions.js';
 import type { UiState } from '../ui-state.js';
@@ -29,6 +30,8 @@ export interface View {
   paneLength(id: string | undefined): number;
   /** Lines of a task's output that contain `query`. */
   search(id: string | undefined, query: string): number[];
+  /** What the last frame showed at a 0-based cell: what a click there means. */
+  hit(x: number, y: number): Hit;
   /** The help as drawn now: how far it scrolls. */
   readonly help: { readonly visible: number; readonly maxTop: number };
 }

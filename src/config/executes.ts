@@ -12,6 +12,8 @@ const HARMLESS: Readonly<Record<string, true | readonly string[]>> = {
   retryBaseMs: true,
   retryMaxMs: true,
   breaker: true,
+  // Whether the dashboard reads the mouse: it starts nothing.
+  mouse: true,
   // A limit on spending: it can only stop work, never start any.
   budget: true,
   // Only the time limit; `worktree.setup` is a command.

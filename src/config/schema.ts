@@ -111,6 +111,8 @@ export const ConfigSchema = z
       failures: z.number().int().min(1).max(1000),
       cooldownMs: z.number().int().min(0).max(86_400_000),
     }),
+    /** The dashboard reads clicks and the wheel (SGR mouse reports); false leaves the mouse to the terminal. */
+    mouse: z.boolean(),
     /** Dashboard key overrides: command id → key or keys (see `?` in the dashboard). */
     keys: z.record(z.string(), z.union([z.string().min(1), z.array(z.string().min(1))])),
     /** How each new worktree is prepared: a setup command (argv or shell string) and its time limit. */
@@ -140,6 +142,7 @@ export const CONFIG_KEYS = [
   'retryBaseMs',
   'retryMaxMs',
   'breaker',
+  'mouse',
   'keys',
   'worktree',
   'apply',
@@ -165,6 +168,7 @@ export const PartialConfigSchema = z.strictObject({
   retryBaseMs: ConfigSchema.shape.retryBaseMs.optional(),
   retryMaxMs: ConfigSchema.shape.retryMaxMs.optional(),
   breaker: ConfigSchema.shape.breaker.partial().optional(),
+  mouse: ConfigSchema.shape.mouse.optional(),
   keys: ConfigSchema.shape.keys.optional(),
   worktree: ConfigSchema.shape.worktree.partial().optional(),
   apply: ConfigSchema.shape.apply.optional(),
