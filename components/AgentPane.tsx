@@ -78,7 +78,13 @@ export function AgentPane(props: {
     where = tail.length ? 'output' : 'no output yet';
   }
   const match = view && view.match >= 0 ? view.matches[view.match] : undefined;
-  const search = view?.query ? ` · /${view.query} ${view.matches.length ? `${view.match + 1}/${view.matches.length}` : 'no match'}` : '';
+  // The counts follow output that arrives after the search: searched again as the screen changes.
+  const query = view?.query ?? '';
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- `version` on purpose, as for `styled`
+  const found = useMemo(() => (screen && query ? screen.search(query) : undefined), [screen, version, query]);
+  const total = found?.length ?? view?.matches.length ?? 0;
+  const at = match === undefined ? -1 : (found ?? view?.matches ?? []).indexOf(match);
+  const search = query ? ` · /${query} ${total ? `${at >= 0 ? at + 1 : '–'}/${total}` : 'no match'}` : '';
   const title = id === undefined ? 'no task selected' : `${id} · ${state ?? '?'} · ${where}${search}${attached ? ' · ATTACHED (ctrl+] detaches)' : ''}`;
   return (
     <Box flexDirection="column" borderStyle={attached ? 'double' : 'round'} borderColor={attached ? 'yellow' : focused ? 'cyan' : 'gray'} width={width} height={height}>

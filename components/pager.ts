@@ -1,6 +1,9 @@
 import { spawn } from 'node:child_process';
 import type { Writable } from 'node:stream';
 
+/** How a write fails when the pager has already gone. */
+const QUIT_EARLY = new Set(['EPIPE', 'ERR_STREAM_DESTROYED', 'ERR_STREAM_PREMATURE_CLOSE', 'ERR_STREAM_WRITE_AFTER_END']);
+
 /** What a pager run came to: shown, or why not, in words for the footer. */
 export type PagerResult = { ok: true } | { ok: false; why: string };
 
@@ -55,16 +58,18 @@ export async function runPager(write: (into: Writable) => Promise<void>, env: No
     const stdin = child.stdin!;
     stdin.on('error', () => undefined);
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    let failed: string | undefined;
     try {
       await write(stdin);
-    } catch {
-      // The pager went away mid-write (quit early): whatever it showed is what the person wanted.
+    } catch (err) {
+      // A pager quit before the end (a broken pipe) is the person done reading, not a failure.
+      if (!QUIT_EARLY.has((err as NodeJS.ErrnoException).code ?? '')) failed = err instanceof Error ? err.message : String(err);
     }
     stdin.end();
     const code = await exited;
     // sh's "command not found".
     if (code === 127) return { ok: false, why: `${command.name} was not found` };
-    return { ok: true };
+    return failed === undefined ? { ok: true } : { ok: false, why: failed };
   }
   return { ok: false, why: `no pager found (tried ${commands.map((c) => c.name).join(', ')}): set $PAGER` };
 }

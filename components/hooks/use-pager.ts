@@ -1,6 +1,8 @@
 import { useStdout } from 'ink';
 import { useEffect, useLayoutEffect, useRef } from 'react';
 import type { Writable } from 'node:stream';
+import { existsSync } from 'node:fs';
+import { transcriptFile } from '../../src/persist/queries.js';
 import { writeLogs } from '../../src/report/logs.js';
 import type { PagerResult } from '../pager.js';
 import type { PagerRequest } from '../ui-state.js';
@@ -51,6 +53,12 @@ function contentOf(request: PagerRequest, at: { workspace: string; runId: string
     case 'transcript': {
       const runId = at.runId;
       if (runId === undefined) return 'this run is not recorded, so it has no transcript';
+      // Asked before the pager starts, so a missing transcript is said in the footer, not shown as an empty page.
+      try {
+        if (!existsSync(transcriptFile(at.workspace, runId, request.id).file)) return `${request.id} has printed nothing yet`;
+      } catch (err) {
+        return err instanceof Error ? err.message : String(err);
+      }
       // What `orchestrator logs RUN TASK` prints into a pipe: the transcript's bytes (less -R shows their colours).
       return (into) => writeLogs(at.workspace, runId, request.id, false, into);
     }

@@ -1,5 +1,5 @@
 import { useStdin } from 'ink';
-import { useEffect, useLayoutEffect, useRef } from 'react';
+import { useLayoutEffect, useRef } from 'react';
 import { createKeypressSplitter } from '../keypresses.js';
 import { parseMouse } from '../mouse.js';
 import type { MouseEvent } from '../mouse.js';
@@ -28,7 +28,9 @@ export function useRawInput(onKey: (raw: string) => void, onMouse: (event: Mouse
     handler.current = onKey;
     mouseHandler.current = onMouse;
   }, [onKey, onMouse]);
-  useEffect(() => {
+  // A layout effect: the frame that shows the dashboard back (after the pager) already reads keys,
+  // and the one that hands the terminal over has stopped reading before any passive effect starts the pager.
+  useLayoutEffect(() => {
     if (!active) return;
     const splitter = createKeypressSplitter();
     let flush: NodeJS.Immediate | undefined;
