@@ -1,6 +1,6 @@
 import { helpScrollText, scrollHelp } from '../help.js';
 import { printable } from '../key-names.js';
-import { helpCloseKeys, helpCloseText } from '../keymap.js';
+import { helpCloseKeys, helpCloseText, keysOf } from '../keymap.js';
 import type { Overlay, UiState } from '../ui-state.js';
 import { searchOutput } from './pane.js';
 import { say, step } from './step.js';
@@ -34,7 +34,7 @@ export function diffKey(ui: UiState, overlay: Of<'diff'>, key: string | undefine
   const page = Math.max(1, view.listHeight);
   const moves: Record<string, number> = { j: 1, down: 1, k: -1, up: -1, pagedown: page, space: page, pageup: -page, g: -Infinity, home: -Infinity, G: Infinity, end: Infinity };
   const by = key === undefined ? undefined : moves[key];
-  if (by === undefined) return step(ui, {}, say(false, 'the changes are open: d or Esc closes them · j k PgUp PgDn g G scroll'));
+  if (by === undefined) return step(ui, {}, say(false, `the changes are open: d or Esc closes them · j k PgUp PgDn g G scroll · ${keysOf(view.keymap, 'open')} opens them in the pager`));
   const top = Math.min(last, Math.max(0, overlay.top + by));
   return step(ui, { overlay: { ...overlay, top } });
 }
