@@ -268,7 +268,7 @@ await yargs(hideBin(process.argv))
           return true;
         })
         .epilogue(
-          'Trust is recorded as the real path of the file and a sha256 of its settings in $XDG_STATE_HOME/orchestrator/trust.json (default ~/.local/state/orchestrator/trust.json), never in the repository. Any change to the file must be trusted again. A file that sets only harmless values (concurrency, killGraceMs, scrollback, resumeOnRetry, retryBaseMs, retryMaxMs, breaker, mouse, budget, worktree.setupTimeoutMs) is used without trust. Config files owned by another user, or writable by group or others, are refused whatever is trusted.',
+          'Trust is recorded as the real path of the file and a sha256 of its settings in $XDG_STATE_HOME/orchestrator/trust.json (default ~/.local/state/orchestrator/trust.json), never in the repository. Any change to the file must be trusted again. A file that sets only harmless values (concurrency, killGraceMs, scrollback, resumeOnRetry, retryBaseMs, retryMaxMs, breaker, limits, mouse, budget, worktree.setupTimeoutMs) is used without trust. Config files owned by another user, or writable by group or others, are refused whatever is trusted.',
         )
         .example('$0 trust', 'read what .orchestratorrc runs, and trust it')
         .example('$0 trust --list', 'what is trusted')

@@ -32,7 +32,9 @@ export function commandWords(command: EngineCommand, r: CommandResult): string {
     case 'retrying-now':
       return `retrying ${r.id} now, without waiting out its backoff`;
     case 'started-past-breaker':
-      return `starting ${r.id} now, past the open circuit breaker of provider '${r.provider}'`;
+      return r.limit
+        ? `starting ${r.id} now, before provider '${r.provider}' usage limit resets (it may meet the limit again)`
+        : `starting ${r.id} now, past the open circuit breaker of provider '${r.provider}'`;
     case 'stopping':
       return command === 'skip' ? `skipping ${r.id}: stopping it` : `cancelling ${r.id}: stopping its processes`;
     case 'skipped':

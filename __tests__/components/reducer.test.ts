@@ -17,7 +17,7 @@ import { task } from '../scheduler/harness.js';
 function snapshot(states: Record<string, TaskState>, over: Partial<RunSnapshot> = {}): RunSnapshot {
   const tasks = Object.entries(states).map(([id, state], order) => ({ spec: task(id), order, state, attempts: 1 }));
   const counts = Object.fromEntries(STATE_KINDS.map((k) => [k, tasks.filter((t) => t.state.kind === k).length])) as RunSnapshot['counts'];
-  return { version: 1, plan: 'p', file: '/p.yaml', workspace: '/', concurrency: 4, startedAt: 0, paused: false, finished: false, tasks, counts, usage: { inputTokens: 0, outputTokens: 0, costUsd: 0 } as RunSnapshot['usage'], ...over };
+  return { version: 1, plan: 'p', file: '/p.yaml', workspace: '/', concurrency: 4, startedAt: 0, paused: false, finished: false, tasks, counts, usage: { inputTokens: 0, outputTokens: 0, costUsd: 0 } as RunSnapshot['usage'], holds: [], ...over };
 }
 
 const running: TaskState = { kind: 'running' };

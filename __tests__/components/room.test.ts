@@ -30,7 +30,7 @@ function records(states: Record<string, TaskState>, deps: Record<string, string[
 
 function snapshotOf(tasks: TaskRecord[]): RunSnapshot {
   const counts = Object.fromEntries(STATE_KINDS.map((k) => [k, tasks.filter((t) => t.state.kind === k).length])) as RunSnapshot['counts'];
-  return { version: 1, plan: 'p', file: '/p.yaml', workspace: '/', concurrency: 4, startedAt: 0, paused: false, finished: false, tasks, counts, usage: { inputTokens: 0, outputTokens: 0, costUsd: 0 } as RunSnapshot['usage'] };
+  return { version: 1, plan: 'p', file: '/p.yaml', workspace: '/', concurrency: 4, startedAt: 0, paused: false, finished: false, tasks, counts, usage: { inputTokens: 0, outputTokens: 0, costUsd: 0 } as RunSnapshot['usage'], holds: [] };
 }
 
 /** The reducer's view of a run as the dashboard builds it: the real rows and order, a 220-column layout. */

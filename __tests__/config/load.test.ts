@@ -79,6 +79,7 @@ describe('layering', () => {
       retryBaseMs: 'built-in defaults',
       retryMaxMs: 'built-in defaults',
       breaker: 'built-in defaults',
+      limits: 'built-in defaults',
       mouse: 'built-in defaults',
       keys: 'built-in defaults',
       worktree: 'built-in defaults',

@@ -76,6 +76,7 @@ describe('renderConfig as JSON', () => {
         retryBaseMs: 'built-in defaults',
         retryMaxMs: 'built-in defaults',
         breaker: 'built-in defaults',
+        limits: 'built-in defaults',
         mouse: 'built-in defaults',
         keys: 'built-in defaults',
         worktree: 'built-in defaults',

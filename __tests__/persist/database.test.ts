@@ -222,7 +222,7 @@ describe('openRunDatabase', () => {
     db.close();
     const migrated = openRunDatabase(ws);
     try {
-      expect(migrated.pragma('user_version', { simple: true })).toBe(6);
+      expect(migrated.pragma('user_version', { simple: true })).toBe(7);
       const [a, b] = loadTaskRecords(migrated, 'r');
       expect(a!.sessionUsage).toEqual({ inputTokens: 10, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0.5 });
       expect(b!.sessionUsage).toBeUndefined();
@@ -241,7 +241,7 @@ describe('openRunDatabase', () => {
     db.close();
     const migrated = openRunDatabase(ws);
     try {
-      expect(migrated.pragma('user_version', { simple: true })).toBe(6);
+      expect(migrated.pragma('user_version', { simple: true })).toBe(7);
       expect(getRun(migrated, 'old')).not.toHaveProperty('git');
       migrated.prepare("UPDATE runs SET git_repo = '/r', git_base = 'abc', git_start_branch = 'main' WHERE id = 'old'").run();
       expect(getRun(migrated, 'old')!.git).toEqual({ repo: '/r', base: 'abc', startBranch: 'main' });
@@ -258,7 +258,7 @@ describe('openRunDatabase', () => {
     db.close();
     const migrated = openRunDatabase(ws);
     try {
-      expect(migrated.pragma('user_version', { simple: true })).toBe(6);
+      expect(migrated.pragma('user_version', { simple: true })).toBe(7);
       const run = getRun(migrated, 'r5')!;
       expect(run.budget).toBeUndefined();
       expect(run.overBudget).toBeUndefined();
@@ -286,7 +286,7 @@ describe('openRunDatabase', () => {
     db.close();
     const migrated = openRunDatabase(ws);
     try {
-      expect(migrated.pragma('user_version', { simple: true })).toBe(6);
+      expect(migrated.pragma('user_version', { simple: true })).toBe(7);
       const [codex, claude] = loadTaskRecords(migrated, 'r');
       expect(codex!.usage).toEqual({ inputTokens: 5, outputTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0 });
       expect(codex!.sessionUsage).not.toHaveProperty('costUsd');
@@ -304,7 +304,7 @@ describe('openRunDatabase', () => {
     writeFileSync(path.join(ws, '.orchestrator', 'runs.db.new-99999999'), ''); // what a killed creation leaves
     const db = openRunDatabase(ws);
     try {
-      expect(db.pragma('user_version', { simple: true })).toBe(6);
+      expect(db.pragma('user_version', { simple: true })).toBe(7);
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     } finally {
       db.close();

@@ -22,6 +22,14 @@ export type Step =
   | { kind: 'shell'; command: string }
   /** An HTTP error with the provider's own error body, for `times` requests in a row (default 1). */
   | { kind: 'status'; status: 401 | 429 | 500 | 529; message?: string; times?: number }
+  /**
+   * The account's usage limit, as each provider reports it, resetting `resetsInS` seconds from the
+   * request, for `times` requests in a row (default 1). Anthropic: HTTP 429 with the
+   * `anthropic-ratelimit-unified-*` headers saying `rejected` and the reset (epoch seconds), which
+   * Claude Code turns into its `rate_limit_event`; OpenAI: HTTP 429 with a `usage_limit_reached`
+   * error carrying `resets_at` and `resets_in_seconds`, as ChatGPT's backend answers Codex.
+   */
+  | { kind: 'limit'; resetsInS: number; times?: number }
   /** Headers sent, then nothing: the CLI waits until it gives up or is stopped. */
   | { kind: 'hang' }
   /** The stream starts, then the connection drops mid-answer. */
@@ -95,6 +103,7 @@ export class StubModel {
       this.requests.push({ api, script, body });
       const step = this.next(script);
       if (step.kind === 'status') return this.error(api, res, step.status, step.message ?? `stub ${step.status}`);
+      if (step.kind === 'limit') return this.limit(api, res, step.resetsInS);
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
       if (step.kind === 'hang') return;
       const send = api === 'anthropic' ? anthropicEvents(step, this.requests.length, body) : openaiEvents(step, this.requests.length);
@@ -124,13 +133,34 @@ export class StubModel {
     const at = this.cursors.get(script) ?? 0;
     const step = this.scripts[script]![at] ?? { kind: 'text', text: 'done' };
     const repeat = this.repeats.get(script) ?? 0;
-    if (step.kind === 'status' && repeat + 1 < (step.times ?? 1)) {
+    if ((step.kind === 'status' || step.kind === 'limit') && repeat + 1 < (step.times ?? 1)) {
       this.repeats.set(script, repeat + 1);
       return step;
     }
     this.repeats.delete(script);
     this.cursors.set(script, at + 1);
     return step;
+  }
+
+  private limit(api: 'anthropic' | 'openai', res: http.ServerResponse, resetsInS: number): void {
+    const resetsAt = Math.floor(Date.now() / 1000) + resetsInS;
+    if (api === 'anthropic') {
+      res
+        .writeHead(429, {
+          'content-type': 'application/json',
+          'anthropic-ratelimit-unified-status': 'rejected',
+          'anthropic-ratelimit-unified-reset': String(resetsAt),
+          'anthropic-ratelimit-unified-representative-claim': 'five_hour',
+          'anthropic-ratelimit-unified-5h-status': 'rejected',
+          'anthropic-ratelimit-unified-5h-reset': String(resetsAt),
+          'anthropic-ratelimit-unified-5h-utilization': '1.0',
+        })
+        .end(JSON.stringify({ type: 'error', error: { type: 'rate_limit_error', message: 'This request would exceed your account\'s rate limit. Please try again later.' } }));
+    } else {
+      res
+        .writeHead(429, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: { type: 'usage_limit_reached', message: 'The usage limit has been reached', plan_type: 'pro', resets_at: resetsAt, resets_in_seconds: resetsInS } }));
+    }
   }
 
   private error(api: 'anthropic' | 'openai', res: http.ServerResponse, status: number, message: string): void {

@@ -113,6 +113,8 @@ describe('toJsonEvent', () => {
       'task-process': { ...base, type: 'task-process', taskId: 'a', pid: 42 },
       'task-usage': { ...base, type: 'task-usage', taskId: 'a', delta: usage, usage, run: usage },
       'follow-up-refused': { ...base, type: 'follow-up-refused', taskId: 'a', followUpId: 'b', reason: 'exists' },
+      'provider-held': { ...base, type: 'provider-held', provider: 'claude', until: 9000, resetsAt: 8000, task: 'a' },
+      'provider-released': { ...base, type: 'provider-released', provider: 'claude' },
       'run-paused': { ...base, type: 'run-paused' },
       'run-resumed': { ...base, type: 'run-resumed' },
       'run-finished': { ...base, type: 'run-finished', exitCode: 0, counts: { completed: 1 } },

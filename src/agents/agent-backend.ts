@@ -5,6 +5,7 @@ import { OutputTail } from './output-tail.js';
 import { ScreenText, rawOutput } from './screen-text.js';
 import { classifyFailure } from './providers/classify.js';
 import type { Invocation, LineUpdate, ProviderAdapter } from './providers/types.js';
+import type { UsageLimit } from './providers/usage-limit.js';
 import type { SessionExit } from './session.js';
 import { attemptLabel, startSession } from './session.js';
 
@@ -23,6 +24,8 @@ interface Parsed {
   notice?: string;
   /** What the agent was refused (its permissions, its sandbox). */
   denials: string[];
+  /** The provider's usage limit, as the agent reported it in a structured event. */
+  usageLimit?: UsageLimit;
 }
 
 /**
@@ -62,6 +65,7 @@ function startAgent(adapter: ProviderAdapter, ctx: BackendContext, opts: Backend
     if (update.error !== undefined) parsed.error = update.error;
     if (update.notice !== undefined) parsed.notice = update.notice;
     if (update.denials !== undefined) parsed.denials.push(...update.denials);
+    if (update.usageLimit !== undefined) parsed.usageLimit = { ...parsed.usageLimit, ...update.usageLimit };
     if (update.completed) parsed.completed = true;
     if (update.progress.length === 0) return;
     const lines = update.progress.map((l) => (l.length > PROGRESS_CHARS ? `${l.slice(0, PROGRESS_CHARS - 1)}…` : l));
@@ -171,6 +175,11 @@ export function outcome(exit: SessionExit, parsed: Parsed, { tail, stderr }: Tai
   // The agent's own error decides the class when it gave one: its earlier warnings in the tail
   // (Codex's "Model metadata for `m` not found") must not make a 500 or a 429 permanent.
   const classification = classifyFailure(parsed.error ?? parsed.notice ?? `${head}\n${last}`);
+  // A structured usage-limit report decides over the words, and its reset time is the exact one.
+  if (parsed.usageLimit) {
+    const resetsAt = parsed.usageLimit.resetsAt ?? classification.resetsAt;
+    return { ok: false, reason: failureReason(head, last, telling), failure: 'usage-limit', ...(resetsAt !== undefined ? { resetsAt } : {}) };
+  }
   return {
     ok: false,
     reason: failureReason(head, last, telling),

@@ -86,8 +86,11 @@ export interface BackendContext {
 /** Where a piece of output goes when not everywhere: a terminal's bytes to screens, the text rendered from them to the transcript. */
 export type OutputOnly = 'screen' | 'transcript';
 
-/** Whether trying the same thing again may work: decides automatic retries (and circuit breakers). */
-export type FailureClass = 'transient' | 'permanent';
+/**
+ * Whether trying the same thing again may work: decides automatic retries (and circuit breakers).
+ * `usage-limit`: the provider's usage limit for the account; it works again once the limit resets.
+ */
+export type FailureClass = 'transient' | 'permanent' | 'usage-limit';
 
 /** How one attempt ended. A backend resolves; it does not throw for agent failures. */
 export type BackendOutcome =
@@ -100,6 +103,8 @@ export type BackendOutcome =
       failure?: FailureClass;
       /** When the agent said how long to wait before trying again (a rate limit's retry-after). */
       retryAfterMs?: number;
+      /** A usage limit's reset (epoch ms), when the agent said when (`failure: 'usage-limit'`). */
+      resetsAt?: number;
     };
 
 /** A running attempt: its outcome, plus the controls the engine and the dashboard need. */

@@ -47,6 +47,7 @@ const DEFAULTS: Config = {
   retryBaseMs: 2000,
   retryMaxMs: 60_000,
   breaker: { failures: 3, cooldownMs: 60_000 },
+  limits: { maxWaitHours: 6, marginSeconds: 60 },
   mouse: true,
   keys: {},
   worktree: { setupTimeoutMs: 600_000 },

@@ -12,6 +12,7 @@ const HARMLESS: Readonly<Record<string, true | readonly string[]>> = {
   retryBaseMs: true,
   retryMaxMs: true,
   breaker: true,
+  limits: true,
   // Whether the dashboard reads the mouse: it starts nothing.
   mouse: true,
   // A limit on spending: it can only stop work, never start any.

@@ -111,6 +111,14 @@ export const ConfigSchema = z
       failures: z.number().int().min(1).max(1000),
       cooldownMs: z.number().int().min(0).max(86_400_000),
     }),
+    /**
+     * A provider's usage limit: its tasks wait for the reset (and `marginSeconds`); a reset more
+     * than `maxWaitHours` away ends the run as interrupted instead (resume it after the reset).
+     */
+    limits: z.strictObject({
+      maxWaitHours: z.number().min(0).max(24 * 31),
+      marginSeconds: z.number().int().min(0).max(3600),
+    }),
     /** The dashboard reads clicks and the wheel (SGR mouse reports); false leaves the mouse to the terminal. */
     mouse: z.boolean(),
     /** Dashboard key overrides: command id → key or keys (see `?` in the dashboard). */
@@ -142,6 +150,7 @@ export const CONFIG_KEYS = [
   'retryBaseMs',
   'retryMaxMs',
   'breaker',
+  'limits',
   'mouse',
   'keys',
   'worktree',
@@ -168,6 +177,7 @@ export const PartialConfigSchema = z.strictObject({
   retryBaseMs: ConfigSchema.shape.retryBaseMs.optional(),
   retryMaxMs: ConfigSchema.shape.retryMaxMs.optional(),
   breaker: ConfigSchema.shape.breaker.partial().optional(),
+  limits: ConfigSchema.shape.limits.partial().optional(),
   mouse: ConfigSchema.shape.mouse.optional(),
   keys: ConfigSchema.shape.keys.optional(),
   worktree: ConfigSchema.shape.worktree.partial().optional(),

@@ -5,7 +5,7 @@ import { errnoCode } from '../os/errno.js';
 import { UserError } from '../errors.js';
 import { databasePath, ensureStateDir } from './paths.js';
 
-const SCHEMA_VERSION = 6;
+const SCHEMA_VERSION = 7;
 
 /**
  * One row per run, per task (its spec, dependencies and writes, and current
@@ -50,6 +50,7 @@ CREATE TABLE IF NOT EXISTS tasks (
   usage TEXT,
   session_usage TEXT,
   last_failure TEXT,
+  limit_hits INTEGER NOT NULL DEFAULT 0,
   transcript TEXT NOT NULL,
   PRIMARY KEY (run_id, id)
 ) WITHOUT ROWID;
@@ -146,6 +147,11 @@ ALTER TABLE runs ADD COLUMN budget TEXT;
 ALTER TABLE runs ADD COLUMN over_budget TEXT;
 `;
 
+/** Schema 7 counts a task's attempts that met a usage limit: they spend no retry, before or after a resume. */
+const TO_V7 = `
+ALTER TABLE tasks ADD COLUMN limit_hits INTEGER NOT NULL DEFAULT 0;
+`;
+
 export interface OpenOptions {
   /** `FULL` fsyncs every commit (survives power loss); `NORMAL` (default) survives the process dying. */
   synchronous?: 'NORMAL' | 'FULL';
@@ -218,6 +224,7 @@ function migrate(db: Db, version: number): void {
     if (version >= 1 && version <= 3) db.exec(TO_V4);
     if (version >= 1 && version <= 4) db.exec(TO_V5);
     if (version >= 1 && version <= 5) db.exec(TO_V6);
+    if (version >= 1 && version <= 6) db.exec(TO_V7);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   })();
 }

@@ -20,16 +20,21 @@ export function resumedState(record: TaskRecord): TaskRecord {
   switch (state.kind) {
     case 'completed':
     case 'skipped':
-    case 'failed':
       return record;
+    case 'failed':
+      // Stopped by its provider's usage limit as the run stopped: it waits for the reset (the engine holds the provider).
+      return state.failure === 'usage-limit' ? requeue(record, { kind: 'pending', ...holdOf(state.resetsAt) }) : record;
     case 'cancelled':
       return isInterrupted(state) ? pending(state.reason) : record;
     case 'running':
       return pending(CRASH_NOTE);
     case 'paused':
       return state.from === 'running' ? requeue(record, { kind: 'paused', from: 'pending' }, CRASH_NOTE) : record;
-    case 'pending':
     case 'eligible':
+      // Held for its provider's usage limit: still held after the resume, until the same time.
+      return state.breaker?.limit ? requeue(record, { kind: 'pending', hold: { until: state.breaker.until } }) : pending();
+    case 'pending':
+      return state.hold ? requeue(record, { kind: 'pending', hold: state.hold }) : pending();
     case 'waiting-lock':
     case 'blocked':
       return pending();
@@ -58,6 +63,11 @@ export function releasePaused(records: readonly TaskRecord[]): { records: TaskRe
     records: out,
     note: `released ${released.length} paused task${released.length === 1 ? '' : 's'} (${list}): nobody can un-pause them in a headless resume; resume in the dashboard to keep them paused`,
   };
+}
+
+/** A usage-limit failure's hold, when it said its reset; the margin is the engine's to add. */
+function holdOf(resetsAt: number | undefined): { hold?: { until: number } } {
+  return resetsAt !== undefined ? { hold: { until: resetsAt } } : {};
 }
 
 function requeue(record: TaskRecord, state: TaskState, note?: string): TaskRecord {

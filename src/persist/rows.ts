@@ -16,6 +16,7 @@ export interface TaskRowDb {
   usage: string | null;
   session_usage: string | null;
   last_failure: string | null;
+  limit_hits: number;
 }
 
 /** The record a task row holds (the writer wrote it from the fold; nothing is re-derived here). */
@@ -31,6 +32,7 @@ export function recordOfRow(r: TaskRowDb): TaskRecord {
     ...(r.usage !== null ? { usage: JSON.parse(r.usage) as Usage } : {}),
     ...(r.session_usage !== null ? { sessionUsage: JSON.parse(r.session_usage) as Usage } : {}),
     ...(r.last_failure !== null ? { lastFailure: r.last_failure } : {}),
+    ...(r.limit_hits > 0 ? { limitHits: r.limit_hits } : {}),
   };
 }
 

@@ -49,9 +49,9 @@ export class RunWriter {
       insertRun: p(`INSERT INTO runs (id, plan_name, plan_file, plan_hash, workspace, concurrency, started_at, state, git_repo, git_base, git_start_branch)
         VALUES (@id, @planName, @planFile, @planHash, @workspace, @concurrency, @startedAt, 'running', @gitRepo, @gitBase, @gitStartBranch)`),
       insertTask: p(`INSERT INTO tasks (run_id, id, ord, agent, spec, spawned_by, kind, state, attempts, started_at, ended_at,
-        session_id, usage, session_usage, last_failure, transcript) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+        session_id, usage, session_usage, last_failure, limit_hits, transcript) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       updateTask: p(`UPDATE tasks SET kind = ?, state = ?, attempts = ?, started_at = ?, ended_at = ?, session_id = ?, usage = ?,
-        session_usage = ?, last_failure = ? WHERE run_id = ? AND id = ?`),
+        session_usage = ?, last_failure = ?, limit_hits = ? WHERE run_id = ? AND id = ?`),
       selectTask: p('SELECT * FROM tasks WHERE run_id = ? AND id = ?'),
       insertDep: p('INSERT OR IGNORE INTO dependencies (run_id, task_id, depends_on) VALUES (?, ?, ?)'),
       insertWrite: p('INSERT OR IGNORE INTO writes (run_id, task_id, path) VALUES (?, ?, ?)'),
@@ -94,6 +94,9 @@ export class RunWriter {
       case 'follow-up-refused':
         this.s.insertFollowUp!.run(this.runId, e.taskId, e.followUpId, 'refused', e.reason);
         break;
+      case 'provider-held':
+      case 'provider-released':
+        break; // In the event log; the tasks' recorded states keep the hold for resume.
       case 'run-paused':
       case 'run-resumed':
         this.s.paused!.run(e.type === 'run-paused' ? 1 : 0, this.runId);
@@ -119,11 +122,11 @@ export class RunWriter {
       const sessionUsage = r.sessionUsage ? JSON.stringify(r.sessionUsage) : null;
       if (held.inserted) {
         this.s.updateTask!.run(r.state.kind, state, r.attempts, r.startedAt ?? null, r.endedAt ?? null, r.sessionId ?? null, usage, sessionUsage,
-          r.lastFailure ?? null, this.runId, spec.id);
+          r.lastFailure ?? null, r.limitHits ?? 0, this.runId, spec.id);
         continue;
       }
       this.s.insertTask!.run(this.runId, spec.id, r.order, spec.agent, JSON.stringify(spec), spec.spawnedBy ?? null, r.state.kind, state,
-        r.attempts, r.startedAt ?? null, r.endedAt ?? null, r.sessionId ?? null, usage, sessionUsage, r.lastFailure ?? null,
+        r.attempts, r.startedAt ?? null, r.endedAt ?? null, r.sessionId ?? null, usage, sessionUsage, r.lastFailure ?? null, r.limitHits ?? 0,
         transcriptRef(this.runId, spec.id));
       for (const dep of spec.dependsOn) this.s.insertDep!.run(this.runId, spec.id, dep);
       for (const file of spec.writes) this.s.insertWrite!.run(this.runId, spec.id, file);

@@ -9,16 +9,20 @@ export const EXIT_CODES = [
   { code: 1, meaning: 'a task failed with failure mode hard, was blocked or was cancelled, or the run budget was spent with tasks left (resume continues them)' },
   { code: 2, meaning: 'invalid input: a plan, config or flag; the message names the file and field' },
   { code: 70, meaning: 'an internal error (a bug): DEBUG=1 prints the stack trace' },
+  { code: 75, meaning: "a provider's usage limit resets further ahead than limits.maxWaitHours; resume the run after the reset" },
   { code: 129, meaning: 'stopped by SIGHUP (the terminal closed); the run can be resumed' },
   { code: 130, meaning: 'stopped by Ctrl+C (SIGINT); the run can be resumed' },
   { code: 141, meaning: 'its stdout was closed (a reader such as head left), as SIGPIPE does; the run can be resumed' },
   { code: 143, meaning: 'stopped by SIGTERM; the run can be resumed' },
 ] as const;
 
+/** What a run stopped by a usage limit too far ahead is `interrupted` by, beside the signals. */
+export const USAGE_LIMIT_STOP = 'usage limit';
+
 export type ExitCode = (typeof EXIT_CODES)[number]['code'];
 
 /** The exit code a run stopped by this signal ends with (128 + its number, as shells report it). */
-export const SIGNAL_EXIT: Readonly<Record<string, ExitCode>> = { SIGHUP: 129, SIGINT: 130, SIGPIPE: 141, SIGTERM: 143 };
+export const SIGNAL_EXIT: Readonly<Record<string, ExitCode>> = { SIGHUP: 129, SIGINT: 130, SIGPIPE: 141, SIGTERM: 143, [USAGE_LIMIT_STOP]: 75 };
 
 /** The table as Markdown, exactly as README.md and docs/events.md hold it. */
 export function exitCodeTable(): string {

@@ -133,6 +133,7 @@ export function stateDetail(state: TaskState, workspace: string, now = Date.now(
       return lastLine(state.result);
     case 'pending': {
       const r = state.retry;
+      if (state.hold) return `waiting for its provider's usage limit to reset${state.hold.until > now ? ` (in ${formatWait(state.hold.until - now)})` : ''}`;
       if (!r) return '';
       const asked = r.reason === 'retry-after' ? ', as the agent asked' : '';
       const wait = formatWait(r.at - now);
@@ -141,6 +142,7 @@ export function stateDetail(state: TaskState, workspace: string, now = Date.now(
     case 'eligible': {
       const b = state.breaker;
       if (!b) return '';
+      if (b.limit) return `waiting: ${limitWords(b.provider, b.until, now)}`;
       const why = `provider '${b.provider}' failing (${b.failures} in a row)`;
       return b.until > now ? `waiting: ${why}, next try in ${formatWait(b.until - now)}` : `waiting: ${why}, a probe task is checking it`;
     }
@@ -151,6 +153,20 @@ export function stateDetail(state: TaskState, workspace: string, now = Date.now(
       throw new Error(`unknown state ${JSON.stringify(never)}`);
     }
   }
+}
+
+/**
+ * A provider held for its usage limit, as the header, a held task's row and the headless line say it:
+ * "claude usage limit · resets 16:00 (in 2h13m)". The time is the machine's local time, with the
+ * date when it is not today.
+ */
+export function limitWords(provider: string, at: number, now = Date.now()): string {
+  const when = new Date(at);
+  const today = new Date(now);
+  const clock = `${String(when.getHours()).padStart(2, '0')}:${String(when.getMinutes()).padStart(2, '0')}`;
+  const sameDay = when.toDateString() === today.toDateString();
+  const date = sameDay ? '' : `${when.toLocaleDateString('en-US', { month: 'short', day: 'numeric' })} `;
+  return `${provider} usage limit · resets ${date}${clock}${at > now ? ` (in ${formatWait(at - now)})` : ''}`;
 }
 
 /** How long a task ran (so far, if it still runs). */

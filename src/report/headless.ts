@@ -1,11 +1,13 @@
 import { jsonText, visible } from './visible.js';
 import path from 'node:path';
 import type { RunEvent } from '../scheduler/events.js';
-import type { RunStoreReader, RunSnapshot } from '../scheduler/run-store.js';
+import type { ProviderHold, RunStoreReader, RunSnapshot } from '../scheduler/run-store.js';
+import { USAGE_LIMIT_STOP } from './exit-codes.js';
 import { endedOk } from '../scheduler/states.js';
+import type { TaskState } from '../scheduler/states.js';
 import { formatBudgetHit } from '../scheduler/budget.js';
 import type { BudgetHit } from '../scheduler/budget.js';
-import { countLabels, formatElapsed, formatLabelCounts, formatUsage, stateDetail, stateLabel, table, taskDuration } from './format.js';
+import { countLabels, formatElapsed, formatLabelCounts, formatUsage, limitWords, stateDetail, stateLabel, table, taskDuration } from './format.js';
 import { toJsonEvent } from './json-events.js';
 
 export interface ReporterOptions {
@@ -78,7 +80,9 @@ function lineWriter(store: RunStoreReader, opts: ReporterOptions): (e: RunEvent)
         opts.write(visible(`run ${e.plan}: ${e.tasks.length} task${e.tasks.length === 1 ? '' : 's'}, concurrency ${e.concurrency}, workspace ${e.workspace}`) + '\n');
         return;
       case 'task-state': {
-        if (e.to.kind === 'eligible' && e.from.kind === 'pending') return;
+        if (e.to.kind === 'eligible' && (e.from.kind === 'pending' || (e.from.kind === 'eligible' && !e.to.breaker))) return;
+        // A usage limit: the provider's line says it once (provider-held), for every task it holds.
+        if (heldByLimit(e.to)) return;
         const record = store.get(e.taskId);
         let detail = stateDetail(e.to, workspace, e.time);
         if (e.to.kind === 'running' && e.attempt > 1 && e.from.kind !== 'paused') detail = `attempt ${e.attempt}`;
@@ -94,6 +98,12 @@ function lineWriter(store: RunStoreReader, opts: ReporterOptions): (e: RunEvent)
         return;
       case 'follow-up-refused':
         line(e.time, e.followUpId, 'refused', e.reason);
+        return;
+      case 'provider-held':
+        opts.write(`${new Date(e.time).toISOString().slice(11, 23)}  ${visible(limitWords(e.provider, e.resetsAt ?? e.until, e.time))}: its tasks wait${e.task ? ` (${visible(e.task)} goes on then, without spending a retry)` : ''}\n`);
+        return;
+      case 'provider-released':
+        opts.write(`${new Date(e.time).toISOString().slice(11, 23)}  ${visible(e.provider)} usage limit reset: its tasks go on\n`);
         return;
       case 'run-paused':
         opts.write(`${new Date(e.time).toISOString().slice(11, 23)}  run paused: no new task will start\n`);
@@ -115,6 +125,22 @@ function lineWriter(store: RunStoreReader, opts: ReporterOptions): (e: RunEvent)
   };
 }
 
+/** A state a usage limit put the task in: its attempt met it, it waits for the reset, or its provider is held. */
+function heldByLimit(state: TaskState): boolean {
+  return (
+    (state.kind === 'failed' && state.failure === 'usage-limit') ||
+    (state.kind === 'pending' && state.hold !== undefined) ||
+    (state.kind === 'eligible' && state.breaker?.limit === true)
+  );
+}
+
+/** Why a run stopped with work left: the signal, or a usage limit that resets too far ahead to wait for. */
+function interruptedWords(snapshot: RunSnapshot, interrupted: string, now: number): string {
+  const hold = interrupted === USAGE_LIMIT_STOP ? snapshot.holds.reduce<ProviderHold | undefined>((far, h) => (far && far.until >= h.until ? far : h), undefined) : undefined;
+  if (!hold) return `interrupted by ${interrupted}`;
+  return `stopped: ${limitWords(hold.provider, hold.resetsAt ?? hold.until, now)}, more than limits.maxWaitHours away; resume the run after it`;
+}
+
 /** The end-of-run table: task, state, attempts, duration, reason; then a one-line verdict. */
 export function formatSummary(snapshot: RunSnapshot, now: number, interrupted?: string, columns?: number, budget?: BudgetHit): string {
   const usage = formatUsage(snapshot.usage);
@@ -128,7 +154,7 @@ export function formatSummary(snapshot: RunSnapshot, now: number, interrupted?: 
   const counts = formatLabelCounts(countLabels(snapshot.tasks));
   const ok = snapshot.tasks.every((t) => endedOk(t.state, t.spec.failureMode));
   const verdict = interrupted
-    ? `interrupted by ${interrupted}`
+    ? interruptedWords(snapshot, interrupted, now)
     : budget
       ? `stopped: ${formatBudgetHit(budget)}`
       : ok

@@ -36,11 +36,17 @@ export const jsonRetryWait = z.strictObject({
   reason: z.enum(['backoff', 'retry-after']),
 });
 
-/** A ready task held back by its provider's open circuit breaker. */
+/** A ready task held back by its provider's open circuit breaker, or its provider's usage limit (`limit`). */
 export const jsonBreakerWait = z.strictObject({
   provider: z.string(),
   until: z.number(),
   failures: int(),
+  limit: z.literal(true).optional(),
+});
+
+/** A task whose attempt met its provider's usage limit, waiting for the reset. */
+export const jsonLimitHold = z.strictObject({
+  until: z.number(),
 });
 
 /** A spending limit: US dollars and/or tokens, as the agents report them. */
@@ -73,7 +79,7 @@ export const jsonTaskSpec = z.strictObject({
 
 /** Each state kind with the detail the contract gives it. */
 export const JSON_STATE_SCHEMAS = {
-  pending: z.strictObject({ kind: z.literal('pending'), retry: jsonRetryWait.optional() }),
+  pending: z.strictObject({ kind: z.literal('pending'), retry: jsonRetryWait.optional(), hold: jsonLimitHold.optional() }),
   eligible: z.strictObject({ kind: z.literal('eligible'), breaker: jsonBreakerWait.optional() }),
   'waiting-lock': z.strictObject({ kind: z.literal('waiting-lock'), file: z.string(), heldBy: z.string().optional() }),
   running: z.strictObject({ kind: z.literal('running') }),
@@ -83,9 +89,10 @@ export const JSON_STATE_SCHEMAS = {
     kind: z.literal('failed'),
     reason: z.string(),
     exitCode: int().optional(),
-    failure: z.enum(['transient', 'permanent', 'conflict']).optional(),
+    failure: z.enum(['transient', 'permanent', 'conflict', 'usage-limit']).optional(),
     files: z.array(z.string()).optional(),
     retryAfterMs: z.number().optional(),
+    resetsAt: z.number().optional(),
   }),
   skipped: z.strictObject({ kind: z.literal('skipped'), reason: z.string() }),
   blocked: z.strictObject({ kind: z.literal('blocked'), by: z.string(), reason: z.string() }),
@@ -136,6 +143,8 @@ export const JSON_EVENT_SCHEMAS = {
   'task-process': event('task-process', { taskId: z.string(), pid: int() }),
   'task-usage': event('task-usage', { taskId: z.string(), usage: jsonUsage, run: jsonUsage }),
   'follow-up-refused': event('follow-up-refused', { taskId: z.string(), followUpId: z.string(), reason: z.string() }),
+  'provider-held': event('provider-held', { provider: z.string(), until: z.number(), resetsAt: z.number().optional(), task: z.string().optional() }),
+  'provider-released': event('provider-released', { provider: z.string() }),
   'run-paused': event('run-paused', {}),
   'run-resumed': event('run-resumed', {}),
   'run-finished': event('run-finished', {
@@ -185,6 +194,17 @@ export function toJsonEvent(e: RunEvent, runId: string | null): JsonEvent {
       return { type: e.type, ...common, taskId: e.taskId, usage: jsonUsageOf(e.usage), run: jsonUsageOf(e.run) };
     case 'follow-up-refused':
       return { type: e.type, ...common, taskId: e.taskId, followUpId: e.followUpId, reason: e.reason };
+    case 'provider-held':
+      return {
+        type: e.type,
+        ...common,
+        provider: e.provider,
+        until: e.until,
+        ...(e.resetsAt !== undefined ? { resetsAt: e.resetsAt } : {}),
+        ...(e.task !== undefined ? { task: e.task } : {}),
+      };
+    case 'provider-released':
+      return { type: e.type, ...common, provider: e.provider };
     case 'run-paused':
     case 'run-resumed':
       return { type: e.type, ...common };
@@ -234,9 +254,15 @@ function jsonUsageOf(u: Usage): JsonUsage {
 function jsonState(s: TaskState): JsonTaskState {
   switch (s.kind) {
     case 'pending':
-      return s.retry ? { kind: s.kind, retry: { at: s.retry.at, attempt: s.retry.attempt, of: s.retry.of, reason: s.retry.reason } } : { kind: s.kind };
+      return {
+        kind: s.kind,
+        ...(s.retry ? { retry: { at: s.retry.at, attempt: s.retry.attempt, of: s.retry.of, reason: s.retry.reason } } : {}),
+        ...(s.hold ? { hold: { until: s.hold.until } } : {}),
+      };
     case 'eligible':
-      return s.breaker ? { kind: s.kind, breaker: { provider: s.breaker.provider, until: s.breaker.until, failures: s.breaker.failures } } : { kind: s.kind };
+      return s.breaker
+        ? { kind: s.kind, breaker: { provider: s.breaker.provider, until: s.breaker.until, failures: s.breaker.failures, ...(s.breaker.limit ? { limit: true as const } : {}) } }
+        : { kind: s.kind };
     case 'waiting-lock':
       return { kind: s.kind, file: s.file, ...(s.heldBy !== undefined ? { heldBy: s.heldBy } : {}) };
     case 'running':
@@ -253,6 +279,7 @@ function jsonState(s: TaskState): JsonTaskState {
         ...(s.failure !== undefined ? { failure: s.failure } : {}),
         ...(s.files !== undefined ? { files: [...s.files] } : {}),
         ...(s.retryAfterMs !== undefined ? { retryAfterMs: s.retryAfterMs } : {}),
+        ...(s.resetsAt !== undefined ? { resetsAt: s.resetsAt } : {}),
       };
     case 'skipped':
     case 'cancelled':

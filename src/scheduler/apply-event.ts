@@ -28,6 +28,8 @@ export interface TaskRecord {
   readonly sessionUsage?: Usage;
   /** Why the last attempt failed or was cancelled, kept after a retry so the agent can be told. */
   readonly lastFailure?: string;
+  /** Attempts that met their provider's usage limit: they spent no retry. */
+  readonly limitHits?: number;
 }
 
 /** One attempt of one task, as the run database keeps it (null: not known or not yet). */
@@ -105,6 +107,7 @@ export function applyEvent(record: TaskRecord, event: RunEvent): TaskRecord {
         startedAt: startsAttempt(from, to) ? time : record.startedAt,
         endedAt: to.kind === 'pending' ? undefined : isFinished(to.kind) ? time : record.endedAt,
         lastFailure: from.kind === 'failed' || from.kind === 'cancelled' ? from.reason : record.lastFailure,
+        limitHits: to.kind === 'failed' && to.failure === 'usage-limit' ? (record.limitHits ?? 0) + 1 : record.limitHits,
       };
     }
     case 'task-session': {
@@ -123,6 +126,8 @@ export function applyEvent(record: TaskRecord, event: RunEvent): TaskRecord {
     case 'run-paused':
     case 'run-resumed':
     case 'run-finished':
+    case 'provider-held':
+    case 'provider-released':
       return record;
     default: {
       const never: never = event;

@@ -2,9 +2,13 @@ import type { Config } from '../config/schema.js';
 import type { Clock, TimerHandle } from './clock.js';
 import type { BreakerWait } from './states.js';
 
-/** One provider's breaker: closed (counting), open (cooling down), or half-open (one probe may run). */
+/**
+ * One provider's breaker: closed (counting), open (cooling down), half-open (one probe may run), or
+ * limited (its usage limit was met: nothing starts until `until`, when it closes).
+ */
 export type BreakerState =
   | { kind: 'closed'; failures: number }
+  | { kind: 'limited'; failures: number; until: number }
   | { kind: 'open'; failures: number; until: number }
   | { kind: 'half-open'; failures: number; since: number; probe?: string };
 
@@ -13,6 +17,9 @@ export type AttemptVerdict = 'success' | 'transient' | 'permanent' | 'stopped';
 
 /** What a verdict did to the breaker: the engine releases or re-labels the tasks it holds. */
 export type BreakerChange = 'opened' | 'closed' | 'probe-free' | undefined;
+
+/** `onReady`'s news: a cooldown ended (one probe may go), or a usage limit's hold ended (all may go). */
+export type BreakerReady = 'probe' | 'released';
 
 /**
  * One circuit breaker per provider (by provider name). After
@@ -27,11 +34,11 @@ export class CircuitBreakers {
   /** Ready tasks held back, per provider, in no particular order (the ready queue orders them). */
   private readonly held = new Map<string, Set<string>>();
 
-  /** `onReady(provider)`: a cooldown ended; held tasks may be offered again (one will probe). */
+  /** `onReady(provider, why)`: held tasks may be offered again (after a cooldown one will probe). */
   constructor(
     private readonly config: Pick<Config['breaker'], 'failures' | 'cooldownMs'>,
     private readonly clock: Clock,
-    private readonly onReady: (provider: string) => void,
+    private readonly onReady: (provider: string, why: BreakerReady) => void,
   ) {}
 
   state(provider: string): BreakerState {
@@ -55,11 +62,37 @@ export class CircuitBreakers {
         return { ok: false, wait: { provider, until: state.since, failures: state.failures } };
       case 'open':
         return { ok: false, wait: { provider, until: state.until, failures: state.failures } };
+      case 'limited':
+        return { ok: false, wait: { provider, until: state.until, failures: 0, limit: true } };
       default: {
         const never: never = state;
         throw new Error(`unknown breaker state ${JSON.stringify(never)}`);
       }
     }
+  }
+
+  /**
+   * Holds the provider until `until` for its usage limit: nothing of it starts, whatever its
+   * breaker said, until then; then it closes and every held task is offered again. A later
+   * reset extends the hold; an earlier one does not shorten it. False when it held already until then.
+   */
+  limit(provider: string, until: number): boolean {
+    const state = this.state(provider);
+    if (state.kind === 'limited' && state.until >= until) return false;
+    this.cancelTimer(provider);
+    this.states.set(provider, { kind: 'limited', failures: 0, until });
+    const timer = this.clock.setTimeout(() => {
+      this.timers.delete(provider);
+      this.states.set(provider, { kind: 'closed', failures: 0 });
+      this.onReady(provider, 'released');
+    }, Math.max(0, until - this.clock.now()));
+    this.timers.set(provider, timer);
+    return true;
+  }
+
+  /** The providers held for their usage limits, with when each hold ends. */
+  limited(): Array<{ provider: string; until: number }> {
+    return [...this.states].flatMap(([provider, s]) => (s.kind === 'limited' ? [{ provider, until: s.until }] : []));
   }
 
   /** Remembers a task held back by `provider`'s breaker, to offer again when it lets tasks through. */
@@ -79,6 +112,8 @@ export class CircuitBreakers {
   /** Records how task `id`'s attempt on `provider` ended; says what changed. */
   record(provider: string, id: string, verdict: AttemptVerdict, retryAfterMs?: number): BreakerChange {
     const state = this.state(provider);
+    // Held for its usage limit: the reset decides, not what attempts started before it end in.
+    if (state.kind === 'limited') return undefined;
     const isProbe = state.kind === 'half-open' && state.probe === id;
     switch (verdict) {
       case 'success':
@@ -125,6 +160,8 @@ export class CircuitBreakers {
       this.cancelTimer(provider);
       const state = this.state(provider);
       if (state.kind === 'open') this.states.set(provider, { kind: 'half-open', failures: state.failures, since: state.until });
+      // A hold's end is recorded on its tasks (their `hold`), so a resumed run holds again.
+      if (state.kind === 'limited') this.states.set(provider, { kind: 'closed', failures: 0 });
     }
   }
 
@@ -137,7 +174,7 @@ export class CircuitBreakers {
       this.timers.delete(provider);
       // `since` is the planned end of the cooldown, so the tasks' "probe at" labels need no update.
       this.states.set(provider, { kind: 'half-open', failures, since: until });
-      this.onReady(provider);
+      this.onReady(provider, 'probe');
     }, wait);
     this.timers.set(provider, timer);
   }

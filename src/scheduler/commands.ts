@@ -20,7 +20,7 @@ export type CommandDone =
   /** A task waiting out a retry's backoff starts now. */
   | { ok: true; did: 'retrying-now'; id: string }
   /** A task held by its provider's open circuit breaker starts now. */
-  | { ok: true; did: 'started-past-breaker'; id: string; provider: string }
+  | { ok: true; did: 'started-past-breaker'; id: string; provider: string; limit?: true }
   /** A skip or cancel of a running task: its processes are being stopped; the state follows when they are down. */
   | { ok: true; did: 'stopping'; id: string }
   | { ok: true; did: 'run-paused' | 'run-resumed' }

@@ -17,6 +17,8 @@ import { ReadyQueue } from './ready-queue.js';
 import { endedOk, isFinished } from './states.js';
 import { Waits } from './waits.js';
 import { budgetReached, runBudget } from './budget.js';
+import { providerOf } from './retry-policy.js';
+import { USAGE_LIMIT_STOP } from '../report/exit-codes.js';
 import type { BudgetHit } from './budget.js';
 import { cancelTask, markTaskDone, mergeAgainTask, pauseRun, pauseTask, resumeRun, resumeTask, retryTask, sendInput, skipTask, taskDiffOf } from './commands.js';
 import type { CommandContext, CommandResult } from './commands.js';
@@ -63,6 +65,8 @@ export interface RunSummary {
   interrupted?: string;
   /** Set when the run stopped starting tasks because its spend reached the budget, with work left. */
   budget?: BudgetHit;
+  /** With `interrupted: 'usage limit'`: the provider whose usage limit resets too far ahead, and when its hold ends. */
+  limit?: { provider: string; until: number };
   tasks: readonly TaskRecord[];
 }
 
@@ -84,6 +88,8 @@ export class Engine {
   private budgetHit: BudgetHit | undefined;
   /** Running tasks the budget stopped (config `budget.onExceed: stop`). */
   private budgetStopped = false;
+  /** A provider's usage limit resets further ahead than `limits.maxWaitHours`: no task starts, and the run ends interrupted. */
+  private limitStop: { provider: string; until: number } | undefined;
   /** The run's limits (docs: runBudget); undefined when it has none. */
   readonly budget: Budget | undefined;
   private started = false;
@@ -167,6 +173,12 @@ export class Engine {
           if (r.state.kind === 'completed') this.spawnCompletedFollowUps(r);
           else if (r.state.kind === 'failed' && r.spec.failureMode !== 'hard') this.spawnFollowUps(r.spec, `(failed, ${r.spec.failureMode}) ${r.state.reason}`);
         }
+        // A provider held for its usage limit when the run stopped is held until the same time.
+        for (const r of restore) {
+          const provider = providerOf(r.spec, this.opts.config);
+          if (r.state.kind === 'pending' && r.state.hold && provider !== undefined) this.waits.holdProvider(provider, r.state.hold.until);
+        }
+        this.checkLimits();
       } else {
         this.store.start(this.opts.plan.tasks);
       }
@@ -276,9 +288,11 @@ export class Engine {
     const allOk = tasks.every((t) => endedOk(t.state, t.spec.failureMode));
     // A budget that stopped nothing (every task had finished) is not a reason the run ended.
     const budget = this.budgetHit && (this.store.unfinished > 0 || this.budgetStopped) ? this.budgetHit : undefined;
+    const interrupted = this.interruptedBy ?? (this.limitStop && this.store.unfinished > 0 ? USAGE_LIMIT_STOP : undefined);
     return {
       exitCode: allOk && !budget ? 0 : 1,
-      ...(this.interruptedBy ? { interrupted: this.interruptedBy } : {}),
+      ...(interrupted ? { interrupted } : {}),
+      ...(this.limitStop && interrupted === USAGE_LIMIT_STOP ? { limit: this.limitStop } : {}),
       ...(budget ? { budget } : {}),
       tasks,
     };
@@ -287,8 +301,8 @@ export class Engine {
   private isIdle(): boolean {
     if (!this.started || this.settling > 0) return false;
     if (this.store.unfinished === 0 || this.stopping !== undefined) return true;
-    // Over budget: what runs finishes, nothing new starts; tasks not started stay unfinished, for resume.
-    return this.budgetHit !== undefined && this.executor.activeCount === 0;
+    // Over budget, or a usage limit too far ahead: what runs finishes, nothing new starts; tasks not started stay unfinished, for resume.
+    return (this.budgetHit !== undefined || this.limitStop !== undefined) && this.executor.activeCount === 0;
   }
 
   private checkIdle(): void {
@@ -311,7 +325,7 @@ export class Engine {
     this.pumping = true;
     this.checkBudget();
     try {
-      while (!this.store.isPaused && !this.stopping && !this.budgetHit && this.executor.activeCount < this.concurrency) {
+      while (!this.store.isPaused && !this.stopping && !this.budgetHit && !this.limitStop && this.executor.activeCount < this.concurrency) {
         const next = this.ready.pop();
         if (!next) break;
         const id = next.spec.id;
@@ -355,6 +369,19 @@ export class Engine {
   }
 
   /**
+   * Notes a provider held for its usage limit further ahead than `limits.maxWaitHours`: waiting
+   * that long is not what the person asked for, so no task starts from then on and, once the
+   * running ones end, the run ends interrupted by the usage limit (exit 75); a resume after the
+   * reset goes on (the hold is recorded on the tasks).
+   */
+  private checkLimits(): void {
+    if (this.limitStop || this.stopping) return;
+    const now = (this.opts.clock ?? realClock).now();
+    const maxMs = this.opts.config.limits.maxWaitHours * 3_600_000;
+    this.limitStop = this.waits.heldProviders().find((h) => h.until - now > maxMs);
+  }
+
+  /**
    * An attempt whose bookkeeping threw (a bug, not an agent failure): the task fails with the
    * error as its reason instead of the run hanging with a slot that never comes back.
    */
@@ -376,7 +403,8 @@ export class Engine {
     const state = record.state;
     // Retry policy (waits.ts, retry-policy.ts): a transient failure with retries left waits out its backoff.
     if (this.waits.afterAttempt(record, this.stopping !== undefined)) {
-      // It is pending with a retry wait; its timer settles it.
+      // It is pending with a retry wait (its timer settles it), or waits for its provider's usage limit to reset.
+      this.checkLimits();
     } else if (state.kind === 'completed') {
       this.spawnFollowUps(record.spec, state.result);
     } else if (state.kind === 'failed' && record.spec.failureMode !== 'hard') {

@@ -44,6 +44,14 @@ export type RunEvent =
    */
   | { type: 'task-usage'; seq: number; time: number; taskId: string; delta: Usage; usage: Usage; run: Usage }
   | { type: 'follow-up-refused'; seq: number; time: number; taskId: string; followUpId: string; reason: string }
+  /**
+   * No task of `provider` starts until `until` (epoch ms): its usage limit was met. `resetsAt`: the
+   * reset as the agent reported it (unset: it did not say, and a default wait is held); `task`: the
+   * task whose attempt met it.
+   */
+  | { type: 'provider-held'; seq: number; time: number; provider: string; until: number; resetsAt?: number; task?: string }
+  /** The provider's tasks may start again: its usage limit's hold ended. */
+  | { type: 'provider-released'; seq: number; time: number; provider: string }
   | { type: 'run-paused'; seq: number; time: number }
   | { type: 'run-resumed'; seq: number; time: number }
   /** `interrupted`: the signal of a shutdown that stopped the run with work left (resume continues it). */

@@ -1,6 +1,7 @@
 import { attemptLine, failureBlock, ownLine, retryNote } from '../agents/attempt.js';
 import type { Execution, OutputOnly } from '../agents/backend.js';
 import type { BackendRegistry } from '../agents/registry.js';
+import { findUsageLimit } from '../agents/providers/usage-limit.js';
 import type { TerminalFactory, TerminalScreen } from '../agents/screen.js';
 import type { Config } from '../config/schema.js';
 import { formatDuration } from '../plan/schema.js';
@@ -299,6 +300,7 @@ export class Executor {
               ...(outcome.exitCode !== undefined ? { exitCode: outcome.exitCode } : {}),
               ...(outcome.failure !== undefined ? { failure: outcome.failure } : {}),
               ...(outcome.retryAfterMs !== undefined ? { retryAfterMs: outcome.retryAfterMs } : {}),
+              ...(outcome.resetsAt !== undefined ? { resetsAt: outcome.resetsAt } : {}),
             };
           }
         }
@@ -361,6 +363,7 @@ export class Executor {
 
 /** Why the last attempt failed, for the agent, in short (retryNote); a conflict also says where it now stands. */
 function retryNoteOf(lastFailure: string): string {
+  if (findUsageLimit(lastFailure)) return "it was stopped by the provider's usage limit, which has reset now";
   if (!isConflictReason(lastFailure)) return retryNote(lastFailure);
   return `your work did not merge (${lastFailure}): other tasks changed the same lines meanwhile. This attempt starts in a fresh worktree that holds their work; make your change again on top of it`;
 }

@@ -34,10 +34,10 @@ export type RetryDecision =
  * Pure: after a failed attempt, retry (and after how long) or give up. Only
  * an attempt that ran is retried (one that could not start fails the same way
  * each time); a permanent failure is not; a reported retry-after is honoured
- * in place of the backoff.
+ * in place of the backoff. Attempts that met a usage limit do not count.
  */
 export function decideRetry(
-  record: Pick<TaskRecord, 'attempts' | 'state'>,
+  record: Pick<TaskRecord, 'attempts' | 'state' | 'limitHits'>,
   allowed: number,
   config: Pick<Config, 'retryBaseMs' | 'retryMaxMs'>,
   random: () => number,
@@ -47,7 +47,8 @@ export function decideRetry(
   if (allowed === 0) return { kind: 'give-up', why: 'no-retries' };
   // A conflict is not retried by itself: the person resolves it (mergeAgain) or retries it on a fresh worktree.
   if (state.failure === 'permanent' || state.failure === 'conflict') return { kind: 'give-up', why: 'permanent' };
-  const n = record.attempts;
+  // An attempt a usage limit stopped spent no retry: the task waited for the reset instead.
+  const n = record.attempts - (record.limitHits ?? 0);
   if (n > allowed) return { kind: 'give-up', why: 'exhausted' };
   if (state.retryAfterMs !== undefined && state.retryAfterMs >= 0) {
     const delayMs = Math.min(Math.round(state.retryAfterMs), MAX_TIMEOUT_MS);

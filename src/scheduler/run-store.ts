@@ -35,6 +35,17 @@ export interface RunSnapshot {
   readonly budget?: Budget;
   /** Set when the run ended because its spend reached the budget, with work left (resume continues it). */
   readonly overBudget?: BudgetHit;
+  /** Providers held for their usage limit: none of their tasks starts before `until`. */
+  readonly holds: readonly ProviderHold[];
+}
+
+/** A provider held for its usage limit (the `provider-held` event). */
+export interface ProviderHold {
+  provider: string;
+  /** When its tasks may start again (epoch ms): the reset and a margin. */
+  until: number;
+  /** The reset as the agent reported it, when it did. */
+  resetsAt?: number;
 }
 
 /** The read side of the store: what the UI and reporters get. */
@@ -85,6 +96,7 @@ export class RunStore implements RunStoreReader {
   private finished = false;
   private interrupted: string | undefined;
   private overBudget: BudgetHit | undefined;
+  private readonly holds = new Map<string, ProviderHold>();
   private usage = emptyUsage();
   /** Tasks by state kind, kept as events are applied: what the snapshot counts and `unfinished` read. */
   private readonly counts = Object.fromEntries(STATE_KINDS.map((k) => [k, 0])) as Record<TaskStateKind, number>;
@@ -201,6 +213,19 @@ export class RunStore implements RunStoreReader {
     this.emit({ type: 'follow-up-refused', taskId, followUpId, reason });
   }
 
+  /** A provider is held for its usage limit until `until`. */
+  holdProvider(hold: ProviderHold & { task?: string }): void {
+    const { task, ...held } = hold;
+    this.holds.set(hold.provider, held);
+    this.emit({ type: 'provider-held', ...held, ...(task !== undefined ? { task } : {}) });
+  }
+
+  /** The provider's hold ended: its tasks may start again. */
+  releaseProvider(provider: string): void {
+    if (!this.holds.delete(provider)) return;
+    this.emit({ type: 'provider-released', provider });
+  }
+
   setPaused(paused: boolean): void {
     if (this.paused === paused) return;
     this.paused = paused;
@@ -272,6 +297,7 @@ export class RunStore implements RunStoreReader {
       usage: this.usage,
       ...(this.opts.budget ? { budget: this.opts.budget } : {}),
       ...(this.overBudget ? { overBudget: this.overBudget } : {}),
+      holds: Object.freeze([...this.holds.values()]),
     });
     return this.snapshot;
   };

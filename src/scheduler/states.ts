@@ -6,8 +6,11 @@ import type { FailureMode } from '../config/schema.js';
  * exactly the detail that makes sense for it.
  */
 export type TaskState =
-  /** `retry`: the last attempt failed and an automatic retry waits out its backoff. */
-  | { kind: 'pending'; retry?: RetryWait }
+  /**
+   * `retry`: the last attempt failed and an automatic retry waits out its backoff.
+   * `hold`: the last attempt met its provider's usage limit; the task waits for the reset.
+   */
+  | { kind: 'pending'; retry?: RetryWait; hold?: LimitHold }
   /** `breaker`: ready, but its provider's circuit breaker is open (or probing) so it waits. */
   | { kind: 'eligible'; breaker?: BreakerWait }
   | { kind: 'waiting-lock'; file: string; heldBy?: string }
@@ -15,7 +18,8 @@ export type TaskState =
   | { kind: 'paused'; from: 'pending' | 'running' }
   | { kind: 'completed'; result: string }
   /** `failure: 'conflict'`: the agent's work did not merge into the run's result; `files` names where. */
-  | { kind: 'failed'; reason: string; exitCode?: number; failure?: FailureClass | 'conflict'; files?: string[]; retryAfterMs?: number }
+  /** `resetsAt`: a usage limit's reset (epoch ms), when the agent said (`failure: 'usage-limit'`). */
+  | { kind: 'failed'; reason: string; exitCode?: number; failure?: FailureClass | 'conflict'; files?: string[]; retryAfterMs?: number; resetsAt?: number }
   | { kind: 'skipped'; reason: string }
   | { kind: 'blocked'; by: string; reason: string }
   | { kind: 'cancelled'; reason: string };
@@ -33,13 +37,21 @@ export interface RetryWait {
   reason: 'backoff' | 'retry-after';
 }
 
-/** A ready task held back because its provider's circuit breaker is open. */
+/** A ready task held back because its provider's circuit breaker is open, or its usage limit was met. */
 export interface BreakerWait {
   provider: string;
-  /** When the breaker lets one probe task through (epoch ms); at or before now: a probe is running. */
+  /** When the breaker lets one probe task through (epoch ms); at or before now: a probe is running. A usage limit: when the hold ends. */
   until: number;
   /** Consecutive transient failures that opened it. */
   failures: number;
+  /** Set when the provider is held for its usage limit until `until` (the reset, and a margin). */
+  limit?: true;
+}
+
+/** The wait of a task whose provider's usage limit stopped it: recorded, so a resumed run keeps the hold. */
+export interface LimitHold {
+  /** When the provider may be used again (epoch ms): its reported reset, and a margin. */
+  until: number;
 }
 
 export const STATE_KINDS: readonly TaskStateKind[] = [

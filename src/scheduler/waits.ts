@@ -19,13 +19,17 @@ export interface WaitsHost {
   wake(ids: readonly string[]): void;
 }
 
-/** What a retry of a waiting task did: ended its backoff, or let it past its provider's open breaker. */
-export type RetryNow = { did: 'retrying-now' } | { did: 'started-past-breaker'; provider: string };
+/** What a retry of a waiting task did: ended its backoff, or let it past its provider's open breaker or usage-limit hold. */
+export type RetryNow = { did: 'retrying-now' } | { did: 'started-past-breaker'; provider: string; limit?: true };
+
+/** How long a provider is held for a usage limit whose reset the agent did not say. */
+export const UNKNOWN_RESET_WAIT_MS = 15 * 60_000;
 
 /**
- * The two ways a task waits on time rather than on other tasks: an automatic
- * retry's backoff (the task is `pending` with a `retry` detail) and its
- * provider's open circuit breaker (`eligible` with a `breaker` detail). Owns
+ * The ways a task waits on time rather than on other tasks: an automatic
+ * retry's backoff (the task is `pending` with a `retry` detail), its
+ * provider's open circuit breaker, and its provider's usage limit (both
+ * `eligible` with a `breaker` detail; `limit` set for the latter). Owns
  * their timers so a shutdown leaves none firing.
  */
 export class Waits {
@@ -35,8 +39,9 @@ export class Waits {
   private readonly bypass = new Set<string>();
 
   constructor(private readonly host: WaitsHost) {
-    this.breakers = new CircuitBreakers(host.config.breaker, host.clock, (provider) => {
-      this.reoffer(provider, false);
+    this.breakers = new CircuitBreakers(host.config.breaker, host.clock, (provider, why) => {
+      if (why === 'released') host.store.releaseProvider(provider);
+      this.reoffer(provider, why === 'released');
       host.wake([]);
     });
   }
@@ -55,6 +60,13 @@ export class Waits {
    * wait. True when it now waits to retry.
    */
   afterAttempt(record: TaskRecord, stopping: boolean): boolean {
+    const state = record.state;
+    if (state.kind === 'failed' && state.failure === 'usage-limit') {
+      // Kept failed by a shutdown: a resume reads the reset from it (persist/resume.ts).
+      if (stopping) return false;
+      this.waitForReset(record, state.resetsAt);
+      return true;
+    }
     this.tellBreaker(record);
     if (record.state.kind !== 'failed' || stopping) return false;
     const { config, random, clock, store } = this.host;
@@ -70,6 +82,37 @@ export class Waits {
       }, decision.delayMs),
     );
     return true;
+  }
+
+  /**
+   * The task's attempt met its provider's usage limit: it goes back to waiting, its retries untouched
+   * (decideRetry does not count such attempts), and the provider is held until the reset
+   * (`resetsAt`, or UNKNOWN_RESET_WAIT_MS when the agent did not say) and `limits.marginSeconds`.
+   */
+  private waitForReset(record: TaskRecord, resetsAt: number | undefined): void {
+    const { config, clock, store } = this.host;
+    const id = record.spec.id;
+    const until = (resetsAt ?? clock.now() + UNKNOWN_RESET_WAIT_MS) + config.limits.marginSeconds * 1000;
+    store.setState(id, until > clock.now() ? { kind: 'pending', hold: { until } } : { kind: 'pending' });
+    const provider = providerOf(record.spec, config);
+    if (provider !== undefined) this.holdProvider(provider, until, { ...(resetsAt !== undefined ? { resetsAt } : {}), task: id });
+    this.host.wake([id]);
+  }
+
+  /**
+   * Holds `provider` for its usage limit until `until`: none of its tasks starts before then (the
+   * ready ones are labelled now), other providers go on. Also how a resumed run restores a
+   * recorded hold. Nothing when the time has passed or it is held that long already.
+   */
+  holdProvider(provider: string, until: number, about: { resetsAt?: number; task?: string } = {}): void {
+    if (until <= this.host.clock.now() || !this.breakers.limit(provider, until)) return;
+    this.host.store.holdProvider({ provider, until, ...about });
+    this.holdAll(provider);
+  }
+
+  /** The providers held for a usage limit, with when each hold ends. */
+  heldProviders(): Array<{ provider: string; until: number }> {
+    return this.breakers.limited();
   }
 
   /** True while the task waits out a retry's backoff: it must not become eligible yet. */
@@ -109,7 +152,7 @@ export class Waits {
       this.bypass.add(id);
       this.host.offer(record);
       this.host.wake([]);
-      return { did: 'started-past-breaker', provider: state.breaker.provider };
+      return { did: 'started-past-breaker', provider: state.breaker.provider, ...(state.breaker.limit ? { limit: true as const } : {}) };
     }
     return undefined;
   }
@@ -169,7 +212,7 @@ export class Waits {
     const state = this.host.store.require(id).state;
     if (state.kind !== 'eligible') return;
     const shown = state.breaker;
-    if (shown && shown.until === wait.until && shown.failures === wait.failures) return;
+    if (shown && shown.until === wait.until && shown.failures === wait.failures && shown.limit === wait.limit) return;
     this.host.store.setState(id, { kind: 'eligible', breaker: wait });
   }
 

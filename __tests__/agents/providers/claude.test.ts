@@ -70,12 +70,25 @@ describe('claude adapter through the real backend and session', () => {
     expect(outcome.retryAfterMs).toBe(retryAfterMs);
   });
 
-  it('a usage limit with a reset time asks to wait until then', async () => {
+  it('a usage limit (the older "usage limit reached|<epoch>") is a usage-limit failure with its reset', async () => {
+    const before = Date.now();
     const outcome = await runAgent(claudeAdapter, { prompt: 'scenario:usage-limit', provider }).done;
-    expect(outcome).toMatchObject({ ok: false, failure: 'transient' });
+    expect(outcome).toMatchObject({ ok: false, failure: 'usage-limit' });
     if (outcome.ok) return;
-    expect(outcome.retryAfterMs).toBeGreaterThan(50_000);
-    expect(outcome.retryAfterMs).toBeLessThanOrEqual(61_000);
+    expect(outcome.resetsAt! - before).toBeGreaterThan(58_000);
+    expect(outcome.resetsAt! - before).toBeLessThanOrEqual(61_000);
+  });
+
+  it("a usage limit as Claude Code 2.1 reports it (rate_limit_event 'rejected') is a usage-limit failure with the event's exact reset", async () => {
+    const before = Date.now();
+    const run = runAgent(claudeAdapter, { prompt: 'scenario:usage-limit-then-ok', provider });
+    const outcome = await run.done;
+    expect(outcome).toMatchObject({ ok: false, failure: 'usage-limit' });
+    if (outcome.ok) return;
+    expect(outcome.reason).toMatch(/You've hit your 5-hour limit · resets \d+:\d\d[ap]m \(UTC\)/);
+    // FAKE_RESET_IN_S is unset: 60 s ahead, to the second (the text alone says it to the minute).
+    expect(Math.abs(outcome.resetsAt! - (before + 60_000))).toBeLessThan(2000);
+    expect(run.text()).toMatch(/! usage limit \(five_hour\): resets /);
   });
 
   it('a crash mid-stream (half a line, then SIGKILL) is a failure that says so', async () => {

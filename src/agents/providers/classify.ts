@@ -1,9 +1,12 @@
 import type { FailureClass } from '../backend.js';
+import { findUsageLimit } from './usage-limit.js';
 
 /** Whether a failure may go away by itself, and how long the agent asked us to wait. */
 export interface Classification {
   failure?: FailureClass;
   retryAfterMs?: number;
+  /** A usage limit's reset (epoch ms), when the agent said when. */
+  resetsAt?: number;
 }
 
 /**
@@ -39,7 +42,10 @@ const TRANSIENT = [
  * may not. Unknown stays unset, which the engine treats as transient.
  */
 export function classifyFailure(text: string, now = Date.now()): Classification {
-  const retryAfterMs = retryAfter(text, now);
+  // Before the rest: a usage limit is worded like a rate limit ("429", "rate limit") but waits for its reset.
+  const limit = findUsageLimit(text, now);
+  if (limit) return limit.resetsAt !== undefined ? { failure: 'usage-limit', resetsAt: limit.resetsAt } : { failure: 'usage-limit' };
+  const retryAfterMs = retryAfter(text);
   if (PERMANENT.some((re) => re.test(text))) return retryAfterMs === undefined ? { failure: 'permanent' } : { failure: 'transient', retryAfterMs };
   if (TRANSIENT.some((re) => re.test(text)) || retryAfterMs !== undefined) {
     return retryAfterMs === undefined ? { failure: 'transient' } : { failure: 'transient', retryAfterMs };
@@ -49,11 +55,9 @@ export function classifyFailure(text: string, now = Date.now()): Classification 
 
 /**
  * The wait the agent asked for, in ms: "retry-after: 30", "retry after 2.5s",
- * "try again in 20 minutes", or Claude Code's "usage limit reached|<epoch seconds>".
+ * "try again in 20 minutes". (A usage limit's reset is findUsageLimit's.)
  */
-export function retryAfter(text: string, now = Date.now()): number | undefined {
-  const epoch = /limit reached\|(\d{10})\b/i.exec(text);
-  if (epoch) return Math.max(0, Number(epoch[1]) * 1000 - now);
+export function retryAfter(text: string): number | undefined {
   const match =
     /retry[- _]?after["':=\s]+(\d+(?:\.\d+)?)\s*(ms|s|sec|seconds?|m|min|minutes?|h|hours?)?\b/i.exec(text) ??
     /(?:try again|retry) in (\d+(?:\.\d+)?)\s*(ms|s|sec|seconds?|m|min|minutes?|h|hours?)\b/i.exec(text);

@@ -2,6 +2,7 @@ import { permissionFlags } from '../../config/permissions.js';
 import type { BackendContext } from '../backend.js';
 import { arr, defined, isObject, jsonObject, num, obj, str, toolLine } from './json-line.js';
 import type { Invocation, LineUpdate, ProviderAdapter } from './types.js';
+import type { UsageLimit } from './usage-limit.js';
 import { newSessionId, preview, progressOnly, promptFor } from './types.js';
 
 /**
@@ -122,7 +123,10 @@ function parseClaudeEvent(event: Record<string, unknown> | undefined, line: stri
         update.progress.push(`  ⊘ denied ${str(event, 'tool_name') ?? 'a tool'}: ${preview(str(event, 'message') ?? '')}`);
       }
       return update;
+    case 'rate_limit_event':
+      return rateLimit(event, update);
     case 'assistant':
+      if (str(event, 'api_error') === 'usage_limit_reached') update.usageLimit = limitOf(obj(obj(event, 'api_error_params'), 'rate_limit_info'));
       return assistant(event, update);
     case 'user':
       for (const block of arr(obj(event, 'message'), 'content')) {
@@ -136,6 +140,26 @@ function parseClaudeEvent(event: Record<string, unknown> | undefined, line: stri
     default:
       return update;
   }
+}
+
+/**
+ * Claude Code 2.1's `rate_limit_event` (one per API answer on a subscription): `rate_limit_info.status`
+ * `allowed` or `allowed_warning` is news only; `rejected` is the account's usage limit, with
+ * `resetsAt` in epoch seconds (captured from 2.1.332: docs/providers.md).
+ */
+function rateLimit(event: Record<string, unknown>, update: LineUpdate): LineUpdate {
+  const info = obj(event, 'rate_limit_info');
+  if (str(info, 'status') !== 'rejected') return update;
+  update.usageLimit = limitOf(info);
+  const at = update.usageLimit.resetsAt;
+  update.progress.push(`! usage limit (${str(info, 'rateLimitType') ?? 'account'})${at !== undefined ? `: resets ${new Date(at).toISOString()}` : ''}`);
+  return update;
+}
+
+/** A `rate_limit_info` object's reset, as epoch ms. */
+function limitOf(info: unknown): UsageLimit {
+  const resetsAt = num(info, 'resetsAt');
+  return resetsAt !== undefined && Number.isFinite(resetsAt) && resetsAt > 0 ? { resetsAt: resetsAt * 1000 } : {};
 }
 
 function assistant(event: Record<string, unknown>, update: LineUpdate): LineUpdate {
@@ -166,6 +190,7 @@ function result(event: Record<string, unknown>, update: LineUpdate): LineUpdate 
   const text = str(event, 'result');
   const subtype = str(event, 'subtype') ?? 'success';
   const turns = num(event, 'num_turns');
+  if (str(event, 'api_error') === 'usage_limit_reached') update.usageLimit = {};
   if (event.is_error === true || subtype !== 'success') {
     update.error = text && text.trim() !== '' ? text.trim() : `Claude Code ended with '${subtype}'`;
     // 2.1.x puts the API's HTTP status beside a text that may not name it ("Invalid API key · Fix external API key").

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { BackendContext, Usage } from '../backend.js';
+import type { UsageLimit } from './usage-limit.js';
 
 /**
  * What one line of an agent's structured output said. Every field is
@@ -29,6 +30,8 @@ export interface LineUpdate {
   notice?: string;
   /** What the agent was refused (a tool its permissions do not allow, a write its sandbox blocked), one line each. */
   denials?: string[];
+  /** The provider refused the account for its usage limit (Claude's `rate_limit_event` saying `rejected`). */
+  usageLimit?: UsageLimit;
 }
 
 /** Parses one line of output (without its newline). Must never throw, whatever the line holds. */
