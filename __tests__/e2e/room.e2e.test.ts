@@ -38,7 +38,7 @@ function workspace(): { ws: string; pager: string } {
   const ws = tempWorkspace();
   writeFileSync(
     path.join(ws, 'plan.yaml'),
-    ['name: room', 'tasks:', '  - { id: alpha, agent: shell, prompt: "echo ALPHA-MARKER; sleep 60" }', '  - { id: beta, agent: shell, prompt: "echo beta here; sleep 60" }', ''].join('\n'),
+    ['name: room', 'tasks:', '  - { id: alpha, agent: shell, prompt: "printf \'ALPHA-MARKER bell\\\\007here\\\\n\'; sleep 60" }', '  - { id: beta, agent: shell, prompt: "echo beta here; sleep 60" }', ''].join('\n'),
   );
   const pager = path.join(ws, 'fake-pager');
   writeFileSync(pager, `#!/bin/sh\ncat > "${pager}.got"\necho FAKE-PAGER-OPEN\nread -r line < /dev/tty\necho "$line" > "${pager}.typed"\n`);
@@ -79,8 +79,8 @@ describe('the mouse and the pager, in a real terminal', () => {
     await run.waitFor((s) => s.includes('running 2/4') && s.includes('alpha') && s.includes('beta'), 'the dashboard redrawn');
     expect(raw.slice(pagerStart)).toContain(MOUSE_ON);
     expect(run.screen()).not.toContain('does nothing here');
-    // What `orchestrator logs RUN alpha` prints.
-    expect(readFileSync(`${pager}.got`, 'utf8')).toContain('ALPHA-MARKER');
+    // What `orchestrator logs RUN alpha` prints to a terminal: the agent's control characters made visible.
+    expect(readFileSync(`${pager}.got`, 'utf8')).toContain('ALPHA-MARKER bell\\ahere');
 
     await run.press('q', 'y');
     await run.exited;

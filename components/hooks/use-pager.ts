@@ -4,6 +4,7 @@ import type { Writable } from 'node:stream';
 import { existsSync } from 'node:fs';
 import { transcriptFile } from '../../src/persist/queries.js';
 import { writeLogs } from '../../src/report/logs.js';
+import { visible } from '../../src/report/visible.js';
 import type { PagerResult } from '../pager.js';
 import type { PagerRequest } from '../ui-state.js';
 
@@ -47,8 +48,9 @@ export function usePager(request: PagerRequest | undefined, pager: Pager, where:
 function contentOf(request: PagerRequest, at: { workspace: string; runId: string | undefined }): ((into: Writable) => Promise<void>) | string {
   switch (request.what) {
     case 'diff':
+      // Made harmless as the overlay and `orchestrator diff` on a terminal show it: the pager is on the person's terminal.
       return async (into) => {
-        into.write(request.text);
+        into.write(visible(request.text));
       };
     case 'transcript': {
       const runId = at.runId;
@@ -59,8 +61,8 @@ function contentOf(request: PagerRequest, at: { workspace: string; runId: string
       } catch (err) {
         return err instanceof Error ? err.message : String(err);
       }
-      // What `orchestrator logs RUN TASK` prints into a pipe: the transcript's bytes (less -R shows their colours).
-      return (into) => writeLogs(at.workspace, runId, request.id, false, into);
+      // What `orchestrator logs RUN TASK` prints to a terminal (the pager shows it on one): control characters made visible.
+      return (into) => writeLogs(at.workspace, runId, request.id, false, into, true);
     }
     default: {
       const never: never = request;

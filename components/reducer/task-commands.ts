@@ -1,5 +1,6 @@
 import { canTransition, isLive } from '../../src/scheduler/states.js';
 import type { TaskRecord } from '../../src/scheduler/run-store.js';
+import { visible } from '../../src/report/visible.js';
 import { commandWords } from '../command-words.js';
 import type { CommandId } from '../keymap.js';
 import type { UiState } from '../ui-state.js';
@@ -59,7 +60,8 @@ export function diffLoaded(ui: UiState, result: TaskDiffResult): Step {
   const overlay = ui.overlay;
   if (overlay.kind !== 'diff' || overlay.id !== result.id) return { ui, effects: [] };
   if (result.ok) {
-    const lines = result.text.replace(/\n$/, '').split('\n').filter((l, i, all) => all.length > 1 || l !== '');
+    // File contents are text from outside: control characters made visible before the terminal sees them.
+    const lines = result.text.replace(/\n$/, '').split('\n').filter((l, i, all) => all.length > 1 || l !== '').map(visible);
     return step(ui, { overlay: { ...overlay, lines } }, say(true, lines.length ? `changes of ${result.id}: ${lines.length} lines` : `${result.id} has changed nothing so far`));
   }
   const why =
