@@ -116,7 +116,7 @@ await yargs(hideBin(process.argv))
         .check(checkPlan)
         .check(checkDisplay)
         .check(checkBudget)
-        .epilogue(`Agent tasks (isolation: worktree) work in their own git worktree and branch; their work is merged into orchestrator/<run>/result, never into your checkout until apply.\n\n${TRUST_EPILOGUE}`)
+        .epilogue(`Agent tasks (isolation: worktree) work in their own git worktree and branch; their work is merged into orchestrator/<run>/result, never into your checkout until apply.\n\nIn the dashboard ? lists the keys; o reads the selected task's transcript in $PAGER (default less -R); a click selects, the wheel scrolls (config mouse: false leaves the mouse to the terminal).\n\n${TRUST_EPILOGUE}`)
         .example('$0 run examples/demo.yaml', 'run the demo plan')
         .example('$0 run plan.yaml --json | jq .type', 'machine-readable events'),
     (a) => runCommand(a as never).catch(fail),
