@@ -96,9 +96,11 @@ function Dashboard({ keymap = DEFAULT_KEYMAP, size: fixed, exitOnFinish = false,
   const body = lay.dag?.height ?? lay.panes?.height ?? 1;
   const listHeight = Math.max(1, (lay.dag?.height ?? 10) - 4);
   const paneRows = Math.max(1, (lay.panes?.height ?? 10) - PANE_CHROME_ROWS);
+  // Not while the pager has the terminal: the summary would be printed under it. It leaves once the pager is quit.
+  const paging = ui.pager !== undefined;
   useEffect(() => {
-    if (snapshot.finished && exitOnFinish) exit();
-  }, [snapshot.finished, exitOnFinish, exit]);
+    if (snapshot.finished && exitOnFinish && !paging) exit();
+  }, [snapshot.finished, exitOnFinish, exit, paging]);
 
   const grid = lay.panes ? splitGrid(lay.panes, paneIds.length) : [];
   const shown = grid.flat().map((box, i) => ({ id: paneIds[i], box }));

@@ -41,12 +41,15 @@ export interface DashboardOptions {
 export async function runDashboard(opts: DashboardOptions): Promise<RunSummary> {
   const { engine } = opts;
   const terminal = holdable(opts.stdout ?? process.stdout);
-  // While the pager has the terminal, Ink's frames (the clock, new output) are not drawn over it.
+  // While the pager has the terminal, Ink's frames (the clock, new output) are not drawn over it,
+  // and a ctrl+c typed into the pager (its SIGINT reaches this process too) does not stop the run.
   const pager: Pager = async (write) => {
     terminal.hold(true);
+    const restore = ignoreSigint();
     try {
       return await runPager(write);
     } finally {
+      restore();
       terminal.hold(false);
     }
   };
@@ -100,4 +103,21 @@ function holdable(stream: NodeJS.WriteStream): { stream: NodeJS.WriteStream; hol
     },
   });
   return { stream: proxy, hold: (on) => (held = on) };
+}
+
+/**
+ * Sets SIGINT aside until the returned function puts back the listeners it
+ * had (the CLI's "stop the run", the dashboard's "leave"): the terminal
+ * sends a ctrl+c to every process in the foreground, and one typed into the
+ * pager is the pager's.
+ */
+function ignoreSigint(): () => void {
+  const saved = process.rawListeners('SIGINT') as Array<(...args: unknown[]) => void>;
+  process.removeAllListeners('SIGINT');
+  const ignore = () => undefined;
+  process.on('SIGINT', ignore);
+  return () => {
+    process.off('SIGINT', ignore);
+    for (const listener of saved) process.on('SIGINT', listener);
+  };
 }

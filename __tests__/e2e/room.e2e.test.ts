@@ -82,6 +82,14 @@ describe('the mouse and the pager, in a real terminal', () => {
     // What `orchestrator logs RUN alpha` prints to a terminal: the agent's control characters made visible.
     expect(readFileSync(`${pager}.got`, 'utf8')).toContain('ALPHA-MARKER bell\\ahere');
 
+    // A ctrl+c typed into the pager is the pager's: it ends the pager, never the run.
+    await run.press('o');
+    await run.waitFor((s) => s.includes('FAKE-PAGER-OPEN') && !s.includes('back from'), 'the pager again');
+    await run.press('\u0003');
+    await run.see('back from the transcript of alpha');
+    await run.waitFor((s) => s.includes('running 2/4'), 'both still running');
+    expect(run.all()).not.toContain('stopping running tasks');
+
     await run.press('q', 'y');
     await run.exited;
     expect(raw.lastIndexOf(MOUSE_OFF)).toBeGreaterThan(raw.lastIndexOf(MOUSE_ON));
