@@ -105,7 +105,7 @@ await yargs(hideBin(process.argv))
         })
         .check(checkPlan)
         .check(checkDisplay)
-        .epilogue(`Agent tasks (isolation: worktree) work in their own git worktree and branch; their work is merged into orchestrator/<run>/result, never into your checkout until apply.\n\n${TRUST_EPILOGUE}`)
+        .epilogue(`Agent tasks (isolation: worktree) work in their own git worktree and branch; their work is merged into orchestrator/<run>/result, never into your checkout until apply.\n\nIn the dashboard ? lists the keys; o reads the selected task's transcript in $PAGER (default less -R); a click selects, the wheel scrolls (config mouse: false leaves the mouse to the terminal).\n\n${TRUST_EPILOGUE}`)
         .example('$0 run examples/demo.yaml', 'run the demo plan')
         .example('$0 run plan.yaml --json | jq .type', 'machine-readable events'),
     (a) => runCommand(a as never).catch(fail),
@@ -258,7 +258,7 @@ await yargs(hideBin(process.argv))
           return true;
         })
         .epilogue(
-          'Trust is recorded as the real path of the file and a sha256 of its settings in $XDG_STATE_HOME/orchestrator/trust.json (default ~/.local/state/orchestrator/trust.json), never in the repository. Any change to the file must be trusted again. A file that sets only harmless values (concurrency, killGraceMs, scrollback, resumeOnRetry, retryBaseMs, retryMaxMs, breaker, budget, worktree.setupTimeoutMs) is used without trust. Config files owned by another user, or writable by group or others, are refused whatever is trusted.',
+          'Trust is recorded as the real path of the file and a sha256 of its settings in $XDG_STATE_HOME/orchestrator/trust.json (default ~/.local/state/orchestrator/trust.json), never in the repository. Any change to the file must be trusted again. A file that sets only harmless values (concurrency, killGraceMs, scrollback, resumeOnRetry, retryBaseMs, retryMaxMs, breaker, limits, mouse, budget, worktree.setupTimeoutMs) is used without trust. Config files owned by another user, or writable by group or others, are refused whatever is trusted.',
         )
         .example('$0 trust', 'read what .orchestratorrc runs, and trust it')
         .example('$0 trust --list', 'what is trusted')

@@ -77,7 +77,7 @@ export async function runCommand(args: RunArgs, resume = false): Promise<void> {
     const gitRun = await openGit(opened, args);
     const engine = await buildEngine(opened, args, gitRun);
     const { ui } = opened;
-    const dashboard = ui ? () => ui.dashboard.runDashboard({ engine, keymap: ui.keymap, exitOnFinish: args.exitOnFinish, runId: persisted.runId, bell: opened.loaded.config.bell }) : undefined;
+    const dashboard = ui ? () => ui.dashboard.runDashboard({ engine, keymap: ui.keymap, exitOnFinish: args.exitOnFinish, runId: persisted.runId, bell: opened.loaded.config.bell, mouse: opened.loaded.config.mouse }) : undefined;
     ran = { engine, summary: await drive(engine, args, persisted, dashboard), gitRun };
   } catch (error) {
     failed = { error };

@@ -5,9 +5,13 @@ import { fit } from './glyphs.js';
 import { useEngine } from './hooks/engine-context.js';
 import { useRun } from './hooks/use-run.js';
 import { useScreen } from './hooks/use-screen.js';
+import { useThrottled } from './hooks/use-throttled.js';
 import type { PaneView } from './ui-state.js';
 import { stateLabel } from '../src/report/format.js';
 import { inkColor } from './palette.js';
+
+/** How often the search counts follow new output. */
+const SEARCH_EVERY_MS = 500;
 
 /** One terminal line as Ink text: each styled run keeps its colours and attributes. */
 export const ScreenLine = memo(function ScreenLine({ line, highlight }: { line: StyledLine; highlight: boolean }) {
@@ -78,7 +82,15 @@ export function AgentPane(props: {
     where = tail.length ? 'output' : 'no output yet';
   }
   const match = view && view.match >= 0 ? view.matches[view.match] : undefined;
-  const search = view?.query ? ` · /${view.query} ${view.matches.length ? `${view.match + 1}/${view.matches.length}` : 'no match'}` : '';
+  // The counts follow output that arrives after the search: searched again as the screen changes,
+  // at most twice a second (a search of a full scrollback takes ~6 ms; BENCHMARKS.md).
+  const query = view?.query ?? '';
+  const searched = useThrottled(version, SEARCH_EVERY_MS);
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- `searched` (the screen's version, throttled) on purpose, as `version` for `styled`
+  const found = useMemo(() => (screen && query ? screen.search(query) : undefined), [screen, searched, query]);
+  const total = found?.length ?? view?.matches.length ?? 0;
+  const at = match === undefined ? -1 : (found ?? view?.matches ?? []).indexOf(match);
+  const search = query ? ` · /${query} ${total ? `${at >= 0 ? at + 1 : '–'}/${total}` : 'no match'}` : '';
   const title = id === undefined ? 'no task selected' : `${id} · ${state ?? '?'} · ${where}${search}${attached ? ' · ATTACHED (ctrl+] detaches)' : ''}`;
   return (
     <Box flexDirection="column" borderStyle={attached ? 'double' : 'round'} borderColor={attached ? 'yellow' : focused ? 'cyan' : 'gray'} width={width} height={height}>

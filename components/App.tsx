@@ -5,8 +5,10 @@ import type { RunSnapshot } from '../src/scheduler/run-store.js';
 import { isLive } from '../src/scheduler/states.js';
 import { AgentPane } from './AgentPane.js';
 import { criticalPath } from './critical-path.js';
-import { buildRows, levelsOf, parseFilter, taskOrder } from './dag-rows.js';
-import { DagView } from './DagView.js';
+import { buildRows, levelsOf, listWidthWanted, parseFilter, taskOrder } from './dag-rows.js';
+import type { SortOrder } from './dag-rows.js';
+import { DagView, useGraph } from './DagView.js';
+import type { DagRow } from './dag-rows.js';
 import { Footer } from './Footer.js';
 import { DiffOverlay } from './DiffOverlay.js';
 import { HelpOverlay } from './HelpOverlay.js';
@@ -14,6 +16,10 @@ import { helpLayout } from './help.js';
 import { EngineContext, useEngine } from './hooks/engine-context.js';
 import { useAgentSizes } from './hooks/use-agent-sizes.js';
 import { useBell } from './hooks/use-bell.js';
+import { useListTop } from './hooks/use-list-top.js';
+import { useMouseMode } from './hooks/use-mouse-mode.js';
+import { usePager } from './hooks/use-pager.js';
+import type { Pager } from './hooks/use-pager.js';
 import { useRawInput } from './hooks/use-raw-input.js';
 import { useRun } from './hooks/use-run.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
@@ -21,7 +27,10 @@ import type { Size } from './hooks/use-terminal-size.js';
 import { useUi } from './hooks/use-ui.js';
 import type { Keymap } from './keymap.js';
 import { DEFAULT_KEYMAP } from './keymap.js';
-import { PANE_CHROME_ROWS, layout, paneSizes, splitGrid } from './layout.js';
+import { hitTest } from './hit.js';
+import { PANE_CHROME_ROWS, layout, listWidthFor, paneSizes, splitGrid } from './layout.js';
+import type { MouseEvent } from './mouse.js';
+import { runPager } from './pager.js';
 import { settle } from './reducer/reduce.js';
 import type { View } from './reducer/types.js';
 import { resultLine } from './result-line.js';
@@ -38,6 +47,10 @@ export interface AppProps {
   runId?: string;
   /** Rings the terminal bell (when a task starts needing you, when the run ends); none: config `bell: false`. */
   bell?: () => void;
+  /** Clicks and the wheel (config `mouse`); on unless turned off. */
+  mouse?: boolean;
+  /** How `o` shows a transcript or diff: $PAGER on the terminal unless a test gives its own. */
+  pager?: Pager;
 }
 
 /** The dashboard's root: the one place the engine enters the React tree (docs/architecture.md §10). */
@@ -51,7 +64,7 @@ export function App({ engine, ...rest }: AppProps) {
 
 const whole = (s: RunSnapshot) => s;
 
-function Dashboard({ keymap = DEFAULT_KEYMAP, size: fixed, exitOnFinish = false, runId, bell }: Omit<AppProps, 'engine'>) {
+function Dashboard({ keymap = DEFAULT_KEYMAP, size: fixed, exitOnFinish = false, runId, bell, mouse = true, pager = runPager }: Omit<AppProps, 'engine'>) {
   const engine = useEngine();
   const { exit } = useApp();
   const snapshot = useRun(whole);
@@ -62,20 +75,27 @@ function Dashboard({ keymap = DEFAULT_KEYMAP, size: fixed, exitOnFinish = false,
   // Specs never change and tasks are only ever added, so the count is the levels' version.
   // eslint-disable-next-line react-hooks/exhaustive-deps -- the count is the version: a new tasks array with the same specs needs no new levels
   const levels = useMemo(() => levelsOf(tasks), [tasks.length]);
-  const rows = useMemo(() => buildRows(tasks, levels, parseFilter(state.filter)), [tasks, levels, state.filter]);
+  const rows = useMemo(() => buildRows(tasks, levels, parseFilter(state.filter), state.sort), [tasks, levels, state.filter, state.sort]);
   const order = useMemo(() => taskOrder(rows), [rows]);
-  // Another filter's order (keys typed before this frame changed it) is worked out when asked.
+  // Another filter's or sort's order (keys typed before this frame changed it) is worked out when asked.
   const orderOf = useCallback(
-    (filter: string) => (filter === state.filter ? order : taskOrder(buildRows(tasks, levels, parseFilter(filter)))),
-    [order, state.filter, tasks, levels],
+    (filter: string, sort: SortOrder) =>
+      filter === state.filter && sort === state.sort ? order : taskOrder(buildRows(tasks, levels, parseFilter(filter), sort)),
+    [order, state.filter, state.sort, tasks, levels],
   );
   // A new tasks array comes only when a record changed (a state, usage), never for output or a tick.
   const critical = useMemo(() => new Set(criticalPath(tasks)), [tasks]);
+  // Ids and roles never change once a task is added: the count is the version.
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- the count is the version, as for levels
+  const listWant = useMemo(() => listWidthWanted(tasks), [tasks.length]);
   // What is shown: the state as the run now stands (selection listed, detached from an ended task).
   const ui = useMemo(() => settle(state, { snapshot, order: orderOf }), [state, snapshot, orderOf]);
 
   const paneFocused = ui.focus === 'pane' || ui.attached !== undefined;
-  const lay = useMemo(() => layout(size.columns, size.rows, { zoom: ui.zoom, paneFocused }), [size.columns, size.rows, ui.zoom, paneFocused]);
+  const lay = useMemo(
+    () => layout(size.columns, size.rows, { zoom: ui.zoom, paneFocused, listWant, listAdjust: ui.listAdjust }),
+    [size.columns, size.rows, ui.zoom, paneFocused, listWant, ui.listAdjust],
+  );
   const live = tasks.filter((t) => isLive(t.state));
   const paneIds = ui.split && !ui.zoom
     ? [...new Set([...(live.some((t) => t.spec.id === ui.selected) ? [ui.selected!] : []), ...live.map((t) => t.spec.id)])].slice(0, 4)
@@ -84,13 +104,25 @@ function Dashboard({ keymap = DEFAULT_KEYMAP, size: fixed, exitOnFinish = false,
   const body = lay.dag?.height ?? lay.panes?.height ?? 1;
   const listHeight = Math.max(1, (lay.dag?.height ?? 10) - 4);
   const paneRows = Math.max(1, (lay.panes?.height ?? 10) - PANE_CHROME_ROWS);
+  // Not while the pager has the terminal: the summary would be printed under it. It leaves once the pager is quit.
+  const paging = ui.pager !== undefined;
   useEffect(() => {
-    if (snapshot.finished && exitOnFinish) exit();
-  }, [snapshot.finished, exitOnFinish, exit]);
+    if (snapshot.finished && exitOnFinish && !paging) exit();
+  }, [snapshot.finished, exitOnFinish, exit, paging]);
 
   const grid = lay.panes ? splitGrid(lay.panes, paneIds.length) : [];
   const shown = grid.flat().map((box, i) => ({ id: paneIds[i], box }));
   useAgentSizes(engine, lay.term, paneSizes(shown, lay.term));
+  const taskRows = useMemo(() => rows.filter((r): r is Extract<DagRow, { kind: 'task' }> => r.kind === 'task'), [rows]);
+  const { lanes, note } = useGraph(ui.graph, taskRows, (lay.dag?.width ?? 2) - 2);
+  // The graph has no level headings: one row per task.
+  const listRows = lanes ? taskRows : rows;
+  const listTop = useListTop(listRows, ui.selected, listHeight);
+  // What a click means is read off the frame the person clicked on: this one.
+  const frame = { ...(lay.dag ? { dag: lay.dag } : {}), rows: listRows, top: listTop, grid, paneIds };
+  const frameKey = `${lay.dag?.width}x${lay.dag?.height}|${listTop}|${paneIds.join(',')}|${grid.map((l) => l.map((b) => `${b.width}x${b.height}`).join(',')).join(';')}`;
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- frameKey is the frame's geometry; rows are the rest of it
+  const hit = useCallback((x: number, y: number) => hitTest(frame, x, y), [frameKey, listRows]);
   const view = useMemo<View>(
     () => ({
       snapshot,
@@ -101,10 +133,19 @@ function Dashboard({ keymap = DEFAULT_KEYMAP, size: fixed, exitOnFinish = false,
       paneLength: (id) => (id === undefined ? 0 : (engine.screen(id)?.length ?? 0)),
       search: (id, q) => (id === undefined ? [] : (engine.screen(id)?.search(q) ?? [])),
       help: helpLayout(keymap, width, body),
+      listWidth: (adjust) => (lay.dag && lay.panes ? listWidthFor(width, listWant, adjust) : undefined),
+      hit,
     }),
-    [snapshot, keymap, orderOf, listHeight, paneRows, width, body, engine],
+    [snapshot, keymap, orderOf, listHeight, paneRows, width, body, engine, lay, listWant, hit],
   );
-  useRawInput(useCallback((raw: string) => dispatch({ type: 'key', raw }, view), [dispatch, view]));
+  useRawInput(
+    useCallback((raw: string) => dispatch({ type: 'key', raw }, view), [dispatch, view]),
+    useCallback((event: MouseEvent) => dispatch({ type: 'mouse', event }, view), [dispatch, view]),
+    ui.pager === undefined,
+  );
+  // Off while attached (the agent's terminal is the person's: selecting text works as usual) and in the pager.
+  useMouseMode(mouse && ui.attached === undefined && ui.pager === undefined);
+  usePager(ui.pager, pager, { workspace: snapshot.workspace, runId }, (result) => dispatch({ type: 'pager-closed', result }, view));
 
   let paneIndex = 0;
   return (
@@ -118,16 +159,19 @@ function Dashboard({ keymap = DEFAULT_KEYMAP, size: fixed, exitOnFinish = false,
         <Box flexDirection="row" height={body}>
           {lay.dag ? (
             <DagView
-              rows={rows}
+              rows={listRows}
               selected={ui.selected}
               width={lay.dag.width}
               height={lay.dag.height}
               focused={ui.focus === 'tasks'}
               filter={ui.filter}
+              sort={ui.sort}
+              top={listTop}
               workspace={snapshot.workspace}
               live={!snapshot.finished}
               needsYou={snapshot.needsYou}
-              graph={ui.graph}
+              lanes={lanes}
+              note={note}
               critical={critical}
             />
           ) : null}

@@ -1,7 +1,6 @@
 import { Box, Text } from 'ink';
-import { useMemo, useState } from 'react';
-import type { DagRow } from './dag-rows.js';
-import { windowTop } from './dag-rows.js';
+import { useMemo } from 'react';
+import type { DagRow, SortOrder } from './dag-rows.js';
 import { fit } from './glyphs.js';
 import { GRAPH_MAX_TASKS, layoutGraph } from './graph-layout.js';
 import type { GraphRow } from './graph-layout.js';
@@ -16,7 +15,7 @@ type TaskRow = Extract<DagRow, { kind: 'task' }>;
  * when the listed tasks change (a follow-up, the filter), not on a state
  * change or a spinner tick: specs never change, so the ids are the shape.
  */
-function useGraph(on: boolean, tasks: readonly TaskRow[], inner: number): { lanes: ReadonlyMap<string, GraphRow> | undefined; note: string } {
+export function useGraph(on: boolean, tasks: readonly TaskRow[], inner: number): { lanes: ReadonlyMap<string, GraphRow> | undefined; note: string } {
   const big = tasks.length > GRAPH_MAX_TASKS;
   const shape = on && !big ? tasks.map((r) => r.record.spec.id).join('\n') : '';
   // eslint-disable-next-line react-hooks/exhaustive-deps -- `shape` is the version of `tasks` the layout reads (ids in order; their dependencies never change)
@@ -41,33 +40,31 @@ export function DagView(props: {
   height: number;
   focused: boolean;
   filter: string;
+  sort: SortOrder;
+  /** The first row in view (useListTop). */
+  top: number;
   workspace: string;
   live: boolean;
   needsYou: Readonly<Record<string, string>>;
-  graph: boolean;
+  /** The graph's lanes by task (useGraph); undefined: the list by level. */
+  lanes: ReadonlyMap<string, GraphRow> | undefined;
+  /** What the title says of the view: ` · graph`, or why the list is shown instead. */
+  note: string;
   critical: ReadonlySet<string>;
 }) {
-  const { selected, width, height, focused, filter } = props;
+  const { rows, selected, width, height, focused, filter, top } = props;
   const engine = useEngine();
   const inner = width - 2;
   const listHeight = Math.max(1, height - 4);
-  const taskRows = useMemo(() => props.rows.filter((r): r is TaskRow => r.kind === 'task'), [props.rows]);
-  const { lanes, note } = useGraph(props.graph, taskRows, inner);
-  // The graph has no level headings: one row per task.
-  const rows = lanes ? taskRows : props.rows;
+  const lanes = props.lanes;
+  const tasks = useMemo(() => rows.filter((r) => r.kind === 'task').length, [rows]);
   const index = rows.findIndex((r) => r.kind === 'task' && r.record.spec.id === selected);
-  // Where the window starts depends on where it was (it scrolls only to keep the selection in view):
-  // information from the previous render, kept as state and adjusted while rendering (react.dev, useState).
-  const [shownTop, setShownTop] = useState(0);
-  const top = windowTop(shownTop, index, listHeight, rows.length);
-  if (top !== shownTop) setShownTop(top);
   const record = index >= 0 ? (rows[index] as TaskRow).record : undefined;
   const upstream = useMemo(() => new Set(record?.spec.dependsOn ?? []), [record?.spec]);
   // dependentsOf grows as follow-ups spawn; rows change then too.
   // eslint-disable-next-line react-hooks/exhaustive-deps -- rows.length is the version of the engine's dependents (follow-ups add both)
-  const downstream = useMemo(() => new Set(selected ? engine.dependentsOf(selected) : []), [engine, selected, props.rows.length]);
+  const downstream = useMemo(() => new Set(selected ? engine.dependentsOf(selected) : []), [engine, selected, rows.length]);
   const now = useNow(props.live, 500);
-  const tasks = taskRows.length;
   const relation = record
     ? [
         upstream.size ? `needs ${[...upstream].join(', ')}` : 'needs nothing',
@@ -81,7 +78,7 @@ export function DagView(props: {
   return (
     <Box flexDirection="column" borderStyle="round" borderColor={focused ? 'cyan' : 'gray'} width={width} height={height}>
       <Text bold wrap="truncate">
-        {fit(`tasks${position}${note}${filter ? ` · filter ${filter}` : ''}`, inner)}
+        {fit(`tasks${position}${props.note}${props.sort === 'attention' ? ' · failed/running first' : ''}${filter ? ` · filter ${filter}` : ''}`, inner)}
       </Text>
       <TaskList
         rows={rows}

@@ -2,7 +2,7 @@ import { Box, Text } from 'ink';
 import type { Feedback, Overlay } from './ui-state.js';
 import { fit } from './glyphs.js';
 import type { Keymap } from './keymap.js';
-import { DETACH_KEY, helpCloseText, hintsFor } from './keymap.js';
+import { DETACH_KEY, helpCloseText, hintsFor, keysOf } from './keymap.js';
 
 /**
  * Two lines: what the last action did (or the question being asked, or the
@@ -31,7 +31,7 @@ export function Footer(props: {
     hints = overlay.purpose === 'filter' ? 'text or state:failed · enter keep · esc clear' : 'enter find · esc cancel';
   } else if (overlay.kind === 'diff') {
     line = { text: feedback?.text ?? `changes of ${overlay.id}`, color: 'cyan' };
-    hints = 'j k PgUp PgDn g G scroll · d or Esc close';
+    hints = `j k PgUp PgDn g G scroll · d or Esc close · ${keysOf(keymap, 'open')} pager`;
   } else if (overlay.kind === 'help') {
     line = { text: feedback?.text ?? 'help', color: 'cyan' };
     hints = `${helpCloseText(keymap)} close`;

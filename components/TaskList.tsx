@@ -4,7 +4,7 @@ import { memo } from 'react';
 import type { TaskRecord } from '../src/scheduler/run-store.js';
 import { formatElapsed, stateDetail, stateLabel, taskDuration } from '../src/report/format.js';
 import { visible } from '../src/report/visible.js';
-import type { DagRow } from './dag-rows.js';
+import type { Attention, DagRow } from './dag-rows.js';
 import { NEEDS_YOU_STYLE, STATE_STYLE, fit } from './glyphs.js';
 import { plural } from '../src/report/plural.js';
 import type { GraphRow } from './graph-layout.js';
@@ -64,6 +64,8 @@ const TaskRow = memo(function TaskRow({ record, width, relation, critical, left,
   );
 });
 
+const GROUP_NAMES: Readonly<Record<Attention, string>> = { failed: 'failed', running: 'running', rest: 'the rest' };
+
 /**
  * Renders only the rows in view: a 1,000-task plan costs what a screenful costs.
  * With `graph`, each task's lanes are drawn around its state glyph (graph-layout.ts).
@@ -88,10 +90,11 @@ export function TaskList(props: {
   return (
     <Box flexDirection="column" height={height} width={width} overflow="hidden">
       {shown.map((row) => {
-        if (row.kind === 'level') {
+        if (row.kind === 'level' || row.kind === 'group') {
+          const name = row.kind === 'level' ? `level ${row.level + 1}` : GROUP_NAMES[row.group];
           return (
-            <Text key={`level-${row.level}`} color="gray" wrap="truncate">
-              {fit(`── level ${row.level + 1} · ${plural(row.count, 'task')} ${'─'.repeat(width)}`, width)}
+            <Text key={`${row.kind}-${name}`} color={row.kind === 'group' && row.group === 'failed' ? 'red' : 'gray'} wrap="truncate">
+              {fit(`── ${name} · ${plural(row.count, 'task')} ${'─'.repeat(width)}`, width)}
             </Text>
           );
         }

@@ -1,11 +1,22 @@
 import type { TaskRecord } from '../src/scheduler/run-store.js';
 import { STATE_LABELS, stateLabel } from '../src/report/format.js';
 import type { StateLabel } from '../src/report/format.js';
+import { isLive } from '../src/scheduler/states.js';
 
-/** A row of the DAG view: a level heading or a task. */
+/**
+ * A row of the DAG view: a heading (a level, or in attention order a group
+ * of tasks by what they need of the person) or a task.
+ */
 export type DagRow =
   | { kind: 'level'; level: number; count: number }
+  | { kind: 'group'; group: Attention; count: number }
   | { kind: 'task'; record: TaskRecord; level: number };
+
+/** How the list is ordered: by level (the graph), or what needs attention first (key `S`). */
+export type SortOrder = 'level' | 'attention';
+
+/** The groups of attention order, most urgent first. */
+export type Attention = 'failed' | 'running' | 'rest';
 
 /**
  * Each task's level: 0 without dependencies, else one more than its deepest
@@ -74,8 +85,18 @@ export function matches(record: TaskRecord, filter: Filter): boolean {
   }
 }
 
-/** The DAG view's rows: tasks grouped by level (plan order inside a level), headings included. */
-export function buildRows(tasks: readonly TaskRecord[], levels: ReadonlyMap<string, number>, filter: Filter): DagRow[] {
+/** Which attention group a task is in: failed (any failure mode), running (or paused while running), or the rest. */
+export function attentionOf(record: TaskRecord): Attention {
+  if (record.state.kind === 'failed') return 'failed';
+  return isLive(record.state) ? 'running' : 'rest';
+}
+
+/**
+ * The DAG view's rows: tasks grouped by level (plan order inside a level),
+ * headings included; in attention order, grouped failed, running, the rest,
+ * each group still in level order.
+ */
+export function buildRows(tasks: readonly TaskRecord[], levels: ReadonlyMap<string, number>, filter: Filter, sort: SortOrder = 'level'): DagRow[] {
   const byLevel: TaskRecord[][] = [];
   for (const t of tasks) {
     if (!matches(t, filter)) continue;
@@ -83,12 +104,42 @@ export function buildRows(tasks: readonly TaskRecord[], levels: ReadonlyMap<stri
     (byLevel[l] ??= []).push(t);
   }
   const rows: DagRow[] = [];
+  if (sort === 'attention') {
+    const inLevelOrder = byLevel.flatMap((group) => group ?? []);
+    for (const group of ['failed', 'running', 'rest'] as const) {
+      const members = inLevelOrder.filter((t) => attentionOf(t) === group);
+      if (!members.length) continue;
+      rows.push({ kind: 'group', group, count: members.length });
+      for (const record of members) rows.push({ kind: 'task', record, level: levels.get(record.spec.id) ?? 0 });
+    }
+    return rows;
+  }
   byLevel.forEach((group, level) => {
     if (!group?.length) return;
     rows.push({ kind: 'level', level, count: group.length });
     for (const record of group) rows.push({ kind: 'task', record, level });
   });
   return rows;
+}
+
+/** Columns a task row's fixed parts take besides the id and role: border, mark, glyph, spaces, a duration, a retry count. */
+const ROW_FIXED_COLS = 2 + 3 + 2 + 8 + 3;
+/** Room kept for a row's state detail (an exit code, the file a task waits for). */
+const ROW_DETAIL_COLS = 24;
+
+/**
+ * The width the list wants so its longest task rows show whole: id, role,
+ * duration, and some state detail. A row gives its id up to 45% of the
+ * list's inside (TaskList), so a long id asks for that much too.
+ */
+export function listWidthWanted(tasks: readonly TaskRecord[]): number {
+  let id = 0;
+  let role = 0;
+  for (const t of tasks) {
+    id = Math.max(id, t.spec.id.length);
+    role = Math.max(role, t.spec.agent.length);
+  }
+  return Math.max(ROW_FIXED_COLS + id + 1 + role + ROW_DETAIL_COLS, Math.ceil((id + 1) / 0.45) + 2);
 }
 
 /** The first row to show so the selected row (and its level heading when it fits) stays in view. */

@@ -14,7 +14,7 @@ export interface Layout {
   term: { cols: number; rows: number };
 }
 
-const HEADER_ROWS = 2;
+export const HEADER_ROWS = 2;
 const FOOTER_ROWS = 2;
 /** A pane's border (2) plus its title row. */
 export const PANE_CHROME_ROWS = 3;
@@ -24,13 +24,13 @@ const PANE_CHROME_COLS = 2;
  * The frame is one row shorter than the terminal: Ink clears the whole
  * screen on every frame that fills it, which flickers and wipes scrollback.
  */
-export function layout(columns: number, rows: number, opts: { zoom: boolean; paneFocused: boolean }): Layout {
+export function layout(columns: number, rows: number, opts: LayoutOptions): Layout {
   const cols = Math.max(20, columns);
   const height = Math.max(8, rows - 1);
   const body = height - HEADER_ROWS - FOOTER_ROWS;
   // Under 80 columns: one column, the task list or the pane.
   const narrow = cols < 80;
-  const dagWidth = narrow ? 0 : dagWidthFor(cols);
+  const dagWidth = narrow ? 0 : listWidthFor(cols, opts.listWant, opts.listAdjust ?? 0);
   let dag: Box | undefined;
   let panes: Box | undefined;
   if (opts.zoom) panes = { width: cols, height: body };
@@ -47,9 +47,32 @@ export function layout(columns: number, rows: number, opts: { zoom: boolean; pan
   return { ...(dag ? { dag } : {}), ...(panes ? { panes } : {}), term };
 }
 
-/** The DAG view's width beside the panes: 40% of the terminal, between 34 and 64 columns. */
-function dagWidthFor(cols: number): number {
-  return Math.min(64, Math.max(34, Math.floor(cols * 0.4)));
+export interface LayoutOptions {
+  zoom: boolean;
+  paneFocused: boolean;
+  /** The columns the task list's longest rows need (listWidthWanted); without it, 40% of the terminal. */
+  listWant?: number;
+  /** Columns the person added (`>`) or took (`<`) from the list's width this session. */
+  listAdjust?: number;
+}
+
+/** The columns `<` and `>` move the list's edge by. */
+export const LIST_STEP = 4;
+const LIST_MIN = 20;
+/** The agent pane keeps at least this much beside the list, however wide the person makes it. */
+const PANE_MIN = 30;
+
+/**
+ * The task list's width beside the panes: what its rows want, at least 34
+ * columns and at most 40% of the terminal (and 100), so a wide terminal
+ * gives the list room for long ids and the rest to the agent, and a list of
+ * short rows leaves the agent more; then the person's adjustment, keeping
+ * both usable.
+ */
+export function listWidthFor(cols: number, want: number | undefined, adjust: number): number {
+  const most = Math.max(34, Math.min(100, Math.floor(cols * 0.4)));
+  const auto = Math.min(most, Math.max(34, want ?? most));
+  return Math.max(LIST_MIN, Math.min(cols - PANE_MIN, auto + adjust));
 }
 
 /** The grid of `n` split panes (1–4) in an area: one, two stacked, or two by two. */

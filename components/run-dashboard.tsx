@@ -5,6 +5,9 @@ import type { Engine, RunSummary } from '../src/scheduler/engine.js';
 import { App } from './App.js';
 import { buildKeymap } from './keymap.js';
 import type { Keymap } from './keymap.js';
+import { MOUSE_OFF } from './mouse.js';
+import { runPager } from './pager.js';
+import type { Pager } from './hooks/use-pager.js';
 
 /**
  * The keymap with the config's `keys:` applied; a bad override (an unknown
@@ -26,6 +29,8 @@ export interface DashboardOptions {
   runId?: string;
   /** Ring the terminal bell when a task starts needing you and when the run ends (config `bell`). */
   bell: boolean;
+  /** Config `mouse`: read clicks and the wheel. */
+  mouse?: boolean;
   stdout?: NodeJS.WriteStream;
   stdin?: NodeJS.ReadStream;
 }
@@ -37,12 +42,34 @@ export interface DashboardOptions {
  */
 export async function runDashboard(opts: DashboardOptions): Promise<RunSummary> {
   const { engine } = opts;
-  const stdout = opts.stdout ?? process.stdout;
+  const terminal = holdable(opts.stdout ?? process.stdout);
   // BEL moves no cursor, so it goes straight to the terminal between Ink's frames; never from an agent's output (panes draw text, not bytes).
-  const bell = opts.bell ? () => void stdout.write('\x07') : undefined;
-  const app = <App engine={engine} keymap={opts.keymap} exitOnFinish={opts.exitOnFinish} {...(opts.runId !== undefined ? { runId: opts.runId } : {})} {...(bell ? { bell } : {})} />;
+  const bell = opts.bell ? () => void terminal.stream.write('\x07') : undefined;
+  // While the pager has the terminal, Ink's frames (the clock, new output) are not drawn over it,
+  // and a ctrl+c typed into the pager (its SIGINT reaches this process too) does not stop the run.
+  const pager: Pager = async (write) => {
+    terminal.hold(true);
+    const restore = ignoreSigint();
+    try {
+      return await runPager(write);
+    } finally {
+      restore();
+      terminal.hold(false);
+    }
+  };
+  const app = (
+    <App
+      engine={engine}
+      keymap={opts.keymap}
+      exitOnFinish={opts.exitOnFinish}
+      mouse={opts.mouse ?? true}
+      pager={pager}
+      {...(opts.runId !== undefined ? { runId: opts.runId } : {})}
+      {...(bell ? { bell } : {})}
+    />
+  );
   const instance = render(app, {
-    stdout,
+    stdout: terminal.stream,
     stdin: opts.stdin ?? process.stdin,
     exitOnCtrlC: false,
     patchConsole: false,
@@ -60,7 +87,49 @@ export async function runDashboard(opts: DashboardOptions): Promise<RunSummary> 
     throw err;
   } finally {
     for (const s of signals) process.off(s, leave);
+    // However the dashboard ended, the shell it leaves gets no mouse reports.
+    if (terminal.stream.isTTY) terminal.stream.write(MOUSE_OFF);
   }
   // Quitting always stops the run (a no-op when it has finished); this is its final word.
   return engine.shutdown('SIGINT');
+}
+
+/**
+ * The terminal as Ink sees it, whose writes can be held back (dropped: the
+ * frame is drawn whole again after). Everything else — size, resize events,
+ * isTTY — is the real stream's.
+ */
+function holdable(stream: NodeJS.WriteStream): { stream: NodeJS.WriteStream; hold(on: boolean): void } {
+  let held = false;
+  const write = (...args: Parameters<NodeJS.WriteStream['write']>): boolean => {
+    if (!held) return Reflect.apply(stream.write, stream, args) as boolean;
+    const done = args.find((a) => typeof a === 'function') as ((err?: Error) => void) | undefined;
+    done?.();
+    return true;
+  };
+  const proxy = new Proxy(stream, {
+    get(target, prop) {
+      if (prop === 'write') return write;
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { stream: proxy, hold: (on) => (held = on) };
+}
+
+/**
+ * Sets SIGINT aside until the returned function puts back the listeners it
+ * had (the CLI's "stop the run", the dashboard's "leave"): the terminal
+ * sends a ctrl+c to every process in the foreground, and one typed into the
+ * pager is the pager's.
+ */
+function ignoreSigint(): () => void {
+  const saved = process.rawListeners('SIGINT') as Array<(...args: unknown[]) => void>;
+  process.removeAllListeners('SIGINT');
+  const ignore = () => undefined;
+  process.on('SIGINT', ignore);
+  return () => {
+    process.off('SIGINT', ignore);
+    for (const listener of saved) process.on('SIGINT', listener);
+  };
 }

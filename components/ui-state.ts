@@ -1,5 +1,6 @@
 import type { RunSnapshot } from '../src/scheduler/run-store.js';
 import { isLive } from '../src/scheduler/states.js';
+import type { SortOrder } from './dag-rows.js';
 import type { Action } from './reducer/actions.js';
 
 /** What the footer says after an action: every key gives visible feedback. */
@@ -17,6 +18,9 @@ export type Overlay =
   | { kind: 'prompt'; purpose: 'filter' | 'search'; text: string }
   /** What a task changed (key `d`): its diff's lines once read (undefined while reading), scrolled from `top`. */
   | { kind: 'diff'; id: string; lines: readonly string[] | undefined; top: number };
+
+/** What the pager (key `o`) shows: a task's transcript, or the diff open in the overlay. */
+export type PagerRequest = { what: 'transcript'; id: string } | { what: 'diff'; id: string; text: string };
 
 /** The pane's view of the scrollback: following the end, or pinned with `back` lines hidden below. */
 export interface PaneView {
@@ -43,6 +47,11 @@ export interface UiState {
   /** A quit is under way: agents are being stopped gracefully; a second ctrl+c forces. */
   readonly quitting: boolean;
   readonly pane: PaneView;
+  /** Columns added to (or, negative, taken from) the task list's width with `>` / `<`; kept for the session. */
+  readonly listAdjust: number;
+  readonly sort: SortOrder;
+  /** The pager has the terminal: the dashboard reads no keys and draws nothing until it is quit. */
+  readonly pager: PagerRequest | undefined;
 }
 
 export function initialUi(): UiState {
@@ -58,6 +67,9 @@ export function initialUi(): UiState {
     feedback: undefined,
     quitting: false,
     pane: freshPane(),
+    listAdjust: 0,
+    sort: 'level',
+    pager: undefined,
   };
 }
 

@@ -34,6 +34,24 @@ describe('XtermScreen', () => {
     screen.close();
   });
 
+  it('redraws a \\r progress bar in place across resizes (a split, a zoom, a smaller window), never stacking it', async () => {
+    const screen = new XtermScreen(58, 22, 100);
+    screen.write('start\n');
+    let n = 0;
+    // The split's quarter, the whole screen, a two-row pane, back: after each, the bar keeps redrawing its own line.
+    for (const [cols, rows] of [[58, 22], [28, 9], [98, 22], [20, 2], [58, 22]] as const) {
+      screen.resize(cols, rows);
+      for (let i = 0; i < 3; i++) screen.write(`\r${n++}%`);
+      // One drawn exactly as wide as the terminal too: the cursor waits at the edge, not on the next line.
+      screen.write(`\r${'#'.repeat(cols)}`);
+      screen.write(`\r${n++}%`);
+      await screen.parsed();
+      const all = screen.lines(0, screen.length).map(text).filter((l) => l !== '');
+      expect(all).toEqual(['start', `${n - 1}%${'#'.repeat(cols).slice(String(n - 1).length + 1)}`]);
+    }
+    screen.close();
+  });
+
   it('starts each line of pipe output (bare \\n) at column 0, as a terminal would', async () => {
     const screen = new XtermScreen(40, 5, 100);
     screen.write('building\nready\n');

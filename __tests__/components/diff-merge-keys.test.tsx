@@ -4,6 +4,7 @@ import { worktreePath } from '../../src/git/layout.js';
 import { GitWorkspaces } from '../../src/isolation/git-workspaces.js';
 import { g, isolateGitConfig, makeRepo, run, tempRoot, writeFiles } from '../git/helpers.js';
 import { config, task } from '../scheduler/harness.js';
+import type { Pager } from '../../components/hooks/use-pager.js';
 import { KEY, renderWithEngine } from './render-with-engine.js';
 
 type Harness = ReturnType<typeof renderWithEngine>;
@@ -24,11 +25,11 @@ afterAll(() => {
 });
 
 /** The dashboard over a real repository: `a` and `b` work in worktrees (the fake agent at the edge writes their files). */
-async function dashboard(name: string) {
+async function dashboard(name: string, pager?: Pager) {
   const repo = makeRepo(root, name, { 's.txt': 'one\ntwo\n' });
   const r = await run(repo, name);
   const tasks = [task('a', { isolation: 'worktree' }), task('b', { isolation: 'worktree' }), task('plain')];
-  return { repo, harness: renderWithEngine(tasks, { workspace: repo, workspaces: new GitWorkspaces(r, config()), rows: 40 }) };
+  return { repo, harness: renderWithEngine(tasks, { workspace: repo, workspaces: new GitWorkspaces(r, config()), rows: 40, ...(pager ? { pager } : {}) }) };
 }
 
 describe('the diff (d) and merge-again (m) keys on isolated tasks', () => {
@@ -49,6 +50,30 @@ describe('the diff (d) and merge-again (m) keys on isolated tasks', () => {
     await h.until((f) => f.includes('+TWO') && !f.includes('+line 0'), 'scrolled to the end');
     await h.press(KEY.escape);
     await h.until((f) => f.includes('closed the changes of a'), 'closed');
+  });
+
+  it('o in the diff hands the diff to the pager, and the diff is open again after', async () => {
+    const paged: string[] = [];
+    const pager: Pager = async (write) => {
+      const { PassThrough } = await import('node:stream');
+      const into = new PassThrough();
+      const chunks: string[] = [];
+      into.on('data', (c: Buffer) => chunks.push(String(c)));
+      await write(into);
+      paged.push(chunks.join(''));
+      return { ok: true };
+    };
+    const { repo, harness } = await dashboard('d3', pager);
+    h = harness;
+    await h.until((f) => f.includes('running 3/4') && h!.backend.contexts.has('a'), 'a running in its worktree');
+    writeFiles(worktreePath(repo, 'd3', 'a'), { 's.txt': 'one\nTWO\n' });
+    await h.press('d');
+    await h.until((f) => f.includes('+TWO'), 'the diff');
+    await h.press('o');
+    await h.until((f) => f.includes('back from the changes of a'), 'back from the pager');
+    expect(paged).toHaveLength(1);
+    expect(paged[0]).toContain('-two\n+TWO\n');
+    expect(h.frame()).toContain('changes of a — d or esc closes');
   });
 
   it('d on a task working in the workspace says why there is no diff', async () => {

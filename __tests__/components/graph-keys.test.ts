@@ -16,7 +16,7 @@ function viewOf(deps: Record<string, string[]>, filter: (id: string, text: strin
   const counts = Object.fromEntries(STATE_KINDS.map((k) => [k, 0])) as RunSnapshot['counts'];
   const snapshot = { version: 1, plan: 'p', file: '/p.yaml', workspace: '/', concurrency: 4, startedAt: 0, paused: false, finished: false, tasks, counts, usage: {} } as unknown as RunSnapshot;
   const ids = tasks.map((t) => t.spec.id);
-  return { snapshot, keymap: DEFAULT_KEYMAP, order: (text) => ids.filter((id) => filter(id, text)), listHeight: 10, paneRows: 10, paneLength: () => 0, help: helpLayout(DEFAULT_KEYMAP, 100, 25), search: () => [] };
+  return { snapshot, keymap: DEFAULT_KEYMAP, order: (text) => ids.filter((id) => filter(id, text)), listHeight: 10, paneRows: 10, paneLength: () => 0, help: helpLayout(DEFAULT_KEYMAP, 100, 25), search: () => [], listWidth: () => undefined, hit: () => ({ kind: 'none' }) };
 }
 
 /** What the terminal sends for the arrows. */

@@ -198,7 +198,7 @@ describe('the help, scrolled, after the terminal grows', () => {
     const { Engine } = await import('../../src/scheduler/engine.js');
     const { config, task } = await import('../scheduler/harness.js');
     const engine = new Engine({ plan: { name: 'p', file: '/p.yaml', workspace: '/', tasks: [task('a')] }, config: config(), backends: {} });
-    const view = (help: { visible: number; maxTop: number }) => ({ snapshot: engine.store.getSnapshot(), keymap: DEFAULT_KEYMAP, order: () => ['a'], listHeight: 10, paneRows: 10, paneLength: () => 0, help, search: () => [] });
+    const view = (help: { visible: number; maxTop: number }) => ({ snapshot: engine.store.getSnapshot(), keymap: DEFAULT_KEYMAP, order: () => ['a'], listHeight: 10, paneRows: 10, paneLength: () => 0, help, search: () => [], listWidth: () => undefined, hit: () => ({ kind: 'none' as const }) });
     const small = helpLayout(DEFAULT_KEYMAP, 80, 12);
     let ui = initialUi();
     for (const raw of ['?', 'G']) ui = reduce(ui, { type: 'key', raw }, view(small)).ui;

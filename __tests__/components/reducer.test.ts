@@ -25,7 +25,7 @@ const pending: TaskState = { kind: 'pending' };
 
 function viewOf(snap: RunSnapshot, over: Partial<View> = {}): View {
   const ids = snap.tasks.map((t) => t.spec.id);
-  return { snapshot: snap, keymap: DEFAULT_KEYMAP, order: (filter) => ids.filter((id) => id.includes(filter)), listHeight: 10, paneRows: 10, paneLength: () => 0, help: helpLayout(DEFAULT_KEYMAP, 100, 25), search: () => [], ...over };
+  return { snapshot: snap, keymap: DEFAULT_KEYMAP, order: (filter) => ids.filter((id) => id.includes(filter)), listHeight: 10, paneRows: 10, paneLength: () => 0, help: helpLayout(DEFAULT_KEYMAP, 100, 25), search: () => [], listWidth: () => undefined, hit: () => ({ kind: 'none' }), ...over };
 }
 
 /** Deeply frozen: a reducer that mutates its input throws. */

@@ -5,6 +5,7 @@ import type { Budget, TaskSpec } from '../../src/plan/schema.js';
 import { Engine } from '../../src/scheduler/engine.js';
 import type { TaskWorkspaces } from '../../src/scheduler/workspaces.js';
 import { App } from '../../components/App.js';
+import type { Pager } from '../../components/hooks/use-pager.js';
 import type { Keymap } from '../../components/keymap.js';
 import { ScriptedBackend, config, plan } from '../scheduler/harness.js';
 
@@ -67,7 +68,7 @@ export class TerminalBackend implements Backend {
 /** Renders the dashboard on a real engine whose agents are the fake backend at the edge. */
 export function renderWithEngine(
   tasks: TaskSpec[],
-  opts: { columns?: number; rows?: number; keymap?: Keymap; terminals?: TerminalFactory; concurrency?: number; workspace?: string; workspaces?: TaskWorkspaces; budget?: Budget; runId?: string; bell?: () => void } = {},
+  opts: { columns?: number; rows?: number; keymap?: Keymap; terminals?: TerminalFactory; concurrency?: number; workspace?: string; workspaces?: TaskWorkspaces; budget?: Budget; runId?: string; bell?: () => void; pager?: Pager } = {},
 ) {
   const backend = new TerminalBackend();
   const engine = new Engine({
@@ -80,7 +81,7 @@ export function renderWithEngine(
     ...(opts.workspaces ? { workspaces: opts.workspaces } : {}),
   });
   const size = { columns: opts.columns ?? 100, rows: opts.rows ?? 30 };
-  const ui = render(<App engine={engine} size={size} {...(opts.keymap ? { keymap: opts.keymap } : {})} {...(opts.runId !== undefined ? { runId: opts.runId } : {})} {...(opts.bell ? { bell: opts.bell } : {})} />);
+  const ui = render(<App engine={engine} size={size} {...(opts.keymap ? { keymap: opts.keymap } : {})} {...(opts.runId !== undefined ? { runId: opts.runId } : {})} {...(opts.bell ? { bell: opts.bell } : {})} {...(opts.pager ? { pager: opts.pager } : {})} />);
   const done = engine.run();
   const frame = () => ui.lastFrame() ?? '';
   /** Waits until the frame satisfies `test` (generous: the machine may be loaded). */

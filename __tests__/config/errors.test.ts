@@ -27,6 +27,7 @@ type Case = [name: string, file: string, text: string, expected: Omit<Partial<Pr
 
 describe('a single bad project file', () => {
   const cases: Case[] = [
+    ['mouse not a boolean', '.orchestratorrc', 'mouse: "off"\n', { line: 1, field: 'mouse', message: /expected true or false, found "off"/ }],
     [
       'wrong type, YAML',
       '.orchestratorrc.yaml',

@@ -1,6 +1,8 @@
 import { useStdin } from 'ink';
-import { useEffect, useLayoutEffect, useRef } from 'react';
+import { useLayoutEffect, useRef } from 'react';
 import { createKeypressSplitter } from '../keypresses.js';
+import { parseMouse } from '../mouse.js';
+import type { MouseEvent } from '../mouse.js';
 
 /**
  * Calls `onKey` with the raw bytes of each keypress, through Ink's public
@@ -10,26 +12,42 @@ import { createKeypressSplitter } from '../keypresses.js';
  * bytes are kept as typed so an attached agent's terminal gets exactly them;
  * useInput would hand over parsed keys instead. A lone Esc is delivered
  * once the rest of a possible escape sequence has had a turn to arrive.
+ *
+ * Mouse reports (SGR) are taken out here, before any key handling, and go
+ * to `onMouse`: a click can never be typed into an attached agent.
+ *
+ * While `active` is false nothing reads the terminal: raw mode is off and
+ * stdin paused, so a program run in the foreground (the pager) gets every key.
  */
-export function useRawInput(onKey: (raw: string) => void): void {
+export function useRawInput(onKey: (raw: string) => void, onMouse: (event: MouseEvent) => void = () => undefined, active = true): void {
   const { stdin, setRawMode, isRawModeSupported } = useStdin();
   const handler = useRef(onKey);
+  const mouseHandler = useRef(onMouse);
   // At commit, not after: the next key of a chunk already acts on the frame this key produced.
   useLayoutEffect(() => {
     handler.current = onKey;
-  }, [onKey]);
-  useEffect(() => {
+    mouseHandler.current = onMouse;
+  }, [onKey, onMouse]);
+  // A layout effect: the frame that shows the dashboard back (after the pager) already reads keys,
+  // and the one that hands the terminal over has stopped reading before any passive effect starts the pager.
+  useLayoutEffect(() => {
+    if (!active) return;
     const splitter = createKeypressSplitter();
     let flush: NodeJS.Immediate | undefined;
+    const deliver = (key: string) => {
+      const mouse = parseMouse(key);
+      if (mouse === undefined) handler.current(key);
+      else if (mouse !== 'ignored') mouseHandler.current(mouse);
+    };
     const onData = (data: string | Buffer) => {
       if (flush) clearImmediate(flush);
       flush = undefined;
-      for (const key of splitter.push(String(data))) handler.current(key);
+      for (const key of splitter.push(String(data))) deliver(key);
       if (splitter.pending()) {
         flush = setImmediate(() => {
           flush = undefined;
           const held = splitter.flush();
-          if (held !== undefined) handler.current(held);
+          if (held !== undefined) deliver(held);
         });
       }
     };
@@ -40,6 +58,8 @@ export function useRawInput(onKey: (raw: string) => void): void {
       stdin.off('data', onData);
       if (flush) clearImmediate(flush);
       if (isRawModeSupported) setRawMode(false);
+      // A 'data' listener left stdin flowing: without this it would go on reading keys meant for the pager.
+      stdin.pause();
     };
-  }, [stdin, setRawMode, isRawModeSupported]);
+  }, [stdin, setRawMode, isRawModeSupported, active]);
 }

@@ -1,6 +1,8 @@
 import type { CommandResult } from '../../src/scheduler/commands.js';
 import type { TaskDiffResult } from '../../src/scheduler/workspaces.js';
 import type { CommandId } from '../keymap.js';
+import type { MouseEvent } from '../mouse.js';
+import type { PagerResult } from '../pager.js';
 
 /** An engine command an effect runs; its typed result comes back as a `result` action. */
 export type EngineCommand = Exclude<Effect, { kind: 'quit' | 'diff' }>['kind'];
@@ -24,11 +26,15 @@ export type Effect =
 export type Action =
   /** Bytes from the terminal: one keypress, a paste, or keys typed faster than they were read. */
   | { type: 'key'; raw: string }
+  /** A click or wheel notch, already told apart from keys by the raw input hook. */
+  | { type: 'mouse'; event: MouseEvent }
   /** A keymap command, as a key in the focused scope resolves to. */
   | { type: 'command'; id: CommandId }
   /** Runs an effect as it stands (a confirmation's yes). */
   | { type: 'run'; effect: Effect }
   /** What an engine command did: the footer says so in the dashboard's words. */
   | { type: 'result'; effect: Exclude<Effect, { kind: 'quit' | 'diff' }>; result: CommandResult }
+  /** The person quit the pager: the dashboard takes the terminal back. */
+  | { type: 'pager-closed'; result: PagerResult }
   /** A task's diff, read (the `diff` effect's answer). */
   | { type: 'diff-loaded'; result: TaskDiffResult };

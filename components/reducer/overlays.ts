@@ -1,6 +1,6 @@
 import { helpScrollText, scrollHelp } from '../help.js';
 import { printable } from '../key-names.js';
-import { helpCloseKeys, helpCloseText } from '../keymap.js';
+import { helpCloseKeys, helpCloseText, keysOf } from '../keymap.js';
 import type { Overlay, UiState } from '../ui-state.js';
 import { searchOutput } from './pane.js';
 import { say, step } from './step.js';
@@ -24,14 +24,18 @@ export function helpKey(ui: UiState, overlay: Of<'help'>, key: string | undefine
   return step(ui, {}, say(false, `help is open: ${helpCloseText(keymap)} closes it${scroll}`));
 }
 
-/** The diff overlay takes every key: `d`, Esc or q close it; the pane's scrolling keys scroll it. */
+/** The diff overlay takes every key: `d`, Esc or q close it; the pane's scrolling keys scroll it; `open`'s key pages it. */
 export function diffKey(ui: UiState, overlay: Of<'diff'>, key: string | undefined, view: View): Step {
   if (key === 'd' || key === 'escape' || key === 'q') return step(ui, closed, say(true, `closed the changes of ${overlay.id}`));
+  if (key !== undefined && view.keymap.some((b) => b.id === 'open' && b.keys.includes(key))) {
+    if (!overlay.lines) return step(ui, {}, say(false, `the changes of ${overlay.id} are still being read`));
+    return step(ui, { pager: { what: 'diff', id: overlay.id, text: `${overlay.lines.join('\n')}\n` } }, say(true, `changes of ${overlay.id} in the pager: quit it to come back`));
+  }
   const last = Math.max(0, (overlay.lines?.length ?? 0) - 1);
   const page = Math.max(1, view.listHeight);
   const moves: Record<string, number> = { j: 1, down: 1, k: -1, up: -1, pagedown: page, space: page, pageup: -page, g: -Infinity, home: -Infinity, G: Infinity, end: Infinity };
   const by = key === undefined ? undefined : moves[key];
-  if (by === undefined) return step(ui, {}, say(false, 'the changes are open: d or Esc closes them · j k PgUp PgDn g G scroll'));
+  if (by === undefined) return step(ui, {}, say(false, `the changes are open: d or Esc closes them · j k PgUp PgDn g G scroll · ${keysOf(view.keymap, 'open')} opens them in the pager`));
   const top = Math.min(last, Math.max(0, overlay.top + by));
   return step(ui, { overlay: { ...overlay, top } });
 }
@@ -49,7 +53,7 @@ export function promptKey(ui: UiState, overlay: Of<'prompt'>, raw: string, key: 
   if (key === 'escape') return step(ui, { ...closed, ...(filter ? { filter: '' } : {}) }, say(true, filter ? 'filter cleared' : 'search cancelled'));
   if (key === 'enter') {
     if (!filter) return searchOutput({ ...ui, ...closed }, view, overlay.text);
-    const text = overlay.text ? `filter: ${overlay.text} (${plural(view.order(overlay.text).length, 'task')}) — / then Esc clears it` : 'filter cleared';
+    const text = overlay.text ? `filter: ${overlay.text} (${plural(view.order(overlay.text, ui.sort).length, 'task')}) — / then Esc clears it` : 'filter cleared';
     return step(ui, { ...closed, filter: overlay.text }, say(true, text));
   }
   const text = key === 'backspace' ? overlay.text.slice(0, -1) : overlay.text + (printable(raw) ?? '');

@@ -15,6 +15,24 @@ function scroll(ui: UiState, view: View, by: number): Step {
   return step(ui, withPane(ui, { top, follow }), say(true, follow ? 'following the output' : `scrolled: line ${top + 1} of ${length}`));
 }
 
+/**
+ * The search's matches as the output now stands (lines printed since the
+ * search may match too), with the shown match found again among them (-1 when gone).
+ */
+function researched(ui: UiState, view: View): UiState {
+  const { query, matches, match } = ui.pane;
+  if (!query) return ui;
+  const fresh = view.search(ui.selected, query);
+  const line = matches[match];
+  return { ...ui, ...withPane(ui, { matches: fresh, match: line === undefined ? -1 : fresh.indexOf(line) }) };
+}
+
+/** The match `by` away from the shown one (-1: further back), the newest when none is shown. */
+function jumpBy(ui: UiState, view: View, by: number): Step {
+  const now = researched(ui, view);
+  return jumpMatch(now, view, now.pane.match < 0 ? now.pane.matches.length - 1 : now.pane.match + by);
+}
+
 /** Shows match `index` (going round) of the pane's search, in the middle of the pane. */
 function jumpMatch(ui: UiState, view: View, index: number): Step {
   const { matches, query } = ui.pane;
@@ -45,7 +63,7 @@ export const PANE = {
   top: (ui) => step(ui, withPane(ui, { follow: false, top: 0 }), say(true, 'oldest output kept — G follows again')),
   follow: (ui) => step(ui, withPane(ui, { follow: true }), say(true, 'following the output')),
   search: (ui) => step(ui, { overlay: { kind: 'prompt', purpose: 'search', text: '' } }, say(true, 'search the output: type, Enter finds, Esc cancels')),
-  'next-match': (ui, view) => jumpMatch(ui, view, ui.pane.match - 1),
-  'prev-match': (ui, view) => jumpMatch(ui, view, ui.pane.match + 1),
+  'next-match': (ui, view) => jumpBy(ui, view, -1),
+  'prev-match': (ui, view) => jumpBy(ui, view, 1),
   unfocus: (ui) => step(ui, { focus: 'tasks' }, say(true, 'task list focused')),
 } satisfies Partial<Record<CommandId, Handler>>;

@@ -5,10 +5,11 @@ import type { CommandId } from '../keymap.js';
 import type { UiState } from '../ui-state.js';
 import { GLOBAL } from './global.js';
 import { LIST } from './list.js';
+import { mouseEvent } from './mouse.js';
 import { confirmKey, diffKey, helpKey, promptKey } from './overlays.js';
 import { PANE } from './pane.js';
 import { select, step, say } from './step.js';
-import { TASK_COMMANDS, commandResult, diffLoaded } from './task-commands.js';
+import { TASK_COMMANDS, commandResult, diffLoaded, pagerClosed } from './task-commands.js';
 import type { Action } from './actions.js';
 import type { Handler, Step, View } from './types.js';
 
@@ -25,6 +26,8 @@ export function reduce(ui: UiState, action: Action, view: View): Step {
   switch (action.type) {
     case 'key':
       return routeKey(now, action.raw, view);
+    case 'mouse':
+      return mouseEvent(now, action.event, view);
     case 'command':
       return COMMANDS[action.id](now, view);
     case 'run':
@@ -33,6 +36,8 @@ export function reduce(ui: UiState, action: Action, view: View): Step {
       return commandResult(now, action, view);
     case 'diff-loaded':
       return diffLoaded(now, action.result);
+    case 'pager-closed':
+      return pagerClosed(now, action.result);
     default: {
       const never: never = action;
       throw new Error(`unknown action ${JSON.stringify(never)}`);
@@ -47,7 +52,7 @@ export function reduce(ui: UiState, action: Action, view: View): Step {
  */
 export function settle(ui: UiState, view: Pick<View, 'snapshot' | 'order'>): UiState {
   const { snapshot } = view;
-  const order = view.order(ui.filter);
+  const order = view.order(ui.filter, ui.sort);
   let next = ui;
   if (order.length && (ui.selected === undefined || !order.includes(ui.selected))) next = select(next, order[0]);
   const id = next.attached;
@@ -69,6 +74,8 @@ function then(first: Step, next: (ui: UiState) => Step): Step {
  * overlay → the focused scope's keymap.
  */
 function routeKey(ui: UiState, raw: string, view: View): Step {
+  // The pager has the terminal; a key read in the moment before it started is not the dashboard's.
+  if (ui.pager) return { ui, effects: [] };
   // Keys typed faster than the terminal is read arrive as one chunk: route them one by one.
   if (ui.attached === undefined && ui.overlay.kind !== 'prompt' && raw.length > 1 && keyName(raw) === undefined && !raw.startsWith('\u001b')) {
     return [...raw].reduce<Step>((s, ch) => then(s, (u) => routeKey(u, ch, view)), { ui, effects: [] });

@@ -1,5 +1,6 @@
 import { canTransition, isLive } from '../../src/scheduler/states.js';
 import type { TaskRecord } from '../../src/scheduler/run-store.js';
+import { visible } from '../../src/report/visible.js';
 import { commandWords } from '../command-words.js';
 import type { CommandId } from '../keymap.js';
 import type { UiState } from '../ui-state.js';
@@ -8,6 +9,7 @@ import type { Action, Effect } from './actions.js';
 import type { Handler, Step, View } from './types.js';
 import type { TaskDiffResult } from '../../src/scheduler/workspaces.js';
 import { plural } from '../../src/report/plural.js';
+import type { PagerResult } from '../pager.js';
 
 const run = (ui: UiState, effect: Effect): Step => ({ ui, effects: [effect] });
 
@@ -49,6 +51,7 @@ export const TASK_COMMANDS = {
   'mark-done': onSelected((ui, _record, id) => run(ui, { kind: 'mark-done', id })),
   'merge-again': onSelected((ui, _record, id) => run(ui, { kind: 'merge-again', id })),
   diff: onSelected((ui, _record, id) => ({ ...step(ui, { overlay: { kind: 'diff', id, lines: undefined, top: 0 } }, say(true, `changes of ${id}: reading…`)), effects: [{ kind: 'diff', id }] })),
+  open: onSelected((ui, _record, id) => step(ui, { pager: { what: 'transcript', id } }, say(true, `transcript of ${id} in the pager: quit it to come back`))),
   cancel: onSelected(cancel),
   attach: onSelected(attach),
 } satisfies Partial<Record<CommandId, Handler>>;
@@ -58,7 +61,8 @@ export function diffLoaded(ui: UiState, result: TaskDiffResult): Step {
   const overlay = ui.overlay;
   if (overlay.kind !== 'diff' || overlay.id !== result.id) return { ui, effects: [] };
   if (result.ok) {
-    const lines = result.text.replace(/\n$/, '').split('\n').filter((l, i, all) => all.length > 1 || l !== '');
+    // File contents are text from outside: control characters made visible before the terminal sees them.
+    const lines = result.text.replace(/\n$/, '').split('\n').filter((l, i, all) => all.length > 1 || l !== '').map(visible);
     return step(ui, { overlay: { ...overlay, lines } }, say(true, lines.length ? `changes of ${result.id}: ${plural(lines.length, 'line')}` : `${result.id} has changed nothing so far`));
   }
   const why =
@@ -66,6 +70,12 @@ export function diffLoaded(ui: UiState, result: TaskDiffResult): Step {
     : result.reason === 'not-isolated' ? `${result.id} works in the workspace itself (isolation: none): no diff of its own`
     : `no task '${result.id}' in this run`;
   return step(ui, { overlay: { kind: 'none' } }, say(false, why));
+}
+
+/** Back from the pager: the footer says why it showed nothing, if it did not. */
+export function pagerClosed(ui: UiState, result: PagerResult): Step {
+  const what = ui.pager ? `${ui.pager.what === 'diff' ? 'the changes' : 'the transcript'} of ${ui.pager.id}` : 'the pager';
+  return step(ui, { pager: undefined }, result.ok ? say(true, `back from ${what}`) : say(false, `could not show ${what}: ${result.why}`));
 }
 
 /** What an engine command did, in the footer; a failed write or probe detaches. */

@@ -1,4 +1,6 @@
 import type { RunSnapshot } from '../../src/scheduler/run-store.js';
+import type { SortOrder } from '../dag-rows.js';
+import type { Hit } from '../hit.js';
 import type { Keymap } from '../keymap.js';
 import type { Effect } from './actions.js';
 import type { UiState } from '../ui-state.js';
@@ -18,14 +20,18 @@ export interface Step {
 export interface View {
   readonly snapshot: RunSnapshot;
   readonly keymap: Keymap;
-  /** Task ids in the order the DAG view lists them under `filter`. */
-  order(filter: string): readonly string[];
+  /** Task ids in the order the DAG view lists them under `filter`, sorted by `sort`. */
+  order(filter: string, sort: SortOrder): readonly string[];
+  /** The task list's width with `adjust` columns added; undefined while it is not beside the pane (narrow, zoom). */
+  listWidth(adjust: number): number | undefined;
   readonly listHeight: number;
   readonly paneRows: number;
   /** Lines in a task's screen buffer (0 without one). */
   paneLength(id: string | undefined): number;
   /** Lines of a task's output that contain `query`. */
   search(id: string | undefined, query: string): number[];
+  /** What the last frame showed at a 0-based cell: what a click there means. */
+  hit(x: number, y: number): Hit;
   /** The help as drawn now: how far it scrolls. */
   readonly help: { readonly visible: number; readonly maxTop: number };
 }

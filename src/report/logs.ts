@@ -9,14 +9,15 @@ import { transcriptFile } from '../persist/queries.js';
  * streamed from its file to `out` — a transcript is bounded only by the disk
  * (hundreds of MB for an agent that ran for hours), so it is never read into
  * memory whole. `--json` writes one object whose `transcript` string is
- * escaped chunk by chunk as it streams.
+ * escaped chunk by chunk as it streams. `terminal`: whether `out` ends on a
+ * terminal (a pager's pipe does), when it is not a TTY itself.
  */
-export async function writeLogs(workspace: string, given: string | undefined, taskId: string, json: boolean, out: Writable): Promise<void> {
+export async function writeLogs(workspace: string, given: string | undefined, taskId: string, json: boolean, out: Writable, terminal?: boolean): Promise<void> {
   const { runId, file } = transcriptFile(workspace, given, taskId);
   const exists = existsSync(file);
   if (!json) {
     // To a terminal, the agent's control characters are made visible; into a pipe or a file, the bytes are as written.
-    const tty = (out as { isTTY?: boolean }).isTTY === true;
+    const tty = terminal ?? (out as { isTTY?: boolean }).isTTY === true;
     if (exists && tty) await pipeline(createReadStream(file, 'utf8'), async function* (chunks: AsyncIterable<string>) {
       for await (const chunk of chunks) yield visible(chunk);
     }, out, { end: false });
