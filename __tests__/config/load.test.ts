@@ -83,6 +83,7 @@ describe('layering', () => {
       bell: 'built-in defaults',
       keys: 'built-in defaults',
       limits: 'built-in defaults',
+      mouse: 'built-in defaults',
       worktree: 'built-in defaults',
       apply: 'built-in defaults',
       budget: 'built-in defaults',

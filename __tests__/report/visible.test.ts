@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { jsonText, visible } from '../../src/report/visible.js';
+import { stateDetail } from '../../src/report/format.js';
 
 describe('visible', () => {
   it('writes out every control character a terminal would obey, keeping the text around it', () => {
@@ -24,5 +25,13 @@ describe('jsonText', () => {
     // eslint-disable-next-line no-control-regex -- looking for control characters is the point
     expect(text).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
     expect(JSON.parse(text)).toEqual(value);
+  });
+});
+
+describe('one-line summaries of a result or a reason', () => {
+  it('drop the colours a task printed instead of showing their escapes, and still make other control characters visible', () => {
+    expect(stateDetail({ kind: 'completed', result: 'preparing\n\u001b[32mready\u001b[0m\n' }, '/')).toBe('ready');
+    expect(stateDetail({ kind: 'failed', reason: 'exit code 1: \u001b[31msrc/api.ts:12 line too long\u001b[0m' }, '/')).toBe('exit code 1: src/api.ts:12 line too long');
+    expect(visible(stateDetail({ kind: 'completed', result: 'a\u0007b' }, '/'))).not.toContain('\u0007');
   });
 });

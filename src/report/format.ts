@@ -1,3 +1,4 @@
+import stripAnsi from 'strip-ansi';
 import { visible } from './visible.js';
 import path from 'node:path';
 import type { Usage } from '../agents/backend.js';
@@ -78,13 +79,14 @@ export function formatLabelCounts(counts: ReadonlyArray<readonly [string, number
 
 /** The first non-empty line of a text, cut to `max` characters. */
 export function firstLine(text: string, max = 120): string {
-  const line = text.split('\n').find((l) => l.trim()) ?? '';
+  const line = stripAnsi(text).split('\n').find((l) => l.trim()) ?? '';
   return line.length > max ? `${line.slice(0, max - 1)}…` : line.trim();
 }
 
 /** The last non-empty line of a text, cut to `max` characters: an agent's result ends with its verdict. */
 export function lastLine(text: string, max = 120): string {
-  const lines = text.split('\n').filter((l) => l.trim());
+  // A one-line summary is text: the colours a shell task printed in its result or reason are dropped, not shown as escapes.
+  const lines = stripAnsi(text).split('\n').filter((l) => l.trim());
   const line = (lines.at(-1) ?? '').trim();
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
