@@ -2,7 +2,7 @@ import { Box, Text } from 'ink';
 import { useMemo, useState } from 'react';
 import type { DagRow } from './dag-rows.js';
 import { windowTop } from './dag-rows.js';
-import { fit } from './glyphs.js';
+import { SPINNER_MS, fit } from './glyphs.js';
 import { useEngine } from './hooks/engine-context.js';
 import { useNow } from './hooks/use-now.js';
 import { TaskList } from './TaskList.js';
@@ -36,7 +36,7 @@ export function DagView(props: {
   // dependentsOf grows as follow-ups spawn; rows change then too.
   // eslint-disable-next-line react-hooks/exhaustive-deps -- rows.length is the version of the engine's dependents (follow-ups add both)
   const downstream = useMemo(() => new Set(selected ? engine.dependentsOf(selected) : []), [engine, selected, rows.length]);
-  const now = useNow(props.live, 500);
+  const now = useNow(props.live, SPINNER_MS);
   const tasks = rows.filter((r) => r.kind === 'task').length;
   const relation = record
     ? [

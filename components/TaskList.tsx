@@ -1,11 +1,10 @@
 import { Box, Text } from 'ink';
-import Spinner from 'ink-spinner';
 import { memo } from 'react';
 import type { TaskRecord } from '../src/scheduler/run-store.js';
 import { formatElapsed, stateDetail, stateLabel, taskDuration } from '../src/report/format.js';
 import { visible } from '../src/report/visible.js';
 import type { DagRow } from './dag-rows.js';
-import { STATE_STYLE, fit } from './glyphs.js';
+import { STATE_STYLE, fit, spinner } from './glyphs.js';
 
 /** How a row relates to the selected task. */
 export type Relation = 'selected' | 'upstream' | 'downstream' | undefined;
@@ -34,7 +33,7 @@ const TaskRow = memo(function TaskRow({ record, width, relation, workspace, now 
   return (
     <Text wrap="truncate" inverse={relation === 'selected'}>
       <Text color={markColor} bold>{mark}</Text>
-      <Text color={style.color}>{state.kind === 'running' ? <Spinner type="dots" /> : style.glyph}</Text>
+      <Text color={style.color}>{state.kind === 'running' ? spinner(now) : style.glyph}</Text>
       <Text> </Text>
       <Text bold={relation !== undefined} color={relation === 'upstream' ? 'cyan' : relation === 'downstream' ? 'magenta' : undefined}>
         {head}

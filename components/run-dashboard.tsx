@@ -4,6 +4,7 @@ import { UserError } from '../src/errors.js';
 import type { Engine, RunSummary } from '../src/scheduler/engine.js';
 import { App } from './App.js';
 import { buildKeymap } from './keymap.js';
+import { LineDiffStdout } from './line-diff-stdout.js';
 import type { Keymap } from './keymap.js';
 
 /**
@@ -35,8 +36,12 @@ export interface DashboardOptions {
  */
 export async function runDashboard(opts: DashboardOptions): Promise<RunSummary> {
   const { engine } = opts;
+  const terminal = opts.stdout ?? process.stdout;
+  // Changed lines only, unless asked for Ink's whole-frame redraws (a terminal that mishandles cursor moves; the bench's comparison).
+  const diffing = process.env.ORCHESTRATOR_REDRAW === 'full' ? undefined : new LineDiffStdout(terminal);
   const instance = render(<App engine={engine} keymap={opts.keymap} exitOnFinish={opts.exitOnFinish} {...(opts.runId !== undefined ? { runId: opts.runId } : {})} />, {
-    stdout: opts.stdout ?? process.stdout,
+    // Ink uses write, the writable state, columns, rows, isTTY and 'resize': LineDiffStdout has them all.
+    stdout: (diffing as unknown as NodeJS.WriteStream | undefined) ?? terminal,
     stdin: opts.stdin ?? process.stdin,
     exitOnCtrlC: false,
     patchConsole: false,
@@ -54,6 +59,7 @@ export async function runDashboard(opts: DashboardOptions): Promise<RunSummary> 
     throw err;
   } finally {
     for (const s of signals) process.off(s, leave);
+    diffing?.detach();
   }
   // Quitting always stops the run (a no-op when it has finished); this is its final word.
   return engine.shutdown('SIGINT');
