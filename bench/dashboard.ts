@@ -13,11 +13,11 @@ const AGENTS = 8;
 const LOAD_SECONDS = 20;
 const KEY_PRESSES = 20;
 
-/** The built binary in a pty, its screen in @xterm/headless: what a person sees, measured. */
-function start(args: string[], cwd: string, { cols = 120, rows = 40, env = {} }: { cols?: number; rows?: number; env?: Record<string, string> } = {}) {
+/** The built binary in a pty, its screen in @xterm/headless: what a person sees, measured. `node` flags go before the binary. */
+export function start(args: string[], cwd: string, { cols = 120, rows = 40, env = {}, node = [] }: { cols?: number; rows?: number; env?: Record<string, string>; node?: string[] } = {}) {
   const term = new xterm.Terminal({ cols, rows, allowProposedApi: true });
   const t0 = performance.now();
-  const proc = pty.spawn(process.execPath, [BIN, ...args], { name: 'xterm-256color', cols, rows, cwd, env: { ...(process.env as Record<string, string>), ...env } });
+  const proc = pty.spawn(process.execPath, [...node, BIN, ...args], { name: 'xterm-256color', cols, rows, cwd, env: { ...(process.env as Record<string, string>), ...env } });
   const waiters = new Set<() => void>();
   /** Bytes the dashboard has written to its terminal so far. */
   const written = { bytes: 0 };
@@ -49,7 +49,7 @@ function start(args: string[], cwd: string, { cols = 120, rows = 40, env = {} }:
 }
 
 /** utime+stime of a process in ms, and its RSS in MB (Linux /proc). */
-function usage(pid: number): { cpuMs: number; rssMb: number } {
+export function usage(pid: number): { cpuMs: number; rssMb: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const tick = 100; // USER_HZ on Linux
@@ -60,11 +60,18 @@ function usage(pid: number): { cpuMs: number; rssMb: number } {
 
 const QUIET_SECONDS = 10;
 
+/** `dir`/firehose.yaml: `agents` shell tasks each writing ~1 MB/s of base64 text for `seconds`. */
+export async function writeFirehose(dir: string, agents: number, seconds: number): Promise<void> {
+  const script = `i=0; while [ $i -lt ${seconds * 10} ]; do head -c 75000 /dev/urandom | base64 -w 100; sleep 0.1; i=$((i+1)); done`;
+  const plan = ['name: firehose', 'tasks:', ...Array.from({ length: agents }, (_, i) => `  - id: agent-${i}\n    agent: shell\n    prompt: '${script}'`)].join('\n');
+  await writeFile(path.join(dir, 'firehose.yaml'), `${plan}\n`);
+}
+
 /** How long to leave the screen alone for a measurement. */
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Stops a dashboard run: q, then y to confirm stopping the running tasks. */
-async function quit(run: ReturnType<typeof start>): Promise<void> {
+export async function quit(run: ReturnType<typeof start>): Promise<void> {
   run.proc.write('q');
   await pause(300);
   run.proc.write('y');
@@ -119,10 +126,7 @@ export async function dashboardBench(): Promise<BenchRow[]> {
     rows.push(goalRow('dashboard', 'first frame of the demo plan (median of 3)', median(firsts), 'ms', 500, '< 500 ms'));
     rows.push(...(await quietScreen(dir)));
 
-    // 8 agents × ~1 MB/s of base64 text for LOAD_SECONDS.
-    const script = `i=0; while [ $i -lt ${LOAD_SECONDS * 10} ]; do head -c 75000 /dev/urandom | base64 -w 100; sleep 0.1; i=$((i+1)); done`;
-    const plan = ['name: firehose', 'tasks:', ...Array.from({ length: AGENTS }, (_, i) => `  - id: agent-${i}\n    agent: shell\n    prompt: '${script}'`)].join('\n');
-    await writeFile(path.join(dir, 'firehose.yaml'), `${plan}\n`);
+    await writeFirehose(dir, AGENTS, LOAD_SECONDS);
     progress('dashboard: 8 agents at 1 MB/s each');
     const run = start(['run', 'firehose.yaml', '--workspace', dir, '--concurrency', String(AGENTS), '--tui'], dir);
     await run.until((s) => s.includes(`running ${AGENTS}/${AGENTS}`));
