@@ -19,15 +19,16 @@ const MODE_ONLY = /^(?:\u001b\[\?\d+[hl])+$/;
  * (ours is one row shorter than the terminal, to stay out of Ink's
  * clear-the-whole-terminal full-screen path) it moves the cursor one row too
  * few and writes every changed line one row too low (see
- * __tests__/components/line-diff-stdout.test.ts).
+ * __tests__/components/line-diff-stdout.test.tsx).
  *
  * The rule that keeps this safe: after a frame, the screen and the cursor are
  * exactly what Ink's own write would have left, so whatever Ink writes next
  * lands where Ink expects. A frame is diffed only when it has the previous
- * frame's height and holds no escapes but colours; anything else (the first
+ * frame's height, holds no escapes but colours and no line wider than the
+ * terminal, and the previous frame did too; anything else (the first
  * frame, a height change, Ink clearing the terminal after a shrink, a write
- * this does not recognise) goes through untouched and becomes the new
- * reference. A resize forgets the reference: the terminal may have reflowed
+ * this does not recognise) goes through untouched, and only a frame that
+ * passes those tests is the reference for the next. A resize forgets the reference: the terminal may have reflowed
  * or scrolled what it showed.
  */
 export class LineDiffStdout extends Writable {
@@ -72,7 +73,10 @@ export class LineDiffStdout extends Writable {
     const erase = ERASE_LINES.exec(data)?.[0] ?? '';
     const body = data.slice(erase.length);
     const erased = erase === '' ? 0 : erase.split(`${ESC}2K`).length - 1;
-    const framed = body.endsWith('\n') && !body.replace(SGR, '').includes('\u001b');
+    const plain = body.replace(SGR, '');
+    // A line wider than the terminal wraps onto the next row (Ink lays out one frame at the old width
+    // after a resize): then rows are not lines, and this frame and the next go through whole.
+    const framed = body.endsWith('\n') && !plain.includes('\u001b') && plain.split('\n').every((line) => line.length <= this.columns);
     const next = framed ? body.slice(0, -1).split('\n') : undefined;
     const prev = this.shown;
     this.shown = next;

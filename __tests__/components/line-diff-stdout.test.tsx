@@ -127,6 +127,36 @@ describe('the dashboard writes only what changed', () => {
   });
 });
 
+describe('LineDiffStdout.translate', () => {
+  /** What Ink's standard renderer writes for `lines` after a frame of `before` lines. */
+  const inkFrame = (before: number, lines: string[]) => `${before ? `${'\u001b[2K\u001b[1A'.repeat(before)}\u001b[2K\u001b[G` : ''}${lines.join('\n')}\n`;
+  it('diffs a frame of the same height, and passes whole a frame wider than the terminal and the one after it', () => {
+    const diffing = new LineDiffStdout(new FakeTty(20, 10) as unknown as NodeJS.WriteStream);
+    const first = inkFrame(0, ['a', 'b', 'c']);
+    expect(diffing.translate(first)).toBe(first);
+    expect(diffing.translate(inkFrame(3, ['a', 'B', 'c']))).toBe(changedLines(['a', 'b', 'c'], ['a', 'B', 'c']));
+    // Laid out at the old width after a resize: it wraps, so rows are no longer lines.
+    const wide = inkFrame(3, ['a', 'x'.repeat(30), 'c']);
+    expect(diffing.translate(wide)).toBe(wide);
+    const after = inkFrame(3, ['a', 'b', 'c']);
+    expect(diffing.translate(after)).toBe(after);
+    expect(diffing.translate(inkFrame(3, ['A', 'b', 'c']))).toBe(changedLines(['a', 'b', 'c'], ['A', 'b', 'c']));
+  });
+
+  it('passes whole a frame of another height, and one after a resize', () => {
+    const tty = new FakeTty(20, 10);
+    const diffing = new LineDiffStdout(tty as unknown as NodeJS.WriteStream);
+    diffing.translate(inkFrame(0, ['a', 'b']));
+    const taller = inkFrame(2, ['a', 'b', 'c']);
+    expect(diffing.translate(taller)).toBe(taller);
+    tty.resize(30, 10);
+    const same = inkFrame(3, ['a', 'b', 'c']);
+    expect(diffing.translate(same)).toBe(same);
+    expect(diffing.translate(inkFrame(3, ['a', 'b', 'c']))).toBe('');
+    diffing.detach();
+  });
+});
+
 describe('changedLines', () => {
   /** A terminal showing `lines` with the cursor below them, then `escapes` written: what it shows. */
   const apply = async (lines: string[], escapes: string) => {
