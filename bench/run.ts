@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { dashboardBench } from './dashboard.js';
+import { dashboardMemoryBench } from './dashboard-memory.js';
 import { engineBench } from './engine.js';
 import { gitBench } from './git.js';
 import { graphBench } from './graph.js';
@@ -28,12 +29,16 @@ const BENCHES: Record<string, Bench> = {
   validate: validateBench,
   dashboard: dashboardBench,
   graph: graphBench,
+  'dashboard-memory': dashboardMemoryBench,
   git: gitBench,
 };
 
+/** Run only when named: they take minutes. */
+const OPT_IN = new Set(['dashboard-memory']);
+
 const USAGE = `usage: node dist/bench/run.js [--json] [${Object.keys(BENCHES).join('|')} ...]
 
-Runs the named benchmarks (all of them when none is named) and prints one
+Runs the named benchmarks (all but ${[...OPT_IN].join(', ')} when none is named) and prints one
 table: bench, measure, value, unit, goal, met. Progress goes to stderr.
   --json   print {date, node, cpus, rows, errors} as JSON instead of the table
 `;
@@ -50,7 +55,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`unknown benchmark ${unknown.map((n) => `'${n}'`).join(', ')}\n${USAGE}`);
     return 2;
   }
-  const selected = Object.keys(BENCHES).filter((n) => names.length === 0 || names.includes(n));
+  const selected = Object.keys(BENCHES).filter((n) => (names.length === 0 ? !OPT_IN.has(n) : names.includes(n)));
 
   const machine = {
     date: new Date().toISOString(),

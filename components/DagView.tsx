@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import { useMemo } from 'react';
 import type { DagRow, SortOrder } from './dag-rows.js';
-import { fit } from './glyphs.js';
+import { SPINNER_MS, fit } from './glyphs.js';
 import { GRAPH_MAX_TASKS, layoutGraph } from './graph-layout.js';
 import type { GraphRow } from './graph-layout.js';
 import { useEngine } from './hooks/engine-context.js';
@@ -64,7 +64,7 @@ export function DagView(props: {
   // dependentsOf grows as follow-ups spawn; rows change then too.
   // eslint-disable-next-line react-hooks/exhaustive-deps -- rows.length is the version of the engine's dependents (follow-ups add both)
   const downstream = useMemo(() => new Set(selected ? engine.dependentsOf(selected) : []), [engine, selected, rows.length]);
-  const now = useNow(props.live, 500);
+  const now = useNow(props.live, SPINNER_MS);
   const relation = record
     ? [
         upstream.size ? `needs ${[...upstream].join(', ')}` : 'needs nothing',

@@ -1,11 +1,10 @@
 import { Box, Text } from 'ink';
-import Spinner from 'ink-spinner';
 import { memo } from 'react';
 import type { TaskRecord } from '../src/scheduler/run-store.js';
 import { formatElapsed, stateDetail, stateLabel, taskDuration } from '../src/report/format.js';
 import { visible } from '../src/report/visible.js';
 import type { Attention, DagRow } from './dag-rows.js';
-import { NEEDS_YOU_STYLE, STATE_STYLE, fit } from './glyphs.js';
+import { NEEDS_YOU_STYLE, STATE_STYLE, fit, spinner } from './glyphs.js';
 import { plural } from '../src/report/plural.js';
 import type { GraphRow } from './graph-layout.js';
 
@@ -50,7 +49,7 @@ const TaskRow = memo(function TaskRow({ record, width, relation, critical, left,
       <Text color={markColor} bold>{mark}</Text>
       <Text color="yellow">{critical ? '◆' : ' '}</Text>
       {left ? <Text color="gray">{left}</Text> : null}
-      <Text color={style.color} bold={asking !== undefined}>{state.kind === 'running' && asking === undefined ? <Spinner type="dots" /> : style.glyph}</Text>
+      <Text color={style.color} bold={asking !== undefined}>{state.kind === 'running' && asking === undefined ? spinner(now) : style.glyph}</Text>
       {right ? <Text color="gray">{right}</Text> : null}
       <Text> </Text>
       <Text bold={relation !== undefined} color={relation === 'upstream' ? 'cyan' : relation === 'downstream' ? 'magenta' : undefined}>

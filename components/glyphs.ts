@@ -24,6 +24,15 @@ export const STATE_STYLE: Readonly<Record<StateLabel, { glyph: string; color: st
 /** A running task whose agent waits at a question for the person: its row and the header stand out in this. */
 export const NEEDS_YOU_STYLE = { glyph: '?', color: 'yellowBright' } as const;
 
+/** How long a spinner shows each frame: the dashboard's clock ticks at this pace while tasks run (slow on purpose: every tick is bytes to the terminal). */
+export const SPINNER_MS = 500;
+const SPINNER_FRAMES = '⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏';
+
+/** A running task's spinner frame at time `now`: every spinner on the screen turns together, on the clock's tick. */
+export function spinner(now: number): string {
+  return SPINNER_FRAMES[Math.floor(now / SPINNER_MS) % SPINNER_FRAMES.length]!;
+}
+
 /** Cuts text to `width` columns with an ellipsis. */
 export function fit(text: string, width: number): string {
   if (width <= 0) return '';

@@ -4,6 +4,7 @@ import { UserError } from '../src/errors.js';
 import type { Engine, RunSummary } from '../src/scheduler/engine.js';
 import { App } from './App.js';
 import { buildKeymap } from './keymap.js';
+import { LineDiffStdout } from './line-diff-stdout.js';
 import type { Keymap } from './keymap.js';
 import { MOUSE_OFF } from './mouse.js';
 import { runPager } from './pager.js';
@@ -68,8 +69,12 @@ export async function runDashboard(opts: DashboardOptions): Promise<RunSummary> 
       {...(bell ? { bell } : {})}
     />
   );
+  // Changed lines only, unless asked for Ink's whole-frame redraws (a terminal that mishandles cursor moves; the bench's comparison).
+  // Under it, the pager's hold: what Ink writes while the pager has the terminal is dropped, and the screen is cleared after.
+  const diffing = process.env.ORCHESTRATOR_REDRAW === 'full' ? undefined : new LineDiffStdout(terminal.stream);
   const instance = render(app, {
-    stdout: terminal.stream,
+    // Ink uses write, the writable state, columns, rows, isTTY and 'resize': LineDiffStdout has them all.
+    stdout: (diffing as unknown as NodeJS.WriteStream | undefined) ?? terminal.stream,
     stdin: opts.stdin ?? process.stdin,
     exitOnCtrlC: false,
     patchConsole: false,
@@ -89,6 +94,7 @@ export async function runDashboard(opts: DashboardOptions): Promise<RunSummary> 
     for (const s of signals) process.off(s, leave);
     // However the dashboard ended, the shell it leaves gets no mouse reports.
     if (terminal.stream.isTTY) terminal.stream.write(MOUSE_OFF);
+    diffing?.detach();
   }
   // Quitting always stops the run (a no-op when it has finished); this is its final word.
   return engine.shutdown('SIGINT');

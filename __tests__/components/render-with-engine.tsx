@@ -65,11 +65,16 @@ export class TerminalBackend implements Backend {
   }
 }
 
-/** Renders the dashboard on a real engine whose agents are the fake backend at the edge. */
-export function renderWithEngine(
-  tasks: TaskSpec[],
-  opts: { columns?: number; rows?: number; keymap?: Keymap; terminals?: TerminalFactory; concurrency?: number; workspace?: string; workspaces?: TaskWorkspaces; budget?: Budget; runId?: string; bell?: () => void; pager?: Pager } = {},
-) {
+export interface EngineOptions {
+  terminals?: TerminalFactory;
+  concurrency?: number;
+  workspace?: string;
+  workspaces?: TaskWorkspaces;
+  budget?: Budget;
+}
+
+/** A real engine whose agents are the fake backend at the edge, publishing every change at once. */
+export function engineWith(tasks: TaskSpec[], opts: EngineOptions = {}): { engine: Engine; backend: TerminalBackend } {
   const backend = new TerminalBackend();
   const engine = new Engine({
     plan: { ...plan(tasks, 'dash'), ...(opts.workspace ? { workspace: opts.workspace } : {}), ...(opts.budget ? { budget: opts.budget } : {}) },
@@ -80,6 +85,12 @@ export function renderWithEngine(
     ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
     ...(opts.workspaces ? { workspaces: opts.workspaces } : {}),
   });
+  return { engine, backend };
+}
+
+/** Renders the dashboard on a real engine whose agents are the fake backend at the edge. */
+export function renderWithEngine(tasks: TaskSpec[], opts: EngineOptions & { columns?: number; rows?: number; keymap?: Keymap; runId?: string; bell?: () => void; pager?: Pager } = {}) {
+  const { engine, backend } = engineWith(tasks, opts);
   const size = { columns: opts.columns ?? 100, rows: opts.rows ?? 30 };
   const ui = render(<App engine={engine} size={size} {...(opts.keymap ? { keymap: opts.keymap } : {})} {...(opts.runId !== undefined ? { runId: opts.runId } : {})} {...(opts.bell ? { bell: opts.bell } : {})} {...(opts.pager ? { pager: opts.pager } : {})} />);
   const done = engine.run();

@@ -1,8 +1,21 @@
 import { useCallback, useSyncExternalStore } from 'react';
 import type { TerminalScreen } from '../../src/agents/screen.js';
+import { atMostEvery } from '../at-most-every.js';
 import { useEngine } from './engine-context.js';
 
 const noop = () => () => {};
+
+/**
+ * How often a flooding screen may redraw its pane. Ink builds each frame
+ * cell by cell (a style Set and strings per cell): at 30 frames a second
+ * that was ~100 MB/s, two thirds of all the dashboard allocated under
+ * 8 agents × 1 MB/s; the more the young generation churns, the more
+ * short-lived objects (xterm's lines, frames) outlive two scavenges into the
+ * old generation, whose garbage V8 let grow for hundreds of MB
+ * (BENCHMARKS.md, dashboard-memory). A change after a quiet spell (the echo
+ * of a typed key) still shows at once.
+ */
+const SCREEN_MS = 100;
 
 /**
  * A task's terminal screen and its version, so a pane redraws when the agent
@@ -34,7 +47,15 @@ export function useScreen(id: string | undefined): { screen: TerminalScreen | un
   const getScreen = useCallback(() => (id === undefined ? undefined : engine.screen(id)), [engine, id]);
   const screen = useSyncExternalStore(onStore, getScreen, getScreen);
   const subscribe = useCallback(
-    (listener: () => void) => (screen ? screen.onChange(listener) : noop()),
+    (listener: () => void) => {
+      if (!screen) return noop();
+      const paced = atMostEvery(SCREEN_MS, listener);
+      const off = screen.onChange(paced.call);
+      return () => {
+        off();
+        paced.cancel();
+      };
+    },
     [screen],
   );
   const get = useCallback(() => screen?.version ?? -1, [screen]);
