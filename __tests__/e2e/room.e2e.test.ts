@@ -77,7 +77,8 @@ describe('the mouse and the pager, in a real terminal', () => {
     await run.see('back from the transcript of alpha');
     // Redrawn whole: the header and both rows again, and the mouse back on.
     await run.waitFor((s) => s.includes('running 2/4') && s.includes('alpha') && s.includes('beta'), 'the dashboard redrawn');
-    expect(raw.slice(pagerStart)).toContain(MOUSE_ON);
+    // The mouse is turned on in an effect after the frame is drawn: on a loaded machine it may come a moment later.
+    await until(() => raw.slice(pagerStart).includes(MOUSE_ON), 'mouse reports on again');
     expect(run.screen()).not.toContain('does nothing here');
     // What `orchestrator logs RUN alpha` prints to a terminal: the agent's control characters made visible.
     expect(readFileSync(`${pager}.got`, 'utf8')).toContain('ALPHA-MARKER bell\\ahere');

@@ -1,4 +1,3 @@
-import stripAnsi from 'strip-ansi';
 import { visible } from './visible.js';
 import path from 'node:path';
 import type { Usage } from '../agents/backend.js';
@@ -6,6 +5,14 @@ import type { TaskRecord } from '../scheduler/run-store.js';
 import type { FailureMode } from '../config/schema.js';
 import { STATE_KINDS, isInterrupted } from '../scheduler/states.js';
 import type { TaskState, TaskStateKind } from '../scheduler/states.js';
+
+/**
+ * A colour or style (SGR) sequence: a one-line summary of a result or a reason is text, so the colours a
+ * task printed are dropped there rather than shown as escapes. Every other control sequence stays, for
+ * visible() to write out: one that could drive the terminal is shown, not hidden.
+ */
+// eslint-disable-next-line no-control-regex -- matching colour sequences is the point
+const SGR = /\u001b\[[0-9;:]*m/g;
 
 /** `1.2s`, `3m04s`, `1h02m`: short enough for a table column. */
 export function formatElapsed(ms: number): string {
@@ -79,14 +86,13 @@ export function formatLabelCounts(counts: ReadonlyArray<readonly [string, number
 
 /** The first non-empty line of a text, cut to `max` characters. */
 export function firstLine(text: string, max = 120): string {
-  const line = stripAnsi(text).split('\n').find((l) => l.trim()) ?? '';
+  const line = text.replace(SGR, '').split('\n').find((l) => l.trim()) ?? '';
   return line.length > max ? `${line.slice(0, max - 1)}…` : line.trim();
 }
 
 /** The last non-empty line of a text, cut to `max` characters: an agent's result ends with its verdict. */
 export function lastLine(text: string, max = 120): string {
-  // A one-line summary is text: the colours a shell task printed in its result or reason are dropped, not shown as escapes.
-  const lines = stripAnsi(text).split('\n').filter((l) => l.trim());
+  const lines = text.replace(SGR, '').split('\n').filter((l) => l.trim());
   const line = (lines.at(-1) ?? '').trim();
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
