@@ -20,10 +20,10 @@ export function attemptLine(n: number, time: number): string {
  * pane wraps it to its width and scrolls it with the output. Control characters
  * from the agent's output are dropped, so they cannot redraw the pane.
  */
-export function failureBlock(reason: string): string {
+export function failureBlock(reason: string, title = 'failed'): string {
   // eslint-disable-next-line no-control-regex -- removing control characters is the point
   const text = stripAnsi(reason).replaceAll('\t', ' ').replace(/[\x00-\x09\x0b-\x1f\x7f\x9b]/g, '');
-  return `${ownLine('── failed ──', '1;31')}${text.split('\n').join('\r\n')}\r\n`;
+  return `${ownLine(`── ${title} ──`, title === 'failed' ? '1;31' : '1;35')}${text.split('\n').join('\r\n')}\r\n`;
 }
 
 /**

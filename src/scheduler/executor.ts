@@ -320,7 +320,8 @@ export class Executor {
     }
     const ended = store.setState(id, final);
     // The whole reason, below the output in the pane (the task row shows its first line).
-    if (final.kind === 'failed') this.output(id, failureBlock(final.reason), 'screen', false);
+    // A usage limit is not the task failing: it waits for the reset (waits.ts), and the pane says so.
+    if (final.kind === 'failed') this.output(id, failureBlock(final.reason, final.failure === 'usage-limit' ? "usage limit: waiting for the provider's reset" : 'failed'), 'screen', false);
     this.retireScreen(id);
     return ended;
   }
