@@ -15,7 +15,7 @@ import type { RunEvent } from '../src/scheduler/events.js';
 import { Engine } from '../src/scheduler/engine.js';
 import { randomDag, shellTasks } from './dag.js';
 import type { BenchRow } from './types.js';
-import { collectGarbage, goalRow, median, progress, row, timeMs } from './util.js';
+import { collectGarbage, cpuNow, goalRow, median, progress, row, timeMs } from './util.js';
 
 const TASKS = 10_000;
 const CONCURRENCY = 8;
@@ -56,6 +56,42 @@ async function runOnce(tasks: TaskSpec[], mode: Mode): Promise<void> {
   }
 }
 
+/** One run's wall time and the CPU it took: on the engine's thread, and on every thread (the writer thread, GC helpers). */
+interface Measured {
+  ms: number;
+  engineThreadMs: number | undefined;
+  allThreadsMs: number;
+}
+
+async function measured(fn: () => Promise<void>): Promise<Measured> {
+  const before = cpuNow();
+  const ms = await timeMs(fn);
+  const after = cpuNow();
+  const engineThreadMs = after.thread !== undefined && before.thread !== undefined ? after.thread - before.thread : undefined;
+  return { ms, engineThreadMs, allThreadsMs: after.process - before.process };
+}
+
+/**
+ * Where on / off goes, in CPU time, which other load on the machine moves
+ * less than wall time: the engine's thread (journal writes, JSON, opening and
+ * closing) and the rest (the writer thread, garbage collection helpers).
+ */
+function cpuRows(label: string, runs: { off: Measured[]; on: Measured[] }): BenchRow[] {
+  const cpu = (mode: 'off' | 'on', key: 'engineThreadMs' | 'allThreadsMs') => median(runs[mode].map((r) => r[key] ?? NaN));
+  const rows: BenchRow[] = [];
+  if (runs.off.every((r) => r.engineThreadMs !== undefined)) {
+    rows.push(
+      row('persist', `${label}: CPU of the engine's thread, off (median)`, cpu('off', 'engineThreadMs'), 'ms'),
+      row('persist', `${label}: CPU of the engine's thread, on (median)`, cpu('on', 'engineThreadMs'), 'ms'),
+    );
+  }
+  rows.push(
+    row('persist', `${label}: CPU of all threads, off (median)`, cpu('off', 'allThreadsMs'), 'ms'),
+    row('persist', `${label}: CPU of all threads, on (median)`, cpu('on', 'allThreadsMs'), 'ms'),
+  );
+  return rows;
+}
+
 /** The design not taken: every event committed in its own transaction before the engine goes on. */
 function commitEach(engine: Engine, plan: Plan, synchronous: 'NORMAL' | 'FULL'): () => void {
   // Same tables and writer as the real recorder.
@@ -90,22 +126,23 @@ export async function persistBench(): Promise<BenchRow[]> {
     [`${TASKS} random DAG`, shellTasks(randomDag({ tasks: TASKS, edges: 15_000, maxDeps: 3, seed: 0xda6 }), 'true')],
   ];
   for (const [label, tasks] of variants) {
-    const off: number[] = [];
-    const on: number[] = [];
+    const runs = { off: [] as Measured[], on: [] as Measured[] };
     progress(`persist: ${label}, ${ROUNDS} rounds of off/on`);
     await runOnce(tasks, 'on'); // warm-up: JIT, SQLite's first open
     for (let i = 0; i < ROUNDS; i++) {
       for (const mode of i % 2 ? (['on', 'off'] as const) : (['off', 'on'] as const)) {
         collectGarbage();
-        (mode === 'on' ? on : off).push(await timeMs(() => runOnce(tasks, mode)));
+        runs[mode].push(await measured(() => runOnce(tasks, mode)));
       }
     }
+    const [off, on] = [runs.off.map((r) => r.ms), runs.on.map((r) => r.ms)];
     const ratio = median(on) / median(off);
     rows.push(
       row('persist', `${label}: persistence off, median of ${ROUNDS}`, median(off), 'ms'),
       row('persist', `${label}: persistence on, median of ${ROUNDS}`, median(on), 'ms'),
       row('persist', `${label}: added per task`, ((median(on) - median(off)) * 1000) / TASKS, 'µs'),
       goalRow('persist', `${label}: on / off`, ratio, '×', GOAL_RATIO, `≤ ${GOAL_RATIO}×`),
+      ...cpuRows(label, runs),
     );
   }
   const independent = variants[0]![1];

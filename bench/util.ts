@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -54,4 +55,17 @@ export function goalRow(bench: string, measure: string, value: number, unit: str
 
 export function row(bench: string, measure: string, value: number, unit: string): BenchRow {
   return { bench, measure, value, unit };
+}
+
+/** CPU time used so far (ms): by this process's every thread, and by the calling thread alone where Linux says (else undefined). */
+export function cpuNow(): { process: number; thread: number | undefined } {
+  const used = process.cpuUsage();
+  let thread: number | undefined;
+  try {
+    // The first field is the time this thread has run on a CPU, in ns (Documentation/scheduler/sched-stats).
+    thread = Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    thread = undefined;
+  }
+  return { process: (used.user + used.system) / 1000, thread };
 }

@@ -6,7 +6,7 @@ import type { Database as Db } from 'better-sqlite3';
 import { Transcript } from '../agents/transcript.js';
 import type { RunEvent } from '../scheduler/events.js';
 import type { RunStoreReader } from '../scheduler/run-store.js';
-import { isWaitingToStart } from '../scheduler/states.js';
+import { isFinished, isWaitingToStart } from '../scheduler/states.js';
 import { UserError } from '../errors.js';
 import { asUserError, refusal } from './database.js';
 import type { Refusal } from './database.js';
@@ -69,7 +69,7 @@ export class RunRecorder {
   private readonly journal: number;
   /** Journal lines written since the last batch, as one string: what the writer thread gets. */
   private batch = '';
-  /** Each task's plain-text transcript file, open for the whole run. */
+  /** The plain-text transcript file of each task that printed since it last finished (closeTranscript). */
   private readonly transcripts = new Map<string, Transcript>();
   /** Transcripts written to since the last batch. */
   private dirty = new Set<Transcript>();
@@ -124,10 +124,7 @@ export class RunRecorder {
   async close(): Promise<string[]> {
     if (this.closed) return this.warnings;
     this.flush();
-    for (const transcript of this.transcripts.values()) {
-      transcript.close();
-      if (transcript.error !== undefined) this.warnings.push(transcript.error);
-    }
+    for (const id of [...this.transcripts.keys()]) this.closeTranscript(id);
     this.closed = true;
     this.opts.store.events.off('event', this.listener);
     if (this.worker) {
@@ -200,6 +197,7 @@ export class RunRecorder {
       return;
     }
     if (isChurn(e)) return;
+    if (e.type === 'task-state' && isFinished(e.to.kind)) this.closeTranscript(e.taskId);
     const session = this.opts.session;
     let line: string;
     if (e.type === 'run-started') {
@@ -231,6 +229,22 @@ export class RunRecorder {
     if (this.timer || this.closed) return;
     this.timer = setTimeout(() => this.flush(), this.batchMs);
     this.timer.unref();
+  }
+
+  /**
+   * Writes out and closes a task's transcript once the task has finished (a
+   * retry's output opens it again, appending): open descriptors then follow the
+   * running tasks, not every task of the run, which at 10,000 tasks would pass
+   * the process's limit on open files.
+   */
+  private closeTranscript(taskId: string): void {
+    const transcript = this.transcripts.get(taskId);
+    if (!transcript) return;
+    this.transcripts.delete(taskId);
+    this.dirty.delete(transcript);
+    transcript.close();
+    // Reopened for a retry, the same file may fail the same way: said once.
+    if (transcript.error !== undefined && !this.warnings.includes(transcript.error)) this.warnings.push(transcript.error);
   }
 
   /** Transcripts buffer up to 64 KB; each batch also writes out what they hold. */
