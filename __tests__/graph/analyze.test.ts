@@ -117,6 +117,9 @@ describe('analyzeTasks: reports problems', () => {
   it('suggests a near task id for a missing dependency only when one is close, and for the first 20 only', () => {
     const far = analyzeTasks([{ id: 'build', dependsOn: [] }, { id: 'x', dependsOn: ['zzzzzz'] }], ROLES);
     expect(far.problems[0]!.message).toBe("task x depends on 'zzzzzz', which is not in the plan");
+    // Never the task itself: it cannot depend on itself.
+    const self = analyzeTasks([{ id: 'a', dependsOn: ['b'] }], ROLES);
+    expect(self.problems[0]!.message).toBe("task a depends on 'b', which is not in the plan");
     const many = analyzeTasks(
       [{ id: 'build', dependsOn: [] }, ...Array.from({ length: 30 }, (_, i) => ({ id: `t${i}`, dependsOn: ['biuld'] }))],
       ROLES,

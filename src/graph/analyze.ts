@@ -103,7 +103,7 @@ export function analyzeTasks(
           at: i,
           problem: {
             field: `tasks[${pos(i)}].dependsOn[${j}]`,
-            message: `task ${id} depends on '${dep}', which is not in the plan${suggestions++ < MAX_SUGGESTIONS ? didYouMean(dep, ids()) : ''}`,
+            message: `task ${id} depends on '${dep}', which is not in the plan${suggestions++ < MAX_SUGGESTIONS ? didYouMean(dep, ids().filter((other) => other !== id)) : ''}`,
           },
         });
       } else if (alive[i]) {
