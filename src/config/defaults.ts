@@ -49,6 +49,7 @@ const DEFAULTS: Config = {
   breaker: { failures: 3, cooldownMs: 60_000 },
   limits: { maxWaitHours: 6, marginSeconds: 60 },
   bell: true,
+  spawner: false,
   keys: {},
   worktree: { setupTimeoutMs: 600_000 },
   apply: 'auto',

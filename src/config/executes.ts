@@ -15,6 +15,8 @@ const HARMLESS: Readonly<Record<string, true | readonly string[]>> = {
   limits: true,
   // The dashboard's bell: noise on the person's own terminal, nothing that runs.
   bell: true,
+  // Which process forks the same commands: it changes what starting one costs, not what runs.
+  spawner: true,
   // A limit on spending: it can only stop work, never start any.
   budget: true,
   // Only the time limit; `worktree.setup` is a command.

@@ -121,6 +121,8 @@ export const ConfigSchema = z
     }),
     /** The dashboard rings the terminal bell when a task starts needing you, and when the run ends. */
     bell: z.boolean(),
+    /** Start pipe tasks from a small helper process instead of forking the orchestrator (src/os/spawner.ts). */
+    spawner: z.boolean(),
     /** Dashboard key overrides: command id → key or keys (see `?` in the dashboard). */
     keys: z.record(z.string(), z.union([z.string().min(1), z.array(z.string().min(1))])),
     /** How each new worktree is prepared: a setup command (argv or shell string) and its time limit. */
@@ -152,6 +154,7 @@ export const CONFIG_KEYS = [
   'breaker',
   'limits',
   'bell',
+  'spawner',
   'keys',
   'worktree',
   'apply',
@@ -179,6 +182,7 @@ export const PartialConfigSchema = z.strictObject({
   breaker: ConfigSchema.shape.breaker.partial().optional(),
   limits: ConfigSchema.shape.limits.partial().optional(),
   bell: ConfigSchema.shape.bell.optional(),
+  spawner: ConfigSchema.shape.spawner.optional(),
   keys: ConfigSchema.shape.keys.optional(),
   worktree: ConfigSchema.shape.worktree.partial().optional(),
   apply: ConfigSchema.shape.apply.optional(),

@@ -1,0 +1,59 @@
+/**
+ * The wire format between the orchestrator and its spawner process
+ * (src/os/spawner.ts, spawner-child.ts): frames of
+ * `[u32 LE length of what follows][u8 kind][u32 LE id][payload]`.
+ * Requests and replies carry JSON; output carries the child's bytes as they
+ * were read, so relaying costs one copy and no encoding. This module imports
+ * nothing: the spawner loads it and stays small.
+ */
+
+/** Orchestrator → spawner: start `{argv, cwd, env}` as request `id`. */
+export const SPAWN = 1;
+/** Orchestrator → spawner: stop reading `id`'s pipes (a process that left the group holds them open). */
+export const DESTROY = 2;
+/** Spawner → orchestrator: `{pid}`, the leader of a new process group. */
+export const STARTED = 10;
+/** Spawner → orchestrator: `{code, message}`, the spawn failed (ENOENT, EACCES…). */
+export const FAILED = 11;
+export const STDOUT = 12;
+export const STDERR = 13;
+/** Spawner → orchestrator: `{code, signal}`, the leader exited (its pipes may still be open). */
+export const EXIT = 14;
+/** Spawner → orchestrator: `{code, signal}`, the leader exited and both pipes were read to their end. */
+export const CLOSE = 15;
+
+const HEADER = 9;
+
+/** One frame as bytes ready to write. */
+export function frame(kind: number, id: number, payload?: Buffer | string): Buffer {
+  const body = payload === undefined ? undefined : typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
+  const out = Buffer.allocUnsafe(HEADER + (body?.length ?? 0));
+  out.writeUInt32LE(5 + (body?.length ?? 0), 0);
+  out.writeUInt8(kind, 4);
+  out.writeUInt32LE(id, 5);
+  body?.copy(out, HEADER);
+  return out;
+}
+
+/**
+ * Cuts a byte stream into frames. Chunks are joined only while a frame
+ * spans them, so a stream of whole frames is never copied.
+ */
+export class FrameReader {
+  private pending: Buffer | undefined;
+
+  constructor(private readonly onFrame: (kind: number, id: number, payload: Buffer) => void) {}
+
+  push(chunk: Buffer): void {
+    const buf = this.pending === undefined ? chunk : Buffer.concat([this.pending, chunk]);
+    this.pending = undefined;
+    let at = 0;
+    while (buf.length - at >= 4) {
+      const size = buf.readUInt32LE(at);
+      if (buf.length - at - 4 < size) break;
+      this.onFrame(buf.readUInt8(at + 4), buf.readUInt32LE(at + 5), buf.subarray(at + HEADER, at + 4 + size));
+      at += 4 + size;
+    }
+    if (at < buf.length) this.pending = buf.subarray(at);
+  }
+}

@@ -1,0 +1,215 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { existsSync } from 'node:fs';
+import type { Socket } from 'node:net';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { forgetGroupIfGone, trackGroup } from './process-group.js';
+import { CLOSE, DESTROY, EXIT, FAILED, FrameReader, SPAWN, STARTED, STDERR, STDOUT, frame } from './spawner-protocol.js';
+
+/**
+ * The compiled spawner script, next to this module (dist/src/os/, or the
+ * bundle's own entry in dist/bundle/); absent when running from TypeScript
+ * sources, where Spawner.start needs `file`.
+ */
+const DEFAULT_FILE = fileURLToPath(new URL('./spawner-child.js', import.meta.url));
+
+/** What the orchestrator knows of a process the spawner started: the ChildProcess fields a pipe session uses. */
+export class RemoteChild extends EventEmitter {
+  /** The group leader's pid; undefined until the spawner said it started ('spawn'). */
+  pid: number | undefined;
+  exitCode: number | null = null;
+  signalCode: NodeJS.Signals | null = null;
+  /** Set when the spawner died under this process: why, for the task's reason. */
+  lost: string | undefined;
+  readonly stdout: Readable;
+  readonly stderr: Readable;
+
+  constructor(destroy: () => void) {
+    super();
+    // Destroying either (a session's drain giving up) makes the spawner let go of both pipes.
+    const stream = (): Readable => new Readable({ read() {}, destroy: (err, cb) => (destroy(), cb(err)) });
+    this.stdout = stream();
+    this.stderr = stream();
+  }
+}
+
+/**
+ * A small long-lived process that starts the run's task processes, so the
+ * orchestrator never forks itself.
+ *
+ * Why: Node's spawn forks the whole calling process on its main thread and
+ * waits for the exec, and a fork costs more the bigger the process
+ * (BENCHMARKS.md, shell: 1.3 ms at 63 MB, 4.0 ms at 818 MB; 81% of a
+ * 1,000-task run). The dashboard, xterm screens and SQLite make the
+ * orchestrator big; this process stays at a bare Node's size, and its forks
+ * run on the other core while the orchestrator schedules. Measured against a
+ * C helper with posix_spawn (vfork, no copy at all; BENCHMARKS.md, spawner):
+ * that is faster per spawn again, but needs a C compiler at install, and the
+ * Node helper already removes the cost from the orchestrator's thread.
+ *
+ * Process groups, signals and the /proc marker scans stay the orchestrator's:
+ * each leader calls setsid, so process.kill(-pgid) reaches its group from
+ * here as it does for an in-process spawn. Only ptys stay in-process
+ * (node-pty's terminal cannot be relayed without a second copy of every byte).
+ */
+export class Spawner {
+  private readonly children = new Map<number, RemoteChild>();
+  private nextId = 1;
+  private deathReason: string | undefined;
+  private stderrTail = '';
+
+  private constructor(
+    private readonly proc: ChildProcess,
+    private readonly channel: Socket,
+  ) {
+    const reader = new FrameReader((kind, id, payload) => this.onFrame(kind, id, payload));
+    channel.on('data', (chunk: Buffer) => reader.push(chunk));
+    channel.on('error', () => {
+      // Reported through 'exit' below, with the reason.
+    });
+    proc.stderr?.setEncoding('utf8');
+    proc.stderr?.on('data', (text: string) => (this.stderrTail = (this.stderrTail + text).slice(-500)));
+    proc.once('exit', (code, signal) => this.died(signal !== null ? `killed by ${signal}` : `exit code ${code}`));
+    proc.once('error', (err) => this.died(err.message));
+    // Only a task in flight keeps this process alive (the channel, while it is ref'd), never the spawner itself.
+    proc.unref();
+    (proc.stderr as Socket | null)?.unref();
+    this.idle();
+  }
+
+  /** Starts the spawner process; `file` is the script to run (default: the compiled one next to this module). */
+  static start(file: string = DEFAULT_FILE): Spawner {
+    if (!existsSync(file)) throw new Error(`the spawner script ${file} does not exist: run npm run build`);
+    // spawn, not fork: none of our Node flags (--cpu-prof, --experimental-vm-modules…), a bare Node.
+    const proc = spawn(process.execPath, [file], {
+      // Its own session: Ctrl-C at the terminal reaches the orchestrator, which stops the tasks, not the spawner.
+      detached: true,
+      stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+    });
+    return new Spawner(proc, proc.stdio[3] as Socket);
+  }
+
+  /** Why the spawner is gone (then spawn must not be called), or undefined while it runs. */
+  get dead(): string | undefined {
+    return this.deathReason;
+  }
+
+  /** The spawner's pid, for tests and diagnostics. */
+  get pid(): number | undefined {
+    return this.proc.pid;
+  }
+
+  /**
+   * Asks for `argv` to start as a new group's leader, stdin /dev/null, stdout
+   * and stderr relayed. The pid comes later ('spawn'); a failure to start is
+   * an 'error' with the errno `code`, as child_process reports it.
+   */
+  spawn(argv: readonly string[], opts: { cwd: string; env: NodeJS.ProcessEnv; marker?: string }): RemoteChild {
+    const id = this.nextId++;
+    const child = new RemoteChild(() => {
+      if (this.deathReason === undefined && this.children.has(id)) this.channel.write(frame(DESTROY, id));
+    });
+    child.on('spawn', () => trackGroup(child.pid!, opts.marker));
+    child.on('exit', () => child.pid !== undefined && forgetGroupIfGone(child.pid));
+    if (this.deathReason !== undefined) {
+      queueMicrotask(() => this.lose(child, this.deathReason!));
+      return child;
+    }
+    this.children.set(id, child);
+    this.channel.ref();
+    this.channel.write(frame(SPAWN, id, JSON.stringify({ argv, cwd: opts.cwd, env: opts.env })));
+    return child;
+  }
+
+  /** Ends the spawner once its children are gone (it exits when the channel closes). */
+  close(): void {
+    this.channel.end();
+    this.channel.unref();
+  }
+
+  private onFrame(kind: number, id: number, payload: Buffer): void {
+    const child = this.children.get(id);
+    if (child === undefined) return;
+    switch (kind) {
+      case STDOUT:
+        child.stdout.push(payload);
+        return;
+      case STDERR:
+        child.stderr.push(payload);
+        return;
+      case STARTED:
+        child.pid = (JSON.parse(payload.toString('utf8')) as { pid: number }).pid;
+        child.emit('spawn');
+        return;
+      case FAILED: {
+        const { code, message } = JSON.parse(payload.toString('utf8')) as { code?: string; message: string };
+        child.emit('error', Object.assign(new Error(message), code !== undefined ? { code } : {}));
+        return;
+      }
+      case EXIT:
+      case CLOSE: {
+        const { code, signal } = JSON.parse(payload.toString('utf8')) as { code: number | null; signal: NodeJS.Signals | null };
+        if (kind === EXIT) {
+          child.exitCode = code;
+          child.signalCode = signal;
+          child.emit('exit', code, signal);
+        } else {
+          this.children.delete(id);
+          this.idle();
+          endThen(child, () => child.emit('close', code, signal));
+        }
+      }
+    }
+  }
+
+  /** While no child is in flight the channel must not keep the orchestrator's event loop alive. */
+  private idle(): void {
+    if (this.children.size === 0) this.channel.unref();
+  }
+
+  private died(how: string): void {
+    if (this.deathReason !== undefined) return;
+    const said = this.stderrTail.trim().split('\n').at(-1);
+    this.deathReason = `the spawner process died (${how}${said ? `: ${said}` : ''})`;
+    for (const child of this.children.values()) this.lose(child, this.deathReason);
+    this.children.clear();
+    this.channel.destroy();
+  }
+
+  /**
+   * A child whose spawner died: its output can no longer arrive and its exit
+   * cannot be learnt. Its group is killed here (the session then waits for it
+   * to be gone, and stops what left it by its marker), and it ends as lost.
+   */
+  private lose(child: RemoteChild, reason: string): void {
+    child.lost = reason;
+    if (child.pid === undefined) {
+      child.emit('error', Object.assign(new Error(reason), { code: 'ESPAWNER' }));
+    } else if (child.exitCode === null && child.signalCode === null) {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+      child.signalCode = 'SIGKILL';
+      child.emit('exit', null, 'SIGKILL');
+    }
+    endThen(child, () => child.emit('close', child.exitCode, child.signalCode));
+  }
+}
+
+/** Ends both streams, then `then` once each has delivered its last byte (as a ChildProcess's 'close' follows its pipes'). */
+function endThen(child: RemoteChild, then: () => void): void {
+  let open = 2;
+  for (const stream of [child.stdout, child.stderr]) {
+    if (stream.readableEnded || stream.destroyed) open--;
+    else {
+      stream.once('end', () => --open === 0 && then());
+      stream.once('close', () => stream.readableEnded || (--open === 0 && then()));
+      stream.push(null);
+    }
+  }
+  if (open === 0) then();
+}
