@@ -84,7 +84,7 @@ export async function runCommand(args: RunArgs, resume = false): Promise<void> {
   } catch (error) {
     failed = { error };
   }
-  spawner?.close();
+  await spawner?.close();
   const refused = await closeRecording(persisted);
   if (failed) throw failed.error;
   if (ran) await finish(ran, args, opened.loaded.config.apply, refused ? undefined : persisted.runId);

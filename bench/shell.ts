@@ -63,7 +63,7 @@ export async function shellBench(): Promise<BenchRow[]> {
       await rounds(`shell (RSS ${bigRssMb.toFixed(0)} MB)`, big);
       ballast.length = 0;
     } finally {
-      spawner.close();
+      await spawner.close();
     }
     const [engine, make, loop, plain, viaSpawner] = contenders.map((c) => c.times) as [number[], number[], number[], number[], number[]];
     const [bigEngine, bigMake, bigSpawner] = big.map((c) => c.times) as [number[], number[], number[]];

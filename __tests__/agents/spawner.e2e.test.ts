@@ -145,6 +145,15 @@ describe('the spawner', () => {
     expect(Number(after.out.join('').trim())).toBe(process.pid);
   });
 
+  it('close() resolves once the spawner has exited', async () => {
+    const spawner = startSpawner();
+    expect(await run(spawner, ['true']).exited).toEqual({ code: 0, signal: null });
+    const pid = spawner.pid!;
+    await spawner.close();
+    const left = readStat(pid);
+    expect(left === undefined || left.state === 'Z').toBe(true);
+  });
+
   it('kills what it started when the orchestrator is killed', async () => {
     // An orchestrator of its own, SIGKILLed: no exit hook of it runs, only the spawner can clean up.
     const code = `

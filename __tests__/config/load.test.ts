@@ -81,6 +81,7 @@ describe('layering', () => {
       retryMaxMs: 'built-in defaults',
       breaker: 'built-in defaults',
       bell: 'built-in defaults',
+      spawner: 'built-in defaults',
       keys: 'built-in defaults',
       worktree: 'built-in defaults',
       apply: 'built-in defaults',

@@ -78,6 +78,7 @@ describe('renderConfig as JSON', () => {
         retryMaxMs: 'built-in defaults',
         breaker: 'built-in defaults',
         bell: 'built-in defaults',
+        spawner: 'built-in defaults',
         keys: 'built-in defaults',
         worktree: 'built-in defaults',
         apply: 'built-in defaults',

@@ -123,10 +123,18 @@ export class Spawner {
     return child;
   }
 
-  /** Ends the spawner once its children are gone (it exits when the channel closes). */
-  close(): void {
+  /**
+   * Ends the spawner (it exits when its channel closes, killing any group
+   * still running) and resolves once it has exited, so nothing of the run
+   * outlives it.
+   */
+  close(): Promise<void> {
+    if (this.deathReason !== undefined) return Promise.resolve();
+    const exited = new Promise<void>((resolve) => this.proc.once('exit', () => resolve()));
+    // Waited for: without a ref, Node could exit first, leaving the promise unsettled.
+    this.proc.ref();
     this.channel.end();
-    this.channel.unref();
+    return exited;
   }
 
   private onFrame(kind: number, id: number, payload: Buffer): void {
