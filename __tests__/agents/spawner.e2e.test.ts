@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startSession } from '../../src/agents/session.js';
@@ -12,8 +12,11 @@ import { Spawner } from '../../src/os/spawner.js';
 import { ROOT, requireBuild } from '../helpers/cli.js';
 import { waitFor } from './helpers.js';
 
-/** The compiled spawner script: tests run from sources, where there is none next to spawner.ts. */
-const SCRIPT = path.join(ROOT, 'dist/src/os/spawner-child.js');
+/** Both helpers, as built: tests run from sources, where there is none next to spawner.ts. */
+const HELPERS = [
+  ['the C spawner', path.join(ROOT, 'dist/src/os/orchestrator-spawner')],
+  ['the Node spawner', path.join(ROOT, 'dist/src/os/spawner-child.js')],
+] as const;
 
 let spawners: Spawner[] = [];
 
@@ -25,8 +28,10 @@ afterEach(() => {
   spawners = [];
 });
 
+let helper: string;
+
 function startSpawner(): Spawner {
-  const s = Spawner.start(SCRIPT);
+  const s = Spawner.start(helper);
   spawners.push(s);
   return s;
 }
@@ -60,7 +65,12 @@ function written(pid: number): number | undefined {
   }
 }
 
-describe('the spawner', () => {
+describe.each(HELPERS)('%s', (_, file) => {
+  beforeAll(() => {
+    if (!existsSync(file)) throw new Error(`${file} was not built: npm run build (a C compiler builds the C one)`);
+    helper = file;
+  });
+
   it('starts a group leader with stdin at end-of-file, the marker, both streams apart and the exit code', async () => {
     const spawner = startSpawner();
     const script = 'cat; ps -o pgid= -p $$ | tr -d " "; echo $$; printf "%s\\n" "$' + TASK_ENV + '"; echo oops >&2; exit 3';
@@ -84,6 +94,21 @@ describe('the spawner', () => {
     const exit = await session.exited;
     expect(exit.signal).toBe('SIGTERM');
     expect(liveGroupPids()).toEqual([]);
+  });
+
+  it('runs a file without #! with /bin/sh and finds a bare name on the task’s PATH, as an in-process spawn does', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'orch-spawner-'));
+    try {
+      writeFileSync(path.join(dir, 'plain'), 'echo "plain $1"\n', { mode: 0o755 });
+      const spawner = startSpawner();
+      const byPath = run(spawner, ['plain', 'by-name'], { env: { PATH: `${dir}:/usr/bin:/bin` } });
+      const byFile = run(spawner, [path.join(dir, 'plain'), 'by-path']);
+      expect(await byPath.exited).toEqual({ code: 0, signal: null });
+      expect(await byFile.exited).toEqual({ code: 0, signal: null });
+      expect([byPath.out.join(''), byFile.out.join('')]).toEqual(['plain by-name\n', 'plain by-path\n']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('takes a burst of 100 starts: every one runs, once, with its own output and exit code', async () => {
@@ -159,7 +184,7 @@ describe('the spawner', () => {
     const code = `
       const { Spawner } = await import(${JSON.stringify(path.join(ROOT, 'dist/src/os/spawner.js'))});
       const { startSession } = await import(${JSON.stringify(path.join(ROOT, 'dist/src/agents/session.js'))});
-      const spawner = Spawner.start();
+      const spawner = Spawner.start(${JSON.stringify(file)});
       startSession({ argv: ['/bin/sh', '-c', 'exec sleep 1000'], cwd: '/', mode: 'pipe', cols: 80, rows: 24, killGraceMs: 300, spawner,
         onStart: (pid) => console.log(pid + ' ' + spawner.pid), onData() {} });
     `;

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { Socket } from 'node:net';
-import { CLOSE, DESTROY, EXIT, FAILED, FrameReader, SPAWN, STARTED, STDERR, STDOUT, frame } from './spawner-protocol.js';
+import { CLOSE, DESTROY, EXIT, FAILED, FrameReader, SPAWN, STARTED, STDERR, STDOUT, decodeSpawn, frame } from './spawner-protocol.js';
+import type { SpawnRequest } from './spawner-protocol.js';
 
 /**
  * The spawner process (src/os/spawner.ts says why it exists). It starts each
@@ -29,7 +30,7 @@ channel.on('drain', () => {
 
 channel.on('data', (chunk: Buffer) => reader.push(chunk));
 const reader = new FrameReader((kind, id, payload) => {
-  if (kind === SPAWN) start(id, JSON.parse(payload.toString('utf8')) as { argv: string[]; cwd: string; env: NodeJS.ProcessEnv });
+  if (kind === SPAWN) start(id, decodeSpawn(payload));
   else if (kind === DESTROY) {
     const child = children.get(id);
     child?.stdout?.destroy();
@@ -51,7 +52,7 @@ const orphaned = (): void => {
 channel.on('end', orphaned);
 channel.on('error', orphaned);
 
-function start(id: number, req: { argv: string[]; cwd: string; env: NodeJS.ProcessEnv }): void {
+function start(id: number, req: SpawnRequest): void {
   let child: ChildProcess;
   try {
     child = spawn(req.argv[0]!, req.argv.slice(1), { cwd: req.cwd, env: req.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });

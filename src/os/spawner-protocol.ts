@@ -7,7 +7,7 @@
  * nothing: the spawner loads it and stays small.
  */
 
-/** Orchestrator → spawner: start `{argv, cwd, env}` as request `id`. */
+/** Orchestrator → spawner: start a command as request `id` (payload: spawnRequest). */
 export const SPAWN = 1;
 /** Orchestrator → spawner: stop reading `id`'s pipes (a process that left the group holds them open). */
 export const DESTROY = 2;
@@ -23,6 +23,37 @@ export const EXIT = 14;
 export const CLOSE = 15;
 
 const HEADER = 9;
+
+/** What to start, and where. */
+export interface SpawnRequest {
+  argv: readonly string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * A SPAWN payload: NUL-terminated strings, `cwd`, the argument count, the
+ * arguments, then `NAME=value` entries to the end, as execve takes them, so
+ * a helper in C reads it without a JSON parser. Nothing here may hold a NUL
+ * (startProblem refuses that before a session starts).
+ */
+export function encodeSpawn(req: SpawnRequest): string {
+  const parts = [req.cwd, String(req.argv.length), ...req.argv];
+  for (const [key, value] of Object.entries(req.env)) if (value !== undefined) parts.push(`${key}=${value}`);
+  return `${parts.join('\0')}\0`;
+}
+
+export function decodeSpawn(payload: Buffer): SpawnRequest {
+  const parts = payload.toString('utf8').split('\0');
+  parts.pop();
+  const argc = Number(parts[1]);
+  const env: NodeJS.ProcessEnv = {};
+  for (const entry of parts.slice(2 + argc)) {
+    const eq = entry.indexOf('=');
+    env[entry.slice(0, eq)] = entry.slice(eq + 1);
+  }
+  return { cwd: parts[0]!, argv: parts.slice(2, 2 + argc), env };
+}
 
 /** One frame as bytes ready to write. */
 export function frame(kind: number, id: number, payload?: Buffer | string): Buffer {

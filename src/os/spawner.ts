@@ -6,14 +6,17 @@ import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { forgetGroupIfGone, trackGroup } from './process-group.js';
-import { CLOSE, DESTROY, EXIT, FAILED, FrameReader, SPAWN, STARTED, STDERR, STDOUT, frame } from './spawner-protocol.js';
+import { CLOSE, DESTROY, EXIT, FAILED, FrameReader, SPAWN, STARTED, STDERR, STDOUT, encodeSpawn, frame } from './spawner-protocol.js';
 
 /**
- * The compiled spawner script, next to this module (dist/src/os/, or the
- * bundle's own entry in dist/bundle/); absent when running from TypeScript
- * sources, where Spawner.start needs `file`.
+ * The helper, next to this module (dist/src/os/, or dist/bundle/): the C one
+ * when the build could compile it (scripts/build-spawner.js), else the Node
+ * script. Neither exists beside the TypeScript sources (tests pass `file`).
  */
-const DEFAULT_FILE = fileURLToPath(new URL('./spawner-child.js', import.meta.url));
+function defaultFile(): string {
+  const native = fileURLToPath(new URL('./orchestrator-spawner', import.meta.url));
+  return existsSync(native) ? native : fileURLToPath(new URL('./spawner-child.js', import.meta.url));
+}
 
 /** What the orchestrator knows of a process the spawner started: the ChildProcess fields a pipe session uses. */
 export class RemoteChild extends EventEmitter {
@@ -79,11 +82,12 @@ export class Spawner {
     this.idle();
   }
 
-  /** Starts the spawner process; `file` is the script to run (default: the compiled one next to this module). */
-  static start(file: string = DEFAULT_FILE): Spawner {
-    if (!existsSync(file)) throw new Error(`the spawner script ${file} does not exist: run npm run build`);
+  /** Starts the spawner process: `file` is the helper, a `.js` script run by Node or an executable (default: defaultFile). */
+  static start(file: string = defaultFile()): Spawner {
+    if (!existsSync(file)) throw new Error(`the spawner ${file} does not exist: run npm run build`);
     // spawn, not fork: none of our Node flags (--cpu-prof, --experimental-vm-modules…), a bare Node.
-    const proc = spawn(process.execPath, [file], {
+    const [command, args] = file.endsWith('.js') ? [process.execPath, [file]] : [file, []];
+    const proc = spawn(command, args, {
       // Its own session: Ctrl-C at the terminal reaches the orchestrator, which stops the tasks, not the spawner.
       detached: true,
       stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
@@ -119,7 +123,7 @@ export class Spawner {
     }
     this.children.set(id, child);
     this.channel.ref();
-    this.channel.write(frame(SPAWN, id, JSON.stringify({ argv, cwd: opts.cwd, env: opts.env })));
+    this.channel.write(frame(SPAWN, id, encodeSpawn({ argv, cwd: opts.cwd, env: opts.env })));
     return child;
   }
 
