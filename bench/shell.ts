@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Backend, BackendOutcome } from '../src/agents/backend.js';
 import { createShellBackend } from '../src/agents/shell-backend.js';
 import { defaultConfig } from '../src/config/defaults.js';
@@ -40,13 +41,16 @@ export async function shellBench(): Promise<BenchRow[]> {
     const rssMb = process.memoryUsage().rss / 2 ** 20;
     progress(`shell: bench process RSS ${rssMb.toFixed(0)} MB (each spawn forks it: a bigger process spawns slower)`);
 
+    // The default helper (the C one when the build compiled it), and the Node one for comparison.
     const spawner = Spawner.start();
+    const nodeSpawner = Spawner.start(fileURLToPath(new URL('../src/os/spawner-child.js', import.meta.url)));
     const contenders: Contender[] = [
       { name: 'engine', run: () => runEngine(plan, createShellBackend()), times: [], cpu: [] },
       { name: 'make', run: () => runMake(makefile, dir), times: [], cpu: [] },
       { name: 'bare loop', run: () => runLoop(TASKS, CONCURRENCY, dir), times: [], cpu: [] },
       { name: 'engine with plain spawn', run: () => runEngine(plan, plainSpawnBackend), times: [], cpu: [] },
       { name: 'engine with spawner', run: () => runEngine(plan, createShellBackend({ spawner })), times: [], cpu: [] },
+      { name: 'engine with Node spawner', run: () => runEngine(plan, createShellBackend({ spawner: nodeSpawner })), times: [], cpu: [] },
     ];
     // The second half: the same runs from a process grown to a dashboard's size.
     const big: Contender[] = [
@@ -63,9 +67,9 @@ export async function shellBench(): Promise<BenchRow[]> {
       await rounds(`shell (RSS ${bigRssMb.toFixed(0)} MB)`, big);
       ballast.length = 0;
     } finally {
-      await spawner.close();
+      await Promise.all([spawner.close(), nodeSpawner.close()]);
     }
-    const [engine, make, loop, plain, viaSpawner] = contenders.map((c) => c.times) as [number[], number[], number[], number[], number[]];
+    const [engine, make, loop, plain, viaSpawner, viaNode] = contenders.map((c) => c.times) as [number[], number[], number[], number[], number[], number[]];
     const [bigEngine, bigMake, bigSpawner] = big.map((c) => c.times) as [number[], number[], number[]];
     const [engineCpu, , loopCpu, plainCpu] = contenders.map((c) => median(c.cpu)) as [number, number, number, number];
     const perTask = (cpuMs: number) => (cpuMs * 1000) / TASKS;
@@ -90,6 +94,8 @@ export async function shellBench(): Promise<BenchRow[]> {
       row('shell', `engine + shell backend through the spawner (${of})`, median(viaSpawner), 'ms'),
       goalRow('shell', `engine through the spawner / make (${of} per-round ratios)`, ratio(viaSpawner, make), '×', GOAL_VS_MAKE, `≤ ${GOAL_VS_MAKE}×`),
       row('shell', 'CPU of this process per task: engine through the spawner', perTask(median(contenders[4]!.cpu)), 'µs'),
+      row('shell', `engine through the Node spawner (${of})`, median(viaNode), 'ms'),
+      row('shell', `engine through the Node spawner / make (${of} per-round ratios)`, ratio(viaNode, make), '×'),
       row('shell', `bench process RSS after ${BALLAST_MB} MB of heap`, bigRssMb, 'MB'),
       row('shell', `engine + shell backend, big process (${of})`, median(bigEngine), 'ms'),
       row('shell', `engine through the spawner, big process (${of})`, median(bigSpawner), 'ms'),

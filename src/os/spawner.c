@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -39,24 +40,23 @@ struct child {
 static struct child *children;
 static char chunk[CHUNK + 9];
 
-static void write_all(const char *p, size_t n) {
-  while (n > 0) {
-    ssize_t w = write(CHANNEL, p, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return; /* the orchestrator is gone: the next read of the channel says so */
-    p += w;
-    n -= (size_t)w;
-  }
-}
-
+/* One writev per frame: every write wakes the orchestrator, so a frame is never split in two. */
 static void send_frame(int kind, uint32_t id, const char *payload, size_t n) {
   char head[9];
   uint32_t size = (uint32_t)(5 + n);
   memcpy(head, &size, 4); /* little-endian: x86-64 and arm64 alike */
   head[4] = (char)kind;
   memcpy(head + 5, &id, 4);
-  write_all(head, 9);
-  if (n > 0) write_all(payload, n);
+  struct iovec iov[2] = { { head, 9 }, { (void *)payload, n } };
+  int cnt = n > 0 ? 2 : 1;
+  struct iovec *v = iov;
+  while (cnt > 0) {
+    ssize_t w = writev(CHANNEL, v, cnt);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return; /* the orchestrator is gone: the next read of the channel says so */
+    while (cnt > 0 && (size_t)w >= v->iov_len) w -= (ssize_t)v->iov_len, v++, cnt--;
+    if (cnt > 0) v->iov_base = (char *)v->iov_base + w, v->iov_len -= (size_t)w;
+  }
 }
 
 static void orphaned(void) {

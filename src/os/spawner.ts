@@ -62,6 +62,7 @@ export class Spawner {
   private nextId = 1;
   private deathReason: string | undefined;
   private stderrTail = '';
+  private corked = false;
 
   private constructor(
     private readonly proc: ChildProcess,
@@ -123,6 +124,15 @@ export class Spawner {
     }
     this.children.set(id, child);
     this.channel.ref();
+    // Requests of one turn of the event loop (tasks freed by one batch of exits) go in one write(2).
+    if (!this.corked) {
+      this.corked = true;
+      this.channel.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.channel.uncork();
+      });
+    }
     this.channel.write(frame(SPAWN, id, encodeSpawn({ argv, cwd: opts.cwd, env: opts.env })));
     return child;
   }
