@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startSession } from '../../src/agents/session.js';
@@ -109,6 +109,31 @@ describe.each(HELPERS)('%s', (_, file) => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('pauses a task asked to pause before its pid was known, and resumes it', async () => {
+    const spawner = startSpawner();
+    let pid: number | undefined;
+    const session = startSession({ argv: ['/bin/sh', '-c', 'echo one; exec sleep 1000'], cwd: tmpdir(), mode: 'pipe', cols: 80, rows: 24, killGraceMs: 300, spawner, onStart: (p) => (pid = p), onData: () => {} });
+    session.pause();
+    expect(pid).toBeUndefined();
+    await waitFor(() => pid !== undefined && readStat(pid)?.state === 'T', 10_000, 'the task to be stopped');
+    session.resume();
+    await waitFor(() => readStat(pid!)?.state !== 'T', 10_000, 'the task to run again');
+    await session.stop();
+    expect((await session.exited).signal).toBe('SIGTERM');
+  });
+
+  it('lets go of the pipes a process that left the group holds open, once the session gave up on them', async () => {
+    const spawner = startSpawner();
+    const fds = (): number => readdirSync(`/proc/${spawner.pid}/fd`).length;
+    expect(await run(spawner, ['true']).exited).toEqual({ code: 0, signal: null });
+    const before = fds();
+    // The daemon keeps stdout and stderr open after the leader exits: only the drain's deadline ends the session.
+    const r = run(spawner, ['/bin/sh', '-c', 'setsid sleep 1000 & echo started']);
+    expect(await r.exited).toEqual({ code: 0, signal: null });
+    expect(r.out.join('')).toBe('started\n');
+    await waitFor(() => fds() === before, 10_000, 'the spawner to close the task’s pipes');
   });
 
   it('takes a burst of 100 starts: every one runs, once, with its own output and exit code', async () => {
