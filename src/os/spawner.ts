@@ -46,16 +46,22 @@ export class RemoteChild extends EventEmitter {
  * waits for the exec, and a fork costs more the bigger the process
  * (BENCHMARKS.md, shell: 1.3 ms at 63 MB, 4.0 ms at 818 MB; 81% of a
  * 1,000-task run). The dashboard, xterm screens and SQLite make the
- * orchestrator big; this process stays at a bare Node's size, and its forks
- * run on the other core while the orchestrator schedules. Measured against a
- * C helper with posix_spawn (vfork, no copy at all; BENCHMARKS.md, spawner):
- * that is faster per spawn again, but needs a C compiler at install, and the
- * Node helper already removes the cost from the orchestrator's thread.
+ * orchestrator big; the helper stays small, and starts run on the other core
+ * while the orchestrator schedules.
+ *
+ * Two helpers speak the same frames. spawner.c, used when the build could
+ * compile it, calls posix_spawn: glibc starts the child with
+ * clone(CLONE_VM | CLONE_VFORK), copying no page table at all (90 µs of its
+ * CPU a start, 1.5 MB). spawner-child.ts, a bare Node, is the fallback: its
+ * own spawn still forks ~70 MB (0.8 ms a start), which takes the cost off the
+ * orchestrator's thread but left a 1,000-task run at 3.7–5.3× make, against
+ * 2.6× with the C one (BENCHMARKS.md, spawner).
  *
  * Process groups, signals and the /proc marker scans stay the orchestrator's:
  * each leader calls setsid, so process.kill(-pgid) reaches its group from
- * here as it does for an in-process spawn. Only ptys stay in-process
- * (node-pty's terminal cannot be relayed without a second copy of every byte).
+ * here as it does for an in-process spawn. Ptys stay in-process: relaying a
+ * terminal costs a copy of every byte and a round trip per key, and moves
+ * the lost-tail guard (session-pty.ts); their start did not grow with RSS here.
  */
 export class Spawner {
   private readonly children = new Map<number, RemoteChild>();
