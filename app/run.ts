@@ -2,6 +2,7 @@ import { preflight } from '../src/agents/preflight.js';
 import { createBackends } from '../src/agents/registry.js';
 import { runEnv } from '../src/os/proc.js';
 import { killLiveGroups } from '../src/os/process-group.js';
+import { Spawner } from '../src/os/spawner.js';
 import { beginResume, beginRun } from '../src/persist/persistence.js';
 import type { PersistedRun } from '../src/persist/persistence.js';
 import { transcriptPath } from '../src/persist/paths.js';
@@ -73,15 +74,17 @@ export async function runCommand(args: RunArgs, resume = false): Promise<void> {
   const { persisted } = opened;
   let ran: { engine: Engine; summary: RunSummary; gitRun: RunRef | undefined } | undefined;
   let failed: { error: unknown } | undefined;
+  const spawner = opened.loaded.config.spawner ? startSpawner() : undefined;
   try {
     const gitRun = await openGit(opened, args);
-    const engine = await buildEngine(opened, args, gitRun);
+    const engine = await buildEngine(opened, args, gitRun, spawner);
     const { ui } = opened;
     const dashboard = ui ? () => ui.dashboard.runDashboard({ engine, keymap: ui.keymap, exitOnFinish: args.exitOnFinish, runId: persisted.runId, bell: opened.loaded.config.bell, mouse: opened.loaded.config.mouse }) : undefined;
     ran = { engine, summary: await drive(engine, args, persisted, dashboard), gitRun };
   } catch (error) {
     failed = { error };
   }
+  await spawner?.close();
   const refused = await closeRecording(persisted);
   if (failed) throw failed.error;
   if (ran) await finish(ran, args, opened.loaded.config.apply, refused ? undefined : persisted.runId);
@@ -135,7 +138,7 @@ async function openGit(opened: OpenedRun, args: RunArgs): Promise<RunRef | undef
 }
 
 /** The engine for an opened run: its plan (or the resumed one), backends marked with the run's id, screens for the dashboard. */
-async function buildEngine(opened: OpenedRun, args: RunArgs, gitRun: RunRef | undefined): Promise<Engine> {
+async function buildEngine(opened: OpenedRun, args: RunArgs, gitRun: RunRef | undefined, spawner: Spawner | undefined): Promise<Engine> {
   const { loaded, planned, persisted, workspace, ui } = opened;
   const plan = persisted.plan ?? planned;
   if (!plan) throw new Error('unreachable: no plan');
@@ -151,7 +154,7 @@ async function buildEngine(opened: OpenedRun, args: RunArgs, gitRun: RunRef | un
     plan,
     config: loaded.config,
     // Every agent carries the run's id, so a killed run's leftovers can be found in /proc.
-    backends: createBackends({ env: runEnv(persisted.runId) }),
+    backends: createBackends({ env: runEnv(persisted.runId), ...(spawner ? { spawner } : {}) }),
     killAll: killLiveGroups,
     ...(terminals ? { terminals } : {}),
     ...(args.concurrency ? { concurrency: args.concurrency } : {}),
@@ -159,6 +162,20 @@ async function buildEngine(opened: OpenedRun, args: RunArgs, gitRun: RunRef | un
     ...budgetOf(args, loaded.config, plan, planned ? undefined : persisted.budget),
     ...(gitRun ? { workspaces: new GitWorkspaces(gitRun, loaded.config, subdirOf(gitRun, workspace)) } : {}),
   });
+}
+
+/**
+ * The run's spawner (config `spawner`), started before the engine while this
+ * process is small. Without its script (running from sources) tasks start
+ * in-process, as they do when it dies mid-run.
+ */
+function startSpawner(): Spawner | undefined {
+  try {
+    return Spawner.start();
+  } catch (err) {
+    process.stderr.write(`orchestrator: ${err instanceof Error ? err.message : String(err)}; starting tasks in-process\n`);
+    return undefined;
+  }
 }
 
 /** The run's limits: the flags over the recorded budget (resume), else over the plan's and config's. */

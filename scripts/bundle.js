@@ -65,6 +65,8 @@ const result = await esbuild.build({
     cli: CLI,
     // Started by the recorder as new URL('./writer-worker.js', import.meta.url): a file of its own, next to it.
     'writer-worker': path.join(ROOT, 'dist/src/persist/writer-worker.js'),
+    // Started by the run as new URL('./spawner-child.js', import.meta.url), the same way.
+    'spawner-child': path.join(ROOT, 'dist/src/os/spawner-child.js'),
   },
   outdir: OUT,
   bundle: true,

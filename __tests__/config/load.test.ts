@@ -81,6 +81,7 @@ describe('layering', () => {
       retryMaxMs: 'built-in defaults',
       breaker: 'built-in defaults',
       bell: 'built-in defaults',
+      spawner: 'built-in defaults',
       keys: 'built-in defaults',
       limits: 'built-in defaults',
       mouse: 'built-in defaults',

@@ -78,6 +78,7 @@ describe('renderConfig as JSON', () => {
         retryMaxMs: 'built-in defaults',
         breaker: 'built-in defaults',
         bell: 'built-in defaults',
+        spawner: 'built-in defaults',
         keys: 'built-in defaults',
         limits: 'built-in defaults',
         mouse: 'built-in defaults',

@@ -100,11 +100,12 @@ function startAgent(adapter: ProviderAdapter, ctx: BackendContext, opts: Backend
     cols: ctx.cols,
     rows: ctx.rows,
     killGraceMs: ctx.killGraceMs,
+    ...(opts.spawner !== undefined ? { spawner: opts.spawner } : {}),
+    // Recorded by the run database, so a killed orchestrator's leftover agents can be killed later.
+    onStart: (pid) => ctx.report({ pid }),
     signal: ctx.signal,
     onData,
   });
-  // Recorded by the run database, so a killed orchestrator's leftover agents can be killed later.
-  if (session.pid !== undefined) ctx.report({ pid: session.pid });
   let markedDone = false;
   const done = session.exited.then(async (exit) => {
     splitter?.flush();

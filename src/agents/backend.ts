@@ -1,5 +1,6 @@
 import type { AgentRole, ProviderConfig } from '../config/schema.js';
 import type { TaskSpec } from '../plan/schema.js';
+import type { Spawner } from '../os/spawner.js';
 
 /** Tokens and cost an agent reported. Every field is a sum; absent means not reported. */
 export interface Usage {
@@ -139,6 +140,8 @@ export interface BackendOptions {
    * leftover agents are found in /proc. Never written into `process.env`.
    */
   env?: Readonly<Record<string, string>>;
+  /** Starts the run's pipe sessions without forking the orchestrator (config `spawner`; src/os/spawner.ts). */
+  spawner?: Spawner;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { constants as osConstants } from 'node:os';
 import { errnoCode } from '../os/errno.js';
+import type { Spawner } from '../os/spawner.js';
 
 /** How to run one agent process: its argv, where, with what, and where its output goes. */
 export interface SessionOptions {
@@ -23,6 +24,13 @@ export interface SessionOptions {
   killGraceMs: number;
   /** Abort → stop(). */
   signal?: AbortSignal;
+  /**
+   * Starts pipe sessions in this spawner process instead of forking the
+   * orchestrator (src/os/spawner.ts), while it runs. Unset, or dead: in-process.
+   */
+  spawner?: Spawner;
+  /** Called once with the leader's pid when it is known: at once in-process, a moment later through a spawner. */
+  onStart?(pid: number): void;
   /** Every byte the process wrote, UTF-8 decoded, in order, none lost; `stream` says it came on stderr (pipes only). */
   onData(chunk: string, stream?: 'stderr'): void;
 }
@@ -37,6 +45,7 @@ export interface SessionExit {
 
 /** One running agent process in its own process group. */
 export interface Session {
+  /** The leader's pid; through a spawner, undefined until it started (SessionOptions.onStart). */
   readonly pid: number | undefined;
   /**
    * Types into the process's terminal (pty mode). A no-op on pipes: a pipe

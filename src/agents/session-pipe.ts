@@ -1,6 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
+import { stopMarked } from '../os/marked.js';
 import { signalGroup, spawnGroup, stopEscaped, stopGroup } from '../os/process-group.js';
+import type { RemoteChild } from '../os/spawner.js';
 import type { Session, SessionExit, SessionOptions } from './session-base.js';
 import { failedSession, spawnErrorReason } from './session-base.js';
 
@@ -11,22 +13,44 @@ import { failedSession, spawnErrorReason } from './session-base.js';
  */
 const DRAIN_MS = 1000;
 
-/** A session on pipes: stdout and stderr read to the last byte, stdin /dev/null. */
+/**
+ * A session on pipes: stdout and stderr read to the last byte, stdin /dev/null.
+ * Started by `opts.spawner` while it runs (its pid then comes a moment later:
+ * `onStart`), else by this process.
+ */
 export function startPipeSession(opts: SessionOptions, env: Record<string, string>, marker?: string): Session {
   const command = opts.argv[0]!;
-  let child: ChildProcess;
+  const options = { cwd: opts.cwd, env, ...(marker !== undefined ? { marker } : {}) };
+  let child: ChildProcess | RemoteChild;
   try {
-    child = spawnGroup(opts.argv, { cwd: opts.cwd, env, ...(marker !== undefined ? { marker } : {}) });
+    child = opts.spawner !== undefined && opts.spawner.dead === undefined ? opts.spawner.spawn(opts.argv, options) : spawnGroup(opts.argv, options);
   } catch (err) {
     return failedSession(spawnErrorReason(command, err));
   }
-  const pid = child.pid;
+  let pid = child.pid;
+  // Settles once the pid is known or it is known there will be none: a stop asked before then waits for it.
+  const started = new Promise<void>((resolve) => {
+    if (pid !== undefined) return resolve();
+    child.once('spawn', () => {
+      pid = child.pid;
+      opts.onStart?.(pid!);
+      if (paused) signalGroup(pid!, 'SIGSTOP');
+      resolve();
+    });
+    child.once('error', () => resolve());
+  });
+  if (pid !== undefined) opts.onStart?.(pid);
   let stopping: Promise<void> | undefined;
   let paused = false;
   let ended = false;
-  const stop = (): Promise<void> => (stopping ??= stopGroup(child, opts.killGraceMs));
+  const stop = (): Promise<void> => (stopping ??= started.then(() => stopGroup(child as ChildProcess, opts.killGraceMs)));
   let stoppingEscaped: Promise<void> | undefined;
-  const stopEscapedOnce = (): Promise<void> => (stoppingEscaped ??= pid === undefined ? Promise.resolve() : stopEscaped(pid, opts.killGraceMs));
+  const stopEscapedOnce = (): Promise<void> =>
+    (stoppingEscaped ??=
+      pid !== undefined ? stopEscaped(pid, opts.killGraceMs)
+      // The spawner died before it said whether it started one: the marker finds it if it did.
+      : (child as Partial<RemoteChild>).lost !== undefined && marker !== undefined ? stopMarked({ entries: [marker] }, opts.killGraceMs).then(() => undefined)
+      : Promise.resolve());
   const onAbort = (): void => void stop();
 
   const exited = new Promise<SessionExit>((resolve) => {
@@ -42,11 +66,11 @@ export function startPipeSession(opts: SessionOptions, env: Record<string, strin
     };
     readText(child.stdout, opts.onData);
     readText(child.stderr, (chunk) => opts.onData(chunk, 'stderr'));
-    child.once('error', (err) => {
+    child.once('error', (err: Error) => {
       // Without a pid the process never started; 'close' follows, but the reason is known now.
       if (pid === undefined) finish({ code: null, signal: null, error: spawnErrorReason(command, err) });
     });
-    child.once('exit', (code, signal) => {
+    child.once('exit', (code: number | null, signal: NodeJS.Signals | null) => {
       leader = { code, signal };
       // Whatever the leader left behind in its group is an orphan of a finished process.
       void stop().then(() => {
@@ -59,8 +83,9 @@ export function startPipeSession(opts: SessionOptions, env: Record<string, strin
       });
     });
     // 'close', not 'exit': only then has every byte of stdout and stderr been read.
-    child.once('close', (code, signal) => {
-      void (stopping ?? Promise.resolve()).then(() => finish(leader ?? { code, signal }));
+    child.once('close', (code: number | null, signal: NodeJS.Signals | null) => {
+      const lost = (child as Partial<RemoteChild>).lost;
+      void (stopping ?? Promise.resolve()).then(() => finish(lost !== undefined ? { code: null, signal: null, error: lost } : (leader ?? { code, signal })));
     });
   });
 
@@ -68,20 +93,23 @@ export function startPipeSession(opts: SessionOptions, env: Record<string, strin
   else opts.signal?.addEventListener('abort', onAbort, { once: true });
 
   return {
-    pid,
+    get pid() {
+      return pid;
+    },
     write() {},
     resize() {},
     pause() {
-      if (pid === undefined || paused || ended || child.exitCode !== null || child.signalCode !== null) return;
+      if (paused || ended || child.exitCode !== null || child.signalCode !== null) return;
       paused = true;
-      signalGroup(pid, 'SIGSTOP');
+      // Not started yet (the spawner has not answered): it is stopped as soon as its pid is known.
+      if (pid !== undefined) signalGroup(pid, 'SIGSTOP');
     },
     resume() {
-      if (pid === undefined || !paused) return;
+      if (!paused) return;
       paused = false;
-      if (!ended && child.exitCode === null && child.signalCode === null) signalGroup(pid, 'SIGCONT');
+      if (pid !== undefined && !ended && child.exitCode === null && child.signalCode === null) signalGroup(pid, 'SIGCONT');
     },
-    stop: () => (pid === undefined ? exited.then(() => undefined) : stop().then(stopEscapedOnce)),
+    stop: () => stop().then(stopEscapedOnce).then(() => (pid === undefined ? exited.then(() => undefined) : undefined)),
     exited,
   };
 }

@@ -45,6 +45,7 @@ export function startPtySession(opts: SessionOptions, env: Record<string, string
   }
   const pid = term.pid;
   trackGroup(pid, marker);
+  opts.onStart?.(pid);
   const decoder = new StringDecoder('utf8');
   let leaderDone = false;
   let ended = false;

@@ -42,10 +42,11 @@ function startShell(ctx: BackendContext, opts: BackendOptions): Execution {
     cols: ctx.cols,
     rows: ctx.rows,
     killGraceMs: ctx.killGraceMs,
+    ...(opts.spawner !== undefined ? { spawner: opts.spawner } : {}),
+    // Recorded by the run database, so a killed orchestrator's leftover agents can be killed later.
+    onStart: (pid) => ctx.report({ pid }),
     onData: rawOutput(text, { tail, stderr }, (chunk, only) => ctx.output(chunk, only)),
   });
-  // Recorded by the run database, so a killed orchestrator's leftover agents can be killed later.
-  if (session.pid !== undefined) ctx.report({ pid: session.pid });
   const onAbort = (): void => {
     abortedWith = abortReason(ctx.signal);
     void session.stop();

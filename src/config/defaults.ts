@@ -50,6 +50,7 @@ const DEFAULTS: Config = {
   limits: { maxWaitHours: 6, marginSeconds: 60 },
   bell: true,
   mouse: true,
+  spawner: false,
   keys: {},
   worktree: { setupTimeoutMs: 600_000 },
   apply: 'auto',

@@ -17,6 +17,8 @@ const HARMLESS: Readonly<Record<string, true | readonly string[]>> = {
   bell: true,
   // Whether the dashboard reads the mouse: it starts nothing.
   mouse: true,
+  // Which process forks the same commands: it changes what starting one costs, not what runs.
+  spawner: true,
   // A limit on spending: it can only stop work, never start any.
   budget: true,
   // Only the time limit; `worktree.setup` is a command.

@@ -123,6 +123,8 @@ export const ConfigSchema = z
     bell: z.boolean(),
     /** The dashboard reads clicks and the wheel (SGR mouse reports); false leaves the mouse to the terminal. */
     mouse: z.boolean(),
+    /** Start pipe tasks from a small helper process instead of forking the orchestrator (src/os/spawner.ts). */
+    spawner: z.boolean(),
     /** Dashboard key overrides: command id → key or keys (see `?` in the dashboard). */
     keys: z.record(z.string(), z.union([z.string().min(1), z.array(z.string().min(1))])),
     /** How each new worktree is prepared: a setup command (argv or shell string) and its time limit. */
@@ -155,6 +157,7 @@ export const CONFIG_KEYS = [
   'limits',
   'bell',
   'mouse',
+  'spawner',
   'keys',
   'worktree',
   'apply',
@@ -183,6 +186,7 @@ export const PartialConfigSchema = z.strictObject({
   limits: ConfigSchema.shape.limits.partial().optional(),
   bell: ConfigSchema.shape.bell.optional(),
   mouse: ConfigSchema.shape.mouse.optional(),
+  spawner: ConfigSchema.shape.spawner.optional(),
   keys: ConfigSchema.shape.keys.optional(),
   worktree: ConfigSchema.shape.worktree.partial().optional(),
   apply: ConfigSchema.shape.apply.optional(),
