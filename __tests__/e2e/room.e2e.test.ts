@@ -32,7 +32,8 @@ async function until(test: () => boolean, what: string, timeoutMs = 20_000): Pro
 /**
  * A workspace with a plan of two long-running shell tasks, and a fake pager
  * that keeps what it was given, says so on the terminal, and reads one line
- * from the terminal itself (as less reads its keys), keeping that too.
+ * from the terminal itself (as less reads its keys), keeping that too. It sets
+ * the terminal's modes itself first, as less does.
  */
 function workspace(): { ws: string; pager: string } {
   const ws = tempWorkspace();
@@ -41,7 +42,7 @@ function workspace(): { ws: string; pager: string } {
     ['name: room', 'tasks:', '  - { id: alpha, agent: shell, prompt: "printf \'ALPHA-MARKER bell\\\\007here\\\\n\'; sleep 60" }', '  - { id: beta, agent: shell, prompt: "echo beta here; sleep 60" }', ''].join('\n'),
   );
   const pager = path.join(ws, 'fake-pager');
-  writeFileSync(pager, `#!/bin/sh\ncat > "${pager}.got"\necho FAKE-PAGER-OPEN\nread -r line < /dev/tty\necho "$line" > "${pager}.typed"\n`);
+  writeFileSync(pager, `#!/bin/sh\ncat > "${pager}.got"\nstty sane < /dev/tty\necho FAKE-PAGER-OPEN\nread -r line < /dev/tty\necho "$line" > "${pager}.typed"\n`);
   chmodSync(pager, 0o755);
   return { ws, pager };
 }
