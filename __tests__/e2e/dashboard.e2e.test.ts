@@ -4,7 +4,7 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { formatElapsed } from '../../src/report/format.js';
 import { runCli } from '../helpers/cli.js';
-import { KEYS, PtyRun, ROOT, alive, aliveInGroups, descendants, groupsOf, tempWorkspace } from './pty-harness.js';
+import { KEYS, PtyRun, ROOT, alive, aliveInGroups, descendants, groupsOf, stopRun, tempWorkspace, until } from './pty-harness.js';
 
 const CTRL_C = '\u0003';
 
@@ -15,28 +15,11 @@ let run: PtyRun | undefined;
 /** Agent process groups a failed test must not leave behind (killing the pty does not reach them). */
 let groups: number[] = [];
 afterEach(() => {
-  // Whatever agents the dashboard still runs are their own process groups: kill them with it.
-  if (run) groups.push(...groupsOf(descendants(run.proc.pid)));
-  run?.kill();
+  stopRun(run, groups);
   run = undefined;
-  for (const g of groups) {
-    try {
-      process.kill(-g, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
   groups = [];
 });
 
-/** Polls `test` until it holds; fails naming `what` after `timeoutMs`. */
-async function until(test: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const end = performance.now() + timeoutMs;
-  while (!test()) {
-    if (performance.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** `promise`, or a failure naming `what` once `timeoutMs` has passed. */
 function within<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { KEYS, PtyRun, descendants, groupsOf, tempWorkspace } from './pty-harness.js';
+import { KEYS, PtyRun, stopRun, tempWorkspace } from './pty-harness.js';
 
 /**
  * An interactive task that asks and waits: the built binary in a real pty
@@ -26,16 +26,8 @@ function workspace(bell?: boolean): { ws: string; config: string } {
 
 let run: PtyRun | undefined;
 afterEach(() => {
-  const groups = run ? groupsOf(descendants(run.proc.pid)) : [];
-  run?.kill();
+  stopRun(run);
   run = undefined;
-  for (const g of groups) {
-    try {
-      process.kill(-g, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
 });
 
 /** Runs the plan in the dashboard until its task needs you, answers it, and returns the bells heard up to the end. */

@@ -175,6 +175,31 @@ export function aliveInGroups(pgids: readonly number[]): number[] {
     .map((r) => Number(r[0]));
 }
 
+/**
+ * After a test: closes the run's pty and SIGKILLs the process groups of the agents it still ran
+ * (killing the pty does not reach them), and any `extra` groups the test saw.
+ */
+export function stopRun(run: PtyRun | undefined, extra: readonly number[] = []): void {
+  const groups = [...extra, ...(run ? groupsOf(descendants(run.proc.pid)) : [])];
+  run?.kill();
+  for (const g of groups) {
+    try {
+      process.kill(-g, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** Polls `test` until it holds; fails naming `what` after `timeoutMs`. */
+export async function until(test: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const end = performance.now() + timeoutMs;
+  while (!test()) {
+    if (performance.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 export function copyExample(workspace: string, ...files: string[]): void {
   for (const f of files) cpSync(path.join(ROOT, 'examples', f), path.join(workspace, f));
 }

@@ -1,33 +1,17 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { PtyRun, descendants, groupsOf, tempWorkspace } from './pty-harness.js';
+import { PtyRun, stopRun, tempWorkspace, until } from './pty-harness.js';
 
 const MOUSE_ON = '\u001b[?1000h\u001b[?1006h';
 const MOUSE_OFF = '\u001b[?1000l\u001b[?1006l';
 
 let run: PtyRun | undefined;
 afterEach(() => {
-  const groups = run ? groupsOf(descendants(run.proc.pid)) : [];
-  run?.kill();
+  stopRun(run);
   run = undefined;
-  for (const g of groups) {
-    try {
-      process.kill(-g, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
 });
 
-/** Polls `test` until it holds; fails naming `what` after `timeoutMs`. */
-async function until(test: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const end = performance.now() + timeoutMs;
-  while (!test()) {
-    if (performance.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /**
  * A workspace with a plan of two long-running shell tasks, and a fake pager
