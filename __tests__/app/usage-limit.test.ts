@@ -118,7 +118,7 @@ describe('a usage limit', () => {
     const plan = write('far.yaml', 'tasks:\n  - { id: capped, agent: capper, prompt: "scenario:usage-limit-then-ok" }\n  - { id: next, agent: capper, prompt: look, dependsOn: [capped] }\n');
     const r = await cli(['run', plan, '--config', config], { env: { FAKE_RESET_IN_S: String(3 * 3600) } });
     expect(r.code).toBe(75);
-    expect(r.stdout).toMatch(/far\.yaml: stopped: claude usage limit · resets .*\(in 3h0\dm\), more than limits\.maxWaitHours away; resume the run after it/);
+    expect(r.stdout).toMatch(/far\.yaml: stopped: claude usage limit · resets .*\(in (2h59|3h0\d)m\), more than limits\.maxWaitHours away; resume the run after it/);
     const runId = /recorded as run (\S+):.*orchestrator resume/.exec(r.stdout)?.[1];
     expect(runId).toBeDefined();
     const again = await cli(['resume', runId!, '--config', config]);

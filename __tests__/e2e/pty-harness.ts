@@ -125,25 +125,29 @@ export class PtyRun {
 
 /** Every descendant of `pid` alive now (from ps), so a test can check none outlives a quit. */
 export function descendants(pid: number): number[] {
-  const out = execFileSync('ps', ['-e', '-o', 'pid=,ppid=,stat='], { encoding: 'utf8' });
+  const out = execFileSync('ps', ['-e', '-o', 'pid=,ppid=,stat=,args='], { encoding: 'utf8' });
   const rows = out
     .trim()
     .split('\n')
     .map((l) => l.trim().split(/\s+/))
     .filter((r) => !r[2]?.startsWith('Z'))
-    .map((r) => ({ pid: Number(r[0]), ppid: Number(r[1]) }));
+    .map((r) => ({ pid: Number(r[0]), ppid: Number(r[1]), helper: SPAWNER.test(r.slice(3).join(' ')) }));
   const found: number[] = [];
   const queue = [pid];
   while (queue.length) {
     const p = queue.shift()!;
     for (const r of rows) {
       if (r.ppid !== p) continue;
-      found.push(r.pid);
+      // The run's spawner is the orchestrator's, not an agent: its children (the agents) are.
+      if (!r.helper) found.push(r.pid);
       queue.push(r.pid);
     }
   }
   return found;
 }
+
+/** The run's spawner process (src/os/spawner.ts): the C helper, or the Node one. */
+const SPAWNER = /orchestrator-spawner|spawner-child\.js/;
 
 /** Which of `pids` still exist (zombies excluded). */
 export function alive(pids: readonly number[]): number[] {

@@ -125,6 +125,8 @@ describe('one live run per workspace', () => {
     const ws = workspace(`tasks:
   - { id: slow, agent: shell, prompt: "echo slow >> counter.txt; sleep 31.4159" }
 `);
+    // Started in-process, as pty tasks always are: with the spawner, its helper would kill the agent when the run is killed.
+    writeFileSync(path.join(ws, '.orchestratorrc'), 'spawner: false\n');
     const first = cli(ws, ['run', 'plan.yaml', '--headless']);
     await new Promise<void>((resolve) => {
       let out = '';

@@ -50,7 +50,7 @@ const DEFAULTS: Config = {
   limits: { maxWaitHours: 6, marginSeconds: 60 },
   bell: true,
   mouse: true,
-  spawner: false,
+  spawner: true,
   keys: {},
   worktree: { setupTimeoutMs: 600_000 },
   apply: 'auto',
