@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { OutputRing } from './output-ring.js';
 
 /** What a screen can still show, which is what a cut keeps. */
 export interface Keep {
@@ -77,6 +78,8 @@ export class ParseBudget {
 export class ScreenFeed {
   private readonly backlog: ScreenBacklog;
   private inFlight = false;
+  /** Characters of the batch the parser has now. */
+  private flying = 0;
   private scheduled = false;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -89,6 +92,8 @@ export class ScreenFeed {
   private skipped = 0;
   /** Characters skipped since the last marker was drawn. */
   private unmarked = 0;
+  /** Set while the feed sleeps (sleep()): new output is only kept, not parsed. */
+  private asleep: { bytes: number; ring?: OutputRing } | undefined;
 
   constructor(private readonly target: FeedTarget, private readonly opts: FeedOptions) {
     this.backlog = new ScreenBacklog(opts.highChars);
@@ -101,18 +106,45 @@ export class ScreenFeed {
 
   push(text: string): void {
     if (this.closed || text === '') return;
-    this.backlog.push(text);
     this.pushed += text.length;
+    if (this.asleep) {
+      (this.asleep.ring ??= new OutputRing(this.asleep.bytes)).write(text);
+      return;
+    }
+    this.backlog.push(text);
     this.lastPush = performance.now();
     // Waiting on its share, the feed cuts when it runs; this bounds the backlog even if it never does.
     if (this.backlog.chars > 2 * this.opts.highChars) this.skipIfBehind(2 * this.opts.highChars);
     this.schedule();
   }
 
-  /** Resolves once everything pushed so far is parsed or skipped. */
+  /** Resolves once everything pushed so far is parsed or skipped (a sleeping feed parses what it kept, and sleeps on). */
   parsed(): Promise<void> {
     if (this.closed || this.done >= this.pushed) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push({ mark: this.pushed, resolve }));
+    const parsed = new Promise<void>((resolve) => this.waiters.push({ mark: this.pushed, resolve }));
+    this.catchUp();
+    this.settle();
+    this.schedule();
+    return parsed;
+  }
+
+  /**
+   * Stops parsing (the screen is not shown): output is kept in a ring of
+   * `bytes` bytes, only its end, until wake() or parsed(). Output that
+   * overflows the ring would have scrolled out of the screen's scrollback had
+   * it been parsed, so it goes without a marker and does not count as skipped.
+   */
+  sleep(bytes: number): void {
+    if (this.closed || this.asleep) return;
+    this.asleep = { bytes };
+  }
+
+  /** Parses again: first what was kept while asleep, then new output as it comes. */
+  wake(): void {
+    if (!this.asleep) return;
+    this.catchUp();
+    this.asleep = undefined;
+    this.schedule();
   }
 
   /** Stops feeding; waiting parsed() calls resolve. */
@@ -122,8 +154,27 @@ export class ScreenFeed {
     for (const waiter of this.waiters.splice(0)) waiter.resolve();
   }
 
+  /** Moves what a sleeping feed kept into the backlog, to be parsed; the feed still sleeps. */
+  private catchUp(): void {
+    const ring = this.asleep?.ring;
+    if (!ring) return;
+    this.asleep!.ring = undefined;
+    let text = ring.text();
+    if (ring.overflowed) {
+      // Only the ring's end could still show: what waited before it would scroll out too.
+      // No marker here, so two more lines than a cut keeps: a whole screen's worth.
+      const keep = this.opts.keep();
+      text = text.slice(cutPoint(text, keep.lines + 2, keep.chars));
+      this.backlog.clear();
+    }
+    this.backlog.push(text);
+    // Whatever did not reach the backlog is done with: counted from what remains, so a waiter's mark is always reached.
+    this.done = this.pushed - this.backlog.chars - this.flying;
+  }
+
   private schedule(): void {
     if (this.scheduled || this.inFlight || this.closed || this.backlog.chars === 0) return;
+    if (this.asleep && this.waiters.length === 0) return;
     this.scheduled = true;
     setImmediate(this.feed);
   }
@@ -132,6 +183,7 @@ export class ScreenFeed {
     this.scheduled = false;
     this.timer = undefined;
     if (this.closed || this.inFlight) return;
+    if (this.asleep && this.waiters.length === 0) return;
     this.skipIfBehind();
     if (this.backlog.chars === 0) return this.settle();
     // Over the budget while output keeps coming: let the process read (and everything else
@@ -150,12 +202,14 @@ export class ScreenFeed {
     }
     const batch = this.backlog.take(this.opts.batchChars);
     this.inFlight = true;
+    this.flying = batch.length;
     // Both callbacks run in the parser's own turn, around the batch: their gap is its parse time.
     let start = 0;
     this.target.write('', () => (start = performance.now()));
     this.target.write(batch, () => {
       if (!quiet) this.opts.budget.spend(performance.now() - start);
       this.inFlight = false;
+      this.flying = 0;
       this.done += batch.length;
       this.settle();
       this.schedule();
@@ -256,6 +310,15 @@ export class ScreenBacklog {
     this.chunks = kept === '' ? [] : [kept];
     this.first = 0;
     this.size = kept.length;
+    return dropped;
+  }
+
+  /** Drops everything waiting; returns how many characters that was. */
+  clear(): number {
+    const dropped = this.size;
+    this.chunks = [];
+    this.first = 0;
+    this.size = 0;
     return dropped;
   }
 
