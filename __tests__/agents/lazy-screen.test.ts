@@ -129,6 +129,32 @@ describe('XtermScreen nobody shows', () => {
     flicked.close();
   });
 
+  it('tells a new listener once it has caught up, not of the older states on the way', async () => {
+    const shown = new XtermScreen(80, 10, 5000);
+    shown.onChange(() => {});
+    const hidden = new XtermScreen(80, 10, 5000);
+    // ~600 KB: many parser batches to catch up on.
+    for (let i = 1; i <= 10_000; i++) {
+      const line = `\x1b[3${i % 8}mline ${i} ${'.'.repeat(50)}\x1b[0m\r\n`;
+      shown.write(line);
+      hidden.write(line);
+    }
+    await shown.parsed();
+    const seen: string[] = [];
+    let heard!: () => void;
+    const first = new Promise<void>((resolve) => (heard = resolve));
+    hidden.onChange(() => {
+      seen.push(text(hidden.visible()[8]));
+      heard();
+    });
+    await first;
+    expect(seen[0]).toBe(text(shown.visible()[8]));
+    expect(seen[0]).toMatch(/^line 10000 /);
+    expect(all(hidden)).toEqual(all(shown));
+    shown.close();
+    hidden.close();
+  });
+
   it('parsed() brings it up to date and leaves it asleep', async () => {
     const hidden = new XtermScreen(30, 4, 10);
     hidden.write('one\r\ntwo\r\n');

@@ -32,6 +32,8 @@ export interface FeedOptions {
   keep(): Keep;
   /** The text drawn where output was skipped; called when everything before it is parsed. */
   marker(dropped: number, total: number): string;
+  /** Called once what a woken feed had kept is parsed: the screen is as it would have been. */
+  caughtUp?(): void;
 }
 
 /**
@@ -92,6 +94,8 @@ export class ScreenFeed {
   private skipped = 0;
   /** Characters skipped since the last marker was drawn. */
   private unmarked = 0;
+  /** After wake(): the `pushed` count to parse up to, at full speed, before caughtUp(). */
+  private wakeMark: number | undefined;
   /** Set while the feed sleeps (sleep()): new output is only kept, not parsed. */
   private asleep: { bytes: number; ring?: OutputRing } | undefined;
 
@@ -144,7 +148,13 @@ export class ScreenFeed {
     if (!this.asleep) return;
     this.catchUp();
     this.asleep = undefined;
+    if (this.done < this.pushed) this.wakeMark = this.pushed;
     this.schedule();
+  }
+
+  /** Whether a woken feed is still parsing what it kept (its screen shows an older state meanwhile). */
+  get catchingUp(): boolean {
+    return this.wakeMark !== undefined;
   }
 
   /** Stops feeding; waiting parsed() calls resolve. */
@@ -188,7 +198,8 @@ export class ScreenFeed {
     if (this.backlog.chars === 0) return this.settle();
     // Over the budget while output keeps coming: let the process read (and everything else
     // run) until it is back. Once the output has gone quiet, catch up at full speed.
-    const quiet = performance.now() - this.lastPush >= QUIET_MS;
+    // Catching up after wake() is what a pane waits for: no budget either.
+    const quiet = this.wakeMark !== undefined || performance.now() - this.lastPush >= QUIET_MS;
     const wait = quiet ? 0 : this.opts.budget.waitMs();
     if (wait > 0) {
       this.scheduled = true;
@@ -211,6 +222,10 @@ export class ScreenFeed {
       this.inFlight = false;
       this.flying = 0;
       this.done += batch.length;
+      if (this.wakeMark !== undefined && this.done >= this.wakeMark) {
+        this.wakeMark = undefined;
+        this.opts.caughtUp?.();
+      }
       this.settle();
       this.schedule();
     });

@@ -100,13 +100,17 @@ export class XtermScreen implements TerminalScreen {
     this.term = new xterm.Terminal({ cols, rows, scrollback, allowProposedApi: true, convertEol: true });
     this.cell = this.term.buffer.active.getNullCell();
     // Fired once per parser flush however many writes it took: the coalesced change signal.
-    this.term.onWriteParsed(() => this.changed());
+    this.term.onWriteParsed(() => {
+      if (!this.feed.catchingUp) this.changed();
+    });
     this.feed = new ScreenFeed(this.term, {
       batchChars: BATCH_CHARS,
       highChars: BEHIND_CHARS,
       budget,
       keep: () => this.keep(this.scrollback),
       marker: (dropped, total) => skipMarker(dropped, total, this.term.buffer.active.cursorX > 0),
+      // Listeners hear of a woken screen once, caught up: not of each batch on the way (older states).
+      caughtUp: () => this.changed(),
     });
     this.sleep();
   }
