@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
+import fc from 'fast-check';
 import { RunStore } from '../../src/scheduler/run-store.js';
 import { IllegalTransitionError } from '../../src/scheduler/states.js';
 import { task } from '../scheduler/harness.js';
@@ -110,6 +111,20 @@ describe('RunStore', () => {
     s.appendOutput('a', '\n');
     expect(s.outputTail('a')).toEqual(['four', 'five', 'six']);
     expect(s.outputTail('b')).toEqual([]);
+  });
+
+  it('keeps the same tail however the output is cut into chunks (only the end of a chunk is split)', () => {
+    const piece = fc.constantFrom('a', 'bc', '\n', '\r\n', '\r', 'é', '\n\n');
+    fc.assert(
+      fc.property(fc.array(fc.array(piece, { maxLength: 12 }).map((p) => p.join('')), { maxLength: 12 }), fc.integer({ min: 1, max: 5 }), (chunks, keep) => {
+        const s = store(0, keep);
+        for (const chunk of chunks) s.appendOutput('a', chunk);
+        const lines = chunks.join('').split(/\r?\n/);
+        const partial = lines.pop()!;
+        const expected = [...lines.slice(-keep), ...(partial === '' ? [] : [partial])].slice(-keep);
+        expect(s.outputTail('a')).toEqual(expected);
+      }),
+    );
   });
 
   it("keeps a terminal's rendered text in the tail, not its bytes", () => {

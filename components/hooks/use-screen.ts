@@ -7,15 +7,16 @@ const noop = () => () => {};
 
 /**
  * How often a flooding screen may redraw its pane. Ink builds each frame
- * cell by cell (a style Set and strings per cell): at 30 frames a second
- * that was ~100 MB/s, two thirds of all the dashboard allocated under
- * 8 agents × 1 MB/s; the more the young generation churns, the more
- * short-lived objects (xterm's lines, frames) outlive two scavenges into the
- * old generation, whose garbage V8 let grow for hundreds of MB
- * (BENCHMARKS.md, dashboard-memory). A change after a quiet spell (the echo
- * of a typed key) still shows at once.
+ * cell by cell (an object per cell, a style Set and strings per cell): at 30
+ * frames a second that was ~100 MB/s, two thirds of all the dashboard
+ * allocated under 8 agents × 1 MB/s, and V8 pretenures the cells (measured:
+ * they go straight to the old generation, whose garbage V8 lets grow to ~4×
+ * what is live). At 100 ms they were still the largest old-generation
+ * garbage; at 250 ms half of it (BENCHMARKS.md, dashboard-memory). Four
+ * frames a second of a flood is still a moving screen; a change after a
+ * quiet spell (the echo of a typed key) shows at once.
  */
-const SCREEN_MS = 100;
+const SCREEN_MS = 250;
 
 /**
  * A task's terminal screen and its version, so a pane redraws when the agent

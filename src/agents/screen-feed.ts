@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { OutputRing } from './output-ring.js';
 
 /** What a screen can still show, which is what a cut keeps. */
 export interface Keep {
@@ -31,6 +32,8 @@ export interface FeedOptions {
   keep(): Keep;
   /** The text drawn where output was skipped; called when everything before it is parsed. */
   marker(dropped: number, total: number): string;
+  /** Called once what a woken feed had kept is parsed: the screen is as it would have been. */
+  caughtUp?(): void;
 }
 
 /**
@@ -77,6 +80,8 @@ export class ParseBudget {
 export class ScreenFeed {
   private readonly backlog: ScreenBacklog;
   private inFlight = false;
+  /** Characters of the batch the parser has now. */
+  private flying = 0;
   private scheduled = false;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -89,6 +94,10 @@ export class ScreenFeed {
   private skipped = 0;
   /** Characters skipped since the last marker was drawn. */
   private unmarked = 0;
+  /** After wake(): the `pushed` count to parse up to, at full speed, before caughtUp(). */
+  private wakeMark: number | undefined;
+  /** Set while the feed sleeps (sleep()): new output is only kept, not parsed. */
+  private asleep: { bytes: number; ring?: OutputRing } | undefined;
 
   constructor(private readonly target: FeedTarget, private readonly opts: FeedOptions) {
     this.backlog = new ScreenBacklog(opts.highChars);
@@ -101,18 +110,51 @@ export class ScreenFeed {
 
   push(text: string): void {
     if (this.closed || text === '') return;
-    this.backlog.push(text);
     this.pushed += text.length;
+    if (this.asleep) {
+      (this.asleep.ring ??= new OutputRing(this.asleep.bytes)).write(text);
+      return;
+    }
+    this.backlog.push(text);
     this.lastPush = performance.now();
     // Waiting on its share, the feed cuts when it runs; this bounds the backlog even if it never does.
     if (this.backlog.chars > 2 * this.opts.highChars) this.skipIfBehind(2 * this.opts.highChars);
     this.schedule();
   }
 
-  /** Resolves once everything pushed so far is parsed or skipped. */
+  /** Resolves once everything pushed so far is parsed or skipped (a sleeping feed parses what it kept, and sleeps on). */
   parsed(): Promise<void> {
     if (this.closed || this.done >= this.pushed) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push({ mark: this.pushed, resolve }));
+    const parsed = new Promise<void>((resolve) => this.waiters.push({ mark: this.pushed, resolve }));
+    this.catchUp();
+    this.settle();
+    this.schedule();
+    return parsed;
+  }
+
+  /**
+   * Stops parsing (the screen is not shown): output is kept in a ring of
+   * `bytes` bytes, only its end, until wake() or parsed(). Output that
+   * overflows the ring would have scrolled out of the screen's scrollback had
+   * it been parsed, so it goes without a marker and does not count as skipped.
+   */
+  sleep(bytes: number): void {
+    if (this.closed || this.asleep) return;
+    this.asleep = { bytes };
+  }
+
+  /** Parses again: first what was kept while asleep, then new output as it comes. */
+  wake(): void {
+    if (!this.asleep) return;
+    this.catchUp();
+    this.asleep = undefined;
+    if (this.done < this.pushed) this.wakeMark = this.pushed;
+    this.schedule();
+  }
+
+  /** Whether a woken feed is still parsing what it kept (its screen shows an older state meanwhile). */
+  get catchingUp(): boolean {
+    return this.wakeMark !== undefined;
   }
 
   /** Stops feeding; waiting parsed() calls resolve. */
@@ -122,8 +164,27 @@ export class ScreenFeed {
     for (const waiter of this.waiters.splice(0)) waiter.resolve();
   }
 
+  /** Moves what a sleeping feed kept into the backlog, to be parsed; the feed still sleeps. */
+  private catchUp(): void {
+    const ring = this.asleep?.ring;
+    if (!ring) return;
+    this.asleep!.ring = undefined;
+    let text = ring.text();
+    if (ring.overflowed) {
+      // Only the ring's end could still show: what waited before it would scroll out too.
+      // No marker here, so two more lines than a cut keeps: a whole screen's worth.
+      const keep = this.opts.keep();
+      text = text.slice(cutPoint(text, keep.lines + 2, keep.chars));
+      this.backlog.clear();
+    }
+    this.backlog.push(text);
+    // Whatever did not reach the backlog is done with: counted from what remains, so a waiter's mark is always reached.
+    this.done = this.pushed - this.backlog.chars - this.flying;
+  }
+
   private schedule(): void {
     if (this.scheduled || this.inFlight || this.closed || this.backlog.chars === 0) return;
+    if (this.asleep && this.waiters.length === 0) return;
     this.scheduled = true;
     setImmediate(this.feed);
   }
@@ -132,11 +193,13 @@ export class ScreenFeed {
     this.scheduled = false;
     this.timer = undefined;
     if (this.closed || this.inFlight) return;
+    if (this.asleep && this.waiters.length === 0) return;
     this.skipIfBehind();
     if (this.backlog.chars === 0) return this.settle();
     // Over the budget while output keeps coming: let the process read (and everything else
     // run) until it is back. Once the output has gone quiet, catch up at full speed.
-    const quiet = performance.now() - this.lastPush >= QUIET_MS;
+    // Catching up after wake() is what a pane waits for: no budget either.
+    const quiet = this.wakeMark !== undefined || performance.now() - this.lastPush >= QUIET_MS;
     const wait = quiet ? 0 : this.opts.budget.waitMs();
     if (wait > 0) {
       this.scheduled = true;
@@ -150,13 +213,19 @@ export class ScreenFeed {
     }
     const batch = this.backlog.take(this.opts.batchChars);
     this.inFlight = true;
+    this.flying = batch.length;
     // Both callbacks run in the parser's own turn, around the batch: their gap is its parse time.
     let start = 0;
     this.target.write('', () => (start = performance.now()));
     this.target.write(batch, () => {
       if (!quiet) this.opts.budget.spend(performance.now() - start);
       this.inFlight = false;
+      this.flying = 0;
       this.done += batch.length;
+      if (this.wakeMark !== undefined && this.done >= this.wakeMark) {
+        this.wakeMark = undefined;
+        this.opts.caughtUp?.();
+      }
       this.settle();
       this.schedule();
     });
@@ -256,6 +325,15 @@ export class ScreenBacklog {
     this.chunks = kept === '' ? [] : [kept];
     this.first = 0;
     this.size = kept.length;
+    return dropped;
+  }
+
+  /** Drops everything waiting; returns how many characters that was. */
+  clear(): number {
+    const dropped = this.size;
+    this.chunks = [];
+    this.first = 0;
+    this.size = 0;
     return dropped;
   }
 

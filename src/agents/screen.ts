@@ -36,7 +36,11 @@ export interface TerminalScreen {
   visible(): StyledLine[];
   /** Indexes of buffer lines whose text contains `text` (case-insensitive), oldest first. */
   search(text: string): number[];
-  /** Called (at most once per parser flush) after the screen changed. */
+  /**
+   * Called (at most once per parser flush) after the screen changed. A screen
+   * may put off parsing while nobody listens (XtermScreen does, to save memory):
+   * what it shows is current once a listener is subscribed.
+   */
   onChange(listener: () => void): () => void;
   /** Frees the terminal (the run's transcript is written elsewhere, by the recorder). */
   close(): void;

@@ -93,21 +93,26 @@ export class XtermScreen implements TerminalScreen {
   private readonly feed: ScreenFeed;
 
   /** `budget`: the parse time shared by the screens of a run (createTerminals passes one); default: its own. */
-  constructor(cols: number, rows: number, scrollback: number, budget = newParseBudget()) {
+  constructor(cols: number, rows: number, private readonly scrollback: number, budget = newParseBudget()) {
     // convertEol: output read from pipes ends lines with a bare \n, which a terminal's line
     // discipline would have turned into \r\n; without it each line starts where the last ended.
     // A pty's \r\n is unaffected.
     this.term = new xterm.Terminal({ cols, rows, scrollback, allowProposedApi: true, convertEol: true });
     this.cell = this.term.buffer.active.getNullCell();
     // Fired once per parser flush however many writes it took: the coalesced change signal.
-    this.term.onWriteParsed(() => this.changed());
+    this.term.onWriteParsed(() => {
+      if (!this.feed.catchingUp) this.changed();
+    });
     this.feed = new ScreenFeed(this.term, {
       batchChars: BATCH_CHARS,
       highChars: BEHIND_CHARS,
       budget,
-      keep: () => this.keep(scrollback),
+      keep: () => this.keep(this.scrollback),
       marker: (dropped, total) => skipMarker(dropped, total, this.term.buffer.active.cursorX > 0),
+      // Listeners hear of a woken screen once, caught up: not of each batch on the way (older states).
+      caughtUp: () => this.changed(),
     });
+    this.sleep();
   }
 
   get cols(): number {
@@ -173,9 +178,20 @@ export class XtermScreen implements TerminalScreen {
     return hits;
   }
 
+  /**
+   * A screen is parsed only while someone listens (a pane shows it) or waits
+   * on parsed(): under 8 agents × 1 MB/s, parsing the 7 screens nobody sees
+   * was the dashboard's largest source of old-generation garbage
+   * (BENCHMARKS.md, dashboard-memory). Meanwhile it keeps the end of its
+   * output (ScreenFeed.sleep), and the first listener gets the screen it
+   * would have had.
+   */
   onChange(listener: () => void): () => void {
     this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    if (this.listeners.size === 1) this.feed.wake();
+    return () => {
+      if (this.listeners.delete(listener) && this.listeners.size === 0) this.sleep();
+    };
   }
 
   close(): void {
@@ -191,6 +207,11 @@ export class XtermScreen implements TerminalScreen {
     const { cols, rows } = this.term;
     // Long lines wrap: this many characters fill the buffer even with wide characters and colours.
     return { lines: Math.max(rows, scrollback + rows - 2), chars: Math.min(BEHIND_CHARS / 2, (scrollback + rows) * cols * 2) };
+  }
+
+  /** Stops parsing, keeping as much of the output's end as a cut of the backlog would. */
+  private sleep(): void {
+    if (!this.closed) this.feed.sleep(this.keep(this.scrollback).chars);
   }
 
   private changed(): void {

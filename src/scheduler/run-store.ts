@@ -183,13 +183,19 @@ export class RunStore implements RunStoreReader {
       return;
     }
     const text = (this.partial.get(id) ?? '') + chunk;
-    const lines = text.split(/\r?\n/);
-    const rest = lines.pop() ?? '';
+    const end = text.lastIndexOf('\n');
+    const rest = text.slice(end + 1);
     this.partial.set(id, rest.length > 4096 ? rest.slice(-4096) : rest);
-    if (lines.length) {
+    if (end >= 0) {
+      // Only the last tailLines lines can stay: split from the line feed before them, not the whole
+      // chunk (a flood's chunk can hold far more lines than the tail keeps; each would be a string).
+      let from = end;
+      for (let n = 0; n < this.tailLines && from >= 0; n++) from = from > 0 ? text.lastIndexOf('\n', from - 1) : -1;
+      const lines = text.slice(from + 1, end + 1).split(/\r?\n/);
+      lines.pop(); // the '' after the last line feed
       let tail = this.tails.get(id);
       if (!tail) this.tails.set(id, (tail = []));
-      for (const line of lines.length > this.tailLines ? lines.slice(-this.tailLines) : lines) tail.push(line);
+      for (const line of lines) tail.push(line);
       if (tail.length > this.tailLines) tail.splice(0, tail.length - this.tailLines);
     }
     this.emit({ type: 'task-output', taskId: id, chunk, ...(only ? { only } : {}) });
@@ -225,7 +231,8 @@ export class RunStore implements RunStoreReader {
   outputTail(id: string): readonly string[] {
     const tail = this.tails.get(id) ?? [];
     const partial = this.partial.get(id);
-    return partial ? [...tail.slice(-(this.tailLines - 1)), partial] : tail;
+    // From an index, not slice(-(n - 1)): with a tail of one line that would be slice(-0), the whole tail.
+    return partial ? [...tail.slice(Math.max(0, tail.length - (this.tailLines - 1))), partial] : tail;
   }
 
   /** A workflow follow-up that could not join the graph, and why. */
