@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { dashboardBench } from './dashboard.js';
 import { dashboardMemoryBench } from './dashboard-memory.js';
+import { dashboardBurstBench } from './dashboard-burst.js';
 import { engineBench } from './engine.js';
 import { gitBench } from './git.js';
 import { graphBench } from './graph.js';
@@ -30,6 +31,7 @@ const BENCHES: Record<string, Bench> = {
   dashboard: dashboardBench,
   graph: graphBench,
   'dashboard-memory': dashboardMemoryBench,
+  'dashboard-burst': dashboardBurstBench,
   git: gitBench,
 };
 
