@@ -65,8 +65,6 @@ export interface RunSummary {
   interrupted?: string;
   /** Set when the run stopped starting tasks because its spend reached the budget, with work left. */
   budget?: BudgetHit;
-  /** With `interrupted: 'usage limit'`: the provider whose usage limit resets too far ahead, and when its hold ends. */
-  limit?: { provider: string; until: number };
   tasks: readonly TaskRecord[];
 }
 
@@ -292,7 +290,6 @@ export class Engine {
     return {
       exitCode: allOk && !budget ? 0 : 1,
       ...(interrupted ? { interrupted } : {}),
-      ...(this.limitStop && interrupted === USAGE_LIMIT_STOP ? { limit: this.limitStop } : {}),
       ...(budget ? { budget } : {}),
       tasks,
     };
