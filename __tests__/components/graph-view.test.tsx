@@ -52,8 +52,8 @@ describe('the graph view', () => {
     h.backend.finish('impl');
     await h.until((f) => f.includes('impl-reviewer'), 'the reviewer follow-up');
     // Now impl's lane goes on past docs to the follow-up, which sits on it.
-    expect(lineOf(h.frame(), 'docs')).toMatch(/├─[○·▶⠋-⣿] docs/);
-    expect(lineOf(h.frame(), 'impl-reviewer')).toMatch(/^│..[○·▶⠋-⣿] +impl-reviewer/);
+    expect(lineOf(h.frame(), 'docs')).toMatch(/├─[○·▶⠀-⣿] docs/);
+    expect(lineOf(h.frame(), 'impl-reviewer')).toMatch(/^│..[○·▶⠀-⣿] +impl-reviewer/);
   });
 
   it(`lists a plan above ${GRAPH_MAX_TASKS} tasks by level, saying why`, async () => {

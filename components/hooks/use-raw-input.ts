@@ -19,6 +19,33 @@ import type { MouseEvent } from '../mouse.js';
  * While `active` is false nothing reads the terminal: raw mode is off and
  * stdin paused, so a program run in the foreground (the pager) gets every key.
  */
+/**
+ * Stops the terminal's reads for real. A paused net.Socket (which a TTY stdin is) goes on reading
+ * into its buffer until highWaterMark (16 KB), so keys typed into the pager would be taken from
+ * the terminal by this process, racing the pager's own read, and come back as dashboard keys
+ * after. Node's Socket.pause does exactly this itself only for sockets made with `onread`, and
+ * net.js's tryReadStart undoes it; startReading does that when keys are read again (the stream's
+ * own pending read never ends, so it would not start again by itself). No public API does
+ * either, hence the handle.
+ */
+function stopReading(stdin: NodeJS.ReadStream): void {
+  const handle = handleOf(stdin);
+  if (!handle?.reading || typeof handle.readStop !== 'function') return;
+  handle.reading = false;
+  handle.readStop();
+}
+
+function startReading(stdin: NodeJS.ReadStream): void {
+  const handle = handleOf(stdin);
+  if (!handle || handle.reading !== false || typeof handle.readStart !== 'function') return;
+  handle.reading = true;
+  handle.readStart();
+}
+
+function handleOf(stdin: NodeJS.ReadStream): { reading?: boolean; readStop?: () => number; readStart?: () => number } | undefined {
+  return (stdin as unknown as { _handle?: { reading?: boolean; readStop?: () => number; readStart?: () => number } })._handle;
+}
+
 export function useRawInput(onKey: (raw: string) => void, onMouse: (event: MouseEvent) => void = () => undefined, active = true): void {
   const { stdin, setRawMode, isRawModeSupported } = useStdin();
   const handler = useRef(onKey);
@@ -54,12 +81,14 @@ export function useRawInput(onKey: (raw: string) => void, onMouse: (event: Mouse
     // isRawModeSupported is undefined, not false, without a TTY (docs/architecture.md §9).
     if (isRawModeSupported) setRawMode(true);
     stdin.on('data', onData);
+    startReading(stdin);
     return () => {
       stdin.off('data', onData);
       if (flush) clearImmediate(flush);
       if (isRawModeSupported) setRawMode(false);
       // A 'data' listener left stdin flowing: without this it would go on reading keys meant for the pager.
       stdin.pause();
+      stopReading(stdin);
     };
   }, [stdin, setRawMode, isRawModeSupported, active]);
 }
