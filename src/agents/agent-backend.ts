@@ -2,7 +2,7 @@ import stripAnsi from 'strip-ansi';
 import { REASON_CHARS, REASON_LINES, RESULT_CHARS, RESULT_LINES, abortReason, failureReason, settled, tellingLine } from './attempt.js';
 import type { Backend, BackendContext, BackendOptions, BackendOutcome, Execution } from './backend.js';
 import { OutputTail } from './output-tail.js';
-import { ScreenText, rawOutput } from './screen-text.js';
+import { ScreenText, rawOutput, textControls } from './screen-text.js';
 import { classifyFailure } from './providers/classify.js';
 import type { Invocation, LineUpdate, ProviderAdapter } from './providers/types.js';
 import type { UsageLimit } from './providers/usage-limit.js';
@@ -128,26 +128,15 @@ function startAgent(adapter: ProviderAdapter, ctx: BackendContext, opts: Backend
   });
 
   const pty = inv.mode === 'pty';
+  const controls = textControls(session, text);
   return {
     done,
-    pause: () => {
-      text?.hold(true);
-      session.pause();
-    },
-    resume: () => {
-      session.resume();
-      text?.hold(false);
-    },
+    pause: controls.pause,
+    resume: controls.resume,
     ...(pty
       ? {
-          write: (data: string) => {
-            text?.typed();
-            session.write(data);
-          },
-          resize: (cols: number, rows: number) => {
-            text?.resize(cols, rows);
-            session.resize(cols, rows);
-          },
+          write: controls.write,
+          resize: controls.resize,
           markDone: () => {
             markedDone = true;
             void session.stop();

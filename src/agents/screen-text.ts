@@ -1,3 +1,4 @@
+import type { Session } from './session-base.js';
 import type * as XtermModule from '@xterm/headless';
 import type { IBuffer, IMarker, Terminal as XtermTerminal } from '@xterm/headless';
 import { PromptWatch, questionAt } from './prompt-watch.js';
@@ -224,5 +225,34 @@ export function rawOutput(
     tails.tail.push(chunk);
     if (stream === 'stderr') tails.stderr.push(chunk);
     output(chunk);
+  };
+}
+
+/**
+ * The controls of an attempt's session that its screen text (when it keeps one) must hear of too:
+ * a stopped program is quiet, not waiting at a question; a key typed answers one; a resize reflows.
+ * `pause`/`resume` for every session, `write`/`resize` for one in a terminal (pty).
+ */
+export function textControls(
+  session: Pick<Session, 'pause' | 'resume' | 'write' | 'resize'>,
+  text: ScreenText | undefined,
+): { pause(): void; resume(): void; write(data: string): void; resize(cols: number, rows: number): void } {
+  return {
+    pause: () => {
+      text?.hold(true);
+      session.pause();
+    },
+    resume: () => {
+      session.resume();
+      text?.hold(false);
+    },
+    write: (data) => {
+      text?.typed();
+      session.write(data);
+    },
+    resize: (cols, rows) => {
+      text?.resize(cols, rows);
+      session.resize(cols, rows);
+    },
   };
 }

@@ -1,7 +1,7 @@
 import { REASON_CHARS, REASON_LINES, RESULT_CHARS, RESULT_LINES, abortReason, failureReason, settled, tellingLine } from './attempt.js';
 import type { Backend, BackendContext, BackendOptions, BackendOutcome, Execution } from './backend.js';
 import { OutputTail } from './output-tail.js';
-import { ScreenText, rawOutput } from './screen-text.js';
+import { ScreenText, rawOutput, textControls } from './screen-text.js';
 import { attemptLabel, startSession } from './session.js';
 import type { SessionExit } from './session.js';
 
@@ -66,26 +66,11 @@ function startShell(ctx: BackendContext, opts: BackendOptions): Execution {
 
   let ended = false;
   void done.then(() => (ended = true));
-  const execution: Execution = {
-    done,
-    pause: () => {
-      text?.hold(true);
-      session.pause();
-    },
-    resume: () => {
-      session.resume();
-      text?.hold(false);
-    },
-  };
+  const controls = textControls(session, text);
+  const execution: Execution = { done, pause: controls.pause, resume: controls.resume };
   if (interactive) {
-    execution.write = (data) => {
-      text?.typed();
-      session.write(data);
-    };
-    execution.resize = (cols, rows) => {
-      text?.resize(cols, rows);
-      session.resize(cols, rows);
-    };
+    execution.write = controls.write;
+    execution.resize = controls.resize;
     execution.markDone = () => {
       if (ended) return;
       markedDone = true;
