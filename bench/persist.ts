@@ -1,4 +1,4 @@
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, cpSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import path from 'node:path';
@@ -8,6 +8,7 @@ import { openRunDatabase } from '../src/persist/database.js';
 import { decodeJournal } from '../src/persist/journal.js';
 import type { JournalEntry } from '../src/persist/journal.js';
 import { journalPath } from '../src/persist/paths.js';
+import { recoverJournals } from '../src/persist/recover.js';
 import { beginRun } from '../src/persist/persistence.js';
 import { RunWriter } from '../src/persist/writer.js';
 import type { Plan, TaskSpec } from '../src/plan/schema.js';
@@ -32,7 +33,8 @@ type Mode = 'off' | 'on' | 'commit-each-normal' | 'commit-each-full';
 
 /**
  * One run of `tasks` through the engine, with persistence as `mode` says:
- * off; on (the recorder: journal write per event, batched transactions);
+ * off; on (what `orchestrator run` does: beginRun, the recorder appending
+ * each event to the journal, close);
  * or, for comparison, a SQLite transaction per event (synchronous NORMAL or FULL).
  */
 async function runOnce(tasks: TaskSpec[], mode: Mode): Promise<void> {
@@ -56,7 +58,7 @@ async function runOnce(tasks: TaskSpec[], mode: Mode): Promise<void> {
   }
 }
 
-/** One run's wall time and the CPU it took: on the engine's thread, and on every thread (the writer thread, GC helpers). */
+/** One run's wall time and the CPU it took: on the engine's thread, and on every thread (GC helpers, libuv). */
 interface Measured {
   ms: number;
   engineThreadMs: number | undefined;
@@ -74,7 +76,7 @@ async function measured(fn: () => Promise<void>): Promise<Measured> {
 /**
  * Where on / off goes, in CPU time, which other load on the machine moves
  * less than wall time: the engine's thread (journal writes, JSON, opening and
- * closing) and the rest (the writer thread, garbage collection helpers).
+ * closing) and the rest (garbage collection helpers).
  */
 function cpuRows(label: string, runs: { off: Measured[]; on: Measured[] }): BenchRow[] {
   const cpu = (mode: 'off' | 'on', key: 'engineThreadMs' | 'allThreadsMs') => median(runs[mode].map((r) => r[key] ?? NaN));
@@ -154,6 +156,8 @@ export async function persistBench(): Promise<BenchRow[]> {
     row('persist', `${TASKS} independent: floor: JSON of those ${floor.lines} events, alone`, floor.jsonMs, 'ms'),
     row('persist', `${TASKS} independent: floor: (off + writes + JSON) / off, nothing else counted`, (offIndependent + floor.writeMs + floor.jsonMs) / offIndependent, '×'),
   );
+  progress('persist: the first read after a run (its journal folded into the tables)');
+  rows.push(...(await catchUpBench(independent)));
   progress('persist: opening a database of 200 runs x 1,000 tasks');
   rows.push(...openBench());
   for (const [mode, label] of [['commit-each-normal', 'a transaction per event, synchronous=NORMAL'], ['commit-each-full', 'a transaction per event, synchronous=FULL']] as const) {
@@ -179,7 +183,7 @@ async function journalFloor(tasks: TaskSpec[]): Promise<{ lines: number; writeMs
     const persisted = beginRun(plan);
     persisted.attach(engine.store);
     await engine.run();
-    const text = readFileSync(journalPath(workspace, persisted.runId), 'utf8'); // emptied by close()
+    const text = readFileSync(journalPath(workspace, persisted.runId), 'utf8');
     await persisted.close();
     const lines = text.split('\n').filter(Boolean).map((l) => `${l}\n`);
     const events = decodeJournal(text).map((d) => d.entry.e);
@@ -194,6 +198,42 @@ async function journalFloor(tasks: TaskSpec[]): Promise<{ lines: number; writeMs
       for (const e of events) JSON.stringify(e);
     });
     return { lines: lines.length, writeMs, jsonMs };
+  } finally {
+    rmSync(workspace, { recursive: true, force: true });
+  }
+}
+
+/**
+ * What a run no longer pays and its next reader does: a finished run's
+ * journal folded into the tables (recoverJournals, as `orchestrator runs`
+ * calls it first), each time on a copy of the same files.
+ */
+async function catchUpBench(tasks: TaskSpec[]): Promise<BenchRow[]> {
+  const workspace = mkdtempSync(path.join(os.tmpdir(), 'orch-bench-catchup-'));
+  try {
+    const plan: Plan = { name: 'bench', file: path.join(workspace, 'bench.json'), workspace, tasks };
+    const engine = new Engine({ plan, config: defaultConfig(), backends: { shell: instantBackend }, concurrency: CONCURRENCY });
+    const persisted = beginRun(plan);
+    persisted.attach(engine.store);
+    await engine.run();
+    await persisted.close();
+    const times: number[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      const copy = path.join(workspace, `copy${i}`);
+      cpSync(path.join(workspace, '.orchestrator'), path.join(copy, '.orchestrator'), { recursive: true });
+      collectGarbage();
+      times.push(
+        await timeMs(async () => {
+          const db = openRunDatabase(copy);
+          try {
+            if (recoverJournals(db, copy).length !== 1) throw new Error('persist bench: the catch-up found no journal');
+          } finally {
+            db.close();
+          }
+        }),
+      );
+    }
+    return [row('persist', `${TASKS} independent: the first read after the run (its journal into the tables), median of ${ROUNDS}`, median(times), 'ms')];
   } finally {
     rmSync(workspace, { recursive: true, force: true });
   }

@@ -63,9 +63,7 @@ const result = await esbuild.build({
   absWorkingDir: ROOT,
   entryPoints: {
     cli: CLI,
-    // Started by the recorder as new URL('./writer-worker.js', import.meta.url): a file of its own, next to it.
-    'writer-worker': path.join(ROOT, 'dist/src/persist/writer-worker.js'),
-    // Started by the run as new URL('./spawner-child.js', import.meta.url), the same way.
+    // Started by the run as new URL('./spawner-child.js', import.meta.url): a file of its own, next to it.
     'spawner-child': path.join(ROOT, 'dist/src/os/spawner-child.js'),
   },
   outdir: OUT,
@@ -94,13 +92,7 @@ if (unused.length > 0) fail(`no file matched the patch for ${unused.map((p) => p
 // Which input went into which chunk (readable at https://esbuild.github.io/analyze/).
 writeFileSync(path.join(OUT, 'metafile.json'), JSON.stringify(result.metafile));
 
-// The recorder resolves the worker next to its own chunk: both must land in the same directory.
 const outputs = Object.entries(result.metafile.outputs);
-const recorder = outputs.find(([, o]) => Object.keys(o.inputs).some((i) => i.endsWith('dist/src/persist/recorder.js')));
-const worker = outputs.find(([, o]) => o.entryPoint?.endsWith('dist/src/persist/writer-worker.js'));
-if (!recorder || !worker || path.dirname(recorder[0]) !== path.dirname(worker[0])) {
-  fail(`the recorder (${recorder?.[0]}) and its writer-worker.js (${worker?.[0]}) must be in one directory`);
-}
 
 // A headless run must not load the dashboard: nothing cli.js imports statically may contain React or Ink.
 const byFile = new Map(outputs);

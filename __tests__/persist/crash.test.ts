@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { openRunDatabase } from '../../src/persist/database.js';
 import { listRuns, loadTaskRecords } from '../../src/persist/read.js';
-import { recoverJournal } from '../../src/persist/recover.js';
+import { recoverJournals } from '../../src/persist/recover.js';
 import { cli, prng, requireBuild } from './helpers.js';
 
 const SEED = Number(process.env.CRASH_SEED ?? 20251121);
@@ -61,9 +61,9 @@ function recordedCompleted(ws: string, scratch: string): Map<string, string> {
   cpSync(path.join(ws, '.orchestrator'), path.join(scratch, '.orchestrator'), { recursive: true });
   const db = openRunDatabase(scratch);
   try {
+    recoverJournals(db, scratch); // the run writes only its journal: bring the tables up to date, as any reader does
     const run = listRuns(db)[0];
     if (!run) return new Map();
-    recoverJournal(db, scratch, run.id);
     const done = new Map<string, string>();
     for (const r of loadTaskRecords(db, run.id)) if (r.state.kind === 'completed') done.set(r.spec.id, r.state.result);
     return done;
@@ -77,6 +77,7 @@ function hasRun(ws: string, scratch: string): boolean {
   cpSync(path.join(ws, '.orchestrator'), path.join(scratch, '.orchestrator'), { recursive: true });
   const db = openRunDatabase(scratch);
   try {
+    recoverJournals(db, scratch);
     return listRuns(db).length > 0;
   } finally {
     db.close();

@@ -12,7 +12,7 @@ import { journalPath } from '../../src/persist/paths.js';
 import { beginRun } from '../../src/persist/persistence.js';
 import { killLeftoverGroup, processStartTime } from '../../src/os/proc.js';
 import { getRun, isResumable, listRuns, loadAttempts, loadTaskRecords } from '../../src/persist/read.js';
-import { recoverJournal } from '../../src/persist/recover.js';
+import { recoverJournal, recoverJournals } from '../../src/persist/recover.js';
 import { Engine } from '../../src/scheduler/engine.js';
 import { config, task } from '../scheduler/harness.js';
 import { groupSize, until } from './helpers.js';
@@ -54,7 +54,7 @@ function checkingBackend(runId: () => string, seen: string[], outcome: (ctx: Bac
 }
 
 describe('the run recorder', () => {
-  it('journals running before the agent starts and completed before dependents start; the database gets every result', async () => {
+  it('journals running before the agent starts and completed before dependents start; the database gets every result from the journal', async () => {
     const plan = planOf();
     const persisted = beginRun(plan);
     const seen: string[] = [];
@@ -67,6 +67,10 @@ describe('the run recorder', () => {
 
     const db = openRunDatabase(ws);
     try {
+      // The run wrote only its journal; the first reader brings the tables up to date, once.
+      expect(listRuns(db)).toEqual([]);
+      expect(recoverJournals(db, ws)).toEqual([persisted.runId]);
+      expect(recoverJournals(db, ws)).toEqual([]);
       const [run] = listRuns(db);
       expect(run).toMatchObject({ id: persisted.runId, plan: 'unit', state: 'failed', exitCode: 1, counts: { completed: 2, failed: 1 } });
       expect(run!.planHash).toBeNull(); // no plan file on disk
@@ -95,12 +99,20 @@ describe('the run recorder', () => {
     }
     expect(readFileSync(path.join(ws, '.orchestrator', 'runs', persisted.runId, 'logs', 'a.log'), 'utf8')).toBe('out of a\n');
     expect(readFileSync(path.join(ws, '.orchestrator', '.gitignore'), 'utf8')).toBe('*\n');
-    expect(readFileSync(journalPath(ws, persisted.runId), 'utf8')).toBe(''); // emptied once all is in the database
+    // Kept by a reader (the run's next session could be appending to it); emptied by one that holds the workspace's lock.
+    expect(readFileSync(journalPath(ws, persisted.runId), 'utf8')).toMatch(/^1\t\{[^\n]*"type":"run-started"/);
+    const locked = openRunDatabase(ws);
+    try {
+      expect(recoverJournal(locked, ws, persisted.runId, { empty: true })).toBe(0);
+    } finally {
+      locked.close();
+    }
+    expect(readFileSync(journalPath(ws, persisted.runId), 'utf8')).toBe('');
   });
 
   it('a journal left by a killed run is replayed into the database, once', async () => {
     const plan = planOf([task('a'), task('b', { dependsOn: ['a'] })]);
-    const persisted = beginRun(plan, { batchMs: 60_000 });
+    const persisted = beginRun(plan);
     const copy = mkdtempSync(path.join(os.tmpdir(), 'orch-db-copy-'));
     // "Killed" as b starts: the files as they are then, nothing batched into the database yet.
     const backend: Backend = {

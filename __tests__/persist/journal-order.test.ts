@@ -36,8 +36,7 @@ describe('what the journal file holds while a run goes on', () => {
     const ws = mkdtempSync(path.join(root, 'ws-'));
     const tasks = shellTasks(randomDag({ tasks: 60, edges: 80, maxDeps: 3, seed: 7 }), 'true');
     const plan: Plan = { name: 'order', file: path.join(ws, 'plan.yaml'), workspace: ws, tasks };
-    // The batches never reach the database during the run: only the journal is looked at.
-    const persisted = beginRun(plan, { batchMs: 60_000 });
+    const persisted = beginRun(plan);
     const random = prng(11);
     const unwritten: string[] = [];
     const backend: Backend = {
@@ -66,7 +65,7 @@ describe('what the journal file holds while a run goes on', () => {
   it('writes an event nothing acts on by the end of its turn', async () => {
     const ws = mkdtempSync(path.join(root, 'ws-'));
     const plan: Plan = { name: 'turn', file: path.join(ws, 'plan.yaml'), workspace: ws, tasks: shellTasks([[], []], 'true') };
-    const persisted = beginRun(plan, { batchMs: 60_000 });
+    const persisted = beginRun(plan);
     let release: (() => void) | undefined;
     const backend: Backend = {
       start(ctx: BackendContext) {

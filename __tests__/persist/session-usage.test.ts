@@ -6,6 +6,7 @@ import type { Backend, BackendContext, Usage } from '../../src/agents/backend.js
 import { openRunDatabase } from '../../src/persist/database.js';
 import { beginRun } from '../../src/persist/persistence.js';
 import { loadTaskRecords } from '../../src/persist/read.js';
+import { recoverJournal } from '../../src/persist/recover.js';
 import { mergePlan } from '../../src/persist/resume.js';
 import { Engine } from '../../src/scheduler/engine.js';
 import { config, task } from '../scheduler/harness.js';
@@ -64,6 +65,7 @@ describe("a task's usage in its current conversation", () => {
     // A resume after a crash rebuilds the same figure from the attempts' rows.
     const db = openRunDatabase(ws);
     try {
+      recoverJournal(db, ws, persisted.runId);
       const [record] = loadTaskRecords(db, persisted.runId);
       expect(record!.sessionId).toBe('s2');
       expect(record!.sessionUsage!.inputTokens).toBe(10);

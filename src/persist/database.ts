@@ -9,8 +9,8 @@ const SCHEMA_VERSION = 7;
 
 /**
  * One row per run, per task (its spec, dependencies and writes, and current
- * state), per attempt, per follow-up, and per batch of events (the event
- * log: each batch's events as JSON lines, task output excepted: transcripts
+ * state), per attempt, per follow-up, and per catch-up of a journal (the
+ * event log: the events it applied as JSON lines, task output excepted: transcripts
  * are files). JSON columns hold what the engine's types hold.
  */
 const SCHEMA = `
@@ -258,18 +258,6 @@ export function headerDamage(file: string): string | undefined {
   return undefined;
 }
 
-/**
- * A further connection to a database openRunDatabase has already opened and
- * checked in this run (the recorder's writer thread): same pragmas, no checks.
- */
-export function connectRunDatabase(file: string, opts: OpenOptions = {}): Db {
-  const db = new Database(file, { timeout: opts.busyTimeoutMs ?? 2000 });
-  db.pragma('journal_mode = WAL');
-  db.pragma(`synchronous = ${opts.synchronous ?? 'NORMAL'}`);
-  db.pragma('foreign_keys = ON');
-  return db;
-}
-
 /** Runs `fn`, turning SQLite's corrupt and locked errors into clear UserErrors about `file`. */
 export function guard<T>(file: string, fn: () => T): T {
   try {
@@ -293,17 +281,6 @@ export function asUserError(file: string, err: unknown): unknown {
     return new UserError(`${file}: cannot use the run database: ${message}`);
   }
   return err;
-}
-
-/** A write the database refused, as it crosses from the writer thread: SQLite's message and code. */
-export interface Refusal {
-  error: string;
-  code?: string;
-}
-
-export function refusal(err: unknown): Refusal {
-  const code = errnoCode(err);
-  return { error: err instanceof Error ? err.message : String(err), ...(code ? { code } : {}) };
 }
 
 function corrupt(file: string, detail: string): UserError {

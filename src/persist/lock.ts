@@ -39,7 +39,13 @@ export function acquireRunLock(db: Db, runId: string): () => void {
     db.prepare('INSERT OR REPLACE INTO run_lock (id, run_id, pid, start_time, acquired_at) VALUES (1, ?, ?, ?, ?)').run(runId, process.pid, startTime, Date.now());
   }).immediate();
   return () => {
-    db.prepare('DELETE FROM run_lock WHERE id = 1 AND pid = ? AND run_id = ?').run(process.pid, runId);
+    try {
+      db.prepare('DELETE FROM run_lock WHERE id = 1 AND pid = ? AND run_id = ?').run(process.pid, runId);
+    } catch (err) {
+      // Another process holds SQLite's write lock past the busy timeout: the row names this process,
+      // which is ending, and a row whose process is gone is free (liveHolder). The run's record is its journal.
+      if (!String((err as { code?: unknown }).code ?? '').startsWith('SQLITE_BUSY')) throw err;
+    }
   };
 }
 
@@ -50,10 +56,10 @@ export function acquireRunLock(db: Db, runId: string): () => void {
  * Call with the lock held. Returns the ids of the runs it settled.
  */
 export function settleCrashedRuns(db: Db, workspace: string): string[] {
-  recoverJournals(db, workspace);
+  recoverJournals(db, workspace, { empty: true });
   const dead = (db.prepare("SELECT id FROM runs WHERE state = 'running'").all() as { id: string }[]).map((r) => r.id);
   for (const runId of dead) {
-    recoverJournal(db, workspace, runId);
+    recoverJournal(db, workspace, runId, { empty: true });
     settleLeftovers(db, runId, 'crashed: the orchestrator stopped while it ran');
     db.prepare("UPDATE runs SET state = 'crashed' WHERE id = ?").run(runId);
   }

@@ -26,7 +26,7 @@ export function transcriptRef(runId: string, taskId: string): string {
   return `runs/${runId}/logs/${safeFileName(taskId)}.log`;
 }
 
-/** The run's write-ahead journal of events not yet batched into the database (see recorder.ts). */
+/** The run's journal: every event, appended before the engine acts on it; folded into the database by readers (recover.ts). */
 export function journalPath(workspace: string, runId: string): string {
   return path.join(runDir(workspace, runId), 'journal.ndjson');
 }

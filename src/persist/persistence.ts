@@ -6,7 +6,7 @@ import type { Budget, Plan } from '../plan/schema.js';
 import type { RunStoreReader, TaskRecord } from '../scheduler/run-store.js';
 import { asUserError, openRunDatabase } from './database.js';
 import { databasePath } from './paths.js';
-import { acquireRunLock, liveHolder, settleCrashedRuns } from './lock.js';
+import { acquireRunLock, settleCrashedRuns } from './lock.js';
 import { acquireNestingLock } from './live-runs.js';
 import { getRun, isResumable, listRuns, loadTaskRecords } from './read.js';
 import { recoverJournal, recoverJournals } from './recover.js';
@@ -64,7 +64,7 @@ export function newRunId(now = new Date()): string {
  * crashed (their leftover agents are killed), and records the run from its
  * first event on.
  */
-export function beginRun(plan: Plan, opts: { batchMs?: number } = {}): PersistedRun {
+export function beginRun(plan: Plan): PersistedRun {
   const workspace = plan.workspace;
   const db = openRunDatabase(workspace);
   const runId = newRunId();
@@ -79,7 +79,6 @@ export function beginRun(plan: Plan, opts: { batchMs?: number } = {}): Persisted
       concurrency: 0,
       startedAt: Date.now(),
     },
-    ...opts,
   });
 }
 
@@ -106,8 +105,8 @@ export async function beginResume(opts: ResumeOptions): Promise<PersistedRun> {
   let release: (() => void) | undefined;
   try {
     const runs = guarded(db, workspace, () => {
-      // A run (or a resume) killed before its batches reached the database is only in its journal.
-      recoverJournals(db, workspace, liveHolder(db)?.runId);
+      // A run writes only its journal: its events reach the tables here.
+      recoverJournals(db, workspace);
       return listRuns(db);
     });
     const target = opts.runId !== undefined ? matchRun(runs, opts.runId, workspace).id : runs.find((r) => isResumable(r) || r.state === 'running')?.id;
@@ -208,7 +207,7 @@ function recorded(
   runId: string,
   release: () => void,
   session: number,
-  extra: { newRun?: ConstructorParameters<typeof RunRecorder>[0]['newRun']; batchMs?: number; planHash?: string },
+  extra: { newRun?: ConstructorParameters<typeof RunRecorder>[0]['newRun']; planHash?: string },
 ): PersistedRun {
   let recorder: RunRecorder | undefined;
   let closed = false;
@@ -225,13 +224,11 @@ function recorded(
       if (extra.planHash) db.prepare('UPDATE runs SET plan_hash = ? WHERE id = ?').run(extra.planHash, runId);
       const newRun = extra.newRun && { ...extra.newRun, concurrency: store.getSnapshot().concurrency };
       recorder = new RunRecorder({
-        db,
         store,
         workspace,
         runId,
         session,
         ...(newRun ? { newRun } : {}),
-        ...(extra.batchMs !== undefined ? { batchMs: extra.batchMs } : {}),
         ...(onJournalFailure ? { onJournalFailure } : {}),
       });
     },

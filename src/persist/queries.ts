@@ -7,26 +7,24 @@ import { asUserError, openRunDatabase } from './database.js';
 import { liveHolder } from './lock.js';
 import { databasePath } from './paths.js';
 import { listRuns, loadAttempts, loadTaskRecords, transcriptOf } from './read.js';
-import { recoverJournal, recoverJournals } from './recover.js';
+import { recoverJournals } from './recover.js';
 import { pickRun } from './run-id.js';
 import type { AttemptInfo, RunInfo } from './read.js';
 
 /**
  * Opens the workspace's database for a read command, with every run's state
- * as it really is: a run marked running whose orchestrator is gone is shown
- * as crashed, after its journal has been replayed. Undefined when no run was
- * ever recorded here (nothing is created).
+ * as it really is: the journals' events the tables lack are applied first (a
+ * run writes only its journal: recover.ts), and a run marked running whose
+ * orchestrator is gone is shown as crashed. Undefined when no run was ever
+ * recorded here (nothing is created).
  */
 function openForReading<T>(workspace: string, fn: (db: Db, runs: RunInfo[]) => T): T | undefined {
   if (!existsSync(databasePath(workspace))) return undefined;
   const db = openRunDatabase(workspace);
   try {
+    recoverJournals(db, workspace);
     const live = liveHolder(db);
-    recoverJournals(db, workspace, live?.runId);
-    let runs = listRuns(db);
-    const dead = runs.filter((r) => r.state === 'running' && r.id !== live?.runId);
-    for (const run of dead) recoverJournal(db, workspace, run.id);
-    if (dead.length) runs = listRuns(db);
+    const runs = listRuns(db);
     for (const run of runs) if (run.state === 'running' && run.id !== live?.runId) run.state = 'crashed';
     return fn(db, runs);
   } catch (err) {

@@ -1,24 +1,17 @@
-import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import type { Database as Db } from 'better-sqlite3';
 import { Transcript } from '../agents/transcript.js';
 import type { RunEvent } from '../scheduler/events.js';
 import type { RunStoreReader } from '../scheduler/run-store.js';
 import { isFinished, isWaitingToStart } from '../scheduler/states.js';
 import { UserError } from '../errors.js';
-import { asUserError, refusal } from './database.js';
-import type { Refusal } from './database.js';
-import { decodeJournal, encodeEntry } from './journal.js';
+import { encodeEntry } from './journal.js';
 import type { RunRow } from './journal.js';
-import { databasePath, journalPath, runDir, transcriptPath } from './paths.js';
+import { journalPath, runDir, transcriptPath } from './paths.js';
 import { processStartTime } from '../os/proc.js';
-import type { WorkerReply, WorkerRequest } from './writer-worker.js';
-import { RunWriter } from './writer.js';
+import { appending } from './recover.js';
 
 export interface RecorderOptions {
-  db: Db;
   store: RunStoreReader;
   workspace: string;
   runId: string;
@@ -26,10 +19,8 @@ export interface RecorderOptions {
   session: number;
   /** Set for a new run: the row to create when the run starts. Unset: resuming `runId`. */
   newRun?: RunRow;
-  /** How long journal lines wait before they go to the database in one transaction (ms). Default 25. */
-  batchMs?: number;
-  /** Apply batches on a writer thread (default, when the compiled worker exists) or on this one. */
-  thread?: boolean;
+  /** How long a transcript's text may wait in memory before it is written to its file (ms). Default 25. */
+  flushMs?: number;
   /**
    * Called once when an event could not be written to the journal (disk
    * full): the run must stop, as the engine may no longer act on unrecorded
@@ -37,9 +28,6 @@ export interface RecorderOptions {
    */
   onJournalFailure?(message: string): void;
 }
-
-/** The compiled writer thread; absent when running from TypeScript sources (tests). */
-const WORKER_FILE = fileURLToPath(new URL('./writer-worker.js', import.meta.url));
 
 /**
  * Moves between pending and eligible: the scheduler's own bookkeeping, two of
@@ -51,36 +39,33 @@ function isChurn(e: RunEvent): boolean {
 }
 
 /**
- * Records a run as it happens (docs/architecture.md §2: the SQLite writer subscribes to
- * the store's events).
+ * Records a run as it happens (docs/architecture.md §2): its journal is the
+ * run's record, and all the run itself writes.
  *
  * Durability: the store emits each event synchronously before the engine acts
  * on it (starts the agent, releases dependents). In that call the recorder
  * appends the event to the run's journal file with one write(2), so once the
  * engine goes on, the event is in the kernel and survives the orchestrator
  * being killed (kill -9, OOM, a crash; not a power cut: nothing is fsynced).
- * The journal lines go to the database in batches, one transaction every
- * `batchMs`, on a writer thread; a crashed run's journal is replayed into the
- * database before anything reads the run (recoverJournal). A SQLite commit
- * per event costs far more than the engine's own work on a task
- * (BENCHMARKS.md). Task output goes to the transcript files, not the journal.
+ *
+ * The database's tables are the fold of the journals, brought up to date by
+ * whoever reads them (recover.ts: `runs`, `show`, `logs`, resume, the next
+ * run), never by the run: filling them as it went (a writer thread folding
+ * batches) cost the run more than the engine's own work on 10,000 no-op
+ * tasks, on a second core it shared with garbage collection (BENCHMARKS.md,
+ * persist round 6). Task output goes to the transcript files, not the
+ * journal.
  */
 export class RunRecorder {
   private readonly journal: number;
-  /** Journal lines written since the last batch, as one string: what the writer thread gets. */
-  private batch = '';
+  private readonly journalFile: string;
   /** The plain-text transcript file of each task that printed since it last finished (closeTranscript). */
   private readonly transcripts = new Map<string, Transcript>();
-  /** Transcripts written to since the last batch. */
+  /** Transcripts written to since they were last written out. */
   private dirty = new Set<Transcript>();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
-  private readonly batchMs: number;
-  private readonly worker: Worker | undefined;
-  /** Settles on the writer thread's 'closed' reply, or when the thread exits (it may already have died). */
-  private closedOrExited: Promise<'closed' | 'exited'> | undefined;
-  private readonly inline: RunWriter | undefined;
-  private failure: Refusal | undefined;
+  private readonly flushMs: number;
   /** Why the journal could not be written: once set, nothing more is recorded. */
   private journalFailure: string | undefined;
   /**
@@ -92,34 +77,18 @@ export class RunRecorder {
   private readonly listener = (e: RunEvent) => this.onEvent(e);
 
   constructor(private readonly opts: RecorderOptions) {
-    this.batchMs = opts.batchMs ?? 25;
+    this.flushMs = opts.flushMs ?? 25;
     mkdirSync(path.join(runDir(opts.workspace, opts.runId), 'logs'), { recursive: true });
-    this.journal = openSync(journalPath(opts.workspace, opts.runId), 'a');
-    if (opts.thread !== false && existsSync(WORKER_FILE)) {
-      const worker = new Worker(WORKER_FILE, { workerData: { file: databasePath(opts.workspace), runId: opts.runId } });
-      this.worker = worker;
-      // Listened for from the start: a thread that died before close() would otherwise never answer it.
-      this.closedOrExited = new Promise((resolve) => {
-        worker.on('message', (reply: WorkerReply) => {
-          if ('error' in reply) this.failure ??= reply;
-          else if ('closed' in reply) resolve('closed');
-        });
-        worker.once('exit', () => resolve('exited'));
-      });
-      // A thread that dies (it could not open the database) is a refused write, not a crash of the run.
-      worker.on('error', (err) => (this.failure ??= refusal(err)));
-      worker.unref();
-    } else {
-      this.inline = new RunWriter(opts.db, opts.runId);
-    }
+    this.journalFile = journalPath(opts.workspace, opts.runId);
+    this.journal = openSync(this.journalFile, 'a');
+    appending.add(this.journalFile);
     opts.store.events.on('event', this.listener);
   }
 
   /**
-   * Sends what is queued, waits until the database has all of it, then empties
-   * the journal and detaches. Resolves with `warnings`. Rejects with a UserError
-   * if the database refused a write (the journal is then kept, and replayed on
-   * the next read); `warnings` is filled either way.
+   * Writes out the transcripts, closes the journal and detaches. Resolves with
+   * `warnings`. Rejects with a UserError if the journal could not be written
+   * (the run was stopped there); `warnings` is filled either way.
    */
   async close(): Promise<string[]> {
     if (this.closed) return this.warnings;
@@ -127,58 +96,22 @@ export class RunRecorder {
     for (const id of [...this.transcripts.keys()]) this.closeTranscript(id);
     this.closed = true;
     this.opts.store.events.off('event', this.listener);
-    if (this.worker) {
-      const worker = this.worker;
-      worker.ref(); // Keep the process alive until the database has everything.
-      worker.postMessage({ close: true } satisfies WorkerRequest);
-      if ((await this.closedOrExited) === 'exited') {
-        this.failure ??= { error: 'the database writer thread stopped before it had written everything' };
-      }
-      await worker.terminate();
-    }
+    closeSync(this.journal);
+    appending.delete(this.journalFile);
     if (this.journalFailure !== undefined) {
-      closeSync(this.journal);
       const { runId } = this.opts;
       throw new UserError(
         `recording run ${runId}: ${this.journalFailure}\nThe run was stopped there; everything recorded before it is kept. Free some space, then: orchestrator resume ${runId}`,
       );
     }
-    if (this.failure) {
-      closeSync(this.journal);
-      const { workspace, runId } = this.opts;
-      const err = asUserError(databasePath(workspace), Object.assign(new Error(this.failure.error), { code: this.failure.code }));
-      const cause = err instanceof Error ? err.message : String(err);
-      throw new UserError(
-        `recording run ${runId}: ${cause}\nNothing is lost: its events are in ${journalPath(workspace, runId)}, which the next orchestrator command here (runs, show, resume) writes to the database`,
-      );
-    }
-    ftruncateSync(this.journal, 0);
-    closeSync(this.journal);
     return this.warnings;
   }
 
-  /** Hands the journal lines written since the last batch to the database, and writes transcripts. */
+  /** Writes out what the transcripts hold. */
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.writeTranscripts();
-    if (this.batch === '') return;
-    const text = this.batch;
-    this.batch = '';
-    if (this.worker) {
-      this.worker.postMessage({ text } satisfies WorkerRequest);
-      return;
-    }
-    if (this.failure) return; // As the writer thread does: the database stays at its last commit.
-    const writer = this.inline!;
-    try {
-      this.opts.db.transaction(() => {
-        for (const { entry, eventJson } of decodeJournal(text)) writer.apply(entry, eventJson);
-        writer.commit();
-      })();
-    } catch (err) {
-      this.failure = refusal(err);
-    }
   }
 
   private onEvent(e: RunEvent): void {
@@ -216,18 +149,15 @@ export class RunRecorder {
       // Not thrown into the engine (it emitted this event and would crash mid-step): the run is stopped instead.
       const code = (err as NodeJS.ErrnoException).code;
       const why = code === 'ENOSPC' ? 'no space left on the device' : code === 'EDQUOT' ? 'the disk quota is used up' : (err as Error).message;
-      this.journalFailure = `cannot write its journal ${journalPath(this.opts.workspace, this.opts.runId)}: ${why}`;
+      this.journalFailure = `cannot write its journal ${this.journalFile}: ${why}`;
       this.opts.onJournalFailure?.(this.journalFailure);
       return;
     }
-    this.batch += line;
-    if (e.type === 'run-finished') this.flush();
-    else this.schedule();
   }
 
   private schedule(): void {
     if (this.timer || this.closed) return;
-    this.timer = setTimeout(() => this.flush(), this.batchMs);
+    this.timer = setTimeout(() => this.flush(), this.flushMs);
     this.timer.unref();
   }
 
@@ -247,7 +177,7 @@ export class RunRecorder {
     if (transcript.error !== undefined && !this.warnings.includes(transcript.error)) this.warnings.push(transcript.error);
   }
 
-  /** Transcripts buffer up to 64 KB; each batch also writes out what they hold. */
+  /** Transcripts buffer up to 64 KB, and what they hold is written out `flushMs` after it came. */
   private writeTranscripts(): void {
     if (this.dirty.size === 0) return;
     const dirty = this.dirty;

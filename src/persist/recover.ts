@@ -5,54 +5,83 @@ import { decodeJournal } from './journal.js';
 import { journalPath } from './paths.js';
 import { RunWriter } from './writer.js';
 
-/**
- * Replays into the database what a run's journal holds beyond its last
- * batch: the events of a run that was killed between two batches. Entries of
- * an older session, or already applied (killed between commit and
- * truncation), are skipped. Returns how many events were applied.
- */
-export function recoverJournal(db: Db, workspace: string, runId: string): number {
-  const file = journalPath(workspace, runId);
-  if (!existsSync(file)) return 0;
-  const text = readFileSync(file, 'utf8');
-  if (text === '') return 0;
-  const run = db.prepare('SELECT session, journal_seq FROM runs WHERE id = ?').get(runId) as { session: number; journal_seq: number } | undefined;
-  // Not in the database at all: killed before its first batch; its journal starts with the run's row.
-  const at = run ? { session: run.session, seq: run.journal_seq } : { session: 0, seq: 0 };
-  // A line cut by a crash mid-write is skipped: its event never got acted on.
-  const entries = decodeJournal(text).filter(({ entry }) => entry.s > at.session || (entry.s === at.session && entry.e.seq > at.seq));
-  if (!run && entries[0]?.entry.begin?.run === undefined) return 0;
-  const writer = new RunWriter(db, runId);
-  db.transaction(() => {
-    for (const { entry, eventJson } of entries) writer.apply(entry, eventJson);
-    writer.commit();
-  })();
-  const fd = openSync(file, 'r+');
-  try {
-    ftruncateSync(fd, 0);
-  } finally {
-    closeSync(fd);
-  }
-  return entries.length;
+/** Journals this process's recorders append to: never emptied, whatever the caller holds (one process may record two runs of a workspace). */
+export const appending = new Set<string>();
+
+export interface CatchUpOptions {
+  /**
+   * Empty the journal once its events are in the database. Only for a caller
+   * holding the workspace's run lock: then no process appends to a journal
+   * here, and none can between the read and the truncation (a reader that
+   * emptied a journal a resume had just begun appending to would lose events).
+   */
+  empty?: boolean;
 }
 
 /**
- * Replays every journal holding events the database lacks, except the live
- * run's (`except`): runs killed before the writer thread committed their
- * first batch (unknown to the database), and runs killed in any later
- * session, whatever state the database last recorded for them (a resume
- * killed before its first batch still reads `crashed` from the session
- * before). Returns the ids of the runs whose journals had events to apply.
+ * Brings the database up to date with a run's journal (docs/architecture.md
+ * §2: the journal is the run's record; the tables are the fold of it, filled
+ * by whoever reads them): applies the events the database lacks, in one
+ * IMMEDIATE transaction, so two processes catching up at once apply each
+ * event once. Entries of an older session, or already applied, are skipped;
+ * so is a line cut short by a kill mid-write (its event was never acted on).
+ * A live run's journal may be caught up too (its process goes on appending;
+ * the next catch-up takes what came since). Returns how many events were
+ * applied.
  */
-export function recoverJournals(db: Db, workspace: string, except?: string): string[] {
+export function recoverJournal(db: Db, workspace: string, runId: string, opts: CatchUpOptions = {}): number {
+  const file = journalPath(workspace, runId);
+  if (!existsSync(file)) return 0;
+  const applied = db.transaction(() => {
+    const text = journalText(file);
+    if (text === '') return 0;
+    const run = db.prepare('SELECT session, journal_seq FROM runs WHERE id = ?').get(runId) as { session: number; journal_seq: number } | undefined;
+    // Not in the database yet: nobody caught it up since it began; its journal starts with the run's row.
+    const at = run ? { session: run.session, seq: run.journal_seq } : { session: 0, seq: 0 };
+    const entries = decodeJournal(text).filter(({ entry }) => entry.s > at.session || (entry.s === at.session && entry.e.seq > at.seq));
+    if (!run && entries[0]?.entry.begin?.run === undefined) return 0;
+    if (entries.length === 0) return 0;
+    const writer = new RunWriter(db, runId);
+    for (const { entry, eventJson } of entries) writer.apply(entry, eventJson);
+    writer.commit();
+    return entries.length;
+  }).immediate();
+  if (opts.empty && !appending.has(file)) {
+    const fd = openSync(file, 'r+');
+    try {
+      ftruncateSync(fd, 0);
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return applied;
+}
+
+/**
+ * Catches up every journal in the workspace holding events the database
+ * lacks: finished runs (a run writes only its journal), the live run's,
+ * runs killed at any point. Returns the ids of the runs that had events to
+ * apply.
+ */
+export function recoverJournals(db: Db, workspace: string, opts: CatchUpOptions = {}): string[] {
   const dir = path.join(workspace, '.orchestrator', 'runs');
   if (!existsSync(dir)) return [];
   const found: string[] = [];
   for (const id of readdirSync(dir)) {
-    if (id === except) continue;
     const file = journalPath(workspace, id);
     if (!existsSync(file) || statSync(file).size === 0) continue;
-    if (recoverJournal(db, workspace, id) > 0) found.push(id);
+    if (recoverJournal(db, workspace, id, opts) > 0) found.push(id);
   }
   return found;
+}
+
+/**
+ * A journal's whole lines: up to the first NUL byte (a journal written
+ * through a file mapping is longer than its lines until it is closed, the
+ * rest zeros, and stays so after a crash). JSON never holds a raw NUL.
+ */
+function journalText(file: string): string {
+  const text = readFileSync(file, 'utf8');
+  const nul = text.indexOf('\0');
+  return nul < 0 ? text : text.slice(0, nul);
 }

@@ -18,14 +18,14 @@ interface HeldTask {
 }
 
 /**
- * Turns journal entries into rows for one run, used live (a batch at a time,
- * on the writer thread) and when a crashed run's journal is replayed, so both
- * give the same database. How an event changes a task or an attempt is not
- * decided here but by the store's own fold (applyEvent, applyAttemptEvent):
- * the rows are the records the live run held. Events change records held in memory; commit() writes each
- * changed row once (a task that started and finished within a batch costs
- * one row write, not one per event) and the batch's events as one
- * event-log row. Call apply() and commit() inside one transaction.
+ * Turns journal entries into rows for one run: what a catch-up of a journal
+ * applies (recover.ts), in one transaction. How an event changes a task or an
+ * attempt is not decided here but by the store's own fold (applyEvent,
+ * applyAttemptEvent): the rows are the records the live run held. Events
+ * change records held in memory; commit() writes each changed row once (a
+ * task that started and finished since the last catch-up costs one row
+ * write, not one per event) and the events as one event-log row. Call
+ * apply() and commit() inside one transaction.
  */
 export class RunWriter {
   private readonly s: Record<string, Statement>;
