@@ -6,6 +6,7 @@ import type { Backend } from '../src/agents/backend.js';
 import { defaultConfig } from '../src/config/defaults.js';
 import { openRunDatabase } from '../src/persist/database.js';
 import { decodeJournal } from '../src/persist/journal.js';
+import { openJournal } from '../src/persist/journal-file.js';
 import type { JournalEntry } from '../src/persist/journal.js';
 import { journalPath } from '../src/persist/paths.js';
 import { recoverJournals } from '../src/persist/recover.js';
@@ -153,6 +154,8 @@ export async function persistBench(): Promise<BenchRow[]> {
   const offIndependent = rows[0]!.value;
   rows.push(
     row('persist', `${TASKS} independent: floor: ${floor.lines} journal write(2)s, one per event, alone`, floor.writeMs, 'ms'),
+    row('persist', `${TASKS} independent: floor: the same ${floor.lines} lines through a JournalAppender, write(2) kind`, floor.appenderMs.write, 'ms'),
+    row('persist', `${TASKS} independent: floor: the same ${floor.lines} lines through a JournalAppender, ${floor.mappedKind} kind`, floor.appenderMs.mapped, 'ms'),
     row('persist', `${TASKS} independent: floor: JSON of those ${floor.lines} events, alone`, floor.jsonMs, 'ms'),
     row('persist', `${TASKS} independent: floor: (off + writes + JSON) / off, nothing else counted`, (offIndependent + floor.writeMs + floor.jsonMs) / offIndependent, '×'),
   );
@@ -172,10 +175,12 @@ export async function persistBench(): Promise<BenchRow[]> {
 /**
  * What the durability promise costs the engine's thread at the least: the
  * journal lines of one real run written again one write(2) each (as the
- * recorder does, before the engine acts on each event), and its events
+ * recorder does, before the engine acts on each event), the same lines
+ * through a JournalAppender of each kind (a store into a shared mapping
+ * gives the same promise against a kill for no system call), and its events
  * serialized again, each timed alone.
  */
-async function journalFloor(tasks: TaskSpec[]): Promise<{ lines: number; writeMs: number; jsonMs: number }> {
+async function journalFloor(tasks: TaskSpec[]): Promise<{ lines: number; writeMs: number; jsonMs: number; appenderMs: { write: number; mapped: number }; mappedKind: string }> {
   const workspace = mkdtempSync(path.join(os.tmpdir(), 'orch-bench-floor-'));
   try {
     const plan: Plan = { name: 'bench', file: path.join(workspace, 'bench.json'), workspace, tasks };
@@ -193,11 +198,24 @@ async function journalFloor(tasks: TaskSpec[]): Promise<{ lines: number; writeMs
       for (const line of lines) writeSync(fd, line);
     });
     closeSync(fd);
+    // The same lines through src/persist/journal-file.ts: a store into a shared mapping each instead of a write(2)
+    // (kind 'write' there when the addon was not built). Each into a fresh file; the growth steps are counted.
+    const appenderMs = { write: 0, mapped: 0 };
+    let mappedKind = '';
+    for (const kind of ['write', 'mapped'] as const) {
+      const journal = openJournal(path.join(workspace, `floor-${kind}.ndjson`), { mapped: kind === 'mapped' });
+      if (kind === 'mapped') mappedKind = journal.kind;
+      collectGarbage();
+      appenderMs[kind] = await timeMs(() => {
+        for (const line of lines) journal.append(line);
+      });
+      journal.close();
+    }
     collectGarbage();
     const jsonMs = await timeMs(() => {
       for (const e of events) JSON.stringify(e);
     });
-    return { lines: lines.length, writeMs, jsonMs };
+    return { lines: lines.length, writeMs, jsonMs, appenderMs, mappedKind };
   } finally {
     rmSync(workspace, { recursive: true, force: true });
   }
