@@ -6,7 +6,7 @@ import type { Backend } from '../src/agents/backend.js';
 import { defaultConfig } from '../src/config/defaults.js';
 import { openRunDatabase } from '../src/persist/database.js';
 import { decodeJournal } from '../src/persist/journal.js';
-import { openJournal } from '../src/persist/journal-file.js';
+import { openJournal, readJournalText } from '../src/persist/journal-file.js';
 import type { JournalEntry } from '../src/persist/journal.js';
 import { journalPath } from '../src/persist/paths.js';
 import { recoverJournals } from '../src/persist/recover.js';
@@ -188,7 +188,7 @@ async function journalFloor(tasks: TaskSpec[]): Promise<{ lines: number; writeMs
     const persisted = beginRun(plan);
     persisted.attach(engine.store);
     await engine.run();
-    const text = readFileSync(journalPath(workspace, persisted.runId), 'utf8');
+    const text = readJournalText(journalPath(workspace, persisted.runId)); // whole lines, not the mapping's zero tail
     await persisted.close();
     const lines = text.split('\n').filter(Boolean).map((l) => `${l}\n`);
     const events = decodeJournal(text).map((d) => d.entry.e);

@@ -81,11 +81,11 @@ describe.each(['mapped', 'write'] as const)('a %s journal', (kind) => {
   });
 });
 
-it('a mapped journal crosses its default 64 MiB window', () => {
+it('a mapped journal crosses its default windows (256 KiB), lines longer than one too', () => {
   const file = fresh();
   const j = openJournal(file);
   expect(j.kind).toBe('mapped');
-  const big = (i: number) => `${i}\t${'y'.repeat(65_000 + (i % 13))}\n`; // not a divisor of 64 MiB: a line straddles it
+  const big = (i: number) => `${i}\t${'y'.repeat(i % 7 === 0 ? 300_000 + i : 65_000 + (i % 13))}\n`; // not a divisor of the window: lines straddle it
   for (let i = 0; i < 1040; i++) j.append(big(i));
   j.close();
   const lines = readJournalText(file).split('\n');
@@ -127,7 +127,7 @@ it('kill -9 with the mapping open: every line the process said it appended is in
   await new Promise<void>((resolve) => {
     proc.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
-      // Some 5,000 lines (~7.5 MB): many growth steps, past the first 64 MiB window's start.
+      // Some 5,000 lines (~7.5 MB): many growth steps and windows.
       if (Number(/(\d+)\n$/.exec(out)?.[1] ?? 0) >= 5000) resolve();
     });
   });

@@ -277,7 +277,7 @@ export function asUserError(file: string, err: unknown): unknown {
       `${file}: the run database is locked by another process (${message}); wait for it to finish, or find it with: fuser ${file}`,
     );
   }
-  if (code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_IOERR')) {
+  if (code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_FULL')) {
     return new UserError(`${file}: cannot use the run database: ${message}`);
   }
   return err;

@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #define NAPI_VERSION 8
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,12 +116,37 @@ static napi_value unmap(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * allocate(fd, offset, length): posix_fallocate, so the file is at least
+ * offset + length long with its blocks reserved. A store into a mapping past
+ * what the filesystem could allocate is a SIGBUS, not an error: growing the
+ * file this way makes a full disk (ENOSPC, EDQUOT) an exception here instead.
+ * Writing zeros does the same but costs a copy of every byte (3-45 ms for
+ * 5 MiB on this machine's ext4, against well under 1 ms).
+ */
+static napi_value allocate(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  int64_t fd, offset, length;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  if (argc < 3 || !int64_arg(env, argv[0], &fd) || !int64_arg(env, argv[1], &offset) || !int64_arg(env, argv[2], &length) ||
+      fd < 0 || fd > INT32_MAX || offset < 0 || length <= 0) {
+    napi_throw_type_error(env, "EINVAL", "allocate(fd, offset, length): a file descriptor, an offset >= 0 and a length > 0");
+    return NULL;
+  }
+  int err = posix_fallocate((int)fd, (off_t)offset, (off_t)length);
+  if (err != 0) throw_errno(env, err, "posix_fallocate");
+  return NULL;
+}
+
 NAPI_MODULE_INIT() {
   napi_value fn, page;
   if (napi_create_function(env, "map", NAPI_AUTO_LENGTH, map, NULL, &fn) != napi_ok ||
       napi_set_named_property(env, exports, "map", fn) != napi_ok ||
       napi_create_function(env, "unmap", NAPI_AUTO_LENGTH, unmap, NULL, &fn) != napi_ok ||
       napi_set_named_property(env, exports, "unmap", fn) != napi_ok ||
+      napi_create_function(env, "allocate", NAPI_AUTO_LENGTH, allocate, NULL, &fn) != napi_ok ||
+      napi_set_named_property(env, exports, "allocate", fn) != napi_ok ||
       napi_create_int64(env, sysconf(_SC_PAGESIZE), &page) != napi_ok ||
       napi_set_named_property(env, exports, "pageSize", page) != napi_ok)
     return NULL;

@@ -1,10 +1,12 @@
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Transcript } from '../agents/transcript.js';
 import type { RunEvent } from '../scheduler/events.js';
 import type { RunStoreReader } from '../scheduler/run-store.js';
 import { isFinished, isWaitingToStart } from '../scheduler/states.js';
 import { UserError } from '../errors.js';
+import { openJournal } from './journal-file.js';
+import type { JournalAppender } from './journal-file.js';
 import { encodeEntry } from './journal.js';
 import type { RunRow } from './journal.js';
 import { journalPath, runDir, transcriptPath } from './paths.js';
@@ -44,9 +46,10 @@ function isChurn(e: RunEvent): boolean {
  *
  * Durability: the store emits each event synchronously before the engine acts
  * on it (starts the agent, releases dependents). In that call the recorder
- * appends the event to the run's journal file with one write(2), so once the
- * engine goes on, the event is in the kernel and survives the orchestrator
- * being killed (kill -9, OOM, a crash; not a power cut: nothing is fsynced).
+ * appends the event to the run's journal file (journal-file.ts: a store into
+ * a shared mapping of the file, or one write(2)), so once the engine goes on,
+ * the event is in the kernel and survives the orchestrator being killed
+ * (kill -9, OOM, a crash; not a power cut: nothing is fsynced).
  *
  * The database's tables are the fold of the journals, brought up to date by
  * whoever reads them (recover.ts: `runs`, `show`, `logs`, resume, the next
@@ -57,7 +60,7 @@ function isChurn(e: RunEvent): boolean {
  * journal.
  */
 export class RunRecorder {
-  private readonly journal: number;
+  private readonly journal: JournalAppender;
   private readonly journalFile: string;
   /** The plain-text transcript file of each task that printed since it last finished (closeTranscript). */
   private readonly transcripts = new Map<string, Transcript>();
@@ -80,7 +83,7 @@ export class RunRecorder {
     this.flushMs = opts.flushMs ?? 25;
     mkdirSync(path.join(runDir(opts.workspace, opts.runId), 'logs'), { recursive: true });
     this.journalFile = journalPath(opts.workspace, opts.runId);
-    this.journal = openSync(this.journalFile, 'a');
+    this.journal = openJournal(this.journalFile);
     appending.add(this.journalFile);
     opts.store.events.on('event', this.listener);
   }
@@ -96,7 +99,7 @@ export class RunRecorder {
     for (const id of [...this.transcripts.keys()]) this.closeTranscript(id);
     this.closed = true;
     this.opts.store.events.off('event', this.listener);
-    closeSync(this.journal);
+    this.journal.close();
     appending.delete(this.journalFile);
     if (this.journalFailure !== undefined) {
       const { runId } = this.opts;
@@ -144,7 +147,7 @@ export class RunRecorder {
       line = encodeEntry(session, JSON.stringify(e));
     }
     try {
-      writeSync(this.journal, line);
+      this.journal.append(line);
     } catch (err) {
       // Not thrown into the engine (it emitted this event and would crash mid-step): the run is stopped instead.
       const code = (err as NodeJS.ErrnoException).code;

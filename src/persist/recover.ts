@@ -1,6 +1,7 @@
-import { closeSync, existsSync, ftruncateSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, openSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Database as Db } from 'better-sqlite3';
+import { readJournalText } from './journal-file.js';
 import { decodeJournal } from './journal.js';
 import { journalPath } from './paths.js';
 import { RunWriter } from './writer.js';
@@ -33,7 +34,7 @@ export function recoverJournal(db: Db, workspace: string, runId: string, opts: C
   const file = journalPath(workspace, runId);
   if (!existsSync(file)) return 0;
   const applied = db.transaction(() => {
-    const text = journalText(file);
+    const text = readJournalText(file);
     if (text === '') return 0;
     const run = db.prepare('SELECT session, journal_seq FROM runs WHERE id = ?').get(runId) as { session: number; journal_seq: number } | undefined;
     // Not in the database yet: nobody caught it up since it began; its journal starts with the run's row.
@@ -73,15 +74,4 @@ export function recoverJournals(db: Db, workspace: string, opts: CatchUpOptions 
     if (recoverJournal(db, workspace, id, opts) > 0) found.push(id);
   }
   return found;
-}
-
-/**
- * A journal's whole lines: up to the first NUL byte (a journal written
- * through a file mapping is longer than its lines until it is closed, the
- * rest zeros, and stays so after a crash). JSON never holds a raw NUL.
- */
-function journalText(file: string): string {
-  const text = readFileSync(file, 'utf8');
-  const nul = text.indexOf('\0');
-  return nul < 0 ? text : text.slice(0, nul);
 }
