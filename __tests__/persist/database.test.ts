@@ -70,7 +70,15 @@ describe('the run recorder', () => {
       // The run wrote only its journal; the first reader brings the tables up to date, once.
       expect(listRuns(db)).toEqual([]);
       expect(recoverJournals(db, ws)).toEqual([persisted.runId]);
-      expect(recoverJournals(db, ws)).toEqual([]);
+      // Nothing new: no write lock is taken (with another process holding it, waiting would end in SQLITE_BUSY).
+      const holder = openRunDatabase(ws);
+      try {
+        holder.exec('BEGIN IMMEDIATE');
+        expect(recoverJournals(db, ws)).toEqual([]);
+        holder.exec('ROLLBACK');
+      } finally {
+        holder.close();
+      }
       const [run] = listRuns(db);
       expect(run).toMatchObject({ id: persisted.runId, plan: 'unit', state: 'failed', exitCode: 1, counts: { completed: 2, failed: 1 } });
       expect(run!.planHash).toBeNull(); // no plan file on disk

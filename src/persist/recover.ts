@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Database as Db } from 'better-sqlite3';
 import { readJournalText } from './journal-file.js';
 import { decodeJournal } from './journal.js';
+import type { DecodedLine } from './journal.js';
 import { journalPath } from './paths.js';
 import { RunWriter } from './writer.js';
 
@@ -33,20 +34,8 @@ export interface CatchUpOptions {
 export function recoverJournal(db: Db, workspace: string, runId: string, opts: CatchUpOptions = {}): number {
   const file = journalPath(workspace, runId);
   if (!existsSync(file)) return 0;
-  const applied = db.transaction(() => {
-    const text = readJournalText(file);
-    if (text === '') return 0;
-    const run = db.prepare('SELECT session, journal_seq FROM runs WHERE id = ?').get(runId) as { session: number; journal_seq: number } | undefined;
-    // Not in the database yet: nobody caught it up since it began; its journal starts with the run's row.
-    const at = run ? { session: run.session, seq: run.journal_seq } : { session: 0, seq: 0 };
-    const entries = decodeJournal(text).filter(({ entry }) => entry.s > at.session || (entry.s === at.session && entry.e.seq > at.seq));
-    if (!run && entries[0]?.entry.begin?.run === undefined) return 0;
-    if (entries.length === 0) return 0;
-    const writer = new RunWriter(db, runId);
-    for (const { entry, eventJson } of entries) writer.apply(entry, eventJson);
-    writer.commit();
-    return entries.length;
-  }).immediate();
+  const decoded = decodeJournal(readJournalText(file));
+  const applied = decoded.length === 0 ? 0 : catchUp(db, runId, decoded);
   if (opts.empty && !appending.has(file)) {
     const fd = openSync(file, 'r+');
     try {
@@ -56,6 +45,38 @@ export function recoverJournal(db: Db, workspace: string, runId: string, opts: C
     }
   }
   return applied;
+}
+
+/** Where the database's record of a run stands: the session and event it has applied up to. */
+function appliedUpTo(db: Db, runId: string): { known: boolean; session: number; seq: number } {
+  const run = db.prepare('SELECT session, journal_seq FROM runs WHERE id = ?').get(runId) as { session: number; journal_seq: number } | undefined;
+  // Not in the database yet: nobody caught it up since it began; its journal starts with the run's row.
+  return run ? { known: true, session: run.session, seq: run.journal_seq } : { known: false, session: 0, seq: 0 };
+}
+
+/**
+ * Applies the entries beyond what the database has. Looked at first without
+ * a write lock (a reader polling a live run, `logs -f`, mostly finds nothing
+ * new, and must not queue behind another writer for that); then, if there is
+ * something, again inside the IMMEDIATE transaction that applies it, where
+ * the answer cannot change. The entries were read before: a later catch-up
+ * takes whatever was appended since.
+ */
+function catchUp(db: Db, runId: string, decoded: DecodedLine[]): number {
+  const beyond = (at: { session: number; seq: number }) => decoded.filter(({ entry }) => entry.s > at.session || (entry.s === at.session && entry.e.seq > at.seq));
+  const fresh = (at: ReturnType<typeof appliedUpTo>) => {
+    const entries = beyond(at);
+    return at.known || entries[0]?.entry.begin?.run !== undefined ? entries : [];
+  };
+  if (fresh(appliedUpTo(db, runId)).length === 0) return 0;
+  return db.transaction(() => {
+    const entries = fresh(appliedUpTo(db, runId));
+    if (entries.length === 0) return 0;
+    const writer = new RunWriter(db, runId);
+    for (const { entry, eventJson } of entries) writer.apply(entry, eventJson);
+    writer.commit();
+    return entries.length;
+  }).immediate();
 }
 
 /**
