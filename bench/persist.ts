@@ -183,13 +183,7 @@ export async function persistBench(): Promise<BenchRow[]> {
 async function journalFloor(tasks: TaskSpec[]): Promise<{ lines: number; writeMs: number; jsonMs: number; appenderMs: { write: number; mapped: number }; mappedKind: string }> {
   const workspace = mkdtempSync(path.join(os.tmpdir(), 'orch-bench-floor-'));
   try {
-    const plan: Plan = { name: 'bench', file: path.join(workspace, 'bench.json'), workspace, tasks };
-    const engine = new Engine({ plan, config: defaultConfig(), backends: { shell: instantBackend }, concurrency: CONCURRENCY });
-    const persisted = beginRun(plan);
-    persisted.attach(engine.store);
-    await engine.run();
-    const text = readJournalText(journalPath(workspace, persisted.runId)); // whole lines, not the mapping's zero tail
-    await persisted.close();
+    const text = readJournalText(journalPath(workspace, await recordedRun(workspace, tasks)));
     const lines = text.split('\n').filter(Boolean).map((l) => `${l}\n`);
     const events = decodeJournal(text).map((d) => d.entry.e);
     const fd = openSync(path.join(workspace, 'floor.ndjson'), 'a');
@@ -221,6 +215,17 @@ async function journalFloor(tasks: TaskSpec[]): Promise<{ lines: number; writeMs
   }
 }
 
+/** One recorded run of `tasks` in `workspace`, as `orchestrator run` records it; its id (its journal stays after close). */
+async function recordedRun(workspace: string, tasks: TaskSpec[]): Promise<string> {
+  const plan: Plan = { name: 'bench', file: path.join(workspace, 'bench.json'), workspace, tasks };
+  const engine = new Engine({ plan, config: defaultConfig(), backends: { shell: instantBackend }, concurrency: CONCURRENCY });
+  const persisted = beginRun(plan);
+  persisted.attach(engine.store);
+  await engine.run();
+  await persisted.close();
+  return persisted.runId;
+}
+
 /**
  * What a run no longer pays and its next reader does: a finished run's
  * journal folded into the tables (recoverJournals, as `orchestrator runs`
@@ -229,12 +234,7 @@ async function journalFloor(tasks: TaskSpec[]): Promise<{ lines: number; writeMs
 async function catchUpBench(tasks: TaskSpec[]): Promise<BenchRow[]> {
   const workspace = mkdtempSync(path.join(os.tmpdir(), 'orch-bench-catchup-'));
   try {
-    const plan: Plan = { name: 'bench', file: path.join(workspace, 'bench.json'), workspace, tasks };
-    const engine = new Engine({ plan, config: defaultConfig(), backends: { shell: instantBackend }, concurrency: CONCURRENCY });
-    const persisted = beginRun(plan);
-    persisted.attach(engine.store);
-    await engine.run();
-    await persisted.close();
+    await recordedRun(workspace, tasks);
     const times: number[] = [];
     for (let i = 0; i < ROUNDS; i++) {
       const copy = path.join(workspace, `copy${i}`);

@@ -50,17 +50,25 @@ static int int64_arg(napi_env env, napi_value value, int64_t *out) {
   return napi_get_value_int64(env, value, out) == napi_ok;
 }
 
-/* map(fd, offset, length) -> ArrayBuffer over [offset, offset + length) of the file, shared and writable. */
-static napi_value map(napi_env env, napi_callback_info info) {
+/* The (fd, offset, length) both calls take; false with a TypeError thrown when they are not that. */
+static int file_range(napi_env env, napi_callback_info info, const char *call, int64_t *fd, int64_t *offset, int64_t *length) {
   size_t argc = 3;
   napi_value argv[3];
-  int64_t fd, offset, length;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
-  if (argc < 3 || !int64_arg(env, argv[0], &fd) || !int64_arg(env, argv[1], &offset) || !int64_arg(env, argv[2], &length) ||
-      fd < 0 || fd > INT32_MAX || offset < 0 || length <= 0) {
-    napi_throw_type_error(env, "EINVAL", "map(fd, offset, length): a file descriptor, an offset >= 0 and a length > 0");
-    return NULL;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return 0;
+  if (argc < 3 || !int64_arg(env, argv[0], fd) || !int64_arg(env, argv[1], offset) || !int64_arg(env, argv[2], length) ||
+      *fd < 0 || *fd > INT32_MAX || *offset < 0 || *length <= 0) {
+    char message[128];
+    snprintf(message, sizeof message, "%s(fd, offset, length): a file descriptor, an offset >= 0 and a length > 0", call);
+    napi_throw_type_error(env, "EINVAL", message);
+    return 0;
   }
+  return 1;
+}
+
+/* map(fd, offset, length) -> ArrayBuffer over [offset, offset + length) of the file, shared and writable. */
+static napi_value map(napi_env env, napi_callback_info info) {
+  int64_t fd, offset, length;
+  if (!file_range(env, info, "map", &fd, &offset, &length)) return NULL;
   void *addr = mmap(NULL, (size_t)length, PROT_READ | PROT_WRITE, MAP_SHARED, (int)fd, (off_t)offset);
   if (addr == MAP_FAILED) {
     throw_errno(env, errno, "mmap");
@@ -125,15 +133,8 @@ static napi_value unmap(napi_env env, napi_callback_info info) {
  * 5 MiB on this machine's ext4, against well under 1 ms).
  */
 static napi_value allocate(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
   int64_t fd, offset, length;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
-  if (argc < 3 || !int64_arg(env, argv[0], &fd) || !int64_arg(env, argv[1], &offset) || !int64_arg(env, argv[2], &length) ||
-      fd < 0 || fd > INT32_MAX || offset < 0 || length <= 0) {
-    napi_throw_type_error(env, "EINVAL", "allocate(fd, offset, length): a file descriptor, an offset >= 0 and a length > 0");
-    return NULL;
-  }
+  if (!file_range(env, info, "allocate", &fd, &offset, &length)) return NULL;
   int err = posix_fallocate((int)fd, (off_t)offset, (off_t)length);
   if (err != 0) throw_errno(env, err, "posix_fallocate");
   return NULL;
