@@ -21,8 +21,6 @@ export interface RecorderOptions {
   session: number;
   /** Set for a new run: the row to create when the run starts. Unset: resuming `runId`. */
   newRun?: RunRow;
-  /** How long a transcript's text may wait in memory before it is written to its file (ms). Default 25. */
-  flushMs?: number;
   /**
    * Called once when an event could not be written to the journal (disk
    * full): the run must stop, as the engine may no longer act on unrecorded
@@ -30,6 +28,9 @@ export interface RecorderOptions {
    */
   onJournalFailure?(message: string): void;
 }
+
+/** How long a transcript's text may wait in memory before it is written to its file (ms). */
+const FLUSH_MS = 25;
 
 /**
  * Moves between pending and eligible: the scheduler's own bookkeeping, two of
@@ -68,7 +69,6 @@ export class RunRecorder {
   private dirty = new Set<Transcript>();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
-  private readonly flushMs: number;
   /** Why the journal could not be written: once set, nothing more is recorded. */
   private journalFailure: string | undefined;
   /**
@@ -80,7 +80,6 @@ export class RunRecorder {
   private readonly listener = (e: RunEvent) => this.onEvent(e);
 
   constructor(private readonly opts: RecorderOptions) {
-    this.flushMs = opts.flushMs ?? 25;
     mkdirSync(path.join(runDir(opts.workspace, opts.runId), 'logs'), { recursive: true });
     this.journalFile = journalPath(opts.workspace, opts.runId);
     this.journal = openJournal(this.journalFile);
@@ -160,7 +159,7 @@ export class RunRecorder {
 
   private schedule(): void {
     if (this.timer || this.closed) return;
-    this.timer = setTimeout(() => this.flush(), this.flushMs);
+    this.timer = setTimeout(() => this.flush(), FLUSH_MS);
     this.timer.unref();
   }
 
@@ -180,7 +179,7 @@ export class RunRecorder {
     if (transcript.error !== undefined && !this.warnings.includes(transcript.error)) this.warnings.push(transcript.error);
   }
 
-  /** Transcripts buffer up to 64 KB, and what they hold is written out `flushMs` after it came. */
+  /** Transcripts buffer up to 64 KB, and what they hold is written out FLUSH_MS after it came. */
   private writeTranscripts(): void {
     if (this.dirty.size === 0) return;
     const dirty = this.dirty;
