@@ -1,36 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { rmSync } from 'node:fs';
-import { isolateGitConfig, makeRepo, tempRoot, writeFiles } from '../git/helpers.js';
-import { requireBuild, runCli } from '../helpers/cli.js';
+import { describe, expect, it } from '@jest/globals';
+import { makeRepo, writeFiles } from '../git/helpers.js';
+import { gitCli, SCRIPT_CODER_RC } from './git-cli.js';
 
 /** `diff` picks its run as `show` and `logs` do: the latest, a unique prefix, or a task alone of the latest run. */
-let root: string;
-let gitConfig: ReturnType<typeof isolateGitConfig>;
-beforeAll(() => {
-  requireBuild();
-  gitConfig = isolateGitConfig();
-  root = tempRoot('orch-diff-cli-');
-});
-afterAll(() => {
-  gitConfig.restore();
-  rmSync(root, { recursive: true, force: true, maxRetries: 3 });
-});
-
-/** A `coder` role on a command provider running the prompt as a script: an agent provider, so isolated by default. */
-const RC = `providers:
-  script: { type: command, command: /bin/sh, args: [-c, '{prompt}'] }
-agents:
-  coder: { provider: script }
-`;
+const { root, cli } = gitCli('orch-diff-cli-');
 
 const plan = (word: string) => `tasks:
   - { id: build, agent: coder, followUps: false, prompt: "echo ${word} > ${word}.txt" }
   - { id: other, agent: coder, followUps: false, prompt: "echo other-${word} > other-${word}.txt" }
 `;
-
-function cli(dir: string, args: string[]) {
-  return runCli(args, { cwd: dir, home: root, env: { GIT_CONFIG_GLOBAL: process.env.GIT_CONFIG_GLOBAL!, GIT_CONFIG_NOSYSTEM: '1' } });
-}
 
 async function runPlan(repo: string, word: string): Promise<string> {
   writeFiles(repo, { 'plan.yaml': plan(word) });
@@ -41,8 +19,8 @@ async function runPlan(repo: string, word: string): Promise<string> {
 
 describe('orchestrator diff', () => {
   it('takes a task alone from the latest run, a run by a unique prefix, and refuses what names neither (exit 2)', async () => {
-    const repo = makeRepo(root, 'two-runs', { '.gitignore': '.orchestratorrc\nplan.yaml\n', 'README.md': '# r\n' });
-    writeFiles(repo, { '.orchestratorrc': RC });
+    const repo = makeRepo(root(), 'two-runs', { '.gitignore': '.orchestratorrc\nplan.yaml\n', 'README.md': '# r\n' });
+    writeFiles(repo, { '.orchestratorrc': SCRIPT_CODER_RC });
     expect((await cli(repo, ['trust'])).code).toBe(0);
     const first = await runPlan(repo, 'first');
     const second = await runPlan(repo, 'second');

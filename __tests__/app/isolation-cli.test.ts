@@ -1,38 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from '@jest/globals';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { resultBranch, worktreePath } from '../../src/git/layout.js';
-import { checkoutState, g, isolateGitConfig, makeRepo, read, tempRoot, writeFiles } from '../git/helpers.js';
-import { requireBuild, runCli } from '../helpers/cli.js';
+import { checkoutState, g, makeRepo, read, writeFiles } from '../git/helpers.js';
+import { gitCli, SCRIPT_CODER_RC } from './git-cli.js';
 import { until } from '../isolation/helpers.js';
 
-let root: string;
-let gitConfig: ReturnType<typeof isolateGitConfig>;
-beforeAll(() => {
-  requireBuild();
-  gitConfig = isolateGitConfig();
-  root = tempRoot('orch-iso-cli-');
-});
-afterAll(() => {
-  gitConfig.restore();
-  rmSync(root, { recursive: true, force: true, maxRetries: 3 });
-});
-
-/** A `coder` role on a command provider running the prompt as a script: an agent provider, so isolated by default. */
-const RC = `providers:
-  script: { type: command, command: /bin/sh, args: [-c, '{prompt}'] }
-agents:
-  coder: { provider: script }
-`;
-
-function cli(dir: string, args: string[]) {
-  return runCli([...args], { cwd: dir, home: root, env: { GIT_CONFIG_GLOBAL: process.env.GIT_CONFIG_GLOBAL!, GIT_CONFIG_NOSYSTEM: '1' } });
-}
+const { root, cli } = gitCli('orch-iso-cli-');
 
 /** A repository whose config and plan are ignored (the person's own files, never committed by a task); the person trusts the config. */
 async function repoWith(name: string, plan: string, files: Record<string, string> = {}): Promise<string> {
-  const repo = makeRepo(root, name, { '.gitignore': '.orchestratorrc\nplan.yaml\n', 'README.md': '# r\n', ...files });
-  writeFiles(repo, { '.orchestratorrc': RC, 'plan.yaml': plan });
+  const repo = makeRepo(root(), name, { '.gitignore': '.orchestratorrc\nplan.yaml\n', 'README.md': '# r\n', ...files });
+  writeFiles(repo, { '.orchestratorrc': SCRIPT_CODER_RC, 'plan.yaml': plan });
   expect((await cli(repo, ['trust'])).code).toBe(0);
   return repo;
 }
@@ -45,9 +24,9 @@ const PARALLEL = `tasks:
 
 describe('isolated runs from the command line', () => {
   it('refuses (exit 2, nothing recorded) a folder that is not a git repository, and a repository with no commit', async () => {
-    const plain = path.join(root, 'plain');
+    const plain = path.join(root(), 'plain');
     mkdirSync(plain);
-    writeFileSync(path.join(plain, '.orchestratorrc'), RC);
+    writeFileSync(path.join(plain, '.orchestratorrc'), SCRIPT_CODER_RC);
     writeFileSync(path.join(plain, 'plan.yaml'), PARALLEL);
     expect((await cli(plain, ['trust'])).code).toBe(0);
     const r = await cli(plain, ['run', 'plan.yaml', '--headless', '--workspace', plain]);
@@ -146,7 +125,7 @@ describe('isolated runs from the command line', () => {
   });
 
   it('kill -9 mid-run, then resume: the interrupted task goes on in its worktree and every task is merged exactly once', async () => {
-    const go = path.join(root, 'go');
+    const go = path.join(root(), 'go');
     const repo = await repoWith(
       'crash',
       `tasks:
@@ -158,7 +137,7 @@ describe('isolated runs from the command line', () => {
     let stdout = '';
     first.child.stdout!.on('data', (d: Buffer | string) => (stdout += String(d)));
     const runId = await (async () => {
-      await until(() => /\bb\s+running/.test(stdout) && existsSync(path.join(root, 'crash', '.orchestrator')), 'b running');
+      await until(() => /\bb\s+running/.test(stdout) && existsSync(path.join(root(), 'crash', '.orchestrator')), 'b running');
       const dirs = () => g(repo, 'for-each-ref', '--format=%(refname)', 'refs/heads/orchestrator/');
       await until(() => /task\/b$/m.test(dirs()), 'b has its branch');
       return /orchestrator\/([^/]+)\/task\/b/.exec(dirs())![1]!;

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { bellDue } from '../../components/bell.js';
 import { buildKeymap } from '../../components/keymap.js';
 import { task } from '../scheduler/harness.js';
-import { renderWithEngine } from './render-with-engine.js';
+import { header, renderWithEngine } from './render-with-engine.js';
 
 type Harness = ReturnType<typeof renderWithEngine>;
 let h: Harness | undefined;
@@ -10,8 +10,6 @@ afterEach(async () => {
   await h?.cleanup();
   h = undefined;
 });
-
-const header = (f: string) => f.split('\n').slice(0, 2).join('\n');
 
 describe('a run held only by paused tasks', () => {
   it('says nothing can run, how many tasks are paused, and the key that resumes', async () => {

@@ -125,3 +125,6 @@ export const KEY = {
   detach: '\u001d',
   ctrlC: '\u0003',
 };
+
+/** A frame's header: its first two lines (the run's line and its counts). */
+export const header = (frame: string): string => frame.split('\n').slice(0, 2).join('\n');

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { task } from '../scheduler/harness.js';
-import { renderWithEngine } from './render-with-engine.js';
+import { header, renderWithEngine } from './render-with-engine.js';
 
 type Harness = ReturnType<typeof renderWithEngine>;
 let h: Harness | undefined;
@@ -8,8 +8,6 @@ afterEach(async () => {
   await h?.cleanup();
   h = undefined;
 });
-
-const header = (f: string) => f.split('\n').slice(0, 2).join('\n');
 
 describe('a provider held for its usage limit', () => {
   it('says so in the header and on the held tasks, and starts none of them; r starts one anyway', async () => {
