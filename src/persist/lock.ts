@@ -2,7 +2,7 @@ import type { Database as Db } from 'better-sqlite3';
 import { UserError } from '../errors.js';
 import { killRunProcesses } from '../os/marked.js';
 import { isSameProcess, killLeftoverGroup, processStartTime } from '../os/proc.js';
-import { recoverJournal, recoverJournals } from './recover.js';
+import { recoverJournals } from './recover.js';
 
 /** The live run holding a workspace, as its lock row says. */
 export interface LockHolder {
@@ -56,10 +56,10 @@ export function acquireRunLock(db: Db, runId: string): () => void {
  * Call with the lock held. Returns the ids of the runs it settled.
  */
 export function settleCrashedRuns(db: Db, workspace: string): string[] {
+  // Every journal in, first: what a run still marked running did last is in its journal.
   recoverJournals(db, workspace, { empty: true });
   const dead = (db.prepare("SELECT id FROM runs WHERE state = 'running'").all() as { id: string }[]).map((r) => r.id);
   for (const runId of dead) {
-    recoverJournal(db, workspace, runId, { empty: true });
     settleLeftovers(db, runId, 'crashed: the orchestrator stopped while it ran');
     db.prepare("UPDATE runs SET state = 'crashed' WHERE id = ?").run(runId);
   }
