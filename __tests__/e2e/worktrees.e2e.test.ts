@@ -53,6 +53,8 @@ describe('isolated tasks in the dashboard', () => {
     // Which of the two lost the race is up to the machine; the other one is merged.
     const loser = /[✗] (first|second) coder/.exec(r.screen())?.[1];
     expect(loser).toBeDefined();
+    // Which task the list selected first is up to the first frame: n goes to the failed one (the only one).
+    await r.press('n');
     await r.waitFor((s) => new RegExp(`›.✗ ${loser}`).test(s), 'the conflicted task selected (after the critical-path gutter)');
 
     await r.press('d');
